@@ -1,0 +1,179 @@
+//! One TCP connection to a NameServer or Broker, owned by the event-loop
+//! thread: non-blocking connect, framed reads, a write buffer flushed when the
+//! socket takes it. Edge-triggered (mio): reads and writes go on until the
+//! socket would block.
+
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, ToSocketAddrs};
+
+use bytes::BytesMut;
+use mio::net::TcpStream;
+use mio::{Interest, Registry, Token};
+
+use crate::codec::{self, RemotingCommand};
+use crate::error::{Error, ErrorKind, Result};
+
+/// Initial buffer capacity, bytes.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// A connection and its buffers.
+pub struct Connection {
+    /// The `host:port` it was opened for.
+    pub addr: String,
+    stream: TcpStream,
+    connected: bool,
+    read_buf: BytesMut,
+    write_buf: Vec<u8>,
+    write_pos: usize,
+}
+
+impl Connection {
+    /// Starts a non-blocking connect to `addr` (`host:port`) and registers the
+    /// socket under `token` for read and write readiness.
+    ///
+    /// Errors: [`ErrorKind::Network`] if the address does not resolve or the
+    /// connect fails at once.
+    pub fn open(addr: &str, token: Token, registry: &Registry) -> Result<Connection> {
+        let sock_addr = resolve(addr)?;
+        let mut stream = TcpStream::connect(sock_addr)
+            .map_err(|e| Error::new(ErrorKind::Network, format!("connect to {}: {}", addr, e)))?;
+        registry
+            .register(&mut stream, token, Interest::READABLE | Interest::WRITABLE)
+            .map_err(|e| Error::new(ErrorKind::Internal, format!("register {}: {}", addr, e)))?;
+        Ok(Connection {
+            addr: addr.to_string(),
+            stream,
+            connected: false,
+            read_buf: BytesMut::with_capacity(READ_CHUNK),
+            write_buf: Vec::with_capacity(READ_CHUNK),
+            write_pos: 0,
+        })
+    }
+
+    /// Whether the TCP handshake has completed.
+    pub fn is_connected(&self) -> bool {
+        self.connected
+    }
+
+    /// The buffer to append outgoing frames to; [`Connection::flush`] sends them.
+    pub fn out(&mut self) -> &mut Vec<u8> {
+        &mut self.write_buf
+    }
+
+    /// Called on a writable (or any) readiness event: completes the connect
+    /// if it is in progress. Errors: the connect failed.
+    pub fn check_connected(&mut self) -> Result<bool> {
+        if self.connected {
+            return Ok(true);
+        }
+        if let Ok(Some(e)) | Err(e) = self.stream.take_error() {
+            return Err(Error::new(
+                ErrorKind::Network,
+                format!("connect to {}: {}", self.addr, e),
+            ));
+        }
+        match self.stream.peer_addr() {
+            Ok(_) => {
+                self.connected = true;
+                let _ = self.stream.set_nodelay(true);
+                Ok(true)
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(false),
+            Err(e) => Err(Error::new(
+                ErrorKind::Network,
+                format!("connect to {}: {}", self.addr, e),
+            )),
+        }
+    }
+
+    /// Writes buffered bytes until done or the socket would block.
+    /// Errors: the connection broke.
+    pub fn flush(&mut self) -> Result<()> {
+        if !self.connected {
+            return Ok(());
+        }
+        while self.write_pos < self.write_buf.len() {
+            match self.stream.write(&self.write_buf[self.write_pos..]) {
+                Ok(0) => return Err(self.broken("connection closed while writing")),
+                Ok(n) => self.write_pos += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(self.broken(&e.to_string())),
+            }
+        }
+        if self.write_pos == self.write_buf.len() {
+            self.write_buf.clear();
+            self.write_pos = 0;
+            if self.write_buf.capacity() > 4 * 1024 * 1024 {
+                self.write_buf.shrink_to(READ_CHUNK);
+            }
+        } else if self.write_pos > 1024 * 1024 {
+            self.write_buf.drain(..self.write_pos);
+            self.write_pos = 0;
+        }
+        Ok(())
+    }
+
+    /// Reads everything available and decodes complete frames into `frames`.
+    /// Errors: the peer closed the connection, a read failed, or a frame did
+    /// not decode (the caller then closes only this connection); frames
+    /// decoded before the error are still in `frames`.
+    pub fn read_frames(&mut self, frames: &mut Vec<RemotingCommand>) -> Result<()> {
+        if !self.connected {
+            return Ok(());
+        }
+        let mut scratch = [0u8; 16 * 1024];
+        loop {
+            match self.stream.read(&mut scratch) {
+                Ok(0) => {
+                    self.decode(frames)?;
+                    return Err(self.broken("connection closed by peer"));
+                }
+                Ok(n) => {
+                    self.read_buf.extend_from_slice(&scratch[..n]);
+                    self.decode(frames)?;
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(self.broken(&e.to_string())),
+            }
+        }
+    }
+
+    fn decode(&mut self, frames: &mut Vec<RemotingCommand>) -> Result<()> {
+        while let Some(cmd) = codec::decode_frame(&mut self.read_buf)
+            .map_err(|e| e.context(&format!("from {}", self.addr)))?
+        {
+            frames.push(cmd);
+        }
+        Ok(())
+    }
+
+    fn broken(&self, why: &str) -> Error {
+        Error::new(
+            ErrorKind::Network,
+            format!("connection to {}: {}", self.addr, why),
+        )
+    }
+
+    /// Deregisters and closes the socket.
+    pub fn close(mut self, registry: &Registry) {
+        let _ = registry.deregister(&mut self.stream);
+        let _ = self.stream.shutdown(std::net::Shutdown::Both);
+    }
+}
+
+fn resolve(addr: &str) -> Result<SocketAddr> {
+    if let Ok(a) = addr.parse::<SocketAddr>() {
+        return Ok(a);
+    }
+    addr.to_socket_addrs()
+        .ok()
+        .and_then(|mut it| it.next())
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::Network,
+                format!("cannot resolve address {:?}", addr),
+            )
+        })
+}

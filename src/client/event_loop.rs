@@ -1,0 +1,909 @@
+//! The event loop: the only thread that touches sockets. It owns the
+//! connections, the pending requests (by opaque, with deadlines), the route
+//! cache and the per-topic round-robin index, and drives each send through
+//! route lookup → queue choice → request → response → result or retry.
+//!
+//! It never runs user code: outcomes go to a blocked caller's reply channel
+//! or to the callback thread.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender};
+use mio::{Events, Poll, Token};
+
+use super::connection::Connection;
+use super::send::{send_response_to_result, SendJob, SendStatus};
+use super::{Command, Wakeup};
+use crate::codec::{self, RemotingCommand, FLAG_RESPONSE};
+use crate::config::ProducerConfig;
+use crate::error::{Error, ErrorKind, Result};
+use crate::protocol::header::SendMessageRequestHeader;
+use crate::protocol::route::TopicRouteData;
+use crate::protocol::{heartbeat, request_code, response_code};
+use crate::route::{MessageQueue, TopicPublishInfo};
+
+/// Token of the waker; connections get tokens from 1 up.
+pub(crate) const WAKER_TOKEN: Token = Token(0);
+
+/// Longest wait for UNREGISTER_CLIENT answers at shutdown.
+const UNREGISTER_WAIT: Duration = Duration::from_millis(3000);
+
+/// What a pending request is for.
+enum PendingKind {
+    Send {
+        job: Box<SendJob>,
+        queue: MessageQueue,
+        addr: String,
+    },
+    Route {
+        topic: String,
+        default: bool,
+        tries: usize,
+    },
+    Heartbeat,
+    Unregister,
+}
+
+struct Pending {
+    token: Token,
+    deadline: Instant,
+    kind: PendingKind,
+}
+
+/// Per-topic routing state.
+#[derive(Default)]
+struct TopicState {
+    info: Option<Arc<TopicPublishInfo>>,
+    index: u32,
+    waiting: Vec<Box<SendJob>>,
+    lookup_in_flight: bool,
+}
+
+struct ShutdownState {
+    drain_deadline: Instant,
+    unregister_deadline: Option<Instant>,
+    done: Vec<Sender<()>>,
+}
+
+pub(crate) struct EventLoop {
+    poll: Poll,
+    rx: Receiver<Command>,
+    wakeup: Arc<Wakeup>,
+    config: Arc<ProducerConfig>,
+    client_id: String,
+    namesrvs: Vec<String>,
+    namesrv_index: usize,
+    conns: HashMap<Token, Connection>,
+    tokens: HashMap<String, Token>,
+    next_token: usize,
+    dirty: Vec<Token>,
+    pending: HashMap<i32, Pending>,
+    deadlines: BinaryHeap<Reverse<(Instant, i32)>>,
+    next_opaque: i32,
+    topics: HashMap<String, TopicState>,
+    waiting_total: usize,
+    /// Broker name → master address, from every route seen.
+    brokers: HashMap<Arc<str>, String>,
+    heartbeat_body: Vec<u8>,
+    next_heartbeat: Instant,
+    next_refresh: Instant,
+    shutdown: Option<ShutdownState>,
+}
+
+impl EventLoop {
+    pub(crate) fn new(
+        poll: Poll,
+        rx: Receiver<Command>,
+        wakeup: Arc<Wakeup>,
+        config: Arc<ProducerConfig>,
+        client_id: String,
+    ) -> EventLoop {
+        let now = Instant::now();
+        let heartbeat_body =
+            heartbeat::heartbeat_body(&client_id, &[config.producer_group.clone()]);
+        EventLoop {
+            poll,
+            rx,
+            wakeup,
+            namesrvs: config.namesrv_list(),
+            namesrv_index: 0,
+            conns: HashMap::new(),
+            tokens: HashMap::new(),
+            next_token: 1,
+            dirty: Vec::new(),
+            pending: HashMap::new(),
+            deadlines: BinaryHeap::new(),
+            next_opaque: 0,
+            topics: HashMap::new(),
+            waiting_total: 0,
+            brokers: HashMap::new(),
+            heartbeat_body,
+            next_heartbeat: now + Duration::from_millis(config.heartbeat_broker_interval_ms),
+            next_refresh: now + Duration::from_millis(config.poll_name_server_interval_ms),
+            shutdown: None,
+            config,
+            client_id,
+        }
+    }
+
+    /// Runs until a shutdown command has been carried out.
+    pub(crate) fn run(mut self) {
+        let mut events = Events::with_capacity(256);
+        let mut frames = Vec::new();
+        loop {
+            let mut timeout = self.next_timeout(Instant::now());
+            self.wakeup.sleeping.store(true, Ordering::SeqCst);
+            if !self.rx.is_empty() {
+                timeout = Some(Duration::ZERO);
+            }
+            if let Err(e) = self.poll.poll(&mut events, timeout) {
+                if e.kind() != std::io::ErrorKind::Interrupted {
+                    break;
+                }
+            }
+            self.wakeup.sleeping.store(false, Ordering::SeqCst);
+            for event in events.iter() {
+                if event.token() != WAKER_TOKEN {
+                    self.on_socket_event(event.token(), &mut frames);
+                }
+            }
+            self.drain_commands();
+            let now = Instant::now();
+            self.expire(now);
+            self.run_timers(now);
+            self.flush_dirty();
+            if self.shutdown_progress(Instant::now()) {
+                break;
+            }
+        }
+        self.finish();
+    }
+
+    // ----- commands -------------------------------------------------------
+
+    fn drain_commands(&mut self) {
+        loop {
+            let cmd = match self.rx.try_recv() {
+                Ok(cmd) => cmd,
+                Err(crossbeam_channel::TryRecvError::Empty) => return,
+                Err(crossbeam_channel::TryRecvError::Disconnected) => {
+                    // Every handle is gone: shut down at once.
+                    if self.shutdown.is_none() {
+                        self.shutdown = Some(ShutdownState {
+                            drain_deadline: Instant::now(),
+                            unregister_deadline: None,
+                            done: Vec::new(),
+                        });
+                    }
+                    return;
+                }
+            };
+            match cmd {
+                Command::Send(job) => {
+                    if self.shutdown.is_some() {
+                        job.finish(Err(shut_down_error()));
+                    } else {
+                        self.dispatch(job);
+                    }
+                }
+                Command::Shutdown { timeout, done } => match &mut self.shutdown {
+                    Some(s) => s.done.push(done),
+                    None => {
+                        self.shutdown = Some(ShutdownState {
+                            drain_deadline: Instant::now() + timeout,
+                            unregister_deadline: None,
+                            done: vec![done],
+                        })
+                    }
+                },
+            }
+        }
+    }
+
+    // ----- sends ----------------------------------------------------------
+
+    /// Sends one attempt of `job`, or parks it until its topic's route is known.
+    fn dispatch(&mut self, job: Box<SendJob>) {
+        if Instant::now() >= job.deadline {
+            let e = job.timeout_error(self.config.send_msg_timeout_ms);
+            job.finish(Err(e));
+            return;
+        }
+        let state = self.topics.entry(job.msg.topic.clone()).or_default();
+        let Some(info) = state.info.clone() else {
+            let start = !state.lookup_in_flight;
+            let topic = job.msg.topic.clone();
+            state.waiting.push(job);
+            self.waiting_total += 1;
+            if start {
+                self.start_lookup(&topic, false, 0);
+            }
+            return;
+        };
+        let Some(queue) = info
+            .select_queue(&mut state.index, job.last_broker.as_deref(), |_| true)
+            .cloned()
+        else {
+            let e = Error::new(
+                ErrorKind::NoRoute,
+                format!("topic {} has no writable queue", job.msg.topic),
+            );
+            job.finish(Err(e));
+            return;
+        };
+        let addr = info
+            .broker_addrs
+            .get(&queue.broker_name)
+            .or_else(|| self.brokers.get(&queue.broker_name))
+            .cloned();
+        let Some(addr) = addr else {
+            let e = Error::new(
+                ErrorKind::NoRoute,
+                format!("broker {} has no master address", queue.broker_name),
+            );
+            self.retry_or_finish(job, queue.broker_name.clone(), e);
+            return;
+        };
+        let token = match self.connection(&addr, true) {
+            Ok(t) => t,
+            Err(e) => {
+                self.retry_or_finish(job, queue.broker_name.clone(), e);
+                return;
+            }
+        };
+        let opaque = self.next_opaque();
+        let born = crate::protocol::message_id::now_ms();
+        let header = SendMessageRequestHeader {
+            producer_group: &self.config.producer_group,
+            topic: &job.msg.topic,
+            default_topic: &self.config.create_topic_key,
+            default_topic_queue_nums: self.config.default_topic_queue_nums,
+            queue_id: queue.queue_id,
+            sys_flag: job.msg.sys_flag,
+            born_timestamp: born,
+            flag: job.msg.flag,
+            properties: &job.msg.properties,
+            reconsume_times: 0,
+            unit_mode: false,
+            batch: false,
+            broker_name: &queue.broker_name,
+        };
+        let fields = header.to_fields();
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        if let Some(conn) = self.conns.get_mut(&token) {
+            codec::encode_frame(
+                conn.out(),
+                request_code::SEND_MESSAGE_V2,
+                opaque,
+                0,
+                None,
+                &fields,
+                &job.msg.body,
+            );
+        }
+        self.mark_dirty(token);
+        let deadline = job.deadline;
+        self.insert_pending(
+            opaque,
+            Pending {
+                token,
+                deadline,
+                kind: PendingKind::Send { job, queue, addr },
+            },
+        );
+    }
+
+    fn on_send_outcome(
+        &mut self,
+        job: Box<SendJob>,
+        queue: MessageQueue,
+        addr: String,
+        outcome: Result<RemotingCommand>,
+    ) {
+        let resp = match outcome {
+            Ok(resp) => resp,
+            Err(e) if e.kind() == ErrorKind::Timeout => {
+                let e = job.timeout_error(self.config.send_msg_timeout_ms);
+                job.finish(Err(e));
+                return;
+            }
+            Err(e) => {
+                self.retry_or_finish(job, queue.broker_name, e);
+                return;
+            }
+        };
+        match send_response_to_result(&resp, &job.msg, &queue, &addr) {
+            Ok(result) => {
+                if result.status != SendStatus::SendOk
+                    && self.config.retry_another_broker_when_not_store_ok
+                    && job.retries_left > 0
+                {
+                    let e = Error::new(
+                        ErrorKind::Broker,
+                        format!("{} stored with status {}", addr, result.status.name()),
+                    );
+                    self.retry_or_finish(job, queue.broker_name, e);
+                } else {
+                    job.finish(Ok(result));
+                }
+            }
+            Err(e) => {
+                if e.kind() == ErrorKind::Broker
+                    && !crate::protocol::is_retriable_response(e.response_code())
+                {
+                    job.finish(Err(e));
+                } else {
+                    self.retry_or_finish(job, queue.broker_name, e);
+                }
+            }
+        }
+    }
+
+    /// Sends the next attempt on another broker if attempts and time are
+    /// left, else completes with `error`.
+    fn retry_or_finish(&mut self, mut job: Box<SendJob>, broker: Arc<str>, error: Error) {
+        if job.retries_left == 0 || self.shutdown_draining_over() {
+            job.finish(Err(error));
+            return;
+        }
+        if Instant::now() >= job.deadline {
+            job.last_error = Some(error);
+            let e = job.timeout_error(self.config.send_msg_timeout_ms);
+            job.finish(Err(e));
+            return;
+        }
+        job.retries_left -= 1;
+        job.last_broker = Some(broker);
+        job.last_error = Some(error);
+        self.dispatch(job);
+    }
+
+    fn shutdown_draining_over(&self) -> bool {
+        self.shutdown
+            .as_ref()
+            .is_some_and(|s| s.unregister_deadline.is_some())
+    }
+
+    // ----- routes ---------------------------------------------------------
+
+    /// Asks the current NameServer for `topic`'s route (or, with `default`,
+    /// for the auto-create template's route on `topic`'s behalf).
+    fn start_lookup(&mut self, topic: &str, default: bool, tries: usize) {
+        if self.namesrvs.is_empty() {
+            let e = Error::new(
+                ErrorKind::NoRoute,
+                "no NameServer address is configured (namesrvAddr or NAMESRV_ADDR)",
+            );
+            self.lookup_failed(topic, e);
+            return;
+        }
+        let addr = self.namesrvs[self.namesrv_index % self.namesrvs.len()].clone();
+        let token = match self.connection(&addr, false) {
+            Ok(t) => t,
+            Err(e) => {
+                self.on_route_response(topic.to_string(), default, tries, Err(e));
+                return;
+            }
+        };
+        if let Some(state) = self.topics.get_mut(topic) {
+            state.lookup_in_flight = true;
+        }
+        let query = if default {
+            self.config.create_topic_key.clone()
+        } else {
+            topic.to_string()
+        };
+        let opaque = self.next_opaque();
+        if let Some(conn) = self.conns.get_mut(&token) {
+            codec::encode_frame(
+                conn.out(),
+                request_code::GET_ROUTEINFO_BY_TOPIC,
+                opaque,
+                0,
+                None,
+                &[("topic", &query)],
+                b"",
+            );
+        }
+        self.mark_dirty(token);
+        let deadline = Instant::now() + Duration::from_millis(self.config.mq_client_api_timeout_ms);
+        self.insert_pending(
+            opaque,
+            Pending {
+                token,
+                deadline,
+                kind: PendingKind::Route {
+                    topic: topic.to_string(),
+                    default,
+                    tries,
+                },
+            },
+        );
+    }
+
+    fn on_route_response(
+        &mut self,
+        topic: String,
+        default: bool,
+        tries: usize,
+        outcome: Result<RemotingCommand>,
+    ) {
+        let namesrv = self.namesrvs[self.namesrv_index % self.namesrvs.len().max(1)].clone();
+        match outcome {
+            Ok(resp) if resp.code == response_code::SUCCESS => {
+                let parsed = TopicRouteData::parse(&resp.body).and_then(|route| {
+                    let nums = default.then_some(self.config.default_topic_queue_nums);
+                    let info = TopicPublishInfo::from_route(&topic, &route, nums);
+                    if info.is_usable() {
+                        Ok(info)
+                    } else {
+                        Err(Error::new(
+                            ErrorKind::NoRoute,
+                            format!("the route of topic {} has no writable master queue", topic),
+                        ))
+                    }
+                });
+                match parsed {
+                    Ok(info) => self.route_found(&topic, info),
+                    Err(e) => self.lookup_failed(&topic, e),
+                }
+            }
+            Ok(resp) if resp.code == response_code::TOPIC_NOT_EXIST && !default => {
+                self.start_lookup(&topic, true, 0);
+            }
+            Ok(resp) => {
+                let e = if resp.code == response_code::TOPIC_NOT_EXIST {
+                    Error::new(
+                        ErrorKind::NoRoute,
+                        format!(
+                            "topic {} does not exist and the auto-create template {} has no route at {}",
+                            topic, self.config.create_topic_key, namesrv
+                        ),
+                    )
+                } else {
+                    Error::broker(resp.code, resp.remark_str(), &namesrv)
+                };
+                self.lookup_failed(&topic, e);
+            }
+            Err(e) => {
+                // Network error or timeout: try the next NameServer.
+                self.namesrv_index = (self.namesrv_index + 1) % self.namesrvs.len().max(1);
+                if tries + 1 < self.namesrvs.len() {
+                    self.start_lookup(&topic, default, tries + 1);
+                } else {
+                    let e = Error::new(
+                        ErrorKind::NoRoute,
+                        format!(
+                            "no NameServer answered the route lookup of {}: {}",
+                            topic, e
+                        ),
+                    );
+                    self.lookup_failed(&topic, e);
+                }
+            }
+        }
+    }
+
+    fn route_found(&mut self, topic: &str, info: TopicPublishInfo) {
+        for (name, addr) in &info.broker_addrs {
+            self.brokers.insert(name.clone(), addr.clone());
+        }
+        let waiting = match self.topics.get_mut(topic) {
+            Some(state) => {
+                state.info = Some(Arc::new(info));
+                state.lookup_in_flight = false;
+                std::mem::take(&mut state.waiting)
+            }
+            None => return,
+        };
+        self.waiting_total -= waiting.len();
+        for job in waiting {
+            self.dispatch(job);
+        }
+    }
+
+    /// A lookup failed: a cached route stays in use; parked sends fail.
+    fn lookup_failed(&mut self, topic: &str, error: Error) {
+        let waiting = match self.topics.get_mut(topic) {
+            Some(state) => {
+                state.lookup_in_flight = false;
+                std::mem::take(&mut state.waiting)
+            }
+            None => return,
+        };
+        self.waiting_total -= waiting.len();
+        for job in waiting {
+            job.finish(Err(error.clone()));
+        }
+        if self.topics.get(topic).is_some_and(|s| s.info.is_none()) {
+            self.topics.remove(topic);
+        }
+    }
+
+    // ----- connections ----------------------------------------------------
+
+    /// The connection to `addr`, opened if needed. A new broker connection
+    /// starts with a heartbeat so the broker knows this client and its group.
+    fn connection(&mut self, addr: &str, is_broker: bool) -> Result<Token> {
+        if let Some(t) = self.tokens.get(addr) {
+            return Ok(*t);
+        }
+        let token = Token(self.next_token);
+        self.next_token += 1;
+        let conn = Connection::open(addr, token, self.poll.registry())?;
+        self.conns.insert(token, conn);
+        self.tokens.insert(addr.to_string(), token);
+        if is_broker {
+            self.send_heartbeat(token);
+        }
+        Ok(token)
+    }
+
+    fn send_heartbeat(&mut self, token: Token) {
+        let opaque = self.next_opaque();
+        let Some(conn) = self.conns.get_mut(&token) else {
+            return;
+        };
+        codec::encode_frame(
+            conn.out(),
+            request_code::HEART_BEAT,
+            opaque,
+            0,
+            None,
+            &[],
+            &self.heartbeat_body,
+        );
+        self.mark_dirty(token);
+        let deadline = Instant::now() + Duration::from_millis(self.config.mq_client_api_timeout_ms);
+        self.insert_pending(
+            opaque,
+            Pending {
+                token,
+                deadline,
+                kind: PendingKind::Heartbeat,
+            },
+        );
+    }
+
+    fn on_socket_event(&mut self, token: Token, frames: &mut Vec<RemotingCommand>) {
+        let Some(conn) = self.conns.get_mut(&token) else {
+            return;
+        };
+        let result = match conn.check_connected() {
+            Ok(true) => conn.flush().and_then(|()| conn.read_frames(frames)),
+            Ok(false) => Ok(()),
+            Err(e) => Err(e),
+        };
+        for frame in frames.drain(..) {
+            self.on_frame(token, frame);
+        }
+        if let Err(e) = result {
+            self.close_connection(token, e);
+        }
+    }
+
+    fn on_frame(&mut self, token: Token, frame: RemotingCommand) {
+        if frame.is_response() {
+            if let Some(p) = self.pending.remove(&frame.opaque) {
+                self.on_pending_done(p, Ok(frame));
+            }
+            return;
+        }
+        // A request from the server. Nothing a plain producer serves yet:
+        // answer as a Java client does for unregistered codes.
+        if !frame.is_oneway() {
+            if let Some(conn) = self.conns.get_mut(&token) {
+                let remark = format!(" request type {} not supported", frame.code);
+                codec::encode_frame(
+                    conn.out(),
+                    response_code::REQUEST_CODE_NOT_SUPPORTED,
+                    frame.opaque,
+                    FLAG_RESPONSE,
+                    Some(&remark),
+                    &[],
+                    b"",
+                );
+                self.mark_dirty(token);
+            }
+        }
+    }
+
+    /// Closes a connection and fails every request pending on it with `error`.
+    fn close_connection(&mut self, token: Token, error: Error) {
+        let Some(conn) = self.conns.remove(&token) else {
+            return;
+        };
+        self.tokens.remove(&conn.addr);
+        conn.close(self.poll.registry());
+        let failed: Vec<i32> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| p.token == token)
+            .map(|(o, _)| *o)
+            .collect();
+        for opaque in failed {
+            if let Some(p) = self.pending.remove(&opaque) {
+                self.on_pending_done(p, Err(error.clone()));
+            }
+        }
+    }
+
+    fn mark_dirty(&mut self, token: Token) {
+        if !self.dirty.contains(&token) {
+            self.dirty.push(token);
+        }
+    }
+
+    fn flush_dirty(&mut self) {
+        while let Some(token) = self.dirty.pop() {
+            if let Some(conn) = self.conns.get_mut(&token) {
+                if let Err(e) = conn.flush() {
+                    self.close_connection(token, e);
+                }
+            }
+        }
+    }
+
+    // ----- pending requests and time --------------------------------------
+
+    fn next_opaque(&mut self) -> i32 {
+        self.next_opaque = self.next_opaque.wrapping_add(1) & 0x7FFF_FFFF;
+        self.next_opaque
+    }
+
+    fn insert_pending(&mut self, opaque: i32, p: Pending) {
+        self.deadlines.push(Reverse((p.deadline, opaque)));
+        self.pending.insert(opaque, p);
+    }
+
+    fn on_pending_done(&mut self, p: Pending, outcome: Result<RemotingCommand>) {
+        match p.kind {
+            PendingKind::Send { job, queue, addr } => {
+                self.on_send_outcome(job, queue, addr, outcome)
+            }
+            PendingKind::Route {
+                topic,
+                default,
+                tries,
+            } => self.on_route_response(topic, default, tries, outcome),
+            PendingKind::Heartbeat | PendingKind::Unregister => {}
+        }
+    }
+
+    /// Fails requests whose deadline has passed; closes a connection whose
+    /// connect did not complete in time.
+    fn expire(&mut self, now: Instant) {
+        while let Some(Reverse((deadline, opaque))) = self.deadlines.peek().copied() {
+            if deadline > now {
+                break;
+            }
+            self.deadlines.pop();
+            let matches = self
+                .pending
+                .get(&opaque)
+                .is_some_and(|p| p.deadline == deadline);
+            if !matches {
+                continue;
+            }
+            let Some(p) = self.pending.remove(&opaque) else {
+                continue;
+            };
+            let token = p.token;
+            let addr = self
+                .conns
+                .get(&token)
+                .map(|c| c.addr.clone())
+                .unwrap_or_default();
+            let connecting = self.conns.get(&token).is_some_and(|c| !c.is_connected());
+            let e = Error::new(
+                ErrorKind::Timeout,
+                format!(
+                    "request to {} timed out{}",
+                    addr,
+                    if connecting { " while connecting" } else { "" }
+                ),
+            );
+            self.on_pending_done(p, Err(e.clone()));
+            if connecting {
+                self.close_connection(token, e);
+            }
+        }
+        if self.waiting_total > 0 {
+            let mut expired = Vec::new();
+            for state in self.topics.values_mut() {
+                let mut i = 0;
+                while i < state.waiting.len() {
+                    if state.waiting[i].deadline <= now {
+                        expired.push(state.waiting.swap_remove(i));
+                    } else {
+                        i += 1;
+                    }
+                }
+            }
+            self.waiting_total -= expired.len();
+            for job in expired {
+                let e = job.timeout_error(self.config.send_msg_timeout_ms);
+                job.finish(Err(e.context("waiting for the topic route")));
+            }
+        }
+    }
+
+    fn next_timeout(&self, now: Instant) -> Option<Duration> {
+        let mut next = self.next_heartbeat.min(self.next_refresh);
+        if let Some(Reverse((d, _))) = self.deadlines.peek() {
+            next = next.min(*d);
+        }
+        if self.waiting_total > 0 {
+            for state in self.topics.values() {
+                for job in &state.waiting {
+                    next = next.min(job.deadline);
+                }
+            }
+        }
+        if let Some(s) = &self.shutdown {
+            next = next.min(s.unregister_deadline.unwrap_or(s.drain_deadline));
+        }
+        // Round up to whole ms so a deadline is not missed by a hair.
+        Some(next.saturating_duration_since(now) + Duration::from_micros(500))
+    }
+
+    fn run_timers(&mut self, now: Instant) {
+        if self.shutdown.is_some() {
+            return;
+        }
+        if now >= self.next_heartbeat {
+            self.next_heartbeat =
+                now + Duration::from_millis(self.config.heartbeat_broker_interval_ms);
+            let addrs: Vec<String> = self.brokers.values().cloned().collect();
+            for addr in addrs {
+                if let Ok(token) = self.connection(&addr, false) {
+                    self.send_heartbeat(token);
+                }
+            }
+        }
+        if now >= self.next_refresh {
+            self.next_refresh =
+                now + Duration::from_millis(self.config.poll_name_server_interval_ms);
+            let topics: Vec<String> = self
+                .topics
+                .iter()
+                .filter(|(_, s)| !s.lookup_in_flight)
+                .map(|(t, _)| t.clone())
+                .collect();
+            for topic in topics {
+                self.start_lookup(&topic, false, 0);
+            }
+        }
+    }
+
+    // ----- shutdown -------------------------------------------------------
+
+    /// Advances a shutdown; true when the loop may end.
+    fn shutdown_progress(&mut self, now: Instant) -> bool {
+        let Some(s) = &self.shutdown else {
+            return false;
+        };
+        match s.unregister_deadline {
+            None => {
+                let in_flight = self.waiting_total > 0
+                    || self
+                        .pending
+                        .values()
+                        .any(|p| matches!(p.kind, PendingKind::Send { .. }));
+                if in_flight && now < s.drain_deadline {
+                    return false;
+                }
+                self.fail_all_sends();
+                let sent = self.send_unregister();
+                if let Some(s) = &mut self.shutdown {
+                    s.unregister_deadline = Some(
+                        now + UNREGISTER_WAIT
+                            .min(Duration::from_millis(self.config.mq_client_api_timeout_ms)),
+                    );
+                }
+                self.flush_dirty();
+                !sent
+            }
+            Some(deadline) => {
+                now >= deadline
+                    || !self
+                        .pending
+                        .values()
+                        .any(|p| matches!(p.kind, PendingKind::Unregister))
+            }
+        }
+    }
+
+    fn fail_all_sends(&mut self) {
+        let sends: Vec<i32> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| matches!(p.kind, PendingKind::Send { .. }))
+            .map(|(o, _)| *o)
+            .collect();
+        for opaque in sends {
+            if let Some(Pending {
+                kind: PendingKind::Send { job, .. },
+                ..
+            }) = self.pending.remove(&opaque)
+            {
+                job.finish(Err(shut_down_error()));
+            }
+        }
+        for state in self.topics.values_mut() {
+            for job in state.waiting.drain(..) {
+                job.finish(Err(shut_down_error()));
+            }
+        }
+        self.waiting_total = 0;
+    }
+
+    /// Sends UNREGISTER_CLIENT to every connected broker; true if any was sent.
+    fn send_unregister(&mut self) -> bool {
+        let addrs: Vec<String> = self.brokers.values().cloned().collect();
+        let mut sent = false;
+        for addr in addrs {
+            let Some(&token) = self.tokens.get(&addr) else {
+                continue;
+            };
+            let opaque = self.next_opaque();
+            if let Some(conn) = self.conns.get_mut(&token) {
+                codec::encode_frame(
+                    conn.out(),
+                    request_code::UNREGISTER_CLIENT,
+                    opaque,
+                    0,
+                    None,
+                    &[
+                        ("clientID", &self.client_id),
+                        ("producerGroup", &self.config.producer_group),
+                    ],
+                    b"",
+                );
+                self.mark_dirty(token);
+                let deadline = Instant::now() + UNREGISTER_WAIT;
+                self.insert_pending(
+                    opaque,
+                    Pending {
+                        token,
+                        deadline,
+                        kind: PendingKind::Unregister,
+                    },
+                );
+                sent = true;
+            }
+        }
+        sent
+    }
+
+    /// Closes everything and answers whoever waits for the shutdown. Commands
+    /// still queued are failed with the shutdown error.
+    fn finish(mut self) {
+        self.fail_all_sends();
+        self.pending.clear();
+        for (_, conn) in self.conns.drain() {
+            conn.close(self.poll.registry());
+        }
+        let mut done = self.shutdown.take().map(|s| s.done).unwrap_or_default();
+        while let Ok(cmd) = self.rx.try_recv() {
+            match cmd {
+                Command::Send(job) => job.finish(Err(shut_down_error())),
+                Command::Shutdown { done: d, .. } => done.push(d),
+            }
+        }
+        for d in done {
+            let _ = d.send(());
+        }
+    }
+}
+
+fn shut_down_error() -> Error {
+    Error::new(
+        ErrorKind::Shutdown,
+        "the producer was shut down before the send completed",
+    )
+}

@@ -1,0 +1,199 @@
+//! The client instance behind a producer: one event-loop thread that owns
+//! every socket, the route cache and the pending requests, and one callback
+//! thread that runs user callbacks. API threads hand work to the loop over a
+//! crossbeam channel and wake it through a mio `Waker` only when it sleeps.
+
+mod connection;
+mod event_loop;
+pub(crate) mod send;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::{JoinHandle, ThreadId};
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, Sender};
+
+use crate::config::ProducerConfig;
+use crate::error::{Error, ErrorKind, Result};
+use send::{CallbackTask, SendJob};
+
+/// Work for the event loop.
+pub(crate) enum Command {
+    /// Route, send and report a message.
+    Send(Box<SendJob>),
+    /// Wait up to `timeout` for in-flight sends, fail the rest, unregister
+    /// from brokers, close sockets and end the loop; then signal `done`.
+    Shutdown { timeout: Duration, done: Sender<()> },
+}
+
+/// State shared between API threads and the loop for waking it.
+pub(crate) struct Wakeup {
+    waker: mio::Waker,
+    /// Set by the loop right before it blocks in `poll`.
+    sleeping: AtomicBool,
+}
+
+impl Wakeup {
+    fn wake(&self) {
+        if self.sleeping.swap(false, Ordering::SeqCst) {
+            let _ = self.waker.wake();
+        }
+    }
+}
+
+/// Handle to a running client instance.
+pub(crate) struct Client {
+    tx: Sender<Command>,
+    wakeup: Arc<Wakeup>,
+    callback_tx: Sender<CallbackTask>,
+    threads: Mutex<Option<(JoinHandle<()>, JoinHandle<()>)>>,
+    callback_thread: ThreadId,
+    /// The client id sent in heartbeats (`ip@instance`).
+    pub client_id: String,
+}
+
+impl Client {
+    /// Starts the event-loop and callback threads for `config`.
+    ///
+    /// Errors: [`ErrorKind::Internal`] if the poller or a thread cannot be created.
+    pub fn start(config: Arc<ProducerConfig>) -> Result<Client> {
+        let internal = |what: &str, e: std::io::Error| {
+            Error::new(
+                ErrorKind::Internal,
+                format!("cannot create {}: {}", what, e),
+            )
+        };
+        let poll = mio::Poll::new().map_err(|e| internal("poller", e))?;
+        let waker = mio::Waker::new(poll.registry(), event_loop::WAKER_TOKEN)
+            .map_err(|e| internal("waker", e))?;
+        let wakeup = Arc::new(Wakeup {
+            waker,
+            sleeping: AtomicBool::new(false),
+        });
+        let (tx, rx) = crossbeam_channel::unbounded::<Command>();
+        let (callback_tx, callback_rx) = crossbeam_channel::unbounded::<CallbackTask>();
+        let client_id = build_client_id(&config);
+
+        let callback_thread = std::thread::Builder::new()
+            .name("rocketmq-callback".into())
+            .spawn(move || run_callbacks(callback_rx))
+            .map_err(|e| internal("callback thread", e))?;
+        let callback_thread_id = callback_thread.thread().id();
+        let loop_state =
+            event_loop::EventLoop::new(poll, rx, wakeup.clone(), config, client_id.clone());
+        let loop_thread = std::thread::Builder::new()
+            .name("rocketmq-io".into())
+            .spawn(move || loop_state.run())
+            .map_err(|e| internal("event-loop thread", e))?;
+        Ok(Client {
+            tx,
+            wakeup,
+            callback_tx,
+            threads: Mutex::new(Some((loop_thread, callback_thread))),
+            callback_thread: callback_thread_id,
+            client_id,
+        })
+    }
+
+    /// Hands `cmd` to the loop. If the loop is gone the command is dropped,
+    /// which completes any send in it with the shutdown error.
+    pub fn submit(&self, cmd: Command) -> Result<()> {
+        match self.tx.send(cmd) {
+            Ok(()) => {
+                self.wakeup.wake();
+                Ok(())
+            }
+            Err(_) => Err(Error::new(ErrorKind::Shutdown, "the producer is shut down")),
+        }
+    }
+
+    /// A sender for the callback thread, for async completions.
+    pub fn callback_sender(&self) -> Sender<CallbackTask> {
+        self.callback_tx.clone()
+    }
+
+    /// Whether the current thread is this client's callback thread.
+    pub fn on_callback_thread(&self) -> bool {
+        std::thread::current().id() == self.callback_thread
+    }
+
+    /// Shuts the loop down (see [`Command::Shutdown`]) and joins both
+    /// threads. Idempotent. Errors: [`ErrorKind::InvalidState`] when called
+    /// from the callback thread (it would wait for itself).
+    pub fn shutdown(&self, timeout: Duration) -> Result<()> {
+        if self.on_callback_thread() {
+            return Err(Error::new(
+                ErrorKind::InvalidState,
+                "shutdown cannot be called from a send callback (it would wait for itself)",
+            ));
+        }
+        let threads = self
+            .threads
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        let Some((loop_thread, callback_thread)) = threads else {
+            return Ok(());
+        };
+        let (done_tx, done_rx) = crossbeam_channel::bounded(1);
+        if self
+            .submit(Command::Shutdown {
+                timeout,
+                done: done_tx,
+            })
+            .is_ok()
+        {
+            let _ = done_rx.recv();
+        }
+        let _ = loop_thread.join();
+        let _ = self.callback_tx.send(CallbackTask::Stop);
+        let _ = callback_thread.join();
+        Ok(())
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        let _ = self.shutdown(Duration::from_millis(0));
+    }
+}
+
+/// The callback thread: runs callbacks in completion order, each isolated so
+/// a panicking callback cannot end the thread. Ends at [`CallbackTask::Stop`]
+/// (after running what was queued before it) or when every sender is gone.
+fn run_callbacks(rx: Receiver<CallbackTask>) {
+    while let Ok(task) = rx.recv() {
+        match task {
+            CallbackTask::Run(cb, outcome) => send::run_callback(cb, outcome),
+            CallbackTask::Stop => {
+                while let Ok(CallbackTask::Run(cb, outcome)) = rx.try_recv() {
+                    send::run_callback(cb, outcome);
+                }
+                return;
+            }
+        }
+    }
+}
+
+/// `clientIP@instanceName[@unitName]` as Java `ClientConfig.buildMQClientId`,
+/// with the default instance name replaced by `pid#nanos`.
+fn build_client_id(config: &ProducerConfig) -> String {
+    let ip = config
+        .client_ip
+        .clone()
+        .unwrap_or_else(|| crate::protocol::message_id::local_ip().to_string());
+    let instance = if config.instance_name == "DEFAULT" {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        format!("{}#{}", std::process::id(), nanos)
+    } else {
+        config.instance_name.clone()
+    };
+    match &config.unit_name {
+        Some(unit) => format!("{}@{}@{}", ip, instance, unit),
+        None => format!("{}@{}", ip, instance),
+    }
+}

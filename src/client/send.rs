@@ -1,0 +1,207 @@
+//! A send in flight: the prepared message, its budget (deadline, attempts
+//! left), where the last attempt went, and how its outcome reaches the caller.
+//! [`Completion`] guarantees exactly one outcome: completing consumes it, and
+//! dropping it uncompleted (e.g. a command lost in a closed channel) delivers
+//! the "producer shut down" error.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use crossbeam_channel::Sender;
+
+use crate::codec::RemotingCommand;
+use crate::error::{Error, ErrorKind, Result};
+use crate::message::PreparedMessage;
+use crate::protocol::header::SendMessageResponseHeader;
+use crate::protocol::response_code;
+use crate::route::MessageQueue;
+
+/// How the broker stored a message (Java `SendStatus`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(i32)]
+pub enum SendStatus {
+    /// Stored.
+    SendOk = 0,
+    /// Stored; the synchronous disk flush timed out.
+    FlushDiskTimeout = 1,
+    /// Stored; replication to the slave timed out.
+    FlushSlaveTimeout = 2,
+    /// Stored; no slave was available for synchronous replication.
+    SlaveNotAvailable = 3,
+}
+
+impl SendStatus {
+    /// The Java name, e.g. `SEND_OK`.
+    pub fn name(self) -> &'static str {
+        match self {
+            SendStatus::SendOk => "SEND_OK",
+            SendStatus::FlushDiskTimeout => "FLUSH_DISK_TIMEOUT",
+            SendStatus::FlushSlaveTimeout => "FLUSH_SLAVE_TIMEOUT",
+            SendStatus::SlaveNotAvailable => "SLAVE_NOT_AVAILABLE",
+        }
+    }
+}
+
+/// The outcome of a successful send (Java `SendResult`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendResult {
+    /// Store status.
+    pub status: SendStatus,
+    /// The client message id (`UNIQ_KEY`).
+    pub msg_id: String,
+    /// The broker's message id (store host + commit-log offset).
+    pub offset_msg_id: String,
+    /// The queue the message was stored in.
+    pub message_queue: MessageQueue,
+    /// Offset in that queue.
+    pub queue_offset: i64,
+    /// Transaction id as the broker reports it (the `UNIQ_KEY`), if any.
+    pub transaction_id: Option<String>,
+    /// The broker's region, if reported.
+    pub region_id: Option<String>,
+}
+
+/// A user callback for an async send; runs on the producer's callback thread.
+pub type SendCallback = Box<dyn FnOnce(Result<SendResult>) + Send + 'static>;
+
+/// Where an outcome goes.
+pub(crate) enum CompletionKind {
+    /// A caller blocked in a sync send.
+    Sync(Sender<Result<SendResult>>),
+    /// An async callback, run on the callback thread fed by `Sender`.
+    Callback(SendCallback, Sender<CallbackTask>),
+}
+
+/// Work for the callback thread.
+pub(crate) enum CallbackTask {
+    /// Run a callback with its outcome.
+    Run(SendCallback, Result<SendResult>),
+    /// Run what is queued, then end the thread.
+    Stop,
+}
+
+/// Delivers exactly one outcome; see the module docs.
+pub(crate) struct Completion(Option<CompletionKind>);
+
+impl Completion {
+    pub(crate) fn new(kind: CompletionKind) -> Completion {
+        Completion(Some(kind))
+    }
+
+    /// Delivers `outcome`.
+    pub(crate) fn complete(mut self, outcome: Result<SendResult>) {
+        if let Some(kind) = self.0.take() {
+            deliver(kind, outcome);
+        }
+    }
+}
+
+impl Drop for Completion {
+    fn drop(&mut self) {
+        if let Some(kind) = self.0.take() {
+            deliver(
+                kind,
+                Err(Error::new(
+                    ErrorKind::Shutdown,
+                    "the producer was shut down before the send completed",
+                )),
+            );
+        }
+    }
+}
+
+fn deliver(kind: CompletionKind, outcome: Result<SendResult>) {
+    match kind {
+        CompletionKind::Sync(tx) => {
+            let _ = tx.send(outcome); // the caller may have given up
+        }
+        CompletionKind::Callback(cb, tx) => {
+            if let Err(crossbeam_channel::SendError(CallbackTask::Run(cb, outcome))) =
+                tx.send(CallbackTask::Run(cb, outcome))
+            {
+                // The callback thread is gone: run it here rather than lose it.
+                run_callback(cb, outcome);
+            }
+        }
+    }
+}
+
+/// How the caller waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendMode {
+    /// The caller blocks for the outcome.
+    Sync,
+    /// The outcome goes to a callback.
+    Async,
+}
+
+/// A send travelling through the event loop.
+pub(crate) struct SendJob {
+    pub msg: PreparedMessage,
+    /// Absolute deadline for all attempts together.
+    pub deadline: Instant,
+    /// Attempts still allowed after the current one.
+    pub retries_left: u32,
+    /// Broker of the previous failed attempt, avoided by the next one.
+    pub last_broker: Option<Arc<str>>,
+    /// Why the previous attempt failed.
+    pub last_error: Option<Error>,
+    pub completion: Completion,
+}
+
+impl SendJob {
+    /// Completes the job with `outcome`.
+    pub fn finish(self, outcome: Result<SendResult>) {
+        self.completion.complete(outcome)
+    }
+
+    /// The timeout error, mentioning the last attempt's failure if any.
+    pub fn timeout_error(&self, budget_ms: u64) -> Error {
+        let mut msg = format!(
+            "send did not complete within sendMsgTimeout ({} ms)",
+            budget_ms
+        );
+        if let Some(e) = &self.last_error {
+            msg.push_str("; last attempt: ");
+            msg.push_str(&e.to_string());
+        }
+        Error::new(ErrorKind::Timeout, msg)
+    }
+}
+
+/// Maps a send response to a result (Java `MQClientAPIImpl.processSendResponse`):
+/// SUCCESS, FLUSH_DISK_TIMEOUT, FLUSH_SLAVE_TIMEOUT and SLAVE_NOT_AVAILABLE are
+/// results; any other code is a [`ErrorKind::Broker`] error with its code and remark.
+pub(crate) fn send_response_to_result(
+    resp: &RemotingCommand,
+    msg: &PreparedMessage,
+    queue: &MessageQueue,
+    addr: &str,
+) -> Result<SendResult> {
+    let status = match resp.code {
+        response_code::SUCCESS => SendStatus::SendOk,
+        response_code::FLUSH_DISK_TIMEOUT => SendStatus::FlushDiskTimeout,
+        response_code::FLUSH_SLAVE_TIMEOUT => SendStatus::FlushSlaveTimeout,
+        response_code::SLAVE_NOT_AVAILABLE => SendStatus::SlaveNotAvailable,
+        code => return Err(Error::broker(code, resp.remark_str(), addr)),
+    };
+    let header = SendMessageResponseHeader::decode(resp)?;
+    Ok(SendResult {
+        status,
+        msg_id: msg.uniq_key.clone(),
+        offset_msg_id: header.msg_id,
+        message_queue: MessageQueue {
+            topic: queue.topic.clone(),
+            broker_name: queue.broker_name.clone(),
+            queue_id: header.queue_id,
+        },
+        queue_offset: header.queue_offset,
+        transaction_id: header.transaction_id,
+        region_id: header.region_id,
+    })
+}
+
+/// Runs `cb`, containing a panic so that it cannot unwind into the library.
+pub(crate) fn run_callback(cb: SendCallback, outcome: Result<SendResult>) {
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cb(outcome)));
+}

@@ -1,0 +1,503 @@
+//! The remoting frame codec (`shared/docs/protocol.md` §1): a frame is
+//! `int32 length | int32 (serializeType << 24 | headerLength) | header | body`.
+//! Headers are encoded as JSON (what the Java client sends by default) and
+//! decoded from JSON *or* the ROCKETMQ binary layout, since a server may answer
+//! in either. Knows bytes only: no sockets, no threads, no messages.
+//!
+//! Mirrors Java `RemotingCommand.encode/decode`, `RocketMQSerializable`.
+
+use std::collections::HashMap;
+
+use bytes::{Buf, Bytes, BytesMut};
+use serde::Deserialize;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::protocol::{CLIENT_VERSION, LANGUAGE_NAMES, LANGUAGE_RUST};
+
+/// Largest frame accepted (bytes after the length prefix), as Java's
+/// `NettyDecoder` default: 16 MiB.
+pub const MAX_FRAME_LEN: usize = 16 * 1024 * 1024;
+
+/// `flag` bit 0: the command is a response.
+pub const FLAG_RESPONSE: i32 = 0x1;
+/// `flag` bit 1: the request is oneway (no response follows).
+pub const FLAG_ONEWAY: i32 = 0x2;
+
+/// Serialize type JSON (top byte of the second int).
+const SERIALIZE_JSON: u8 = 0;
+/// Serialize type ROCKETMQ (binary).
+const SERIALIZE_ROCKETMQ: u8 = 1;
+
+/// A decoded command (request or response) as it arrived from a peer.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RemotingCommand {
+    /// Request code (requests) or response code (responses).
+    pub code: i32,
+    /// The sender's `LanguageCode`.
+    pub language: u8,
+    /// The sender's MQVersion ordinal.
+    pub version: i32,
+    /// Correlation id: a response carries its request's opaque.
+    pub opaque: i32,
+    /// Bit 0 response, bit 1 oneway.
+    pub flag: i32,
+    /// Error text of responses, free text of some requests.
+    pub remark: Option<String>,
+    /// The custom header.
+    pub ext_fields: HashMap<String, String>,
+    /// The body (possibly empty).
+    pub body: Bytes,
+}
+
+impl RemotingCommand {
+    /// Whether the response bit is set.
+    pub fn is_response(&self) -> bool {
+        self.flag & FLAG_RESPONSE != 0
+    }
+
+    /// Whether the oneway bit is set.
+    pub fn is_oneway(&self) -> bool {
+        self.flag & FLAG_ONEWAY != 0
+    }
+
+    /// The extField `key`, if present.
+    pub fn ext(&self, key: &str) -> Option<&str> {
+        self.ext_fields.get(key).map(String::as_str)
+    }
+
+    /// The remark, or "" when absent.
+    pub fn remark_str(&self) -> &str {
+        self.remark.as_deref().unwrap_or("")
+    }
+}
+
+/// Appends one complete frame with a JSON header to `out`.
+///
+/// `flag` is [`FLAG_ONEWAY`] for oneway requests, [`FLAG_RESPONSE`] for
+/// responses, 0 for ordinary requests. The header always carries `code`,
+/// `language` ("RUST"), `version`, `opaque`, `flag`, `serializeTypeCurrentRPC`
+/// and, when given, `remark` and `extFields` (all values JSON strings), which is
+/// what both the Java and the Rust broker accept.
+pub fn encode_frame(
+    out: &mut Vec<u8>,
+    code: i32,
+    opaque: i32,
+    flag: i32,
+    remark: Option<&str>,
+    fields: &[(&str, &str)],
+    body: &[u8],
+) {
+    let start = out.len();
+    out.extend_from_slice(&[0u8; 8]); // length and header length, patched below
+    let header_start = out.len();
+    write_json_header(out, code, opaque, flag, remark, fields);
+    let header_len = out.len() - header_start;
+    out.extend_from_slice(body);
+    let total = 4 + header_len + body.len();
+    out[start..start + 4].copy_from_slice(&(total as u32).to_be_bytes());
+    let mark = ((SERIALIZE_JSON as u32) << 24) | (header_len as u32 & 0x00FF_FFFF);
+    out[start + 4..start + 8].copy_from_slice(&mark.to_be_bytes());
+}
+
+fn write_json_header(
+    out: &mut Vec<u8>,
+    code: i32,
+    opaque: i32,
+    flag: i32,
+    remark: Option<&str>,
+    fields: &[(&str, &str)],
+) {
+    use std::io::Write;
+    let _ = write!(
+        out,
+        "{{\"code\":{},\"language\":\"{}\",\"version\":{},\"opaque\":{},\"flag\":{}",
+        code, LANGUAGE_NAMES[LANGUAGE_RUST as usize], CLIENT_VERSION, opaque, flag
+    );
+    if let Some(remark) = remark {
+        out.extend_from_slice(b",\"remark\":");
+        write_json_string(out, remark);
+    }
+    if !fields.is_empty() {
+        out.extend_from_slice(b",\"extFields\":{");
+        for (i, (k, v)) in fields.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            write_json_string(out, k);
+            out.push(b':');
+            write_json_string(out, v);
+        }
+        out.push(b'}');
+    }
+    out.extend_from_slice(b",\"serializeTypeCurrentRPC\":\"JSON\"}");
+}
+
+/// Writes `s` as a JSON string literal (quoted, escaped) using serde_json.
+fn write_json_string(out: &mut Vec<u8>, s: &str) {
+    // Writing into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+/// Takes one complete frame off the front of `buf`, if one is there.
+///
+/// Returns `Ok(None)` when more bytes are needed (a partial frame stays in
+/// `buf`). A frame longer than [`MAX_FRAME_LEN`], a header length that does
+/// not fit, an unknown serialize type or an undecodable header is an
+/// [`ErrorKind::Internal`] error: the caller closes that connection.
+pub fn decode_frame(buf: &mut BytesMut) -> Result<Option<RemotingCommand>> {
+    if buf.len() < 4 {
+        return Ok(None);
+    }
+    let len = u32::from_be_bytes([buf[0], buf[1], buf[2], buf[3]]) as usize;
+    if len > MAX_FRAME_LEN {
+        return Err(protocol_error(format!(
+            "frame of {} bytes exceeds the {} byte limit",
+            len, MAX_FRAME_LEN
+        )));
+    }
+    if len < 4 {
+        return Err(protocol_error(format!("frame length {} is too short", len)));
+    }
+    if buf.len() < 4 + len {
+        buf.reserve(4 + len - buf.len());
+        return Ok(None);
+    }
+    buf.advance(4);
+    let payload = buf.split_to(len).freeze();
+    decode_payload(payload).map(Some)
+}
+
+/// Decodes the bytes after the length prefix: header-length int, header, body.
+pub fn decode_payload(mut payload: Bytes) -> Result<RemotingCommand> {
+    if payload.len() < 4 {
+        return Err(protocol_error("frame has no header length".into()));
+    }
+    let mark = payload.get_u32();
+    let serialize_type = (mark >> 24) as u8;
+    let header_len = (mark & 0x00FF_FFFF) as usize;
+    if header_len > payload.len() {
+        return Err(protocol_error(format!(
+            "header length {} exceeds the frame's {} remaining bytes",
+            header_len,
+            payload.len()
+        )));
+    }
+    let header = payload.split_to(header_len);
+    let mut cmd = match serialize_type {
+        SERIALIZE_JSON => decode_json_header(&header)?,
+        SERIALIZE_ROCKETMQ => decode_binary_header(header)?,
+        other => return Err(protocol_error(format!("unknown serialize type {}", other))),
+    };
+    cmd.body = payload;
+    Ok(cmd)
+}
+
+/// The JSON header as servers send it: Java (alphabetical, nulls omitted) or
+/// Rust (struct order, explicit nulls). Unknown fields are ignored.
+#[derive(Deserialize)]
+struct JsonHeader {
+    code: i32,
+    #[serde(default)]
+    language: Option<serde_json::Value>,
+    #[serde(default)]
+    version: Option<i32>,
+    #[serde(default)]
+    opaque: i32,
+    #[serde(default)]
+    flag: i32,
+    #[serde(default)]
+    remark: Option<String>,
+    #[serde(default, rename = "extFields")]
+    ext_fields: Option<HashMap<String, serde_json::Value>>,
+}
+
+fn decode_json_header(header: &[u8]) -> Result<RemotingCommand> {
+    let h: JsonHeader = serde_json::from_slice(header)
+        .map_err(|e| protocol_error(format!("undecodable JSON header: {}", e)))?;
+    let language = match &h.language {
+        Some(serde_json::Value::String(name)) => LANGUAGE_NAMES
+            .iter()
+            .position(|n| n == name)
+            .map(|p| p as u8)
+            .unwrap_or(7),
+        Some(serde_json::Value::Number(n)) => n.as_u64().unwrap_or(7) as u8,
+        _ => 7,
+    };
+    let mut ext_fields = HashMap::new();
+    for (k, v) in h.ext_fields.unwrap_or_default() {
+        let v = match v {
+            serde_json::Value::String(s) => s,
+            serde_json::Value::Null => continue,
+            other => other.to_string(),
+        };
+        ext_fields.insert(k, v);
+    }
+    Ok(RemotingCommand {
+        code: h.code,
+        language,
+        version: h.version.unwrap_or(0),
+        opaque: h.opaque,
+        flag: h.flag,
+        remark: h.remark,
+        ext_fields,
+        body: Bytes::new(),
+    })
+}
+
+fn decode_binary_header(mut h: Bytes) -> Result<RemotingCommand> {
+    let total = h.len();
+    let need = |h: &Bytes, n: usize| -> Result<()> {
+        if h.remaining() < n {
+            Err(protocol_error(format!(
+                "binary header of {} bytes is truncated",
+                total
+            )))
+        } else {
+            Ok(())
+        }
+    };
+    need(&h, 17)?;
+    let code = h.get_i16() as i32;
+    let language = h.get_u8();
+    let version = h.get_i16() as i32;
+    let opaque = h.get_i32();
+    let flag = h.get_i32();
+    let remark_len = h.get_i32();
+    if remark_len < 0 {
+        return Err(protocol_error("negative remark length".into()));
+    }
+    need(&h, remark_len as usize)?;
+    let remark = if remark_len > 0 {
+        Some(utf8(h.split_to(remark_len as usize))?)
+    } else {
+        None
+    };
+    need(&h, 4)?;
+    let ext_len = h.get_i32();
+    if ext_len < 0 {
+        return Err(protocol_error("negative extFields length".into()));
+    }
+    need(&h, ext_len as usize)?;
+    let mut map = h.split_to(ext_len as usize);
+    let mut ext_fields = HashMap::new();
+    while map.has_remaining() {
+        if map.remaining() < 2 {
+            return Err(protocol_error("truncated extFields key length".into()));
+        }
+        let klen = map.get_i16();
+        if klen < 0 || map.remaining() < klen as usize + 4 {
+            return Err(protocol_error("truncated extFields key".into()));
+        }
+        let key = utf8(map.split_to(klen as usize))?;
+        let vlen = map.get_i32();
+        if vlen < 0 || map.remaining() < vlen as usize {
+            return Err(protocol_error("truncated extFields value".into()));
+        }
+        let value = utf8(map.split_to(vlen as usize))?;
+        ext_fields.insert(key, value);
+    }
+    Ok(RemotingCommand {
+        code,
+        language,
+        version,
+        opaque,
+        flag,
+        remark,
+        ext_fields,
+        body: Bytes::new(),
+    })
+}
+
+fn utf8(b: Bytes) -> Result<String> {
+    String::from_utf8(b.to_vec()).map_err(|_| protocol_error("header string is not UTF-8".into()))
+}
+
+fn protocol_error(message: String) -> Error {
+    Error::new(ErrorKind::Internal, message)
+}
+
+/// Appends a frame with a ROCKETMQ binary header. The client itself sends
+/// JSON; this exists to produce test input the way a server configured for
+/// the binary type would send it.
+pub fn encode_binary_frame(out: &mut Vec<u8>, cmd: &RemotingCommand) {
+    let mut header = Vec::new();
+    header.extend_from_slice(&(cmd.code as i16).to_be_bytes());
+    header.push(cmd.language);
+    header.extend_from_slice(&(cmd.version as i16).to_be_bytes());
+    header.extend_from_slice(&cmd.opaque.to_be_bytes());
+    header.extend_from_slice(&cmd.flag.to_be_bytes());
+    let remark = cmd.remark.as_deref().unwrap_or("");
+    header.extend_from_slice(&(remark.len() as i32).to_be_bytes());
+    header.extend_from_slice(remark.as_bytes());
+    let mut map = Vec::new();
+    let mut keys: Vec<_> = cmd.ext_fields.iter().collect();
+    keys.sort();
+    for (k, v) in keys {
+        map.extend_from_slice(&(k.len() as i16).to_be_bytes());
+        map.extend_from_slice(k.as_bytes());
+        map.extend_from_slice(&(v.len() as i32).to_be_bytes());
+        map.extend_from_slice(v.as_bytes());
+    }
+    header.extend_from_slice(&(map.len() as i32).to_be_bytes());
+    header.extend_from_slice(&map);
+    let total = 4 + header.len() + cmd.body.len();
+    out.extend_from_slice(&(total as u32).to_be_bytes());
+    let mark = ((SERIALIZE_ROCKETMQ as u32) << 24) | header.len() as u32;
+    out.extend_from_slice(&mark.to_be_bytes());
+    out.extend_from_slice(&header);
+    out.extend_from_slice(&cmd.body);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode_all(bytes: &[u8]) -> Result<Option<RemotingCommand>> {
+        let mut buf = BytesMut::from(bytes);
+        decode_frame(&mut buf)
+    }
+
+    #[test]
+    fn json_frame_is_byte_exact() {
+        let mut out = Vec::new();
+        encode_frame(&mut out, 105, 1, 0, None, &[("topic", "TopicTest")], b"");
+        let header = br#"{"code":105,"language":"RUST","version":479,"opaque":1,"flag":0,"extFields":{"topic":"TopicTest"},"serializeTypeCurrentRPC":"JSON"}"#;
+        let mut expected = Vec::new();
+        expected.extend_from_slice(&((4 + header.len()) as u32).to_be_bytes());
+        expected.extend_from_slice(&(header.len() as u32).to_be_bytes());
+        expected.extend_from_slice(header);
+        assert_eq!(out, expected);
+    }
+
+    #[test]
+    fn json_round_trip_with_body_remark_and_escapes() {
+        let mut out = Vec::new();
+        let props = "TAGS\u{1}a\u{2}KEYS\u{1}k \"q\"\u{2}";
+        encode_frame(
+            &mut out,
+            310,
+            -7,
+            FLAG_ONEWAY,
+            Some("why"),
+            &[("a", "g"), ("i", props)],
+            b"hello",
+        );
+        let cmd = decode_all(&out).unwrap().unwrap();
+        assert_eq!(cmd.code, 310);
+        assert_eq!(cmd.opaque, -7);
+        assert!(cmd.is_oneway() && !cmd.is_response());
+        assert_eq!(cmd.language, LANGUAGE_RUST);
+        assert_eq!(cmd.version, CLIENT_VERSION);
+        assert_eq!(cmd.remark.as_deref(), Some("why"));
+        assert_eq!(cmd.ext("i"), Some(props));
+        assert_eq!(&cmd.body[..], b"hello");
+    }
+
+    #[test]
+    fn decodes_rust_broker_json_with_nulls() {
+        let header = br#"{"code":0,"language":"RUST","version":474,"opaque":42,"flag":1,"remark":null,"extFields":{"msgId":"AB","queueId":"2","queueOffset":"17"},"serializeTypeCurrentRPC":"JSON"}"#;
+        let mut frame = Vec::new();
+        frame.extend_from_slice(&((4 + header.len()) as u32).to_be_bytes());
+        frame.extend_from_slice(&(header.len() as u32).to_be_bytes());
+        frame.extend_from_slice(header);
+        let cmd = decode_all(&frame).unwrap().unwrap();
+        assert!(cmd.is_response());
+        assert_eq!(cmd.opaque, 42);
+        assert_eq!(cmd.remark, None);
+        assert_eq!(cmd.ext("queueOffset"), Some("17"));
+        // Java style: nulls omitted, extFields absent, numbers as values tolerated.
+        let header = br#"{"code":17,"flag":1,"language":"JAVA","opaque":3,"remark":"no route","version":479}"#;
+        let mut frame = Vec::new();
+        frame.extend_from_slice(&((4 + header.len()) as u32).to_be_bytes());
+        frame.extend_from_slice(&(header.len() as u32).to_be_bytes());
+        frame.extend_from_slice(header);
+        let cmd = decode_all(&frame).unwrap().unwrap();
+        assert_eq!(
+            (cmd.code, cmd.language, cmd.remark_str()),
+            (17, 0, "no route")
+        );
+        assert!(cmd.ext_fields.is_empty());
+    }
+
+    #[test]
+    fn binary_header_matches_documented_bytes() {
+        let mut cmd = RemotingCommand {
+            code: 105,
+            language: LANGUAGE_RUST,
+            version: 479,
+            opaque: 1,
+            ..Default::default()
+        };
+        cmd.ext_fields.insert("topic".into(), "TopicTest".into());
+        let mut out = Vec::new();
+        encode_binary_frame(&mut out, &cmd);
+        let expected: Vec<u8> = [
+            &[0x00, 0x00, 0x00, 0x2d, 0x01, 0x00, 0x00, 0x29][..],
+            &[0x00, 0x69, 0x0c, 0x01, 0xdf],
+            &[0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x14],
+            &[0x00, 0x05],
+            b"topic",
+            &[0, 0, 0, 9],
+            b"TopicTest",
+        ]
+        .concat();
+        assert_eq!(out, expected);
+        let back = decode_all(&out).unwrap().unwrap();
+        assert_eq!(back, cmd);
+    }
+
+    #[test]
+    fn partial_reads_wait_for_the_whole_frame() {
+        let mut frame = Vec::new();
+        encode_frame(
+            &mut frame,
+            0,
+            9,
+            FLAG_RESPONSE,
+            None,
+            &[("k", "v")],
+            b"body",
+        );
+        encode_frame(&mut frame, 0, 10, FLAG_RESPONSE, None, &[], b"");
+        let mut buf = BytesMut::new();
+        let mut got = Vec::new();
+        for byte in &frame {
+            buf.extend_from_slice(&[*byte]);
+            while let Some(cmd) = decode_frame(&mut buf).unwrap() {
+                got.push(cmd.opaque);
+            }
+        }
+        assert_eq!(got, vec![9, 10]);
+        assert!(buf.is_empty());
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        // Oversized length.
+        assert!(decode_all(&[0x7f, 0xff, 0xff, 0xff, 0, 0, 0, 0]).is_err());
+        // Header length larger than the frame.
+        assert!(decode_all(&[0, 0, 0, 6, 0, 0, 0, 99, b'{', b'}']).is_err());
+        // Not JSON.
+        assert!(decode_all(&[0, 0, 0, 6, 0, 0, 0, 2, b'x', b'y']).is_err());
+        // Unknown serialize type.
+        assert!(decode_all(&[0, 0, 0, 6, 9, 0, 0, 2, b'{', b'}']).is_err());
+        // Truncated binary header.
+        assert!(decode_all(&[0, 0, 0, 7, 1, 0, 0, 3, 0, 1, 2]).is_err());
+        // Too short length.
+        assert!(decode_all(&[0, 0, 0, 1, 0]).is_err());
+        // Deterministic pseudo-random junk never panics.
+        let mut x: u32 = 12345;
+        for _ in 0..2000 {
+            let mut junk = Vec::new();
+            for _ in 0..(x % 64) {
+                x = x.wrapping_mul(1103515245).wrapping_add(12345);
+                junk.push((x >> 16) as u8);
+            }
+            if junk.len() >= 4 {
+                let len = (junk.len() - 4) as u32;
+                junk[..4].copy_from_slice(&len.to_be_bytes());
+            }
+            let _ = decode_all(&junk);
+        }
+    }
+}

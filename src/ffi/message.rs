@@ -1,0 +1,150 @@
+//! `rmq_message`: a message under construction. Not thread-safe: do not
+//! use one message from two threads at once. A send copies what it needs, so
+//! the message may be changed, resent or freed as soon as the send call
+//! returns.
+
+use std::ffi::c_char;
+
+use super::{guard, guard_new, handle_mut, rmq_status, str_arg};
+use crate::error::{Error, ErrorKind};
+use crate::message::Message;
+
+/// Opaque message handle. Create with `rmq_message_new`, free with
+/// `rmq_message_free`.
+pub struct rmq_message {
+    pub(crate) inner: Message,
+}
+
+/// Creates a message for `topic` (NUL-terminated UTF-8; copied) with an
+/// empty body. The topic is checked against RocketMQ's rules at send time.
+///
+/// Returns the new message, owned by the caller (free with
+/// `rmq_message_free`), or NULL if `topic` is NULL or not UTF-8 (see
+/// `rmq_last_error()`). Mirrors Java `new Message(topic, body)`.
+#[no_mangle]
+pub unsafe extern "C" fn rmq_message_new(topic: *const c_char) -> *mut rmq_message {
+    guard_new(|| {
+        let topic = str_arg(topic, "topic")?;
+        Ok(rmq_message {
+            inner: Message::new(topic, Vec::new()),
+        })
+    })
+}
+
+/// Frees a message. NULL is a no-op. The pointer is invalid afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn rmq_message_free(msg: *mut rmq_message) {
+    if !msg.is_null() {
+        let _ = std::panic::catch_unwind(|| drop(Box::from_raw(msg)));
+    }
+}
+
+/// Replaces the topic (NUL-terminated UTF-8, copied).
+/// Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL pointer, not UTF-8).
+#[no_mangle]
+pub unsafe extern "C" fn rmq_message_set_topic(
+    msg: *mut rmq_message,
+    topic: *const c_char,
+) -> rmq_status {
+    guard(|| {
+        let m = handle_mut(msg, "msg")?;
+        m.inner.set_topic(str_arg(topic, "topic")?);
+        Ok(())
+    })
+}
+
+/// Sets the tag (property `TAGS`; NUL-terminated UTF-8, copied); "" clears it.
+/// Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL, not UTF-8, contains the
+/// property separators \x01 or \x02).
+#[no_mangle]
+pub unsafe extern "C" fn rmq_message_set_tags(
+    msg: *mut rmq_message,
+    tags: *const c_char,
+) -> rmq_status {
+    guard(|| {
+        handle_mut(msg, "msg")?
+            .inner
+            .set_tags(str_arg(tags, "tags")?)
+    })
+}
+
+/// Sets the keys (property `KEYS`) from a space-separated list
+/// (NUL-terminated UTF-8, copied); "" clears them.
+/// Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL, not UTF-8, separators).
+#[no_mangle]
+pub unsafe extern "C" fn rmq_message_set_keys(
+    msg: *mut rmq_message,
+    keys: *const c_char,
+) -> rmq_status {
+    guard(|| {
+        handle_mut(msg, "msg")?
+            .inner
+            .set_keys(str_arg(keys, "keys")?)
+    })
+}
+
+/// Sets the body to a copy of `len` bytes at `body` (any bytes, NULs
+/// included). `body` may be NULL only when `len` is 0.
+/// Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL msg, NULL body with len > 0).
+#[no_mangle]
+pub unsafe extern "C" fn rmq_message_set_body(
+    msg: *mut rmq_message,
+    body: *const u8,
+    len: usize,
+) -> rmq_status {
+    guard(|| {
+        let m = handle_mut(msg, "msg")?;
+        if body.is_null() && len > 0 {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "body is NULL but len > 0",
+            ));
+        }
+        let bytes = if len == 0 {
+            Vec::new()
+        } else {
+            std::slice::from_raw_parts(body, len).to_vec()
+        };
+        m.inner.set_body(bytes);
+        Ok(())
+    })
+}
+
+/// Sets user property `name` to `value` (both NUL-terminated UTF-8, copied).
+/// Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL, not UTF-8, empty, separator
+/// characters, or a name RocketMQ reserves such as `UNIQ_KEY`, `TAGS`,
+/// `KEYS`, `DELAY`, `WAIT`: use their own setters). Mirrors Java
+/// `Message.putUserProperty`.
+#[no_mangle]
+pub unsafe extern "C" fn rmq_message_set_property(
+    msg: *mut rmq_message,
+    name: *const c_char,
+    value: *const c_char,
+) -> rmq_status {
+    guard(|| {
+        let m = handle_mut(msg, "msg")?;
+        m.inner
+            .set_property(str_arg(name, "name")?, str_arg(value, "value")?)
+    })
+}
+
+/// Sets the delay level: 0 (none) or 1..=18 (the broker's default levels
+/// 1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h).
+/// Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL msg, level out of range).
+#[no_mangle]
+pub unsafe extern "C" fn rmq_message_set_delay_level(
+    msg: *mut rmq_message,
+    level: i32,
+) -> rmq_status {
+    guard(|| handle_mut(msg, "msg")?.inner.set_delay_level(level))
+}
+
+/// Sets the user `flag` int, which the broker stores untouched.
+/// Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL msg).
+#[no_mangle]
+pub unsafe extern "C" fn rmq_message_set_flag(msg: *mut rmq_message, flag: i32) -> rmq_status {
+    guard(|| {
+        handle_mut(msg, "msg")?.inner.set_flag(flag);
+        Ok(())
+    })
+}

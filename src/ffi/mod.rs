@@ -1,0 +1,246 @@
+//! The native C API (`rmq_*`). Every exported function:
+//! * checks its pointers (NULL → `RMQ_STATUS_INVALID_ARGUMENT`) and strings
+//!   (not UTF-8 → `RMQ_STATUS_INVALID_ARGUMENT`);
+//! * catches panics (→ `RMQ_STATUS_PANIC`, or NULL for constructors);
+//! * on failure sets the calling thread's last error, read with
+//!   `rmq_last_error()`.
+//!
+//! Handles are opaque; each `*_new` has a matching `*_free` that accepts NULL.
+//! The header `include/rocketmq.h` is generated from this module by cbindgen.
+
+#![allow(non_camel_case_types)]
+
+mod message;
+mod producer;
+
+use std::cell::RefCell;
+use std::ffi::{c_char, CStr, CString};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// Status returned by every fallible `rmq_*` function. `RMQ_STATUS_OK` is 0;
+/// the other values never change meaning.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum rmq_status {
+    /// Success.
+    Ok = 0,
+    /// An argument was NULL, not UTF-8, out of range or malformed.
+    InvalidArgument = 1,
+    /// `rmq_producer_set` was given a key it does not know.
+    UnknownConfigKey = 2,
+    /// The call is not allowed in the object's current state.
+    InvalidState = 3,
+    /// The topic name breaks RocketMQ's rules.
+    InvalidTopic = 4,
+    /// The message cannot be sent as it is (e.g. empty body).
+    InvalidMessage = 5,
+    /// The body is larger than `maxMessageSize`.
+    MessageTooLarge = 6,
+    /// No route for the topic (unknown topic, no NameServer reachable or configured).
+    NoRoute = 7,
+    /// The send did not complete within `sendMsgTimeout`.
+    Timeout = 8,
+    /// Could not connect, or the connection broke.
+    Network = 9,
+    /// The broker answered with an error; see `rmq_last_error_response_code()`.
+    Broker = 10,
+    /// The producer was shut down.
+    Shutdown = 11,
+    /// The async send queue is full.
+    QueueFull = 12,
+    /// A panic inside the library was caught.
+    Panic = 13,
+    /// Internal error or protocol violation by the peer.
+    Internal = 14,
+}
+
+impl From<ErrorKind> for rmq_status {
+    fn from(kind: ErrorKind) -> rmq_status {
+        match kind {
+            ErrorKind::InvalidArgument => rmq_status::InvalidArgument,
+            ErrorKind::UnknownConfigKey => rmq_status::UnknownConfigKey,
+            ErrorKind::InvalidState => rmq_status::InvalidState,
+            ErrorKind::InvalidTopic => rmq_status::InvalidTopic,
+            ErrorKind::InvalidMessage => rmq_status::InvalidMessage,
+            ErrorKind::MessageTooLarge => rmq_status::MessageTooLarge,
+            ErrorKind::NoRoute => rmq_status::NoRoute,
+            ErrorKind::Timeout => rmq_status::Timeout,
+            ErrorKind::Network => rmq_status::Network,
+            ErrorKind::Broker => rmq_status::Broker,
+            ErrorKind::Shutdown => rmq_status::Shutdown,
+            ErrorKind::QueueFull => rmq_status::QueueFull,
+            ErrorKind::Panic => rmq_status::Panic,
+            ErrorKind::Internal => rmq_status::Internal,
+        }
+    }
+}
+
+thread_local! {
+    static LAST_ERROR: RefCell<(CString, i32)> = RefCell::new((CString::default(), 0));
+}
+
+/// Records `e` as this thread's last error.
+pub(crate) fn set_last_error(e: &Error) {
+    let text = CString::new(e.to_string().replace('\0', " ")).unwrap_or_default();
+    LAST_ERROR.with(|l| *l.borrow_mut() = (text, e.response_code()));
+}
+
+fn panic_error() -> Error {
+    Error::new(ErrorKind::Panic, "internal panic caught at the C boundary")
+}
+
+/// Runs `f` behind the panic boundary and turns its outcome into a status.
+pub(crate) fn guard(f: impl FnOnce() -> Result<()>) -> rmq_status {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(())) => rmq_status::Ok,
+        Ok(Err(e)) => {
+            set_last_error(&e);
+            e.kind().into()
+        }
+        Err(_) => {
+            set_last_error(&panic_error());
+            rmq_status::Panic
+        }
+    }
+}
+
+/// Runs a constructor behind the panic boundary; NULL on error or panic.
+pub(crate) fn guard_new<T>(f: impl FnOnce() -> Result<T>) -> *mut T {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(v)) => Box::into_raw(Box::new(v)),
+        Ok(Err(e)) => {
+            set_last_error(&e);
+            std::ptr::null_mut()
+        }
+        Err(_) => {
+            set_last_error(&panic_error());
+            std::ptr::null_mut()
+        }
+    }
+}
+
+/// Borrows a C string as UTF-8. Errors: NULL or invalid UTF-8, naming `what`.
+///
+/// # Safety
+/// `p` is NULL or points to a NUL-terminated string alive for `'a`.
+pub(crate) unsafe fn str_arg<'a>(p: *const c_char, what: &str) -> Result<&'a str> {
+    if p.is_null() {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            format!("{} is NULL", what),
+        ));
+    }
+    CStr::from_ptr(p).to_str().map_err(|_| {
+        Error::new(
+            ErrorKind::InvalidArgument,
+            format!("{} is not valid UTF-8", what),
+        )
+    })
+}
+
+/// Borrows a handle. Errors: NULL, naming `what`.
+///
+/// # Safety
+/// `p` is NULL or a live handle of type `T`.
+pub(crate) unsafe fn handle<'a, T>(p: *const T, what: &str) -> Result<&'a T> {
+    p.as_ref()
+        .ok_or_else(|| Error::new(ErrorKind::InvalidArgument, format!("{} is NULL", what)))
+}
+
+/// Mutably borrows a handle. Errors: NULL, naming `what`.
+///
+/// # Safety
+/// `p` is NULL or a live handle of type `T` not used elsewhere during the call.
+pub(crate) unsafe fn handle_mut<'a, T>(p: *mut T, what: &str) -> Result<&'a mut T> {
+    p.as_mut()
+        .ok_or_else(|| Error::new(ErrorKind::InvalidArgument, format!("{} is NULL", what)))
+}
+
+/// The library version, e.g. `"0.1.0"`: a static NUL-terminated string,
+/// never freed. Never fails.
+#[no_mangle]
+pub extern "C" fn rmq_version() -> *const c_char {
+    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr() as *const c_char
+}
+
+/// The text of the last error on the calling thread: a NUL-terminated
+/// string owned by the library, valid until the next failing `rmq_*` call on
+/// this thread. "" if nothing failed yet. Successful calls do not clear it.
+#[no_mangle]
+pub extern "C" fn rmq_last_error() -> *const c_char {
+    catch_unwind(|| LAST_ERROR.with(|l| l.borrow().0.as_ptr())).unwrap_or(c"".as_ptr())
+}
+
+/// The broker's response code of the last error on the calling thread when
+/// it was `RMQ_STATUS_BROKER` (e.g. 13 MESSAGE_ILLEGAL, 17 TOPIC_NOT_EXIST);
+/// 0 otherwise.
+#[no_mangle]
+pub extern "C" fn rmq_last_error_response_code() -> i32 {
+    catch_unwind(|| LAST_ERROR.with(|l| l.borrow().1)).unwrap_or(0)
+}
+
+/// The name of a status value, e.g. `"TIMEOUT"` for `RMQ_STATUS_TIMEOUT`:
+/// a static string, never freed; `"UNKNOWN"` for values outside the enum.
+/// Takes an `int` so that any value is safe to pass.
+#[no_mangle]
+pub extern "C" fn rmq_status_name(status: i32) -> *const c_char {
+    let name: &'static CStr = match status {
+        0 => c"OK",
+        1 => c"INVALID_ARGUMENT",
+        2 => c"UNKNOWN_CONFIG_KEY",
+        3 => c"INVALID_STATE",
+        4 => c"INVALID_TOPIC",
+        5 => c"INVALID_MESSAGE",
+        6 => c"MESSAGE_TOO_LARGE",
+        7 => c"NO_ROUTE",
+        8 => c"TIMEOUT",
+        9 => c"NETWORK",
+        10 => c"BROKER",
+        11 => c"SHUTDOWN",
+        12 => c"QUEUE_FULL",
+        13 => c"PANIC",
+        14 => c"INTERNAL",
+        _ => c"UNKNOWN",
+    };
+    name.as_ptr()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_values_match_error_kinds() {
+        for kind in [
+            ErrorKind::InvalidArgument,
+            ErrorKind::UnknownConfigKey,
+            ErrorKind::InvalidState,
+            ErrorKind::InvalidTopic,
+            ErrorKind::InvalidMessage,
+            ErrorKind::MessageTooLarge,
+            ErrorKind::NoRoute,
+            ErrorKind::Timeout,
+            ErrorKind::Network,
+            ErrorKind::Broker,
+            ErrorKind::Shutdown,
+            ErrorKind::QueueFull,
+            ErrorKind::Panic,
+            ErrorKind::Internal,
+        ] {
+            let status: rmq_status = kind.into();
+            assert_eq!(status as i32, kind as i32);
+            let name = unsafe { CStr::from_ptr(rmq_status_name(status as i32)) };
+            assert_eq!(name.to_str().unwrap(), kind.name());
+        }
+    }
+
+    #[test]
+    fn panics_become_status() {
+        assert_eq!(guard(|| panic!("boom")), rmq_status::Panic);
+        let msg = unsafe { CStr::from_ptr(rmq_last_error()) };
+        assert!(msg.to_str().unwrap().contains("panic"));
+        assert!(guard_new::<u8>(|| panic!("boom")).is_null());
+    }
+}

@@ -1,0 +1,319 @@
+//! `rmq_producer`: configure by key/value, start, send, shut down, free.
+//! A producer may be used from many threads at once (sends of any kind);
+//! `rmq_producer_free` must not race with other calls on the same handle.
+
+use std::ffi::{c_char, c_void, CString};
+use std::time::Duration;
+
+use super::message::rmq_message;
+use super::{guard, guard_new, handle, rmq_status, str_arg};
+use crate::error::{Error, ErrorKind, Result};
+use crate::producer::{Producer, SendResult, SendStatus};
+
+/// Opaque producer handle. Create with `rmq_producer_new`, free with
+/// `rmq_producer_free`.
+pub struct rmq_producer {
+    inner: Producer,
+}
+
+/// Store status of a successful send (Java `SendStatus`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum rmq_send_status {
+    /// Stored.
+    SendOk = 0,
+    /// Stored; the synchronous disk flush timed out.
+    FlushDiskTimeout = 1,
+    /// Stored; replication to the slave timed out.
+    FlushSlaveTimeout = 2,
+    /// Stored; no slave available.
+    SlaveNotAvailable = 3,
+}
+
+/// Capacity of the id fields of `rmq_send_result`, bytes including the NUL.
+pub const RMQ_ID_CAPACITY: usize = 64;
+/// Capacity of the name fields of `rmq_send_result`, bytes including the NUL.
+pub const RMQ_NAME_CAPACITY: usize = 256;
+
+/// The outcome of a successful send. Plain data, caller-allocated: every
+/// string is NUL-terminated inside its array (truncated if longer, which
+/// RocketMQ's own limits never require).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct rmq_send_result {
+    /// Store status.
+    pub status: rmq_send_status,
+    /// Queue id the message was stored in.
+    pub queue_id: i32,
+    /// Offset in that queue.
+    pub queue_offset: i64,
+    /// Client message id (`UNIQ_KEY`, 32 hex characters; 56 with IPv6).
+    pub msg_id: [c_char; RMQ_ID_CAPACITY],
+    /// Broker message id (store host + commit-log offset).
+    pub offset_msg_id: [c_char; RMQ_ID_CAPACITY],
+    /// Transaction id as reported by the broker, "" if none.
+    pub transaction_id: [c_char; RMQ_ID_CAPACITY],
+    /// Topic.
+    pub topic: [c_char; RMQ_NAME_CAPACITY],
+    /// Broker name of the queue.
+    pub broker_name: [c_char; RMQ_NAME_CAPACITY],
+}
+
+/// An error as passed to callbacks. The pointers inside are valid only for
+/// the duration of the callback.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct rmq_error_info {
+    /// What went wrong.
+    pub status: rmq_status,
+    /// The broker's response code when `status` is `RMQ_STATUS_BROKER`, else 0.
+    pub response_code: i32,
+    /// NUL-terminated UTF-8 description.
+    pub message: *const c_char,
+}
+
+/// Async send outcome callback. Exactly one of `result` and `error` is
+/// non-NULL; both point to data valid only during the call. `user_data` is
+/// the pointer given to `rmq_producer_send_async`.
+///
+/// Runs on the producer's callback thread: never the caller's thread, never
+/// the I/O thread, never two at once for one producer, in completion order.
+/// It may call `rmq_producer_send*` again; `rmq_producer_shutdown` and
+/// `rmq_producer_free` called from it fail with `RMQ_STATUS_INVALID_STATE`.
+pub type rmq_send_callback = Option<
+    unsafe extern "C" fn(
+        user_data: *mut c_void,
+        result: *const rmq_send_result,
+        error: *const rmq_error_info,
+    ),
+>;
+
+fn copy_str<const N: usize>(dst: &mut [c_char; N], s: &str) {
+    let bytes = s.as_bytes();
+    let n = bytes.len().min(N - 1);
+    for (d, b) in dst.iter_mut().zip(&bytes[..n]) {
+        *d = *b as c_char;
+    }
+    dst[n] = 0;
+}
+
+impl From<&SendResult> for rmq_send_result {
+    fn from(r: &SendResult) -> rmq_send_result {
+        let mut out = rmq_send_result {
+            status: match r.status {
+                SendStatus::SendOk => rmq_send_status::SendOk,
+                SendStatus::FlushDiskTimeout => rmq_send_status::FlushDiskTimeout,
+                SendStatus::FlushSlaveTimeout => rmq_send_status::FlushSlaveTimeout,
+                SendStatus::SlaveNotAvailable => rmq_send_status::SlaveNotAvailable,
+            },
+            queue_id: r.message_queue.queue_id,
+            queue_offset: r.queue_offset,
+            msg_id: [0; RMQ_ID_CAPACITY],
+            offset_msg_id: [0; RMQ_ID_CAPACITY],
+            transaction_id: [0; RMQ_ID_CAPACITY],
+            topic: [0; RMQ_NAME_CAPACITY],
+            broker_name: [0; RMQ_NAME_CAPACITY],
+        };
+        copy_str(&mut out.msg_id, &r.msg_id);
+        copy_str(&mut out.offset_msg_id, &r.offset_msg_id);
+        copy_str(
+            &mut out.transaction_id,
+            r.transaction_id.as_deref().unwrap_or(""),
+        );
+        copy_str(&mut out.topic, &r.message_queue.topic);
+        copy_str(&mut out.broker_name, &r.message_queue.broker_name);
+        out
+    }
+}
+
+/// Creates a producer of `group` (NUL-terminated UTF-8, copied) with the
+/// Java defaults. Configure it with `rmq_producer_set`, then
+/// `rmq_producer_start`.
+///
+/// Returns the producer, owned by the caller (free with
+/// `rmq_producer_free`), or NULL if `group` is NULL, not UTF-8 or empty (see
+/// `rmq_last_error()`). Mirrors Java `new DefaultMQProducer(group)`.
+#[no_mangle]
+pub unsafe extern "C" fn rmq_producer_new(group: *const c_char) -> *mut rmq_producer {
+    guard_new(|| {
+        Ok(rmq_producer {
+            inner: Producer::new(str_arg(group, "group")?)?,
+        })
+    })
+}
+
+/// Sets configuration `key` to `value` (both NUL-terminated UTF-8). Keys
+/// are the Java `DefaultMQProducer`/`ClientConfig` property names:
+/// `namesrvAddr` (`host:port;host:port`), `sendMsgTimeout` (ms, default
+/// 3000), `retryTimesWhenSendFailed` (2), `retryTimesWhenSendAsyncFailed`
+/// (2), `retryAnotherBrokerWhenNotStoreOK` (false), `compressMsgBodyOverHowmuch`
+/// (bytes, 4096), `compressLevel` (5), `maxMessageSize` (bytes, 4194304),
+/// `instanceName`, `clientIP`, `unitName`, `producerGroup`,
+/// `defaultTopicQueueNums` (4), `createTopicKey` (TBW102),
+/// `mqClientApiTimeout` (ms, 3000), `pollNameServerInterval` (ms, 30000),
+/// `heartbeatBrokerInterval` (ms, 30000).
+///
+/// Errors: `RMQ_STATUS_UNKNOWN_CONFIG_KEY`; `RMQ_STATUS_INVALID_ARGUMENT`
+/// (NULL, not UTF-8, value does not parse or is out of range; the setting
+/// is then unchanged); `RMQ_STATUS_INVALID_STATE` after start.
+#[no_mangle]
+pub unsafe extern "C" fn rmq_producer_set(
+    producer: *mut rmq_producer,
+    key: *const c_char,
+    value: *const c_char,
+) -> rmq_status {
+    guard(|| {
+        let p = handle(producer, "producer")?;
+        p.inner.set(str_arg(key, "key")?, str_arg(value, "value")?)
+    })
+}
+
+/// Starts the producer: its I/O thread and callback thread. Routes are
+/// looked up on first send. Mirrors Java `DefaultMQProducer.start()`.
+/// Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL); `RMQ_STATUS_INVALID_STATE`
+/// (already started or shut down); `RMQ_STATUS_INTERNAL` (threads).
+#[no_mangle]
+pub unsafe extern "C" fn rmq_producer_start(producer: *mut rmq_producer) -> rmq_status {
+    guard(|| handle(producer, "producer")?.inner.start())
+}
+
+/// Sends `msg` and blocks until it is stored or failed: at most
+/// `sendMsgTimeout` ms for 1 + `retryTimesWhenSendFailed` attempts (each
+/// retry on another broker when there is one). On success fills `*result`
+/// (caller-allocated; untouched on failure). Safe to call from many threads
+/// at once. Mirrors Java `DefaultMQProducer.send(Message)`.
+///
+/// Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL); `RMQ_STATUS_INVALID_TOPIC`,
+/// `RMQ_STATUS_INVALID_MESSAGE` (empty body), `RMQ_STATUS_MESSAGE_TOO_LARGE`
+/// (checked before any network I/O); `RMQ_STATUS_INVALID_STATE` (not
+/// started); `RMQ_STATUS_SHUTDOWN`; `RMQ_STATUS_NO_ROUTE`;
+/// `RMQ_STATUS_TIMEOUT`; `RMQ_STATUS_NETWORK`; `RMQ_STATUS_BROKER` (see
+/// `rmq_last_error_response_code()`).
+#[no_mangle]
+pub unsafe extern "C" fn rmq_producer_send(
+    producer: *mut rmq_producer,
+    msg: *const rmq_message,
+    result: *mut rmq_send_result,
+) -> rmq_status {
+    guard(|| {
+        let p = handle(producer, "producer")?;
+        let m = handle(msg, "msg")?;
+        if result.is_null() {
+            return Err(Error::new(ErrorKind::InvalidArgument, "result is NULL"));
+        }
+        let r = p.inner.send(&m.inner)?;
+        *result = rmq_send_result::from(&r);
+        Ok(())
+    })
+}
+
+struct UserData(*mut c_void);
+// SAFETY: the caller of rmq_producer_send_async promises user_data may be
+// used from the callback thread.
+unsafe impl Send for UserData {}
+
+/// Sends `msg` without blocking on the network; `callback(user_data, …)`
+/// gets the outcome exactly once, on the producer's callback thread (see
+/// `rmq_send_callback`): success, broker error, timeout, connection loss, or
+/// `RMQ_STATUS_SHUTDOWN` if the producer shuts down first. Attempts:
+/// 1 + `retryTimesWhenSendAsyncFailed` within `sendMsgTimeout` ms. The
+/// message is copied: it may be freed when this returns.
+///
+/// Returns `RMQ_STATUS_OK` when accepted. Errors (the callback is then never
+/// called): `RMQ_STATUS_INVALID_ARGUMENT` (NULL producer, msg or callback),
+/// the validation errors of `rmq_producer_send`, `RMQ_STATUS_INVALID_STATE`,
+/// `RMQ_STATUS_SHUTDOWN`.
+#[no_mangle]
+pub unsafe extern "C" fn rmq_producer_send_async(
+    producer: *mut rmq_producer,
+    msg: *const rmq_message,
+    callback: rmq_send_callback,
+    user_data: *mut c_void,
+) -> rmq_status {
+    guard(|| {
+        let p = handle(producer, "producer")?;
+        let m = handle(msg, "msg")?;
+        let Some(cb) = callback else {
+            return Err(Error::new(ErrorKind::InvalidArgument, "callback is NULL"));
+        };
+        let user_data = UserData(user_data);
+        p.inner.send_async(
+            &m.inner,
+            Box::new(move |outcome: Result<SendResult>| {
+                let user_data = user_data;
+                call_send_callback(cb, user_data.0, outcome);
+            }),
+        )
+    })
+}
+
+unsafe fn call_send_callback(
+    cb: unsafe extern "C" fn(*mut c_void, *const rmq_send_result, *const rmq_error_info),
+    user_data: *mut c_void,
+    outcome: Result<SendResult>,
+) {
+    match outcome {
+        Ok(r) => {
+            let result = rmq_send_result::from(&r);
+            cb(user_data, &result, std::ptr::null());
+        }
+        Err(e) => {
+            let text = CString::new(e.to_string().replace('\0', " ")).unwrap_or_default();
+            let info = rmq_error_info {
+                status: e.kind().into(),
+                response_code: e.response_code(),
+                message: text.as_ptr(),
+            };
+            cb(user_data, std::ptr::null(), &info);
+        }
+    }
+}
+
+/// Shuts the producer down: waits up to `sendMsgTimeout` ms for accepted
+/// sends, fails the rest with `RMQ_STATUS_SHUTDOWN` (their callbacks run),
+/// unregisters from the brokers, closes sockets and joins its threads.
+/// Idempotent. Later sends fail with `RMQ_STATUS_SHUTDOWN`. Mirrors Java
+/// `DefaultMQProducer.shutdown()`.
+/// Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL); `RMQ_STATUS_INVALID_STATE`
+/// when called from a send callback.
+#[no_mangle]
+pub unsafe extern "C" fn rmq_producer_shutdown(producer: *mut rmq_producer) -> rmq_status {
+    guard(|| handle(producer, "producer")?.inner.shutdown())
+}
+
+/// Shuts down (as `rmq_producer_shutdown`) if needed, then frees the
+/// producer. NULL is a no-op returning `RMQ_STATUS_OK`. The handle is
+/// invalid afterwards, unless the call fails with
+/// `RMQ_STATUS_INVALID_STATE` (called from a send callback; nothing is freed).
+#[no_mangle]
+pub unsafe extern "C" fn rmq_producer_free(producer: *mut rmq_producer) -> rmq_status {
+    if producer.is_null() {
+        return rmq_status::Ok;
+    }
+    let status = guard(|| {
+        (*producer)
+            .inner
+            .shutdown_with_timeout(Duration::from_millis(
+                (*producer).inner.config().send_msg_timeout_ms,
+            ))
+    });
+    if status == rmq_status::InvalidState {
+        return status;
+    }
+    let _ = std::panic::catch_unwind(|| drop(Box::from_raw(producer)));
+    status
+}
+
+/// The name of a send status, e.g. `"SEND_OK"`: a static string, never
+/// freed; `"UNKNOWN"` for values outside `rmq_send_status`.
+#[no_mangle]
+pub extern "C" fn rmq_send_status_name(status: i32) -> *const c_char {
+    let name: &'static std::ffi::CStr = match status {
+        0 => c"SEND_OK",
+        1 => c"FLUSH_DISK_TIMEOUT",
+        2 => c"FLUSH_SLAVE_TIMEOUT",
+        3 => c"SLAVE_NOT_AVAILABLE",
+        _ => c"UNKNOWN",
+    };
+    name.as_ptr()
+}

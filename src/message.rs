@@ -1,0 +1,394 @@
+//! The user's message, its validation rules (Java `Validators`,
+//! `TopicValidator`) and its preparation for the wire: `UNIQ_KEY`,
+//! properties string, compression and sysFlag. Knows the user's data, not
+//! sockets.
+
+use std::io::Write;
+
+use bytes::Bytes;
+
+use crate::config::ProducerConfig;
+use crate::error::{Error, ErrorKind, Result};
+use crate::protocol::message_id::UniqIdGenerator;
+use crate::protocol::properties::{self, names};
+use crate::protocol::sys_flag;
+
+/// Longest topic name (`TopicValidator.TOPIC_MAX_LENGTH`).
+pub const TOPIC_MAX_LENGTH: usize = 127;
+
+/// System topics a producer may not send to (`TopicValidator.NOT_ALLOWED_SEND_TOPIC_SET`).
+const NOT_ALLOWED_SEND_TOPICS: &[&str] = &[
+    "SCHEDULE_TOPIC_XXXX",
+    "RMQ_SYS_TRANS_HALF_TOPIC",
+    "RMQ_SYS_TRANS_OP_HALF_TOPIC",
+    "TRANS_CHECK_MAX_TIME_TOPIC",
+    "SELF_TEST_TOPIC",
+    "OFFSET_MOVED_EVENT",
+];
+
+/// A message to send: topic, optional tag and keys, body, user properties,
+/// delay level and the user `flag` int. Mirrors Java `Message`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Message {
+    topic: String,
+    tags: Option<String>,
+    keys: Vec<String>,
+    body: Bytes,
+    properties: Vec<(String, String)>,
+    delay_level: i32,
+    flag: i32,
+    wait_store_msg_ok: bool,
+}
+
+impl Message {
+    /// A message for `topic` with `body`. The topic is checked when sending,
+    /// so that every send path reports a bad name the same way.
+    pub fn new(topic: impl Into<String>, body: impl Into<Bytes>) -> Message {
+        Message {
+            topic: topic.into(),
+            body: body.into(),
+            wait_store_msg_ok: true,
+            ..Default::default()
+        }
+    }
+
+    /// The topic.
+    pub fn topic(&self) -> &str {
+        &self.topic
+    }
+    /// Replaces the topic.
+    pub fn set_topic(&mut self, topic: impl Into<String>) {
+        self.topic = topic.into();
+    }
+    /// The tag (property `TAGS`).
+    pub fn tags(&self) -> Option<&str> {
+        self.tags.as_deref()
+    }
+    /// Sets the tag; `""` clears it. Fails with [`ErrorKind::InvalidArgument`]
+    /// if it contains the property separators \u0001/\u0002.
+    pub fn set_tags(&mut self, tags: &str) -> Result<()> {
+        check_clean("tags", tags)?;
+        self.tags = (!tags.is_empty()).then(|| tags.to_string());
+        Ok(())
+    }
+    /// The keys (property `KEYS`, joined by spaces on the wire).
+    pub fn keys(&self) -> &[String] {
+        &self.keys
+    }
+    /// Sets the keys from a space-separated list; `""` clears them.
+    pub fn set_keys(&mut self, keys: &str) -> Result<()> {
+        check_clean("keys", keys)?;
+        self.keys = keys
+            .split(' ')
+            .filter(|k| !k.is_empty())
+            .map(str::to_string)
+            .collect();
+        Ok(())
+    }
+    /// The body.
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+    /// Replaces the body.
+    pub fn set_body(&mut self, body: impl Into<Bytes>) {
+        self.body = body.into();
+    }
+    /// User properties in insertion order.
+    pub fn properties(&self) -> &[(String, String)] {
+        &self.properties
+    }
+    /// Sets a user property. Fails with [`ErrorKind::InvalidArgument`] for an
+    /// empty name or value, separator characters, or a name RocketMQ reserves
+    /// (`UNIQ_KEY`, `TAGS`, `DELAY`, … as Java `Message.putUserProperty`).
+    pub fn set_property(&mut self, name: &str, value: &str) -> Result<()> {
+        if name.is_empty() || value.is_empty() {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "property name and value must not be empty",
+            ));
+        }
+        check_clean("property name", name)?;
+        check_clean("property value", value)?;
+        if properties::is_reserved(name) {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!(
+                    "property name {:?} is reserved by RocketMQ; use its own setter",
+                    name
+                ),
+            ));
+        }
+        match self.properties.iter_mut().find(|(n, _)| n == name) {
+            Some(slot) => slot.1 = value.to_string(),
+            None => self.properties.push((name.to_string(), value.to_string())),
+        }
+        Ok(())
+    }
+    /// A user property's value.
+    pub fn property(&self, name: &str) -> Option<&str> {
+        self.properties
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+    /// The delay level (0 = none).
+    pub fn delay_level(&self) -> i32 {
+        self.delay_level
+    }
+    /// Sets the delay level: 0 (none) or 1..=18 with the broker's default
+    /// levels (1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h).
+    pub fn set_delay_level(&mut self, level: i32) -> Result<()> {
+        if !(0..=18).contains(&level) {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!("delay level {} is outside 0..=18", level),
+            ));
+        }
+        self.delay_level = level;
+        Ok(())
+    }
+    /// The user `flag` int, stored by the broker untouched.
+    pub fn flag(&self) -> i32 {
+        self.flag
+    }
+    /// Sets the user `flag` int.
+    pub fn set_flag(&mut self, flag: i32) {
+        self.flag = flag;
+    }
+    /// Whether the broker answers only after storing (property `WAIT`, default true).
+    pub fn wait_store_msg_ok(&self) -> bool {
+        self.wait_store_msg_ok
+    }
+    /// Sets property `WAIT`.
+    pub fn set_wait_store_msg_ok(&mut self, wait: bool) {
+        self.wait_store_msg_ok = wait;
+    }
+}
+
+fn check_clean(what: &str, s: &str) -> Result<()> {
+    if properties::is_clean(s) {
+        Ok(())
+    } else {
+        Err(Error::new(
+            ErrorKind::InvalidArgument,
+            format!(
+                "{} must not contain the characters \\u0001 or \\u0002",
+                what
+            ),
+        ))
+    }
+}
+
+/// Checks a topic name as Java `Validators.checkTopic` +
+/// `TopicValidator.isNotAllowedSendTopic`: non-empty, at most 127 characters
+/// of `[%|a-zA-Z0-9_-]`, not a system topic.
+pub fn validate_topic(topic: &str) -> Result<()> {
+    let bad = |why: String| Err(Error::new(ErrorKind::InvalidTopic, why));
+    if topic.trim().is_empty() {
+        return bad("the topic is empty".into());
+    }
+    if topic.len() > TOPIC_MAX_LENGTH {
+        return bad(format!(
+            "the topic is {} characters long; at most {} are allowed",
+            topic.len(),
+            TOPIC_MAX_LENGTH
+        ));
+    }
+    if let Some(c) = topic
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '%' | '|' | '_' | '-')))
+    {
+        return bad(format!(
+            "the topic {:?} contains {:?}; only [%|a-zA-Z0-9_-] are allowed",
+            topic, c
+        ));
+    }
+    if NOT_ALLOWED_SEND_TOPICS.contains(&topic) {
+        return bad(format!(
+            "sending to the system topic {} is not allowed",
+            topic
+        ));
+    }
+    Ok(())
+}
+
+/// A message ready for the wire: everything but the target queue.
+#[derive(Debug, Clone)]
+pub struct PreparedMessage {
+    /// Topic as sent.
+    pub topic: String,
+    /// Body as sent (compressed when `sys_flag` says so).
+    pub body: Bytes,
+    /// The encoded properties string (header field `i`).
+    pub properties: String,
+    /// sysFlag (compression bits, transaction type).
+    pub sys_flag: i32,
+    /// The user flag.
+    pub flag: i32,
+    /// The client message id (`UNIQ_KEY`), reported as `msgId`.
+    pub uniq_key: String,
+}
+
+/// Validates `msg` against `config` and prepares it for the wire: topic
+/// rules, non-empty body, body ≤ `maxMessageSize` bytes, a fresh `UNIQ_KEY`,
+/// zlib compression (sysFlag 0x301) when the body is at least
+/// `compressMsgBodyOverHowmuch` bytes and compression makes it smaller.
+///
+/// Mirrors Java `DefaultMQProducerImpl.sendDefaultImpl` (checks) and
+/// `sendKernelImpl` (id, compression, sysFlag). Errors: [`ErrorKind::InvalidTopic`],
+/// [`ErrorKind::InvalidMessage`] (empty body), [`ErrorKind::MessageTooLarge`].
+pub fn prepare(msg: &Message, config: &ProducerConfig) -> Result<PreparedMessage> {
+    validate_topic(&msg.topic)?;
+    if msg.body.is_empty() {
+        return Err(Error::new(
+            ErrorKind::InvalidMessage,
+            "the message body is empty",
+        ));
+    }
+    if msg.body.len() > config.max_message_size {
+        return Err(Error::new(
+            ErrorKind::MessageTooLarge,
+            format!(
+                "the message body is {} bytes; maxMessageSize is {} bytes",
+                msg.body.len(),
+                config.max_message_size
+            ),
+        ));
+    }
+    let uniq_key = UniqIdGenerator::global().next_id();
+    let mut sys_flag = 0;
+    let mut body = msg.body.clone();
+    if msg.body.len() >= config.compress_msg_body_over_howmuch {
+        if let Some(compressed) = zlib(&msg.body, config.compress_level) {
+            if compressed.len() < msg.body.len() {
+                body = Bytes::from(compressed);
+                sys_flag |= sys_flag::COMPRESSED | sys_flag::COMPRESSION_ZLIB;
+            }
+        }
+    }
+    let mut props = String::with_capacity(64 + uniq_key.len());
+    let keys = msg.keys.join(" ");
+    let delay = msg.delay_level.to_string();
+    properties::encode_into(
+        &mut props,
+        [
+            (names::UNIQ_KEY, uniq_key.as_str()),
+            (
+                names::WAIT,
+                if msg.wait_store_msg_ok {
+                    "true"
+                } else {
+                    "false"
+                },
+            ),
+            (names::TAGS, msg.tags.as_deref().unwrap_or("")),
+            (names::KEYS, keys.as_str()),
+            (
+                names::DELAY,
+                if msg.delay_level > 0 {
+                    delay.as_str()
+                } else {
+                    ""
+                },
+            ),
+        ],
+    );
+    properties::encode_into(
+        &mut props,
+        msg.properties.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    );
+    Ok(PreparedMessage {
+        topic: msg.topic.clone(),
+        body,
+        properties: props,
+        sys_flag,
+        flag: msg.flag,
+        uniq_key,
+    })
+}
+
+/// zlib-compresses (RFC 1950, as Java's `Deflater`) at `level` 0..=9.
+pub fn zlib(data: &[u8], level: u32) -> Option<Vec<u8>> {
+    let mut enc = flate2::write::ZlibEncoder::new(
+        Vec::with_capacity(data.len() / 2),
+        flate2::Compression::new(level.min(9)),
+    );
+    enc.write_all(data).ok()?;
+    enc.finish().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    #[test]
+    fn topic_rules() {
+        assert!(validate_topic("Topic_a-1%|x").is_ok());
+        for bad in ["", " ", "a b", "tópico", "a/b", "SCHEDULE_TOPIC_XXXX"] {
+            assert_eq!(
+                validate_topic(bad).unwrap_err().kind(),
+                ErrorKind::InvalidTopic,
+                "{bad}"
+            );
+        }
+        assert!(validate_topic(&"x".repeat(127)).is_ok());
+        assert!(validate_topic(&"x".repeat(128)).is_err());
+    }
+
+    #[test]
+    fn properties_are_encoded() {
+        let mut m = Message::new("t", &b"body"[..]);
+        m.set_tags("TagA").unwrap();
+        m.set_keys("k1 k2").unwrap();
+        m.set_property("color", "red").unwrap();
+        m.set_delay_level(3).unwrap();
+        let p = prepare(&m, &ProducerConfig::default()).unwrap();
+        let props = properties::decode(&p.properties);
+        let get = |k: &str| props.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        assert_eq!(get("UNIQ_KEY").as_deref(), Some(p.uniq_key.as_str()));
+        assert_eq!(get("TAGS").as_deref(), Some("TagA"));
+        assert_eq!(get("KEYS").as_deref(), Some("k1 k2"));
+        assert_eq!(get("WAIT").as_deref(), Some("true"));
+        assert_eq!(get("DELAY").as_deref(), Some("3"));
+        assert_eq!(get("color").as_deref(), Some("red"));
+        assert_eq!(p.sys_flag, 0);
+    }
+
+    #[test]
+    fn reserved_and_bad_properties_are_refused() {
+        let mut m = Message::new("t", &b"x"[..]);
+        assert!(m.set_property("UNIQ_KEY", "x").is_err());
+        assert!(m.set_property("a\u{1}", "x").is_err());
+        assert!(m.set_property("", "x").is_err());
+        assert!(m.set_delay_level(19).is_err());
+        assert!(m.set_tags("a\u{2}").is_err());
+    }
+
+    #[test]
+    fn big_bodies_are_compressed_small_ones_not() {
+        let config = ProducerConfig::default();
+        let body: Vec<u8> = (0..64 * 1024).map(|i| (i % 251) as u8).collect();
+        let p = prepare(&Message::new("t", body.clone()), &config).unwrap();
+        assert_eq!(p.sys_flag, 0x301);
+        let mut back = Vec::new();
+        flate2::read::ZlibDecoder::new(&p.body[..])
+            .read_to_end(&mut back)
+            .unwrap();
+        assert_eq!(back, body);
+        let p = prepare(&Message::new("t", vec![7u8; 4095]), &config).unwrap();
+        assert_eq!(p.sys_flag, 0);
+        assert_eq!(p.body.len(), 4095);
+    }
+
+    #[test]
+    fn size_and_body_checks() {
+        let config = ProducerConfig::default();
+        let e = prepare(&Message::new("t", vec![0u8; 4 * 1024 * 1024 + 1]), &config).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::MessageTooLarge);
+        let e = prepare(&Message::new("t", Vec::new()), &config).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidMessage);
+        let e = prepare(&Message::new("bad topic", &b"x"[..]), &config).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidTopic);
+    }
+}

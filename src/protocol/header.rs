@@ -1,0 +1,160 @@
+//! Typed request and response headers (`shared/docs/protocol.md` §3, §8).
+//! Each request header turns into the `extFields` pairs the Java client sends;
+//! every value is a string, booleans are "true"/"false".
+
+use crate::codec::RemotingCommand;
+use crate::error::{Error, ErrorKind, Result};
+
+/// `SendMessageRequestHeaderV2` (Java `SendMessageRequestHeaderV2`): the
+/// single-letter field names of SEND_MESSAGE_V2 and SEND_BATCH_MESSAGE.
+#[derive(Debug, Clone)]
+pub struct SendMessageRequestHeader<'a> {
+    /// `a`: producer group.
+    pub producer_group: &'a str,
+    /// `b`: topic.
+    pub topic: &'a str,
+    /// `c`: the auto-create template topic (`TBW102`).
+    pub default_topic: &'a str,
+    /// `d`: queue count for an auto-created topic.
+    pub default_topic_queue_nums: i32,
+    /// `e`: target queue id.
+    pub queue_id: i32,
+    /// `f`: sysFlag.
+    pub sys_flag: i32,
+    /// `g`: born timestamp, ms since the epoch.
+    pub born_timestamp: i64,
+    /// `h`: the user's `flag` int.
+    pub flag: i32,
+    /// `i`: the properties string.
+    pub properties: &'a str,
+    /// `j`: reconsume times (0 for producers).
+    pub reconsume_times: i32,
+    /// `k`: unit mode.
+    pub unit_mode: bool,
+    /// `m`: batch.
+    pub batch: bool,
+    /// `n`: broker name of the target queue.
+    pub broker_name: &'a str,
+}
+
+impl SendMessageRequestHeader<'_> {
+    /// The extFields, in the order Java's fastjson writes them.
+    pub fn to_fields(&self) -> [(&'static str, String); 13] {
+        [
+            ("a", self.producer_group.to_string()),
+            ("b", self.topic.to_string()),
+            ("c", self.default_topic.to_string()),
+            ("d", self.default_topic_queue_nums.to_string()),
+            ("e", self.queue_id.to_string()),
+            ("f", self.sys_flag.to_string()),
+            ("g", self.born_timestamp.to_string()),
+            ("h", self.flag.to_string()),
+            ("i", self.properties.to_string()),
+            ("j", self.reconsume_times.to_string()),
+            ("k", bool_str(self.unit_mode).to_string()),
+            ("m", bool_str(self.batch).to_string()),
+            ("n", self.broker_name.to_string()),
+        ]
+    }
+}
+
+/// "true" or "false", the only boolean spellings every broker accepts.
+pub fn bool_str(b: bool) -> &'static str {
+    if b {
+        "true"
+    } else {
+        "false"
+    }
+}
+
+/// `SendMessageResponseHeader`: what a successful send answer carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendMessageResponseHeader {
+    /// The broker's id of the stored message (`offsetMsgId`); for batches a
+    /// comma-separated list.
+    pub msg_id: String,
+    /// Queue the message was stored in.
+    pub queue_id: i32,
+    /// Consume-queue offset.
+    pub queue_offset: i64,
+    /// The message's transaction id (its `UNIQ_KEY`), when the broker sends one.
+    pub transaction_id: Option<String>,
+    /// The broker's region (`MSG_REGION`), when sent.
+    pub region_id: Option<String>,
+}
+
+impl SendMessageResponseHeader {
+    /// Reads the header from a response's extFields. Missing or non-numeric
+    /// required fields are an [`ErrorKind::Internal`] error.
+    pub fn decode(cmd: &RemotingCommand) -> Result<SendMessageResponseHeader> {
+        let missing = |f: &str| {
+            Error::new(
+                ErrorKind::Internal,
+                format!("send response lacks a valid {}", f),
+            )
+        };
+        Ok(SendMessageResponseHeader {
+            msg_id: cmd
+                .ext("msgId")
+                .ok_or_else(|| missing("msgId"))?
+                .to_string(),
+            queue_id: cmd
+                .ext("queueId")
+                .and_then(|v| v.parse().ok())
+                .ok_or_else(|| missing("queueId"))?,
+            queue_offset: cmd
+                .ext("queueOffset")
+                .and_then(|v| v.parse().ok())
+                .ok_or_else(|| missing("queueOffset"))?,
+            transaction_id: cmd.ext("transactionId").map(str::to_string),
+            region_id: cmd.ext("MSG_REGION").map(str::to_string),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn send_header_fields() {
+        let h = SendMessageRequestHeader {
+            producer_group: "g",
+            topic: "t",
+            default_topic: "TBW102",
+            default_topic_queue_nums: 4,
+            queue_id: 3,
+            sys_flag: 0x301,
+            born_timestamp: 1700000000000,
+            flag: 0,
+            properties: "WAIT\u{1}true\u{2}",
+            reconsume_times: 0,
+            unit_mode: false,
+            batch: false,
+            broker_name: "broker-a",
+        };
+        let f = h.to_fields();
+        let names: Vec<_> = f.iter().map(|(k, _)| *k).collect();
+        assert_eq!(
+            names,
+            ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "m", "n"]
+        );
+        assert_eq!(f[5].1, "769");
+        assert_eq!(f[10].1, "false");
+    }
+
+    #[test]
+    fn response_header() {
+        let mut cmd = RemotingCommand::default();
+        cmd.ext_fields.insert("msgId".into(), "ID".into());
+        cmd.ext_fields.insert("queueId".into(), "2".into());
+        cmd.ext_fields.insert("queueOffset".into(), "17".into());
+        let h = SendMessageResponseHeader::decode(&cmd).unwrap();
+        assert_eq!(
+            (h.queue_id, h.queue_offset, h.transaction_id),
+            (2, 17, None)
+        );
+        cmd.ext_fields.insert("queueOffset".into(), "x".into());
+        assert!(SendMessageResponseHeader::decode(&cmd).is_err());
+    }
+}

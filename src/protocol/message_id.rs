@@ -1,0 +1,226 @@
+//! Message ids (`shared/docs/protocol.md` §5).
+//!
+//! * `UNIQ_KEY`, the client message id, laid out as Java's
+//!   `MessageClientIDSetter`: `ip (4 or 16 bytes) | pid (2) | random int (4) |
+//!   ms since the start of the current month (4) | counter (2)`, upper-case hex.
+//! * `offsetMsgId`, the broker's id: `store ip | port (4) | commit-log offset (8)`.
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Mutex;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use once_cell::sync::Lazy;
+
+const HEX: &[u8; 16] = b"0123456789ABCDEF";
+
+/// Appends the upper-case hex of `bytes` to `out`.
+pub fn push_hex(out: &mut String, bytes: &[u8]) {
+    for b in bytes {
+        out.push(HEX[(b >> 4) as usize] as char);
+        out.push(HEX[(b & 0xF) as usize] as char);
+    }
+}
+
+/// The local address the client reports: the first non-loopback IPv4 address,
+/// else any non-loopback IPv6 address, else 127.0.0.1 (Java `UtilAll.getIP`).
+pub fn local_ip() -> IpAddr {
+    static IP: Lazy<IpAddr> = Lazy::new(|| {
+        let addrs = if_addrs::get_if_addrs().unwrap_or_default();
+        let v4 = addrs
+            .iter()
+            .find(|a| !a.is_loopback() && a.ip().is_ipv4())
+            .map(|a| a.ip());
+        let v6 = addrs
+            .iter()
+            .find(|a| !a.is_loopback() && a.ip().is_ipv6())
+            .map(|a| a.ip());
+        v4.or(v6).unwrap_or(IpAddr::from([127, 0, 0, 1]))
+    });
+    *IP
+}
+
+/// A per-process random 32-bit value (stands in for Java's class-loader hash).
+pub fn process_random() -> u32 {
+    static R: Lazy<u32> = Lazy::new(|| {
+        let mut h = RandomState::new().build_hasher();
+        h.write_u32(std::process::id());
+        h.finish() as u32
+    });
+    *R
+}
+
+/// The process-wide `UNIQ_KEY` generator.
+pub struct UniqIdGenerator {
+    prefix: String,
+    counter: AtomicU32,
+    month: Mutex<(i64, i64)>, // (start of current month, start of next month), ms
+}
+
+impl UniqIdGenerator {
+    fn new(ip: IpAddr, pid: u32, random: u32) -> UniqIdGenerator {
+        let mut prefix = String::with_capacity(40);
+        match ip {
+            IpAddr::V4(v4) => push_hex(&mut prefix, &v4.octets()),
+            IpAddr::V6(v6) => push_hex(&mut prefix, &v6.octets()),
+        }
+        push_hex(&mut prefix, &(pid as u16).to_be_bytes());
+        push_hex(&mut prefix, &random.to_be_bytes());
+        UniqIdGenerator {
+            prefix,
+            counter: AtomicU32::new(0),
+            month: Mutex::new((0, 0)),
+        }
+    }
+
+    /// The shared generator for this process.
+    pub fn global() -> &'static UniqIdGenerator {
+        static G: Lazy<UniqIdGenerator> =
+            Lazy::new(|| UniqIdGenerator::new(local_ip(), std::process::id(), process_random()));
+        &G
+    }
+
+    /// A new id: 32 hex characters (56 when the local address is IPv6).
+    pub fn next_id(&self) -> String {
+        let now = now_ms();
+        let start = {
+            let mut month = self.month.lock().unwrap_or_else(|e| e.into_inner());
+            if now >= month.1 || now < month.0 - 1_000_000 {
+                *month = month_bounds(now);
+            }
+            month.0
+        };
+        let mut diff = now - start;
+        if diff < 0 && diff > -1_000_000 {
+            diff = 0;
+        }
+        let counter = self.counter.fetch_add(1, Ordering::Relaxed) as u16;
+        let mut id = String::with_capacity(self.prefix.len() + 12);
+        id.push_str(&self.prefix);
+        push_hex(&mut id, &(diff as i32).to_be_bytes());
+        push_hex(&mut id, &counter.to_be_bytes());
+        id
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Start of the month containing `now_ms` and start of the next one, in the
+/// local time zone, as Java's `Calendar` computes them.
+fn month_bounds(now_ms: i64) -> (i64, i64) {
+    // SAFETY: localtime_r and mktime only read/write the structs passed in.
+    unsafe {
+        let t: libc::time_t = (now_ms / 1000) as libc::time_t;
+        let mut tm: libc::tm = std::mem::zeroed();
+        if libc::localtime_r(&t, &mut tm).is_null() {
+            return (now_ms, now_ms + 86_400_000);
+        }
+        tm.tm_mday = 1;
+        tm.tm_hour = 0;
+        tm.tm_min = 0;
+        tm.tm_sec = 0;
+        tm.tm_isdst = -1;
+        let start = libc::mktime(&mut tm) as i64 * 1000;
+        tm.tm_mon += 1;
+        tm.tm_isdst = -1;
+        let next = libc::mktime(&mut tm) as i64 * 1000;
+        (start, next)
+    }
+}
+
+/// A decoded `offsetMsgId`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OffsetMsgId {
+    /// The broker's store address.
+    pub store_host: std::net::SocketAddr,
+    /// The message's commit-log offset.
+    pub commit_log_offset: i64,
+}
+
+/// Decodes an `offsetMsgId` (32 hex characters for IPv4, 56 for IPv6), as
+/// Java `MessageDecoder.decodeMessageId`. `None` if malformed.
+pub fn decode_offset_msg_id(id: &str) -> Option<OffsetMsgId> {
+    let bytes = from_hex(id)?;
+    let ip_len = match bytes.len() {
+        16 => 4,
+        28 => 16,
+        _ => return None,
+    };
+    let ip: IpAddr = if ip_len == 4 {
+        IpAddr::from(<[u8; 4]>::try_from(&bytes[..4]).ok()?)
+    } else {
+        IpAddr::from(<[u8; 16]>::try_from(&bytes[..16]).ok()?)
+    };
+    let port = i32::from_be_bytes(bytes[ip_len..ip_len + 4].try_into().ok()?);
+    let offset = i64::from_be_bytes(bytes[ip_len + 4..ip_len + 12].try_into().ok()?);
+    Some(OffsetMsgId {
+        store_host: std::net::SocketAddr::new(ip, port as u16),
+        commit_log_offset: offset,
+    })
+}
+
+fn from_hex(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uniq_key_layout_matches_java_example() {
+        // IP 10.0.0.5, pid 12345, hash 0x1B6D3586, diff 123456789, counter 7.
+        let g = UniqIdGenerator::new(IpAddr::from([10, 0, 0, 5]), 12345, 0x1B6D_3586);
+        assert_eq!(g.prefix, "0A00000530391B6D3586");
+        let mut id = g.prefix.clone();
+        push_hex(&mut id, &123_456_789i32.to_be_bytes());
+        push_hex(&mut id, &7u16.to_be_bytes());
+        assert_eq!(id, "0A00000530391B6D3586075BCD150007");
+    }
+
+    #[test]
+    fn uniq_keys_are_distinct_and_well_formed() {
+        let g = UniqIdGenerator::new(IpAddr::from([10, 0, 0, 5]), 12345, 1);
+        let a = g.next_id();
+        let b = g.next_id();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 32);
+        assert!(a.starts_with("0A0000053039"));
+        assert!(a
+            .bytes()
+            .all(|c| c.is_ascii_digit() || (b'A'..=b'F').contains(&c)));
+        // Counter in the last 4 hex digits increments.
+        let ca = u16::from_str_radix(&a[28..], 16).unwrap();
+        let cb = u16::from_str_radix(&b[28..], 16).unwrap();
+        assert_eq!(cb, ca.wrapping_add(1));
+        // Time part: ms since the start of the month, at most 31 days (it
+        // wraps past i32::MAX after ~24.8 days, exactly as Java's int cast).
+        let diff = u32::from_str_radix(&a[20..28], 16).unwrap() as i64;
+        assert!((0..31 * 86_400_000i64).contains(&diff));
+        let v6 = UniqIdGenerator::new("fe80::1".parse().unwrap(), 1, 1).next_id();
+        assert_eq!(v6.len(), 56);
+    }
+
+    #[test]
+    fn offset_msg_id_decodes() {
+        let id = decode_offset_msg_id("C0A8000100002A9F000000000012D687").unwrap();
+        assert_eq!(id.store_host, "192.168.0.1:10911".parse().unwrap());
+        assert_eq!(id.commit_log_offset, 1_234_567);
+        assert!(decode_offset_msg_id("XYZ").is_none());
+        assert!(decode_offset_msg_id("C0A80001").is_none());
+    }
+}

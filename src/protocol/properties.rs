@@ -1,0 +1,155 @@
+//! The message properties string (`MessageDecoder.messageProperties2String` /
+//! `string2messageProperties`): `name \u0001 value \u0002` per property.
+
+/// Separates a property's name from its value.
+pub const NAME_VALUE_SEPARATOR: char = '\u{1}';
+/// Ends each property.
+pub const PROPERTY_SEPARATOR: char = '\u{2}';
+
+/// Well-known property names (`MessageConst`).
+pub mod names {
+    /// Space-separated user keys.
+    pub const KEYS: &str = "KEYS";
+    /// The tag.
+    pub const TAGS: &str = "TAGS";
+    /// "true"/"false": wait for the store before answering.
+    pub const WAIT: &str = "WAIT";
+    /// Delay level.
+    pub const DELAY: &str = "DELAY";
+    /// Client message id.
+    pub const UNIQ_KEY: &str = "UNIQ_KEY";
+    /// Transaction half message marker.
+    pub const TRAN_MSG: &str = "TRAN_MSG";
+    /// Producer group of a transaction.
+    pub const PGROUP: &str = "PGROUP";
+}
+
+/// Property names a user may not set directly (Java
+/// `MessageConst.STRING_HASH_SET`): they are set through dedicated setters or
+/// by the client and broker themselves.
+pub const RESERVED_NAMES: &[&str] = &[
+    "TRACE_ON",
+    "MSG_REGION",
+    "KEYS",
+    "TAGS",
+    "WAIT",
+    "DELAY",
+    "RETRY_TOPIC",
+    "REAL_TOPIC",
+    "REAL_QID",
+    "TRAN_MSG",
+    "PGROUP",
+    "MIN_OFFSET",
+    "MAX_OFFSET",
+    "BUYER_ID",
+    "ORIGIN_MESSAGE_ID",
+    "TRANSFER_FLAG",
+    "CORRECTION_FLAG",
+    "MQ2_FLAG",
+    "RECONSUME_TIME",
+    "UNIQ_KEY",
+    "MAX_RECONSUME_TIMES",
+    "CONSUME_START_TIME",
+    "POP_CK",
+    "POP_CK_OFFSET",
+    "1ST_POP_TIME",
+    "TRAN_PREPARED_QUEUE_OFFSET",
+    "DUP_INFO",
+    "EXTEND_UNIQ_INFO",
+    "INSTANCE_ID",
+    "CORRELATION_ID",
+    "REPLY_TO_CLIENT",
+    "TTL",
+    "ARRIVE_TIME",
+    "PUSH_REPLY_TIME",
+    "CLUSTER",
+    "MSG_TYPE",
+    "INNER_MULTI_QUEUE_OFFSET",
+    "_BORNHOST",
+    "TIMER_DELIVER_MS",
+    "TIMER_DELAY_SEC",
+    "TIMER_DELAY_MS",
+    "TIMER_ENQUEUE_MS",
+    "TIMER_DEQUEUE_MS",
+    "TIMER_ROLL_TIMES",
+    "TIMER_OUT_MS",
+    "TIMER_DEL_UNIQKEY",
+    "__STARTDELIVERTIME",
+    "__transactionId__",
+    "CHECK_IMMUNITY_TIME_IN_SECONDS",
+    "TRANSACTION_CHECK_TIMES",
+    "__SHARDINGKEY",
+];
+
+/// Whether `name` is reserved for the client or broker.
+pub fn is_reserved(name: &str) -> bool {
+    RESERVED_NAMES.contains(&name)
+}
+
+/// Appends the encoding of `(name, value)` pairs to `out`. Pairs with an empty
+/// name or value are skipped, since the decoder would drop them anyway.
+pub fn encode_into<'a>(out: &mut String, pairs: impl IntoIterator<Item = (&'a str, &'a str)>) {
+    for (name, value) in pairs {
+        if name.is_empty() || value.is_empty() {
+            continue;
+        }
+        out.push_str(name);
+        out.push(NAME_VALUE_SEPARATOR);
+        out.push_str(value);
+        out.push(PROPERTY_SEPARATOR);
+    }
+}
+
+/// Decodes a properties string as Java does: segments without a non-empty
+/// name and value are ignored; later duplicates win.
+pub fn decode(s: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for segment in s.split(PROPERTY_SEPARATOR) {
+        if let Some((name, value)) = segment.split_once(NAME_VALUE_SEPARATOR) {
+            if name.is_empty() || value.is_empty() {
+                continue;
+            }
+            if let Some(slot) = out.iter_mut().find(|(n, _)| n == name) {
+                slot.1 = value.to_string();
+            } else {
+                out.push((name.to_string(), value.to_string()));
+            }
+        }
+    }
+    out
+}
+
+/// Whether `s` can be a property name or value: no separator characters.
+pub fn is_clean(s: &str) -> bool {
+    !s.contains(NAME_VALUE_SEPARATOR) && !s.contains(PROPERTY_SEPARATOR)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodes_with_separators_and_skips_empty() {
+        let mut s = String::new();
+        encode_into(&mut s, [("TAGS", "a"), ("KEYS", ""), ("k", "v w")]);
+        assert_eq!(s, "TAGS\u{1}a\u{2}k\u{1}v w\u{2}");
+    }
+
+    #[test]
+    fn decodes_like_java() {
+        let got = decode("TAGS\u{1}a\u{2}\u{1}x\u{2}y\u{1}\u{2}junk\u{2}TAGS\u{1}b\u{2}K\u{1}v");
+        assert_eq!(
+            got,
+            vec![
+                ("TAGS".to_string(), "b".to_string()),
+                ("K".to_string(), "v".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn reserved_names() {
+        assert!(is_reserved("UNIQ_KEY") && is_reserved("TAGS") && !is_reserved("color"));
+        assert!(is_clean("abc") && !is_clean("a\u{1}b"));
+    }
+}
