@@ -35,5 +35,10 @@ pub use message::Message;
 pub use producer::{Producer, SendCallback, SendResult, SendStatus, State};
 pub use route::MessageQueue;
 
+/// Constants of the C API, for tests that compare them with the header.
+pub mod ffi_consts {
+    pub use crate::ffi::producer::{RMQ_ID_CAPACITY, RMQ_NAME_CAPACITY};
+}
+
 /// This library's version (the crate version).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -10,8 +10,8 @@
 
 #![allow(non_camel_case_types)]
 
-mod message;
-mod producer;
+pub(crate) mod message;
+pub(crate) mod producer;
 
 use std::cell::RefCell;
 use std::ffi::{c_char, CStr, CString};

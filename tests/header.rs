@@ -1,0 +1,36 @@
+//! The checked-in C header must be exactly what cbindgen generates from the
+//! code. `RMQ_BLESS_HEADER=1 cargo test --test header` (scripts/gen-header.sh)
+//! rewrites it.
+
+use std::path::Path;
+
+#[test]
+fn checked_in_header_matches_cbindgen() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let config = cbindgen::Config::from_file(dir.join("cbindgen.toml")).expect("cbindgen.toml");
+    let bindings = cbindgen::Builder::new()
+        .with_crate(dir)
+        .with_config(config)
+        .generate()
+        .expect("cbindgen generation");
+    let mut fresh = Vec::new();
+    bindings.write(&mut fresh);
+    let path = dir.join("include/rocketmq.h");
+    if std::env::var_os("RMQ_BLESS_HEADER").is_some() {
+        std::fs::write(&path, &fresh).expect("write header");
+        return;
+    }
+    let checked_in = std::fs::read(&path).unwrap_or_default();
+    assert!(
+        checked_in == fresh,
+        "include/rocketmq.h differs from a fresh cbindgen generation; run scripts/gen-header.sh and commit it"
+    );
+}
+
+#[test]
+fn header_defines_match_rust_constants() {
+    let header = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("include/rocketmq.h")).unwrap();
+    assert!(header.contains(&format!("#define RMQ_ID_CAPACITY {}\n", rocketmq::ffi_consts::RMQ_ID_CAPACITY)));
+    assert!(header.contains(&format!("#define RMQ_NAME_CAPACITY {}\n", rocketmq::ffi_consts::RMQ_NAME_CAPACITY)));
+    assert!(header.contains(&format!("#define RMQ_VERSION_STRING \"{}\"\n", rocketmq::VERSION)));
+}
