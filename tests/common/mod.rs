@@ -1,0 +1,127 @@
+//! Shared helpers for the integration tests: a real NameServer + Broker
+//! cluster (scripts/cluster.sh), found through `ROCKETMQ_NAMESRV` or started
+//! on demand.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use once_cell::sync::Lazy;
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A running test cluster.
+pub struct Cluster {
+    /// NameServer address.
+    pub namesrv: String,
+    /// Broker addresses, index = broker index.
+    pub brokers: Vec<String>,
+    /// The cluster directory when this process owns the cluster.
+    dir: Option<PathBuf>,
+}
+
+impl Cluster {
+    /// Starts a private cluster of `brokers` brokers, stopped on drop (and
+    /// by the script's watchdog should this process die first).
+    pub fn start(brokers: usize) -> Cluster {
+        let out = Command::new(root().join("scripts/cluster.sh"))
+            .args(["start", "--brokers", &brokers.to_string(), "--owner-pid"])
+            .arg(std::process::id().to_string())
+            .output()
+            .expect("run scripts/cluster.sh");
+        assert!(
+            out.status.success(),
+            "cluster start failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let env: HashMap<String, String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| l.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
+            .collect();
+        Cluster {
+            namesrv: env["ROCKETMQ_NAMESRV"].clone(),
+            brokers: env["ROCKETMQ_BROKER_ADDRS"].split(';').map(str::to_string).collect(),
+            dir: Some(PathBuf::from(&env["ROCKETMQ_CLUSTER_DIR"])),
+        }
+    }
+
+    fn dir(&self) -> &Path {
+        self.dir.as_deref().expect("only an owned cluster can be changed")
+    }
+
+    /// SIGKILLs broker `index`.
+    pub fn kill_broker(&self, index: usize) {
+        self.script(&["kill-broker", &self.dir().display().to_string(), &index.to_string()]);
+    }
+
+    /// Restarts broker `index` on its old port and store.
+    pub fn start_broker(&self, index: usize) {
+        self.script(&["start-broker", &self.dir().display().to_string(), &index.to_string()]);
+    }
+
+    fn script(&self, args: &[&str]) {
+        let out = Command::new(root().join("scripts/cluster.sh"))
+            .args(args)
+            .output()
+            .expect("run scripts/cluster.sh");
+        assert!(out.status.success(), "cluster.sh {:?}: {}", args, String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.dir {
+            let _ = Command::new(root().join("scripts/cluster.sh"))
+                .arg("stop")
+                .arg(dir)
+                .output();
+        }
+    }
+}
+
+static SHARED: Lazy<Cluster> = Lazy::new(|| match std::env::var("ROCKETMQ_NAMESRV") {
+    Ok(addr) if !addr.trim().is_empty() => Cluster {
+        namesrv: addr,
+        brokers: Vec::new(),
+        dir: None,
+    },
+    _ => Cluster::start(1),
+});
+
+/// The shared cluster: `ROCKETMQ_NAMESRV` if set, else one started for this
+/// test process (stopped by its watchdog when the process exits).
+pub fn shared() -> &'static Cluster {
+    &SHARED
+}
+
+/// A topic name unique to this process and call.
+pub fn unique_topic(prefix: &str) -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "{}_{}_{}_{}",
+        prefix,
+        std::process::id(),
+        nanos,
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// A started producer on `namesrv` with extra settings.
+pub fn producer(namesrv: &str, settings: &[(&str, &str)]) -> rocketmq::Producer {
+    let p = rocketmq::Producer::new(&unique_topic("group")).unwrap();
+    p.set("namesrvAddr", namesrv).unwrap();
+    for (k, v) in settings {
+        p.set(k, v).unwrap();
+    }
+    p.start().unwrap();
+    p
+}
