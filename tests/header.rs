@@ -29,8 +29,19 @@ fn checked_in_header_matches_cbindgen() {
 
 #[test]
 fn header_defines_match_rust_constants() {
-    let header = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("include/rocketmq.h")).unwrap();
-    assert!(header.contains(&format!("#define RMQ_ID_CAPACITY {}\n", rocketmq::ffi_consts::RMQ_ID_CAPACITY)));
-    assert!(header.contains(&format!("#define RMQ_NAME_CAPACITY {}\n", rocketmq::ffi_consts::RMQ_NAME_CAPACITY)));
-    assert!(header.contains(&format!("#define RMQ_VERSION_STRING \"{}\"\n", rocketmq::VERSION)));
+    let header =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("include/rocketmq.h"))
+            .unwrap();
+    assert!(header.contains(&format!(
+        "#define RMQ_ID_CAPACITY {}\n",
+        rocketmq::ffi_consts::RMQ_ID_CAPACITY
+    )));
+    assert!(header.contains(&format!(
+        "#define RMQ_NAME_CAPACITY {}\n",
+        rocketmq::ffi_consts::RMQ_NAME_CAPACITY
+    )));
+    assert!(header.contains(&format!(
+        "#define RMQ_VERSION_STRING \"{}\"\n",
+        rocketmq::VERSION
+    )));
 }

@@ -29,9 +29,18 @@ fn send_and_check(producer: &rocketmq::Producer, topic: &str, n: usize) -> HashS
         assert_eq!(r.msg_id.len(), 32, "{}", r.msg_id);
         assert_eq!(r.offset_msg_id.len(), 32, "{}", r.offset_msg_id);
         assert!(ids.insert(r.msg_id.clone()), "duplicate msgId {}", r.msg_id);
-        let q = (r.message_queue.broker_name.to_string(), r.message_queue.queue_id);
+        let q = (
+            r.message_queue.broker_name.to_string(),
+            r.message_queue.queue_id,
+        );
         if let Some(prev) = offsets.insert(q.clone(), r.queue_offset) {
-            assert!(r.queue_offset > prev, "offset of {:?} went from {} to {}", q, prev, r.queue_offset);
+            assert!(
+                r.queue_offset > prev,
+                "offset of {:?} went from {} to {}",
+                q,
+                prev,
+                r.queue_offset
+            );
         }
     }
     offsets.into_keys().collect()
@@ -87,7 +96,9 @@ fn invalid_messages_fail_before_any_network_io() {
     assert_eq!(e.kind(), ErrorKind::MessageTooLarge, "{}", e);
     let e = p.send(&Message::new("bad topic!", &b"x"[..])).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidTopic, "{}", e);
-    let e = p.send(&Message::new(&"t".repeat(128), &b"x"[..])).unwrap_err();
+    let e = p
+        .send(&Message::new(&"t".repeat(128), &b"x"[..]))
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidTopic, "{}", e);
     let e = p.send(&Message::new("TopicOk", Vec::new())).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidMessage, "{}", e);
@@ -105,7 +116,10 @@ fn wrong_state_calls_are_errors() {
     p.set("namesrvAddr", "127.0.0.1:1").unwrap();
     p.start().unwrap();
     assert_eq!(p.start().unwrap_err().kind(), ErrorKind::InvalidState);
-    assert_eq!(p.set("sendMsgTimeout", "10").unwrap_err().kind(), ErrorKind::InvalidState);
+    assert_eq!(
+        p.set("sendMsgTimeout", "10").unwrap_err().kind(),
+        ErrorKind::InvalidState
+    );
     p.shutdown().unwrap();
     p.shutdown().unwrap();
     assert_eq!(p.send(&m).unwrap_err().kind(), ErrorKind::Shutdown);
@@ -117,7 +131,10 @@ fn stopped_broker_fails_within_the_timeout() {
     let cluster = common::Cluster::start(1);
     let topic = common::unique_topic("SyncDown");
     let p = common::producer(&cluster.namesrv, &[("sendMsgTimeout", "2000")]);
-    assert_eq!(p.send(&message(&topic, 0)).unwrap().status, SendStatus::SendOk);
+    assert_eq!(
+        p.send(&message(&topic, 0)).unwrap().status,
+        SendStatus::SendOk
+    );
     cluster.kill_broker(0);
     let started = Instant::now();
     let e = p.send(&message(&topic, 1)).unwrap_err();

@@ -41,27 +41,43 @@ impl Cluster {
         );
         let env: HashMap<String, String> = String::from_utf8_lossy(&out.stdout)
             .lines()
-            .filter_map(|l| l.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
+            .filter_map(|l| {
+                l.split_once('=')
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+            })
             .collect();
         Cluster {
             namesrv: env["ROCKETMQ_NAMESRV"].clone(),
-            brokers: env["ROCKETMQ_BROKER_ADDRS"].split(';').map(str::to_string).collect(),
+            brokers: env["ROCKETMQ_BROKER_ADDRS"]
+                .split(';')
+                .map(str::to_string)
+                .collect(),
             dir: Some(PathBuf::from(&env["ROCKETMQ_CLUSTER_DIR"])),
         }
     }
 
     fn dir(&self) -> &Path {
-        self.dir.as_deref().expect("only an owned cluster can be changed")
+        self.dir
+            .as_deref()
+            .expect("only an owned cluster can be changed")
     }
 
     /// SIGKILLs broker `index`.
     pub fn kill_broker(&self, index: usize) {
-        self.script(&["kill-broker", &self.dir().display().to_string(), &index.to_string()]);
+        self.script(&[
+            "kill-broker",
+            &self.dir().display().to_string(),
+            &index.to_string(),
+        ]);
     }
 
     /// Restarts broker `index` on its old port and store.
     pub fn start_broker(&self, index: usize) {
-        self.script(&["start-broker", &self.dir().display().to_string(), &index.to_string()]);
+        self.script(&[
+            "start-broker",
+            &self.dir().display().to_string(),
+            &index.to_string(),
+        ]);
     }
 
     fn script(&self, args: &[&str]) {
@@ -69,7 +85,12 @@ impl Cluster {
             .args(args)
             .output()
             .expect("run scripts/cluster.sh");
-        assert!(out.status.success(), "cluster.sh {:?}: {}", args, String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "cluster.sh {:?}: {}",
+            args,
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 

@@ -1,0 +1,71 @@
+//! The C examples, built against include/ and librocketmq.so, run against
+//! the real cluster and their output is checked.
+
+mod common;
+
+use std::process::Command;
+
+/// Builds the release library and the C examples (cheap when up to date).
+fn build_examples() {
+    let root = common::root();
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--release", "--lib"])
+        .current_dir(&root)
+        .status()
+        .expect("cargo build");
+    assert!(status.success(), "cargo build --release failed");
+    let status = Command::new("make")
+        .args(["-s", "-C", "examples-c"])
+        .current_dir(&root)
+        .status()
+        .expect("make");
+    assert!(status.success(), "building examples-c failed");
+}
+
+#[test]
+fn producer_sync_prints_send_ok_lines() {
+    build_examples();
+    let cluster = common::shared();
+    let topic = common::unique_topic("CExampleSync");
+    let out = Command::new(common::root().join("examples-c/build/producer_sync"))
+        .args([cluster.namesrv.as_str(), topic.as_str(), "10"])
+        .output()
+        .expect("run producer_sync");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "exit {:?}\n{}\n{}",
+        out.status,
+        stdout,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 10, "{}", stdout);
+    for (i, line) in lines.iter().enumerate() {
+        let f: Vec<&str> = line.split(' ').collect();
+        assert_eq!(f.len(), 7, "{}", line);
+        assert_eq!(f[0], i.to_string());
+        assert_eq!(f[1], "SEND_OK");
+        assert_eq!(f[2].len(), 32, "msgId in {}", line);
+        assert_eq!(f[3].len(), 32, "offsetMsgId in {}", line);
+        assert!(f[4].starts_with("broker-"), "{}", line);
+        assert!(f[5].parse::<i32>().unwrap() >= 0);
+        assert!(f[6].parse::<i64>().unwrap() >= 0);
+    }
+}
+
+#[test]
+fn producer_sync_fails_cleanly_without_a_cluster() {
+    build_examples();
+    let out = Command::new(common::root().join("examples-c/build/producer_sync"))
+        .args(["127.0.0.1:1", "TopicNone", "2"])
+        .output()
+        .expect("run producer_sync");
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.lines().all(|l| l.contains("FAILED NO_ROUTE")),
+        "{}",
+        stdout
+    );
+}
