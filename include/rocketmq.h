@@ -307,7 +307,10 @@ struct rmq_producer *rmq_producer_new(const char *group);
  `instanceName`, `clientIP`, `unitName`, `producerGroup`,
  `defaultTopicQueueNums` (4), `createTopicKey` (TBW102),
  `mqClientApiTimeout` (ms, 3000), `pollNameServerInterval` (ms, 30000),
- `heartbeatBrokerInterval` (ms, 30000).
+ `heartbeatBrokerInterval` (ms, 30000), `backPressureForAsyncSendNum`
+ (2048), `backPressureForAsyncSendSize` (bytes, 104857600),
+ `enableBackpressureForAsyncMode` (true: block when full; false: fail with
+ `RMQ_STATUS_QUEUE_FULL`), `shutdownTimeout` (ms, 3000).
 
  Errors: `RMQ_STATUS_UNKNOWN_CONFIG_KEY`; `RMQ_STATUS_INVALID_ARGUMENT`
  (NULL, not UTF-8, value does not parse or is out of range; the setting
@@ -360,8 +363,37 @@ enum rmq_status rmq_producer_send_async(struct rmq_producer *producer,
                                         void *user_data);
 
 /*
- Shuts the producer down: waits up to `sendMsgTimeout` ms for accepted
- sends, fails the rest with `RMQ_STATUS_SHUTDOWN` (their callbacks run),
+ Sends `msg` oneway (Java `sendOneway`): one attempt, no response
+ awaited, no retry. Returns once the send is accepted: validated and
+ queued for the I/O thread within the async back-pressure limits (shared
+ with `rmq_producer_send_async`). Failures after that (no route,
+ connection lost) are only logged. The message is copied.
+
+ Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL); the validation errors of
+ `rmq_producer_send`; `RMQ_STATUS_QUEUE_FULL`; `RMQ_STATUS_INVALID_STATE`;
+ `RMQ_STATUS_SHUTDOWN`.
+ */
+enum rmq_status rmq_producer_send_oneway(struct rmq_producer *producer,
+                                         const struct rmq_message *msg);
+
+/*
+ Waits up to `timeout_ms` ms until every accepted async and oneway send
+ has its outcome (its callback has returned). If `remaining` is not NULL,
+ `*remaining` gets the number still pending (0 when all are done). Like
+ librdkafka's `rd_kafka_flush`.
+
+ Returns `RMQ_STATUS_OK` when nothing is pending, `RMQ_STATUS_TIMEOUT`
+ when sends remain at the deadline. Errors: `RMQ_STATUS_INVALID_ARGUMENT`
+ (NULL producer); `RMQ_STATUS_INVALID_STATE` (not started, or called from
+ a send callback).
+ */
+enum rmq_status rmq_producer_flush(struct rmq_producer *producer,
+                                   uint64_t timeout_ms,
+                                   size_t *remaining);
+
+/*
+ Shuts the producer down: waits up to `shutdownTimeout` ms (default
+ 3000) for accepted sends, fails the rest with `RMQ_STATUS_SHUTDOWN` (their callbacks run),
  unregisters from the brokers, closes sockets and joins its threads.
  Idempotent. Later sends fail with `RMQ_STATUS_SHUTDOWN`. Mirrors Java
  `DefaultMQProducer.shutdown()`.

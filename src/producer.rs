@@ -8,7 +8,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::client::send::{Completion, CompletionKind, SendJob, SendMode};
+use crate::client::inflight::InFlight;
+use crate::client::send::{Completion, CompletionKind, SendJob};
 use crate::client::{Client, Command};
 use crate::config::ProducerConfig;
 use crate::error::{Error, ErrorKind, Result};
@@ -36,6 +37,15 @@ enum Inner {
 struct Running {
     client: Client,
     config: Arc<ProducerConfig>,
+    in_flight: Arc<InFlight>,
+}
+
+/// How a send's caller learns the outcome.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Sync,
+    Async,
+    Oneway,
 }
 
 /// A RocketMQ producer.
@@ -114,7 +124,15 @@ impl Producer {
             }
         };
         let client = Client::start(config.clone())?;
-        *inner = Inner::Running(Arc::new(Running { client, config }));
+        let in_flight = InFlight::new(
+            config.back_pressure_for_async_send_num,
+            config.back_pressure_for_async_send_size,
+        );
+        *inner = Inner::Running(Arc::new(Running {
+            client,
+            config,
+            in_flight,
+        }));
         Ok(())
     }
 
@@ -146,7 +164,13 @@ impl Producer {
     pub fn send(&self, msg: &Message) -> Result<SendResult> {
         let running = self.running()?;
         let (tx, rx) = crossbeam_channel::bounded(1);
-        let job = self.job(&running, msg, SendMode::Sync, CompletionKind::Sync(tx))?;
+        let job = self.job(
+            &running,
+            msg,
+            Mode::Sync,
+            CompletionKind::Sync(tx),
+            Instant::now(),
+        )?;
         running.client.submit(Command::Send(job))?;
         match rx.recv() {
             Ok(outcome) => outcome,
@@ -162,32 +186,112 @@ impl Producer {
     /// concurrently with another callback of this producer). Attempts:
     /// 1 + `retryTimesWhenSendAsyncFailed` within `sendMsgTimeout` ms.
     ///
+    /// Back-pressure: at most `backPressureForAsyncSendNum` sends and
+    /// `backPressureForAsyncSendSize` body bytes are in flight (async and
+    /// oneway together, until their callback has returned). When full, the
+    /// call blocks up to `sendMsgTimeout` if `enableBackpressureForAsyncMode`
+    /// is true (never on the callback thread itself, which would wait for
+    /// itself), else fails at once with [`ErrorKind::QueueFull`].
+    ///
     /// Errors returned directly (the callback is then not called): the
-    /// validation errors of [`Producer::send`], [`ErrorKind::InvalidState`],
-    /// [`ErrorKind::Shutdown`]. Everything later goes to the callback.
+    /// validation errors of [`Producer::send`], [`ErrorKind::QueueFull`],
+    /// [`ErrorKind::InvalidState`], [`ErrorKind::Shutdown`]. Everything later
+    /// goes to the callback.
     pub fn send_async(&self, msg: &Message, callback: SendCallback) -> Result<()> {
         let running = self.running()?;
+        let started = Instant::now();
+        let permit = self.permit(&running, msg, started)?;
+        let callback: SendCallback = Box::new(move |outcome| {
+            let _permit = permit; // released after the callback returns (or panics)
+            callback(outcome)
+        });
         let kind = CompletionKind::Callback(callback, running.client.callback_sender());
-        let job = self.job(&running, msg, SendMode::Async, kind)?;
+        let job = self.job(&running, msg, Mode::Async, kind, started)?;
         running.client.submit(Command::Send(job))
+    }
+
+    /// Sends `msg` oneway (Java `sendOneway`): one attempt, no response is
+    /// awaited, no retry. Returns once the send is accepted (validated and
+    /// queued for the I/O thread, within the async back-pressure limits);
+    /// a failure after that (no route, connection lost) is only logged.
+    ///
+    /// Errors: the validation errors of [`Producer::send`],
+    /// [`ErrorKind::QueueFull`], [`ErrorKind::InvalidState`], [`ErrorKind::Shutdown`].
+    pub fn send_oneway(&self, msg: &Message) -> Result<()> {
+        let running = self.running()?;
+        let started = Instant::now();
+        let permit = self.permit(&running, msg, started)?;
+        let job = self.job(
+            &running,
+            msg,
+            Mode::Oneway,
+            CompletionKind::Oneway(permit),
+            started,
+        )?;
+        running.client.submit(Command::Send(job))
+    }
+
+    fn permit(
+        &self,
+        running: &Running,
+        msg: &Message,
+        started: Instant,
+    ) -> Result<crate::client::inflight::Permit> {
+        let config = &running.config;
+        let block_until = (config.enable_backpressure_for_async_mode
+            && !running.client.on_callback_thread())
+        .then(|| started + Duration::from_millis(config.send_msg_timeout_ms));
+        running.in_flight.acquire(msg.body().len(), block_until)
+    }
+
+    /// Waits until every accepted async and oneway send has its outcome
+    /// (callbacks returned) or `timeout` passes. Returns how many are still
+    /// pending (0 = all done). Sync sends are waited for by their callers.
+    /// Errors: [`ErrorKind::InvalidState`] before start.
+    pub fn flush(&self, timeout: Duration) -> Result<usize> {
+        match &*self.lock() {
+            Inner::ShutDown => return Ok(0),
+            Inner::Created(_) => {
+                return Err(Error::new(
+                    ErrorKind::InvalidState,
+                    "the producer is not started",
+                ))
+            }
+            Inner::Running(_) => {}
+        }
+        let running = self.running()?;
+        if running.client.on_callback_thread() {
+            return Err(Error::new(
+                ErrorKind::InvalidState,
+                "flush cannot be called from a send callback (it would wait for itself)",
+            ));
+        }
+        Ok(running.in_flight.wait_empty(Instant::now() + timeout))
+    }
+
+    /// Async and oneway sends accepted and not yet completed.
+    pub fn in_flight(&self) -> usize {
+        self.running().map(|r| r.in_flight.pending()).unwrap_or(0)
     }
 
     fn job(
         &self,
         running: &Running,
         msg: &Message,
-        mode: SendMode,
+        mode: Mode,
         kind: CompletionKind,
+        started: Instant,
     ) -> Result<Box<SendJob>> {
         let config = &running.config;
         let prepared = message::prepare(msg, config)?;
         let retries = match mode {
-            SendMode::Sync => config.retry_times_when_send_failed,
-            SendMode::Async => config.retry_times_when_send_async_failed,
+            Mode::Sync => config.retry_times_when_send_failed,
+            Mode::Async => config.retry_times_when_send_async_failed,
+            Mode::Oneway => 0,
         };
         Ok(Box::new(SendJob {
             msg: prepared,
-            deadline: Instant::now() + Duration::from_millis(config.send_msg_timeout_ms),
+            deadline: started + Duration::from_millis(config.send_msg_timeout_ms),
             retries_left: retries,
             last_broker: None,
             last_error: None,
@@ -208,15 +312,22 @@ impl Producer {
             _ => None,
         };
         if let Some(r) = &running {
+            if r.client.on_callback_thread() {
+                return Err(Error::new(
+                    ErrorKind::InvalidState,
+                    "shutdown cannot be called from a send callback (it would wait for itself)",
+                ));
+            }
+            r.in_flight.close();
             r.client.shutdown(timeout)?;
         }
         *self.lock() = Inner::ShutDown;
         Ok(())
     }
 
-    /// [`Producer::shutdown_with_timeout`] with `sendMsgTimeout` as the wait.
+    /// [`Producer::shutdown_with_timeout`] with `shutdownTimeout` as the wait.
     pub fn shutdown(&self) -> Result<()> {
-        let timeout = Duration::from_millis(self.config().send_msg_timeout_ms);
+        let timeout = Duration::from_millis(self.config().shutdown_timeout_ms);
         self.shutdown_with_timeout(timeout)
     }
 }

@@ -18,7 +18,7 @@ use mio::{Events, Poll, Token};
 use super::connection::Connection;
 use super::send::{send_response_to_result, SendJob, SendStatus};
 use super::{Command, Wakeup};
-use crate::codec::{self, RemotingCommand, FLAG_RESPONSE};
+use crate::codec::{self, RemotingCommand, FLAG_ONEWAY, FLAG_RESPONSE};
 use crate::config::ProducerConfig;
 use crate::error::{Error, ErrorKind, Result};
 use crate::protocol::header::SendMessageRequestHeader;
@@ -274,18 +274,23 @@ impl EventLoop {
         };
         let fields = header.to_fields();
         let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let oneway = job.completion.is_oneway();
         if let Some(conn) = self.conns.get_mut(&token) {
             codec::encode_frame(
                 conn.out(),
                 request_code::SEND_MESSAGE_V2,
                 opaque,
-                0,
+                if oneway { FLAG_ONEWAY } else { 0 },
                 None,
                 &fields,
                 &job.msg.body,
             );
         }
         self.mark_dirty(token);
+        if oneway {
+            job.completion.written();
+            return;
+        }
         let deadline = job.deadline;
         self.insert_pending(
             opaque,

@@ -5,6 +5,7 @@
 
 mod connection;
 mod event_loop;
+pub(crate) mod inflight;
 pub(crate) mod send;
 
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use crossbeam_channel::Sender;
 
+use super::inflight::Permit;
 use crate::codec::RemotingCommand;
 use crate::error::{Error, ErrorKind, Result};
 use crate::message::PreparedMessage;
@@ -70,6 +71,9 @@ pub(crate) enum CompletionKind {
     Sync(Sender<Result<SendResult>>),
     /// An async callback, run on the callback thread fed by `Sender`.
     Callback(SendCallback, Sender<CallbackTask>),
+    /// A oneway send: nobody waits; the permit is released when the request
+    /// is written (or failed).
+    Oneway(Permit),
 }
 
 /// Work for the callback thread.
@@ -93,6 +97,16 @@ impl Completion {
         if let Some(kind) = self.0.take() {
             deliver(kind, outcome);
         }
+    }
+
+    /// Whether this is a oneway send (no response expected).
+    pub(crate) fn is_oneway(&self) -> bool {
+        matches!(self.0, Some(CompletionKind::Oneway(_)))
+    }
+
+    /// Ends a oneway send whose request has been handed to its connection.
+    pub(crate) fn written(mut self) {
+        self.0.take();
     }
 }
 
@@ -123,16 +137,13 @@ fn deliver(kind: CompletionKind, outcome: Result<SendResult>) {
                 run_callback(cb, outcome);
             }
         }
+        CompletionKind::Oneway(permit) => {
+            if let Err(e) = outcome {
+                crate::log::warn(&format!("oneway send failed: {}", e));
+            }
+            drop(permit);
+        }
     }
-}
-
-/// How the caller waits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SendMode {
-    /// The caller blocks for the outcome.
-    Sync,
-    /// The outcome goes to a callback.
-    Async,
 }
 
 /// A send travelling through the event loop.

@@ -151,7 +151,10 @@ pub unsafe extern "C" fn rmq_producer_new(group: *const c_char) -> *mut rmq_prod
 /// `instanceName`, `clientIP`, `unitName`, `producerGroup`,
 /// `defaultTopicQueueNums` (4), `createTopicKey` (TBW102),
 /// `mqClientApiTimeout` (ms, 3000), `pollNameServerInterval` (ms, 30000),
-/// `heartbeatBrokerInterval` (ms, 30000).
+/// `heartbeatBrokerInterval` (ms, 30000), `backPressureForAsyncSendNum`
+/// (2048), `backPressureForAsyncSendSize` (bytes, 104857600),
+/// `enableBackpressureForAsyncMode` (true: block when full; false: fail with
+/// `RMQ_STATUS_QUEUE_FULL`), `shutdownTimeout` (ms, 3000).
 ///
 /// Errors: `RMQ_STATUS_UNKNOWN_CONFIG_KEY`; `RMQ_STATUS_INVALID_ARGUMENT`
 /// (NULL, not UTF-8, value does not parse or is out of range; the setting
@@ -269,8 +272,59 @@ unsafe fn call_send_callback(
     }
 }
 
-/// Shuts the producer down: waits up to `sendMsgTimeout` ms for accepted
-/// sends, fails the rest with `RMQ_STATUS_SHUTDOWN` (their callbacks run),
+/// Sends `msg` oneway (Java `sendOneway`): one attempt, no response
+/// awaited, no retry. Returns once the send is accepted: validated and
+/// queued for the I/O thread within the async back-pressure limits (shared
+/// with `rmq_producer_send_async`). Failures after that (no route,
+/// connection lost) are only logged. The message is copied.
+///
+/// Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL); the validation errors of
+/// `rmq_producer_send`; `RMQ_STATUS_QUEUE_FULL`; `RMQ_STATUS_INVALID_STATE`;
+/// `RMQ_STATUS_SHUTDOWN`.
+#[no_mangle]
+pub unsafe extern "C" fn rmq_producer_send_oneway(
+    producer: *mut rmq_producer,
+    msg: *const rmq_message,
+) -> rmq_status {
+    guard(|| {
+        let p = handle(producer, "producer")?;
+        p.inner.send_oneway(&handle(msg, "msg")?.inner)
+    })
+}
+
+/// Waits up to `timeout_ms` ms until every accepted async and oneway send
+/// has its outcome (its callback has returned). If `remaining` is not NULL,
+/// `*remaining` gets the number still pending (0 when all are done). Like
+/// librdkafka's `rd_kafka_flush`.
+///
+/// Returns `RMQ_STATUS_OK` when nothing is pending, `RMQ_STATUS_TIMEOUT`
+/// when sends remain at the deadline. Errors: `RMQ_STATUS_INVALID_ARGUMENT`
+/// (NULL producer); `RMQ_STATUS_INVALID_STATE` (not started, or called from
+/// a send callback).
+#[no_mangle]
+pub unsafe extern "C" fn rmq_producer_flush(
+    producer: *mut rmq_producer,
+    timeout_ms: u64,
+    remaining: *mut usize,
+) -> rmq_status {
+    guard(|| {
+        let p = handle(producer, "producer")?;
+        let left = p.inner.flush(Duration::from_millis(timeout_ms))?;
+        if !remaining.is_null() {
+            *remaining = left;
+        }
+        if left > 0 {
+            return Err(Error::new(
+                ErrorKind::Timeout,
+                format!("{} sends still pending after {} ms", left, timeout_ms),
+            ));
+        }
+        Ok(())
+    })
+}
+
+/// Shuts the producer down: waits up to `shutdownTimeout` ms (default
+/// 3000) for accepted sends, fails the rest with `RMQ_STATUS_SHUTDOWN` (their callbacks run),
 /// unregisters from the brokers, closes sockets and joins its threads.
 /// Idempotent. Later sends fail with `RMQ_STATUS_SHUTDOWN`. Mirrors Java
 /// `DefaultMQProducer.shutdown()`.

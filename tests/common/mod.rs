@@ -146,3 +146,56 @@ pub fn producer(namesrv: &str, settings: &[(&str, &str)]) -> rocketmq::Producer 
     p.start().unwrap();
     p
 }
+
+/// The broker's max offset of a queue (GET_MAX_OFFSET, code 30), over a
+/// plain blocking socket: a check of what the broker stored that does not
+/// go through the producer under test.
+pub fn max_offset(broker_addr: &str, topic: &str, queue_id: i32) -> i64 {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(broker_addr).expect("connect broker");
+    s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    let mut frame = Vec::new();
+    let qid = queue_id.to_string();
+    rocketmq::codec::encode_frame(
+        &mut frame,
+        30,
+        1,
+        0,
+        None,
+        &[("topic", topic), ("queueId", &qid)],
+        b"",
+    );
+    s.write_all(&frame).unwrap();
+    let mut buf = bytes::BytesMut::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        if let Some(cmd) = rocketmq::codec::decode_frame(&mut buf).unwrap() {
+            assert_eq!(cmd.code, 0, "GET_MAX_OFFSET: {:?}", cmd.remark);
+            return cmd.ext("offset").expect("offset").parse().unwrap();
+        }
+        let n = s.read(&mut chunk).expect("read");
+        assert!(n > 0, "broker closed the connection");
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// Peak resident set size of this process, KiB (from /proc/self/status).
+pub fn vm_hwm_kib() -> u64 {
+    proc_status_field("VmHWM:")
+}
+
+/// Current resident set size of this process, KiB.
+pub fn vm_rss_kib() -> u64 {
+    proc_status_field("VmRSS:")
+}
+
+fn proc_status_field(name: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with(name))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}

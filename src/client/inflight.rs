@@ -1,0 +1,220 @@
+//! Accounting of accepted async and oneway sends: their number and bytes are
+//! bounded (back-pressure, Java `backPressureForAsyncSendNum`/`Size`), and
+//! `flush` waits for them to drain. The fast path is two atomic operations;
+//! the mutex and condvar are touched only when someone waits.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Instant;
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// Limits and counters.
+pub(crate) struct InFlight {
+    count: AtomicUsize,
+    bytes: AtomicUsize,
+    max_count: usize,
+    max_bytes: usize,
+    waiters: AtomicUsize,
+    closed: AtomicBool,
+    lock: Mutex<()>,
+    cond: Condvar,
+}
+
+/// One accepted send's share; released on drop.
+pub(crate) struct Permit {
+    owner: Arc<InFlight>,
+    bytes: usize,
+}
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        self.owner.release(self.bytes);
+    }
+}
+
+impl InFlight {
+    pub(crate) fn new(max_count: usize, max_bytes: usize) -> Arc<InFlight> {
+        Arc::new(InFlight {
+            count: AtomicUsize::new(0),
+            bytes: AtomicUsize::new(0),
+            max_count: max_count.max(1),
+            max_bytes: max_bytes.max(1),
+            waiters: AtomicUsize::new(0),
+            closed: AtomicBool::new(false),
+            lock: Mutex::new(()),
+            cond: Condvar::new(),
+        })
+    }
+
+    /// Sends accepted and not yet completed.
+    pub(crate) fn pending(&self) -> usize {
+        self.count.load(Ordering::SeqCst)
+    }
+
+    fn try_acquire(&self, bytes: usize) -> bool {
+        let count = self.count.fetch_add(1, Ordering::SeqCst);
+        let used = self.bytes.fetch_add(bytes, Ordering::SeqCst);
+        // One send is always admitted when nothing is in flight, however big.
+        if count == 0 || (count < self.max_count && used + bytes <= self.max_bytes) {
+            return true;
+        }
+        self.count.fetch_sub(1, Ordering::SeqCst);
+        self.bytes.fetch_sub(bytes, Ordering::SeqCst);
+        false
+    }
+
+    /// Takes a permit for a send of `bytes`. When the limits are reached it
+    /// waits until `block_until` (None: fails at once).
+    ///
+    /// Errors: [`ErrorKind::QueueFull`] when no room came in time;
+    /// [`ErrorKind::Shutdown`] once closed.
+    pub(crate) fn acquire(
+        self: &Arc<Self>,
+        bytes: usize,
+        block_until: Option<Instant>,
+    ) -> Result<Permit> {
+        loop {
+            if self.closed.load(Ordering::SeqCst) {
+                return Err(Error::new(ErrorKind::Shutdown, "the producer is shut down"));
+            }
+            if self.try_acquire(bytes) {
+                return Ok(Permit {
+                    owner: self.clone(),
+                    bytes,
+                });
+            }
+            let full = || {
+                Error::new(
+                    ErrorKind::QueueFull,
+                    format!(
+                        "back-pressure: {} async sends / {} bytes in flight (limits {} / {})",
+                        self.count.load(Ordering::SeqCst),
+                        self.bytes.load(Ordering::SeqCst),
+                        self.max_count,
+                        self.max_bytes
+                    ),
+                )
+            };
+            let Some(until) = block_until else {
+                return Err(full());
+            };
+            if !self.wait(
+                |s| s.closed.load(Ordering::SeqCst) || s.has_room(bytes),
+                until,
+            ) {
+                return Err(full());
+            }
+        }
+    }
+
+    fn has_room(&self, bytes: usize) -> bool {
+        let count = self.count.load(Ordering::SeqCst);
+        count == 0
+            || (count < self.max_count
+                && self.bytes.load(Ordering::SeqCst) + bytes <= self.max_bytes)
+    }
+
+    fn release(&self, bytes: usize) {
+        self.count.fetch_sub(1, Ordering::SeqCst);
+        self.bytes.fetch_sub(bytes, Ordering::SeqCst);
+        if self.waiters.load(Ordering::SeqCst) > 0 {
+            let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+            self.cond.notify_all();
+        }
+    }
+
+    /// Waits until `ready(self)` or `until`; true if ready.
+    fn wait(&self, ready: impl Fn(&InFlight) -> bool, until: Instant) -> bool {
+        self.waiters.fetch_add(1, Ordering::SeqCst);
+        let mut guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        let ok = loop {
+            if ready(self) {
+                break true;
+            }
+            let now = Instant::now();
+            if now >= until {
+                break false;
+            }
+            guard = self
+                .cond
+                .wait_timeout(guard, until - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        };
+        drop(guard);
+        self.waiters.fetch_sub(1, Ordering::SeqCst);
+        ok
+    }
+
+    /// Waits until nothing is in flight or `until`; returns how many are left.
+    pub(crate) fn wait_empty(&self, until: Instant) -> usize {
+        self.wait(|s| s.count.load(Ordering::SeqCst) == 0, until);
+        self.pending()
+    }
+
+    /// Refuses new permits from now on and wakes every waiter.
+    pub(crate) fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        self.cond.notify_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn limits_count_and_bytes() {
+        let f = InFlight::new(2, 100);
+        let a = f.acquire(10, None).unwrap();
+        let b = f.acquire(10, None).unwrap();
+        assert_eq!(f.acquire(1, None).unwrap_err().kind(), ErrorKind::QueueFull);
+        drop(a);
+        let c = f.acquire(90, None).unwrap();
+        assert_eq!(f.pending(), 2);
+        drop((b, c));
+        // A single oversized send is admitted when nothing else is in flight.
+        let big = f.acquire(1000, None).unwrap();
+        assert_eq!(f.acquire(1, None).unwrap_err().kind(), ErrorKind::QueueFull);
+        drop(big);
+        assert_eq!(f.pending(), 0);
+    }
+
+    #[test]
+    fn blocking_acquire_waits_for_release_and_times_out() {
+        let f = InFlight::new(1, 100);
+        let a = f.acquire(1, None).unwrap();
+        let started = Instant::now();
+        let e = f
+            .acquire(1, Some(Instant::now() + Duration::from_millis(50)))
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::QueueFull);
+        assert!(started.elapsed() >= Duration::from_millis(50));
+        let f2 = f.clone();
+        let t = std::thread::spawn(move || {
+            f2.acquire(1, Some(Instant::now() + Duration::from_secs(10)))
+                .map(|_| ())
+        });
+        std::thread::sleep(Duration::from_millis(20));
+        drop(a);
+        t.join().unwrap().unwrap();
+        assert_eq!(f.wait_empty(Instant::now() + Duration::from_secs(1)), 0);
+    }
+
+    #[test]
+    fn close_wakes_and_refuses() {
+        let f = InFlight::new(1, 100);
+        let _a = f.acquire(1, None).unwrap();
+        let f2 = f.clone();
+        let t = std::thread::spawn(move || {
+            f2.acquire(1, Some(Instant::now() + Duration::from_secs(10)))
+                .map(|_| ())
+        });
+        std::thread::sleep(Duration::from_millis(20));
+        f.close();
+        assert_eq!(t.join().unwrap().unwrap_err().kind(), ErrorKind::Shutdown);
+    }
+}
