@@ -69,3 +69,32 @@ fn producer_sync_fails_cleanly_without_a_cluster() {
         stdout
     );
 }
+
+fn run_example(name: &str, args: &[&str]) -> (i32, String) {
+    build_examples();
+    let out = Command::new(common::root().join("examples-c/build").join(name))
+        .args(args)
+        .output()
+        .expect("run example");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    eprintln!("{}: {}{}", name, stdout, String::from_utf8_lossy(&out.stderr));
+    (out.status.code().unwrap_or(-1), stdout)
+}
+
+#[test]
+fn producer_async_counts_every_callback() {
+    let cluster = common::shared();
+    let topic = common::unique_topic("CExampleAsync");
+    let (code, stdout) = run_example("producer_async", &[&cluster.namesrv, &topic, "2000"]);
+    assert_eq!(code, 0);
+    assert_eq!(stdout.trim(), "successes=2000 failures=0 rejected=0");
+}
+
+#[test]
+fn producer_oneway_sends_everything() {
+    let cluster = common::shared();
+    let topic = common::unique_topic("CExampleOneway");
+    let (code, stdout) = run_example("producer_oneway", &[&cluster.namesrv, &topic, "2000"]);
+    assert_eq!(code, 0);
+    assert_eq!(stdout.trim(), "accepted=2000 rejected=0");
+}
