@@ -57,6 +57,9 @@ pub struct ProducerConfig {
     /// QUEUE_FULL. (Unlike Java, where false means "no limit", memory stays
     /// bounded either way.)
     pub enable_backpressure_for_async_mode: bool,
+    /// `sendLatencyFaultEnable`: avoid slow and failing brokers (on by
+    /// default here; off by default in Java).
+    pub send_latency_fault_enable: bool,
     /// `shutdownTimeout`, ms: how long shutdown waits for accepted sends
     /// before failing them (not a Java key).
     pub shutdown_timeout_ms: u64,
@@ -86,6 +89,7 @@ impl Default for ProducerConfig {
             back_pressure_for_async_send_size: 100 * 1024 * 1024,
             enable_backpressure_for_async_mode: true,
             shutdown_timeout_ms: 3000,
+            send_latency_fault_enable: true,
         }
     }
 }
@@ -208,6 +212,7 @@ impl ProducerConfig {
             "enableBackpressureForAsyncMode" => {
                 self.enable_backpressure_for_async_mode = boolean(key, v)?
             }
+            "sendLatencyFaultEnable" => self.send_latency_fault_enable = boolean(key, v)?,
             "shutdownTimeout" => self.shutdown_timeout_ms = number(key, v, 0, 3_600_000)?,
             _ => {
                 return Err(Error::new(
@@ -313,7 +318,9 @@ mod tests {
         for (k, _) in KEYS {
             // Every documented key is accepted by set (with some valid value).
             let v = match *k {
-                "retryAnotherBrokerWhenNotStoreOK" | "enableBackpressureForAsyncMode" => "false",
+                "retryAnotherBrokerWhenNotStoreOK"
+                | "enableBackpressureForAsyncMode"
+                | "sendLatencyFaultEnable" => "false",
                 "producerGroup" | "namesrvAddr" | "instanceName" | "clientIP" | "unitName"
                 | "createTopicKey" => "x",
                 "compressLevel" => "5",

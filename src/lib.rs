@@ -21,6 +21,7 @@
 pub mod codec;
 pub mod config;
 pub mod error;
+pub mod fault;
 pub mod log;
 pub mod message;
 pub mod producer;

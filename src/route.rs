@@ -31,6 +31,8 @@ pub struct TopicPublishInfo {
     /// Whether this is the auto-create template's route used for a topic the
     /// NameServer does not know yet.
     pub from_default_topic: bool,
+    /// The distinct broker names of `queues`, in queue order.
+    pub brokers: Vec<Arc<str>>,
 }
 
 impl TopicPublishInfo {
@@ -91,11 +93,18 @@ impl TopicPublishInfo {
                 }
             }
         }
+        let mut brokers: Vec<Arc<str>> = Vec::new();
+        for q in &queues {
+            if !brokers.contains(&q.broker_name) {
+                brokers.push(q.broker_name.clone());
+            }
+        }
         TopicPublishInfo {
             queues,
             broker_addrs,
             order_topic,
             from_default_topic: default_queue_nums.is_some(),
+            brokers,
         }
     }
 
@@ -104,15 +113,17 @@ impl TopicPublishInfo {
         !self.queues.is_empty()
     }
 
-    /// Round robin from `*index` (advanced by this call), skipping queues on
-    /// `avoid_broker` (the broker the previous attempt failed on) while any
-    /// other broker has a queue, and queues for which `usable(broker)` is
-    /// false while any usable one exists. `None` only if there are no queues.
+    /// Round robin from `*index` (advanced by this call). Preference order:
+    /// a queue whose broker is not `avoid_broker` (the broker the previous
+    /// attempt failed on) and passes `usable` (the fault table); else a queue
+    /// of `fallback` (the least-bad broker); else any queue not on
+    /// `avoid_broker`; else any queue. `None` only if there are no queues.
     pub fn select_queue(
         &self,
         index: &mut u32,
         avoid_broker: Option<&str>,
         usable: impl Fn(&str) -> bool,
+        fallback: Option<&str>,
     ) -> Option<&MessageQueue> {
         let n = self.queues.len();
         if n == 0 {
@@ -130,6 +141,7 @@ impl TopicPublishInfo {
         };
         let not_avoided = |q: &MessageQueue| avoid_broker != Some(&*q.broker_name);
         pass(&|q| not_avoided(q) && usable(&q.broker_name), index)
+            .or_else(|| fallback.and_then(|f| pass(&|q| &*q.broker_name == f, index)))
             .or_else(|| pass(&not_avoided, index))
             .or_else(|| {
                 *index = index.wrapping_add(1) & 0x7FFF_FFFF;
@@ -212,27 +224,31 @@ mod tests {
         let mut i = 0u32;
         let mut seen = std::collections::HashSet::new();
         for _ in 0..10 {
-            seen.insert(info.select_queue(&mut i, None, |_| true).unwrap().clone());
+            seen.insert(
+                info.select_queue(&mut i, None, |_| true, None)
+                    .unwrap()
+                    .clone(),
+            );
         }
         assert_eq!(seen.len(), 10);
         for _ in 0..20 {
             let q = info
-                .select_queue(&mut i, Some("broker-a"), |_| true)
+                .select_queue(&mut i, Some("broker-a"), |_| true, None)
                 .unwrap();
             assert_eq!(&*q.broker_name, "broker-b");
         }
         for _ in 0..20 {
             let q = info
-                .select_queue(&mut i, None, |b| b != "broker-b")
+                .select_queue(&mut i, None, |b| b != "broker-b", None)
                 .unwrap();
             assert_eq!(&*q.broker_name, "broker-a");
         }
         // Everything avoided: still answers.
         assert!(info
-            .select_queue(&mut i, Some("broker-a"), |_| false)
+            .select_queue(&mut i, Some("broker-a"), |_| false, None)
             .is_some());
         assert!(TopicPublishInfo::default()
-            .select_queue(&mut i, None, |_| true)
+            .select_queue(&mut i, None, |_| true, None)
             .is_none());
     }
 }

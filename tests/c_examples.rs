@@ -77,7 +77,12 @@ fn run_example(name: &str, args: &[&str]) -> (i32, String) {
         .output()
         .expect("run example");
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    eprintln!("{}: {}{}", name, stdout, String::from_utf8_lossy(&out.stderr));
+    eprintln!(
+        "{}: {}{}",
+        name,
+        stdout,
+        String::from_utf8_lossy(&out.stderr)
+    );
     (out.status.code().unwrap_or(-1), stdout)
 }
 

@@ -21,6 +21,7 @@ use super::{Command, Wakeup};
 use crate::codec::{self, RemotingCommand, FLAG_ONEWAY, FLAG_RESPONSE};
 use crate::config::ProducerConfig;
 use crate::error::{Error, ErrorKind, Result};
+use crate::fault::FaultTable;
 use crate::protocol::header::SendMessageRequestHeader;
 use crate::protocol::route::TopicRouteData;
 use crate::protocol::{heartbeat, request_code, response_code};
@@ -38,13 +39,16 @@ enum PendingKind {
         job: Box<SendJob>,
         queue: MessageQueue,
         addr: String,
+        sent_at: Instant,
     },
     Route {
         topic: String,
         default: bool,
         tries: usize,
     },
-    Heartbeat,
+    Heartbeat {
+        addr: String,
+    },
     Unregister,
 }
 
@@ -88,6 +92,9 @@ pub(crate) struct EventLoop {
     waiting_total: usize,
     /// Broker name → master address, from every route seen.
     brokers: HashMap<Arc<str>, String>,
+    fault: FaultTable,
+    /// Address → (no connect attempt before, consecutive failures).
+    backoff: HashMap<String, (Instant, u32)>,
     heartbeat_body: Vec<u8>,
     next_heartbeat: Instant,
     next_refresh: Instant,
@@ -121,6 +128,8 @@ impl EventLoop {
             topics: HashMap::new(),
             waiting_total: 0,
             brokers: HashMap::new(),
+            fault: FaultTable::default(),
+            backoff: HashMap::new(),
             heartbeat_body,
             next_heartbeat: now + Duration::from_millis(config.heartbeat_broker_interval_ms),
             next_refresh: now + Duration::from_millis(config.poll_name_server_interval_ms),
@@ -224,8 +233,26 @@ impl EventLoop {
             }
             return;
         };
+        let now = Instant::now();
+        let fault_on = self.config.send_latency_fault_enable && !self.fault.is_empty();
+        let fault = &self.fault;
+        let fallback = if fault_on
+            && !info
+                .brokers
+                .iter()
+                .any(|b| fault.is_available(b, now) && Some(b) != job.last_broker.as_ref())
+        {
+            fault.least_bad(info.brokers.iter().map(|b| &**b), now)
+        } else {
+            None
+        };
         let Some(queue) = info
-            .select_queue(&mut state.index, job.last_broker.as_deref(), |_| true)
+            .select_queue(
+                &mut state.index,
+                job.last_broker.as_deref(),
+                |b| !fault_on || fault.is_available(b, now),
+                fallback,
+            )
             .cloned()
         else {
             let e = Error::new(
@@ -251,6 +278,9 @@ impl EventLoop {
         let token = match self.connection(&addr, true) {
             Ok(t) => t,
             Err(e) => {
+                if self.config.send_latency_fault_enable {
+                    self.fault.update(&queue.broker_name, 0, true, now);
+                }
                 self.retry_or_finish(job, queue.broker_name.clone(), e);
                 return;
             }
@@ -297,7 +327,12 @@ impl EventLoop {
             Pending {
                 token,
                 deadline,
-                kind: PendingKind::Send { job, queue, addr },
+                kind: PendingKind::Send {
+                    job,
+                    queue,
+                    addr,
+                    sent_at: now,
+                },
             },
         );
     }
@@ -307,8 +342,15 @@ impl EventLoop {
         job: Box<SendJob>,
         queue: MessageQueue,
         addr: String,
+        sent_at: Instant,
         outcome: Result<RemotingCommand>,
     ) {
+        if self.config.send_latency_fault_enable {
+            let now = Instant::now();
+            let latency = now.saturating_duration_since(sent_at).as_millis() as u64;
+            self.fault
+                .update(&queue.broker_name, latency, outcome.is_err(), now);
+        }
         let resp = match outcome {
             Ok(resp) => resp,
             Err(e) if e.kind() == ErrorKind::Timeout => {
@@ -494,8 +536,20 @@ impl EventLoop {
     }
 
     fn route_found(&mut self, topic: &str, info: TopicPublishInfo) {
-        for (name, addr) in &info.broker_addrs {
-            self.brokers.insert(name.clone(), addr.clone());
+        let old_brokers: Vec<Arc<str>> = self
+            .topics
+            .get(topic)
+            .and_then(|s| s.info.as_ref())
+            .map(|i| i.brokers.clone())
+            .unwrap_or_default();
+        // A broker that joins (or comes back) starts with a clean fault
+        // record; one that left is forgotten.
+        for b in info.brokers.iter().filter(|b| !old_brokers.contains(b)) {
+            self.fault.remove(b);
+        }
+        for b in old_brokers.iter().filter(|b| !info.brokers.contains(b)) {
+            self.fault.remove(b);
+            crate::log::info(&format!("broker {} left the route of {}", b, topic));
         }
         let waiting = match self.topics.get_mut(topic) {
             Some(state) => {
@@ -506,8 +560,38 @@ impl EventLoop {
             None => return,
         };
         self.waiting_total -= waiting.len();
+        self.rebuild_broker_table();
         for job in waiting {
             self.dispatch(job);
+        }
+    }
+
+    /// Recomputes broker name → master address from every cached route, so
+    /// that brokers no longer in any route stop getting heartbeats, and
+    /// closes idle connections to addresses no longer used.
+    fn rebuild_broker_table(&mut self) {
+        let mut brokers = HashMap::new();
+        for info in self.topics.values().filter_map(|s| s.info.as_ref()) {
+            for (name, addr) in &info.broker_addrs {
+                brokers.insert(name.clone(), addr.clone());
+            }
+        }
+        self.brokers = brokers;
+        let stale: Vec<Token> = self
+            .conns
+            .iter()
+            .filter(|(t, c)| {
+                !self.namesrvs.contains(&c.addr)
+                    && !self.brokers.values().any(|a| *a == c.addr)
+                    && !self.pending.values().any(|p| p.token == **t)
+            })
+            .map(|(t, _)| *t)
+            .collect();
+        for token in stale {
+            self.close_connection(
+                token,
+                Error::new(ErrorKind::Network, "broker left the routes"),
+            );
         }
     }
 
@@ -537,9 +621,26 @@ impl EventLoop {
         if let Some(t) = self.tokens.get(addr) {
             return Ok(*t);
         }
+        if let Some((not_before, failures)) = self.backoff.get(addr) {
+            if Instant::now() < *not_before {
+                return Err(Error::new(
+                    ErrorKind::Network,
+                    format!(
+                        "{} refused the last {} connection attempt(s); next attempt after a back-off",
+                        addr, failures
+                    ),
+                ));
+            }
+        }
         let token = Token(self.next_token);
         self.next_token += 1;
-        let conn = Connection::open(addr, token, self.poll.registry())?;
+        let conn = match Connection::open(addr, token, self.poll.registry()) {
+            Ok(c) => c,
+            Err(e) => {
+                self.connect_failed(addr);
+                return Err(e);
+            }
+        };
         self.conns.insert(token, conn);
         self.tokens.insert(addr.to_string(), token);
         if is_broker {
@@ -553,6 +654,7 @@ impl EventLoop {
         let Some(conn) = self.conns.get_mut(&token) else {
             return;
         };
+        let addr = conn.addr.clone();
         codec::encode_frame(
             conn.out(),
             request_code::HEART_BEAT,
@@ -569,20 +671,43 @@ impl EventLoop {
             Pending {
                 token,
                 deadline,
-                kind: PendingKind::Heartbeat,
+                kind: PendingKind::Heartbeat { addr },
             },
         );
+    }
+
+    /// Records a failed connect: the next attempt waits 100 ms, doubling up
+    /// to 5 s while failures continue.
+    fn connect_failed(&mut self, addr: &str) {
+        let failures = self.backoff.get(addr).map(|b| b.1).unwrap_or(0) + 1;
+        let wait =
+            Duration::from_millis(100u64 << (failures - 1).min(6)).min(Duration::from_secs(5));
+        self.backoff
+            .insert(addr.to_string(), (Instant::now() + wait, failures));
+        crate::log::info(&format!(
+            "connect to {} failed ({} in a row)",
+            addr, failures
+        ));
     }
 
     fn on_socket_event(&mut self, token: Token, frames: &mut Vec<RemotingCommand>) {
         let Some(conn) = self.conns.get_mut(&token) else {
             return;
         };
+        let was_connected = conn.is_connected();
         let result = match conn.check_connected() {
             Ok(true) => conn.flush().and_then(|()| conn.read_frames(frames)),
             Ok(false) => Ok(()),
             Err(e) => Err(e),
         };
+        if !was_connected {
+            if result.is_err() {
+                let addr = conn.addr.clone();
+                self.connect_failed(&addr);
+            } else if conn.is_connected() {
+                self.backoff.remove(&conn.addr);
+            }
+        }
         for frame in frames.drain(..) {
             self.on_frame(token, frame);
         }
@@ -667,15 +792,31 @@ impl EventLoop {
 
     fn on_pending_done(&mut self, p: Pending, outcome: Result<RemotingCommand>) {
         match p.kind {
-            PendingKind::Send { job, queue, addr } => {
-                self.on_send_outcome(job, queue, addr, outcome)
-            }
+            PendingKind::Send {
+                job,
+                queue,
+                addr,
+                sent_at,
+            } => self.on_send_outcome(job, queue, addr, sent_at, outcome),
             PendingKind::Route {
                 topic,
                 default,
                 tries,
             } => self.on_route_response(topic, default, tries, outcome),
-            PendingKind::Heartbeat | PendingKind::Unregister => {}
+            PendingKind::Heartbeat { addr } => {
+                if outcome.is_ok_and(|r| r.code == response_code::SUCCESS) {
+                    let names: Vec<Arc<str>> = self
+                        .brokers
+                        .iter()
+                        .filter(|(_, a)| **a == addr)
+                        .map(|(n, _)| n.clone())
+                        .collect();
+                    for name in names {
+                        self.fault.reachable(&name);
+                    }
+                }
+            }
+            PendingKind::Unregister => {}
         }
     }
 
@@ -714,6 +855,9 @@ impl EventLoop {
             );
             self.on_pending_done(p, Err(e.clone()));
             if connecting {
+                if !addr.is_empty() {
+                    self.connect_failed(&addr);
+                }
                 self.close_connection(token, e);
             }
         }

@@ -10,6 +10,7 @@ use std::time::Instant;
 use crate::error::{Error, ErrorKind, Result};
 
 /// Limits and counters.
+#[derive(Debug)]
 pub(crate) struct InFlight {
     count: AtomicUsize,
     bytes: AtomicUsize,
@@ -22,6 +23,7 @@ pub(crate) struct InFlight {
 }
 
 /// One accepted send's share; released on drop.
+#[derive(Debug)]
 pub(crate) struct Permit {
     owner: Arc<InFlight>,
     bytes: usize,
