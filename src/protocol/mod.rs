@@ -7,6 +7,7 @@
 
 pub mod header;
 pub mod heartbeat;
+pub mod message_ext;
 pub mod message_id;
 pub mod properties;
 pub mod route;

@@ -199,3 +199,70 @@ fn proc_status_field(name: &str) -> u64 {
         .and_then(|v| v.parse().ok())
         .unwrap_or(0)
 }
+
+/// One request/response on a fresh blocking socket (test utility).
+pub fn request(addr: &str, code: i32, fields: &[(&str, &str)]) -> rocketmq::codec::RemotingCommand {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    let mut frame = Vec::new();
+    rocketmq::codec::encode_frame(&mut frame, code, 1, 0, None, fields, b"");
+    s.write_all(&frame).unwrap();
+    let mut buf = bytes::BytesMut::new();
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        if let Some(cmd) = rocketmq::codec::decode_frame(&mut buf).unwrap() {
+            return cmd;
+        }
+        let n = s.read(&mut chunk).expect("read");
+        assert!(n > 0, "peer closed the connection");
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// Pulls up to `max` messages of a queue from `offset` (PULL_MESSAGE, code
+/// 11, subscription "*"), decoded: what the broker stored, read without the
+/// producer under test. Empty when nothing is there (yet).
+pub fn pull(
+    broker_addr: &str,
+    topic: &str,
+    queue_id: i32,
+    offset: i64,
+    max: i32,
+) -> Vec<rocketmq::protocol::message_ext::MessageExt> {
+    let (qid, off, max) = (queue_id.to_string(), offset.to_string(), max.to_string());
+    let resp = request(
+        broker_addr,
+        11,
+        &[
+            ("consumerGroup", "rmq_test_verifier"),
+            ("topic", topic),
+            ("queueId", &qid),
+            ("queueOffset", &off),
+            ("maxMsgNums", &max),
+            ("sysFlag", "4"),
+            ("commitOffset", "0"),
+            ("suspendTimeoutMillis", "0"),
+            ("subscription", "*"),
+            ("subVersion", "0"),
+            ("expressionType", "TAG"),
+        ],
+    );
+    match resp.code {
+        0 => rocketmq::protocol::message_ext::decode_all(resp.body).expect("decode pulled messages"),
+        19 | 20 | 21 => Vec::new(),
+        code => panic!("PULL_MESSAGE answered {}: {:?}", code, resp.remark),
+    }
+}
+
+/// Pulls the message stored at `offset` in a queue, retrying briefly while
+/// the broker dispatches it.
+pub fn pull_one(broker_addr: &str, topic: &str, queue_id: i32, offset: i64) -> rocketmq::protocol::message_ext::MessageExt {
+    for _ in 0..100 {
+        if let Some(m) = pull(broker_addr, topic, queue_id, offset, 1).into_iter().next() {
+            return m;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("no message at {}:{} offset {}", topic, queue_id, offset);
+}

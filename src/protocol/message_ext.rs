@@ -1,0 +1,301 @@
+//! Stored-message records (`MessageDecoder.decode`, `shared/docs/protocol.md`
+//! §12): the bodies of pull results and of CHECK_TRANSACTION_STATE requests.
+//! Compressed bodies are inflated (zlib, LZ4 frame or zstd by the sysFlag
+//! compression type bits).
+
+use std::net::{IpAddr, SocketAddr};
+
+use bytes::{Buf, Bytes};
+
+use super::message_id::push_hex;
+use super::properties;
+use super::sys_flag;
+use crate::error::{Error, ErrorKind, Result};
+
+const MAGIC_V1: i32 = -626843481; // 0xDAA320A7
+const MAGIC_V2: i32 = -626843477; // 0xDAA320AB
+const MAGIC_BLANK: i32 = -875286124; // 0xCBD43194
+
+/// A message as the broker stored it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageExt {
+    /// Topic.
+    pub topic: String,
+    /// Queue id.
+    pub queue_id: i32,
+    /// The user flag.
+    pub flag: i32,
+    /// Consume-queue offset.
+    pub queue_offset: i64,
+    /// Commit-log offset.
+    pub commit_log_offset: i64,
+    /// sysFlag as stored (the compressed bit cleared after inflating).
+    pub sys_flag: i32,
+    /// Born timestamp, ms.
+    pub born_timestamp: i64,
+    /// Born host.
+    pub born_host: SocketAddr,
+    /// Store timestamp, ms.
+    pub store_timestamp: i64,
+    /// Store host.
+    pub store_host: SocketAddr,
+    /// Reconsume times.
+    pub reconsume_times: i32,
+    /// Prepared transaction offset.
+    pub prepared_transaction_offset: i64,
+    /// The stored body CRC32.
+    pub body_crc: i32,
+    /// Body (inflated).
+    pub body: Bytes,
+    /// Properties in stored order.
+    pub properties: Vec<(String, String)>,
+    /// The broker message id (store host + commit-log offset).
+    pub offset_msg_id: String,
+}
+
+impl MessageExt {
+    /// A property's value.
+    pub fn property(&self, name: &str) -> Option<&str> {
+        self.properties
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The client message id: `UNIQ_KEY` if present, else the offsetMsgId.
+    pub fn msg_id(&self) -> &str {
+        self.property(properties::names::UNIQ_KEY)
+            .unwrap_or(&self.offset_msg_id)
+    }
+}
+
+fn bad(what: &str) -> Error {
+    Error::new(ErrorKind::Internal, format!("malformed stored message: {}", what))
+}
+
+fn need(b: &Bytes, n: usize, what: &str) -> Result<()> {
+    if b.remaining() < n {
+        Err(bad(what))
+    } else {
+        Ok(())
+    }
+}
+
+fn host(b: &mut Bytes, v6: bool) -> Result<SocketAddr> {
+    let ip: IpAddr = if v6 {
+        need(b, 20, "host")?;
+        let mut o = [0u8; 16];
+        b.copy_to_slice(&mut o);
+        IpAddr::from(o)
+    } else {
+        need(b, 8, "host")?;
+        let mut o = [0u8; 4];
+        b.copy_to_slice(&mut o);
+        IpAddr::from(o)
+    };
+    Ok(SocketAddr::new(ip, b.get_i32() as u16))
+}
+
+/// Decodes every record of `data` (a pull body or a single record).
+/// Errors: a truncated or inconsistent record.
+pub fn decode_all(mut data: Bytes) -> Result<Vec<MessageExt>> {
+    let mut out = Vec::new();
+    while data.remaining() >= 8 {
+        let total = i32::from_be_bytes(data[..4].try_into().unwrap_or_default());
+        let magic = i32::from_be_bytes(data[4..8].try_into().unwrap_or_default());
+        if magic == MAGIC_BLANK {
+            break;
+        }
+        if total < 8 || total as usize > data.remaining() {
+            return Err(bad("record size"));
+        }
+        let record = data.split_to(total as usize);
+        out.push(decode_one(record)?);
+    }
+    Ok(out)
+}
+
+/// Decodes one record.
+pub fn decode_one(mut b: Bytes) -> Result<MessageExt> {
+    need(&b, 4 + 4 + 4 + 4 + 4 + 8 + 8 + 4 + 8, "fixed header")?;
+    let _total = b.get_i32();
+    let magic = b.get_i32();
+    let topic_len_2 = match magic {
+        MAGIC_V1 => false,
+        MAGIC_V2 => true,
+        _ => return Err(bad("magic code")),
+    };
+    let body_crc = b.get_i32();
+    let queue_id = b.get_i32();
+    let flag = b.get_i32();
+    let queue_offset = b.get_i64();
+    let commit_log_offset = b.get_i64();
+    let mut sys = b.get_i32();
+    let born_timestamp = b.get_i64();
+    let born_host = host(&mut b, sys & sys_flag::BORNHOST_V6 != 0)?;
+    need(&b, 8, "store timestamp")?;
+    let store_timestamp = b.get_i64();
+    let store_host = host(&mut b, sys & sys_flag::STOREHOST_V6 != 0)?;
+    need(&b, 4 + 8 + 4, "reconsume/prepared/body length")?;
+    let reconsume_times = b.get_i32();
+    let prepared_transaction_offset = b.get_i64();
+    let body_len = b.get_i32();
+    if body_len < 0 {
+        return Err(bad("body length"));
+    }
+    need(&b, body_len as usize, "body")?;
+    let mut body = b.split_to(body_len as usize);
+    if sys & sys_flag::COMPRESSED != 0 {
+        body = Bytes::from(decompress(&body, sys)?);
+        sys &= !sys_flag::COMPRESSED;
+    }
+    let topic_len = if topic_len_2 {
+        need(&b, 2, "topic length")?;
+        b.get_i16() as usize
+    } else {
+        need(&b, 1, "topic length")?;
+        b.get_u8() as usize
+    };
+    need(&b, topic_len, "topic")?;
+    let topic = String::from_utf8_lossy(&b.split_to(topic_len)).into_owned();
+    let props = if b.remaining() >= 2 {
+        let len = b.get_i16() as usize;
+        need(&b, len, "properties")?;
+        properties::decode(&String::from_utf8_lossy(&b.split_to(len)))
+    } else {
+        Vec::new()
+    };
+    let mut offset_msg_id = String::with_capacity(32);
+    match store_host.ip() {
+        IpAddr::V4(v4) => push_hex(&mut offset_msg_id, &v4.octets()),
+        IpAddr::V6(v6) => push_hex(&mut offset_msg_id, &v6.octets()),
+    }
+    push_hex(&mut offset_msg_id, &(store_host.port() as i32).to_be_bytes());
+    push_hex(&mut offset_msg_id, &commit_log_offset.to_be_bytes());
+    Ok(MessageExt {
+        topic,
+        queue_id,
+        flag,
+        queue_offset,
+        commit_log_offset,
+        sys_flag: sys,
+        born_timestamp,
+        born_host,
+        store_timestamp,
+        store_host,
+        reconsume_times,
+        prepared_transaction_offset,
+        body_crc,
+        body,
+        properties: props,
+        offset_msg_id,
+    })
+}
+
+/// Inflates a compressed body by the sysFlag compression type (0 or 3
+/// zlib, 1 LZ4, 2 zstd).
+pub fn decompress(data: &[u8], sys: i32) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    let r = match (sys & 0x700) >> 8 {
+        0 | 3 => flate2::read::ZlibDecoder::new(data).read_to_end(&mut out),
+        other => {
+            return Err(bad(&format!("unsupported compression type {}", other)));
+        }
+    };
+    r.map_err(|e| bad(&format!("cannot inflate the body: {}", e)))?;
+    Ok(out)
+}
+
+/// Encodes a record as Java `MessageDecoder.encode` (V1 magic, IPv4 hosts):
+/// what a broker sends in CHECK_TRANSACTION_STATE. Used by tests.
+pub fn encode(m: &MessageExt) -> Vec<u8> {
+    let mut props = String::new();
+    properties::encode_into(&mut props, m.properties.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let mut b = Vec::new();
+    b.extend_from_slice(&0i32.to_be_bytes());
+    b.extend_from_slice(&MAGIC_V1.to_be_bytes());
+    b.extend_from_slice(&m.body_crc.to_be_bytes());
+    b.extend_from_slice(&m.queue_id.to_be_bytes());
+    b.extend_from_slice(&m.flag.to_be_bytes());
+    b.extend_from_slice(&m.queue_offset.to_be_bytes());
+    b.extend_from_slice(&m.commit_log_offset.to_be_bytes());
+    b.extend_from_slice(&m.sys_flag.to_be_bytes());
+    b.extend_from_slice(&m.born_timestamp.to_be_bytes());
+    for h in [m.born_host, m.store_host] {
+        if let IpAddr::V4(v4) = h.ip() {
+            b.extend_from_slice(&v4.octets());
+        }
+        b.extend_from_slice(&(h.port() as i32).to_be_bytes());
+        if h == m.born_host {
+            b.extend_from_slice(&m.store_timestamp.to_be_bytes());
+        }
+    }
+    b.extend_from_slice(&m.reconsume_times.to_be_bytes());
+    b.extend_from_slice(&m.prepared_transaction_offset.to_be_bytes());
+    b.extend_from_slice(&(m.body.len() as i32).to_be_bytes());
+    b.extend_from_slice(&m.body);
+    b.push(m.topic.len() as u8);
+    b.extend_from_slice(m.topic.as_bytes());
+    b.extend_from_slice(&(props.len() as i16).to_be_bytes());
+    b.extend_from_slice(props.as_bytes());
+    let total = b.len() as i32;
+    b[..4].copy_from_slice(&total.to_be_bytes());
+    b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> MessageExt {
+        MessageExt {
+            topic: "TopicA".into(),
+            queue_id: 3,
+            flag: 7,
+            queue_offset: 42,
+            commit_log_offset: 1_234_567,
+            sys_flag: 0,
+            born_timestamp: 1_700_000_000_000,
+            born_host: "10.0.0.5:50000".parse().unwrap(),
+            store_timestamp: 1_700_000_000_123,
+            store_host: "192.168.0.1:10911".parse().unwrap(),
+            reconsume_times: 0,
+            prepared_transaction_offset: 0,
+            body_crc: 99,
+            body: Bytes::from_static(b"hello"),
+            properties: vec![("UNIQ_KEY".into(), "ABC".into()), ("TAGS".into(), "t".into())],
+            offset_msg_id: "C0A8000100002A9F000000000012D687".into(),
+        }
+    }
+
+    #[test]
+    fn round_trip() {
+        let m = sample();
+        let mut two = encode(&m);
+        two.extend(encode(&m));
+        let back = decode_all(Bytes::from(two)).unwrap();
+        assert_eq!(back, vec![m.clone(), m]);
+        assert_eq!(back[0].msg_id(), "ABC");
+    }
+
+    #[test]
+    fn compressed_bodies_are_inflated() {
+        let mut m = sample();
+        m.body = Bytes::from(crate::message::zlib(b"hello hello hello", 5).unwrap());
+        m.sys_flag = 0x301;
+        let back = decode_one(Bytes::from(encode(&m))).unwrap();
+        assert_eq!(&back.body[..], b"hello hello hello");
+        assert_eq!(back.sys_flag, 0x300);
+    }
+
+    #[test]
+    fn truncated_records_are_errors() {
+        let full = encode(&sample());
+        for cut in [9, 30, 60, full.len() - 3] {
+            let mut part = full[..cut].to_vec();
+            part[..4].copy_from_slice(&(cut as i32).to_be_bytes());
+            assert!(decode_one(Bytes::from(part)).is_err(), "cut at {}", cut);
+        }
+    }
+}
