@@ -138,7 +138,7 @@ static rmq_message *new_bench_message(void) {
     }
     rmq_status st = rmq_message_set_body(msg, g_body, cfg.size);
     if (st != RMQ_STATUS_OK) {
-        report_error("rmq_message_set_body: %s: %s", rmq_status_name(st), rmq_last_error());
+        report_error("rmq_message_set_body: %s", rmq_last_error());
         rmq_message_free(msg);
         return NULL;
     }
@@ -151,8 +151,7 @@ static void on_warmup_sent(void *user_data, const rmq_send_result *result, const
         atomic_fetch_add(&g_warm_cb_ok, 1);
     } else {
         atomic_fetch_add(&g_warm_cb_failed, 1);
-        report_error("warmup async send failed: %s (response code %d): %s", rmq_status_name(error->status),
-                     (int)error->response_code, error->message);
+        report_error("warmup async send failed (response code %d): %s", (int)error->response_code, error->message);
     }
 }
 
@@ -165,8 +164,7 @@ static void on_sent(void *user_data, const rmq_send_result *result, const rmq_er
         if (slot < g_lat_cap) g_lat[slot] = t;
     } else {
         atomic_fetch_add(&g_cb_failed, 1);
-        report_error("async send failed: %s (response code %d): %s", rmq_status_name(error->status),
-                     (int)error->response_code, error->message);
+        report_error("async send failed (response code %d): %s", (int)error->response_code, error->message);
     }
 }
 
@@ -179,7 +177,7 @@ static bool lib_send(rmq_message *msg, bool warm, uint64_t *ts_slot) {
         rmq_send_result res;
         st = rmq_producer_send(g_producer, msg, &res);
         if (st != RMQ_STATUS_OK) {
-            report_error("%ssync send failed: %s (response code %d): %s", warm ? "warmup " : "", rmq_status_name(st),
+            report_error("%ssync send failed (response code %d): %s", warm ? "warmup " : "",
                          (int)rmq_last_error_response_code(), rmq_last_error());
         }
         return st == RMQ_STATUS_OK;
@@ -188,15 +186,13 @@ static bool lib_send(rmq_message *msg, bool warm, uint64_t *ts_slot) {
         st = warm ? rmq_producer_send_async(g_producer, msg, on_warmup_sent, NULL)
                   : rmq_producer_send_async(g_producer, msg, on_sent, ts_slot);
         if (st != RMQ_STATUS_OK) {
-            report_error("%sasync send not accepted: %s: %s", warm ? "warmup " : "", rmq_status_name(st),
-                         rmq_last_error());
+            report_error("%sasync send not accepted: %s", warm ? "warmup " : "", rmq_last_error());
         }
         return st == RMQ_STATUS_OK;
     case MODE_ONEWAY:
         st = rmq_producer_send_oneway(g_producer, msg);
         if (st != RMQ_STATUS_OK) {
-            report_error("%soneway send not accepted: %s: %s", warm ? "warmup " : "", rmq_status_name(st),
-                         rmq_last_error());
+            report_error("%soneway send not accepted: %s", warm ? "warmup " : "", rmq_last_error());
         }
         return st == RMQ_STATUS_OK;
     default:
@@ -943,20 +939,19 @@ static bool start_producer(void) {
     }
     rmq_status st = rmq_producer_set(g_producer, "namesrvAddr", cfg.namesrv);
     if (st != RMQ_STATUS_OK) {
-        fprintf(stderr, "bench: set namesrvAddr: %s: %s\n", rmq_status_name(st), rmq_last_error());
+        fprintf(stderr, "bench: set namesrvAddr: %s\n", rmq_last_error());
         return false;
     }
     for (int i = 0; i < cfg.nset; i++) {
         st = rmq_producer_set(g_producer, cfg.set_key[i], cfg.set_val[i]);
         if (st != RMQ_STATUS_OK) {
-            fprintf(stderr, "bench: set %s=%s: %s: %s\n", cfg.set_key[i], cfg.set_val[i], rmq_status_name(st),
-                    rmq_last_error());
+            fprintf(stderr, "bench: set %s=%s: %s\n", cfg.set_key[i], cfg.set_val[i], rmq_last_error());
             return false;
         }
     }
     st = rmq_producer_start(g_producer);
     if (st != RMQ_STATUS_OK) {
-        fprintf(stderr, "bench: rmq_producer_start: %s: %s\n", rmq_status_name(st), rmq_last_error());
+        fprintf(stderr, "bench: rmq_producer_start: %s\n", rmq_last_error());
         return false;
     }
     return true;
@@ -967,8 +962,8 @@ static size_t flush_producer(const char *phase) {
     size_t remaining = 0;
     rmq_status st = rmq_producer_flush(g_producer, FLUSH_TIMEOUT_MS, &remaining);
     if (st != RMQ_STATUS_OK) {
-        fprintf(stderr, "bench: %s flush: %s: %s (%zu sends still pending)\n", phase, rmq_status_name(st),
-                rmq_last_error(), remaining);
+        fprintf(stderr, "bench: %s flush: %s (%zu sends still pending)\n", phase,
+                st == RMQ_STATUS_TIMEOUT ? "timed out" : rmq_last_error(), remaining);
     }
     return remaining;
 }

@@ -227,6 +227,8 @@ pub struct PreparedMessage {
     pub flag: i32,
     /// The client message id (`UNIQ_KEY`), reported as `msgId`.
     pub uniq_key: String,
+    /// Whether `body` is a batch of encoded messages (SEND_BATCH_MESSAGE).
+    pub batch: bool,
 }
 
 /// Validates `msg` against `config` and prepares it for the wire: topic
@@ -238,6 +240,32 @@ pub struct PreparedMessage {
 /// `sendKernelImpl` (id, compression, sysFlag). Errors: [`ErrorKind::InvalidTopic`],
 /// [`ErrorKind::InvalidMessage`] (empty body), [`ErrorKind::MessageTooLarge`].
 pub fn prepare(msg: &Message, config: &ProducerConfig) -> Result<PreparedMessage> {
+    check(msg, config)?;
+    let uniq_key = UniqIdGenerator::global().next_id();
+    let mut sys_flag = 0;
+    let mut body = msg.body.clone();
+    if msg.body.len() >= config.compress_msg_body_over_howmuch {
+        if let Some(compressed) = zlib(&msg.body, config.compress_level) {
+            if compressed.len() < msg.body.len() {
+                body = Bytes::from(compressed);
+                sys_flag |= sys_flag::COMPRESSED | sys_flag::COMPRESSION_ZLIB;
+            }
+        }
+    }
+    Ok(PreparedMessage {
+        topic: msg.topic.clone(),
+        body,
+        properties: properties_string(msg, &uniq_key),
+        sys_flag,
+        flag: msg.flag,
+        uniq_key,
+        batch: false,
+    })
+}
+
+/// The checks every message passes before it is sent: topic rules,
+/// non-empty body, body ≤ `maxMessageSize`.
+fn check(msg: &Message, config: &ProducerConfig) -> Result<()> {
     validate_topic(&msg.topic)?;
     if msg.body.is_empty() {
         return Err(Error::new(
@@ -255,24 +283,18 @@ pub fn prepare(msg: &Message, config: &ProducerConfig) -> Result<PreparedMessage
             ),
         ));
     }
-    let uniq_key = UniqIdGenerator::global().next_id();
-    let mut sys_flag = 0;
-    let mut body = msg.body.clone();
-    if msg.body.len() >= config.compress_msg_body_over_howmuch {
-        if let Some(compressed) = zlib(&msg.body, config.compress_level) {
-            if compressed.len() < msg.body.len() {
-                body = Bytes::from(compressed);
-                sys_flag |= sys_flag::COMPRESSED | sys_flag::COMPRESSION_ZLIB;
-            }
-        }
-    }
+    Ok(())
+}
+
+/// The properties string of `msg` with `uniq_key` as its `UNIQ_KEY`.
+fn properties_string(msg: &Message, uniq_key: &str) -> String {
     let mut props = String::with_capacity(64 + uniq_key.len());
     let keys = msg.keys.join(" ");
     let delay = msg.delay_level.to_string();
     properties::encode_into(
         &mut props,
         [
-            (names::UNIQ_KEY, uniq_key.as_str()),
+            (names::UNIQ_KEY, uniq_key),
             (
                 names::WAIT,
                 if msg.wait_store_msg_ok {
@@ -297,14 +319,122 @@ pub fn prepare(msg: &Message, config: &ProducerConfig) -> Result<PreparedMessage
         &mut props,
         msg.properties.iter().map(|(k, v)| (k.as_str(), v.as_str())),
     );
+    props
+}
+
+/// Bytes one message takes in a batch body (§6 record).
+fn batch_record_len(body_len: usize, props_len: usize) -> usize {
+    4 + 4 + 4 + 4 + 4 + body_len + 2 + props_len
+}
+
+/// Validates and encodes `msgs` as one batch (Java `MessageBatch`,
+/// `MessageDecoder.encodeMessages`): every message checked as a single one,
+/// all on one topic with the same `WAIT`, no delay level, no `%RETRY%` topic;
+/// each record gets its own `UNIQ_KEY` and the CRC32 of its body; bodies
+/// are never compressed. The encoded batch must fit `maxMessageSize`.
+///
+/// Errors: [`ErrorKind::InvalidMessage`] (empty list, mixed topics or
+/// `WAIT`, delay, retry topic, properties over 32767 bytes), the errors of
+/// a single message, [`ErrorKind::MessageTooLarge`] for the whole batch.
+pub fn prepare_batch(msgs: &[Message], config: &ProducerConfig) -> Result<PreparedMessage> {
+    let invalid = |why: String| Err(Error::new(ErrorKind::InvalidMessage, why));
+    let Some(first) = msgs.first() else {
+        return invalid("the batch is empty".into());
+    };
+    if first.topic.starts_with("%RETRY%") {
+        return invalid("batches cannot be sent to retry topics".into());
+    }
+    let mut body = Vec::new();
+    let mut ids = Vec::with_capacity(msgs.len());
+    for (i, m) in msgs.iter().enumerate() {
+        check(m, config).map_err(|e| e.context(&format!("batch message {}", i)))?;
+        if m.topic != first.topic {
+            return invalid(format!(
+                "batch message {} has topic {}; every message must have topic {}",
+                i, m.topic, first.topic
+            ));
+        }
+        if m.wait_store_msg_ok != first.wait_store_msg_ok {
+            return invalid(format!("batch message {} has a different WAIT setting", i));
+        }
+        if m.delay_level > 0 {
+            return invalid(format!(
+                "batch message {} has a delay level; batches cannot be delayed",
+                i
+            ));
+        }
+        let id = UniqIdGenerator::global().next_id();
+        let props = properties_string(m, &id);
+        if props.len() > i16::MAX as usize {
+            return invalid(format!(
+                "batch message {} has {} bytes of properties (at most 32767)",
+                i,
+                props.len()
+            ));
+        }
+        let total = batch_record_len(m.body.len(), props.len());
+        body.extend_from_slice(&(total as i32).to_be_bytes());
+        body.extend_from_slice(&0i32.to_be_bytes()); // magic code
+                                                     // Java UtilAll.crc32: CRC32 with the sign bit cleared.
+        let crc = (crc32fast::hash(&m.body) & 0x7FFF_FFFF) as i32;
+        body.extend_from_slice(&crc.to_be_bytes());
+        body.extend_from_slice(&m.flag.to_be_bytes());
+        body.extend_from_slice(&(m.body.len() as i32).to_be_bytes());
+        body.extend_from_slice(&m.body);
+        body.extend_from_slice(&(props.len() as i16).to_be_bytes());
+        body.extend_from_slice(props.as_bytes());
+        ids.push(id);
+        if body.len() > config.max_message_size {
+            return Err(Error::new(
+                ErrorKind::MessageTooLarge,
+                format!(
+                    "the batch needs more than maxMessageSize ({} bytes) after {} of {} messages; split it (split_batch)",
+                    config.max_message_size,
+                    i + 1,
+                    msgs.len()
+                ),
+            ));
+        }
+    }
+    let mut props = String::new();
+    let wait = if first.wait_store_msg_ok {
+        "true"
+    } else {
+        "false"
+    };
+    properties::encode_into(&mut props, [(names::WAIT, wait)]);
     Ok(PreparedMessage {
-        topic: msg.topic.clone(),
-        body,
+        topic: first.topic.clone(),
+        body: Bytes::from(body),
         properties: props,
-        sys_flag,
-        flag: msg.flag,
-        uniq_key,
+        sys_flag: 0,
+        flag: 0,
+        uniq_key: ids.join(","),
+        batch: true,
     })
+}
+
+/// Splits `msgs` into consecutive runs whose encoded batch fits `max_bytes`
+/// (use `maxMessageSize`). A single message larger than that forms a run of
+/// its own (and is then refused when sent).
+pub fn split_batch(msgs: &[Message], max_bytes: usize) -> Vec<&[Message]> {
+    // A UNIQ_KEY property takes "UNIQ_KEY" + 2 separators + up to 56 chars.
+    const ID_PROPS: usize = 8 + 2 + 56;
+    let mut out = Vec::new();
+    let (mut start, mut size) = (0, 0);
+    for (i, m) in msgs.iter().enumerate() {
+        let len = batch_record_len(m.body.len(), properties_string(m, "").len() + ID_PROPS);
+        if i > start && size + len > max_bytes {
+            out.push(&msgs[start..i]);
+            start = i;
+            size = 0;
+        }
+        size += len;
+    }
+    if start < msgs.len() {
+        out.push(&msgs[start..]);
+    }
+    out
 }
 
 /// zlib-compresses (RFC 1950, as Java's `Deflater`) at `level` 0..=9.
@@ -379,6 +509,68 @@ mod tests {
         let p = prepare(&Message::new("t", vec![7u8; 4095]), &config).unwrap();
         assert_eq!(p.sys_flag, 0);
         assert_eq!(p.body.len(), 4095);
+    }
+
+    #[test]
+    fn batch_encoding_and_rules() {
+        let config = ProducerConfig::default();
+        let msgs: Vec<Message> = (0..3)
+            .map(|i| {
+                let mut m = Message::new("T", format!("body{}", i).into_bytes());
+                m.set_tags("tag").unwrap();
+                m.set_flag(i);
+                m
+            })
+            .collect();
+        let p = prepare_batch(&msgs, &config).unwrap();
+        assert!(p.batch);
+        assert_eq!(p.uniq_key.split(',').count(), 3);
+        assert_eq!(p.properties, "WAIT\u{1}true\u{2}");
+        // Walk the records.
+        let mut b = &p.body[..];
+        for (i, id) in p.uniq_key.split(',').enumerate() {
+            let int = |at: usize| i32::from_be_bytes(b[at..at + 4].try_into().unwrap());
+            let total = int(0) as usize;
+            let blen = int(16) as usize;
+            let body = &b[20..20 + blen];
+            let plen = i16::from_be_bytes(b[20 + blen..22 + blen].try_into().unwrap()) as usize;
+            let props = std::str::from_utf8(&b[22 + blen..22 + blen + plen]).unwrap();
+            assert_eq!(total, 22 + blen + plen);
+            assert_eq!(body, format!("body{}", i).as_bytes());
+            assert_eq!(int(8) as u32, crc32fast::hash(body) & 0x7FFF_FFFF);
+            assert_eq!(int(12), i as i32);
+            assert!(props.contains(&format!("UNIQ_KEY\u{1}{}\u{2}", id)));
+            b = &b[total..];
+        }
+        assert!(b.is_empty());
+        // Rules.
+        let mut other = msgs.clone();
+        other[1].set_topic("U");
+        let kind = |r: Result<PreparedMessage>| r.unwrap_err().kind();
+        assert_eq!(
+            kind(prepare_batch(&other, &config)),
+            ErrorKind::InvalidMessage
+        );
+        let mut delayed = msgs.clone();
+        delayed[2].set_delay_level(1).unwrap();
+        assert_eq!(
+            kind(prepare_batch(&delayed, &config)),
+            ErrorKind::InvalidMessage
+        );
+        assert_eq!(kind(prepare_batch(&[], &config)), ErrorKind::InvalidMessage);
+        let big: Vec<Message> = (0..5)
+            .map(|_| Message::new("T", vec![1u8; 1024 * 1024]))
+            .collect();
+        assert_eq!(
+            kind(prepare_batch(&big, &config)),
+            ErrorKind::MessageTooLarge
+        );
+        let parts = split_batch(&big, config.max_message_size);
+        let sizes: Vec<usize> = parts.iter().map(|p| p.len()).collect();
+        assert_eq!(sizes, vec![3, 2]);
+        for part in parts {
+            prepare_batch(part, &config).unwrap();
+        }
     }
 
     #[test]

@@ -8,12 +8,13 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::client::inflight::InFlight;
+use crate::client::inflight::{InFlight, Permit};
 use crate::client::send::{Completion, CompletionKind, SendJob};
 use crate::client::{Client, Command};
 use crate::config::ProducerConfig;
 use crate::error::{Error, ErrorKind, Result};
-use crate::message::{self, Message};
+use crate::message::{self, Message, PreparedMessage};
+use crate::route::{MessageQueue, TopicPublishInfo};
 
 pub use crate::client::send::{SendCallback, SendResult, SendStatus};
 
@@ -163,14 +164,45 @@ impl Producer {
     /// [`ErrorKind::Broker`] with the broker's response code.
     pub fn send(&self, msg: &Message) -> Result<SendResult> {
         let running = self.running()?;
+        let prepared = message::prepare(msg, &running.config)?;
+        self.send_prepared(&running, prepared, None)
+    }
+
+    /// Sends `msg` to the queue `mq` and waits: one attempt, no failover to
+    /// another queue (Java `send(Message, MessageQueue)`), so per-queue order
+    /// holds. Errors: those of [`Producer::send`]; [`ErrorKind::NoRoute`] if
+    /// `mq`'s broker is not in the topic's route.
+    pub fn send_to_queue(&self, msg: &Message, mq: &MessageQueue) -> Result<SendResult> {
+        let running = self.running()?;
+        let prepared = message::prepare(msg, &running.config)?;
+        self.send_prepared(&running, prepared, Some(mq.clone()))
+    }
+
+    /// Sends `msgs` as one batch (SEND_BATCH_MESSAGE) and waits. The result's
+    /// `msg_id` and `offset_msg_id` list every message's id, comma-separated,
+    /// in order. Errors: those of [`message::prepare_batch`] (before any
+    /// network I/O) and of [`Producer::send`].
+    pub fn send_batch(&self, msgs: &[Message]) -> Result<SendResult> {
+        let running = self.running()?;
+        let prepared = message::prepare_batch(msgs, &running.config)?;
+        self.send_prepared(&running, prepared, None)
+    }
+
+    fn send_prepared(
+        &self,
+        running: &Running,
+        prepared: PreparedMessage,
+        target: Option<MessageQueue>,
+    ) -> Result<SendResult> {
         let (tx, rx) = crossbeam_channel::bounded(1);
-        let job = self.job(
-            &running,
-            msg,
+        let job = job(
+            running,
+            prepared,
             Mode::Sync,
             CompletionKind::Sync(tx),
             Instant::now(),
-        )?;
+            target,
+        );
         running.client.submit(Command::Send(job))?;
         match rx.recv() {
             Ok(outcome) => outcome,
@@ -199,14 +231,46 @@ impl Producer {
     /// goes to the callback.
     pub fn send_async(&self, msg: &Message, callback: SendCallback) -> Result<()> {
         let running = self.running()?;
+        let prepared = message::prepare(msg, &running.config)?;
+        self.send_prepared_async(&running, prepared, None, callback)
+    }
+
+    /// [`Producer::send_to_queue`] with the outcome delivered as in
+    /// [`Producer::send_async`].
+    pub fn send_to_queue_async(
+        &self,
+        msg: &Message,
+        mq: &MessageQueue,
+        callback: SendCallback,
+    ) -> Result<()> {
+        let running = self.running()?;
+        let prepared = message::prepare(msg, &running.config)?;
+        self.send_prepared_async(&running, prepared, Some(mq.clone()), callback)
+    }
+
+    /// [`Producer::send_batch`] with the outcome delivered as in
+    /// [`Producer::send_async`].
+    pub fn send_batch_async(&self, msgs: &[Message], callback: SendCallback) -> Result<()> {
+        let running = self.running()?;
+        let prepared = message::prepare_batch(msgs, &running.config)?;
+        self.send_prepared_async(&running, prepared, None, callback)
+    }
+
+    fn send_prepared_async(
+        &self,
+        running: &Running,
+        prepared: PreparedMessage,
+        target: Option<MessageQueue>,
+        callback: SendCallback,
+    ) -> Result<()> {
         let started = Instant::now();
-        let permit = self.permit(&running, msg, started)?;
+        let permit = permit(running, prepared.body.len(), started)?;
         let callback: SendCallback = Box::new(move |outcome| {
             let _permit = permit; // released after the callback returns (or panics)
             callback(outcome)
         });
         let kind = CompletionKind::Callback(callback, running.client.callback_sender());
-        let job = self.job(&running, msg, Mode::Async, kind, started)?;
+        let job = job(running, prepared, Mode::Async, kind, started, target);
         running.client.submit(Command::Send(job))
     }
 
@@ -218,30 +282,61 @@ impl Producer {
     /// Errors: the validation errors of [`Producer::send`],
     /// [`ErrorKind::QueueFull`], [`ErrorKind::InvalidState`], [`ErrorKind::Shutdown`].
     pub fn send_oneway(&self, msg: &Message) -> Result<()> {
+        self.oneway(msg, None)
+    }
+
+    /// [`Producer::send_oneway`] to the queue `mq`.
+    pub fn send_to_queue_oneway(&self, msg: &Message, mq: &MessageQueue) -> Result<()> {
+        self.oneway(msg, Some(mq.clone()))
+    }
+
+    fn oneway(&self, msg: &Message, target: Option<MessageQueue>) -> Result<()> {
         let running = self.running()?;
+        let prepared = message::prepare(msg, &running.config)?;
         let started = Instant::now();
-        let permit = self.permit(&running, msg, started)?;
-        let job = self.job(
-            &running,
-            msg,
-            Mode::Oneway,
-            CompletionKind::Oneway(permit),
-            started,
-        )?;
+        let permit = permit(&running, prepared.body.len(), started)?;
+        let kind = CompletionKind::Oneway(permit);
+        let job = job(&running, prepared, Mode::Oneway, kind, started, target);
         running.client.submit(Command::Send(job))
     }
 
-    fn permit(
-        &self,
-        running: &Running,
-        msg: &Message,
-        started: Instant,
-    ) -> Result<crate::client::inflight::Permit> {
-        let config = &running.config;
-        let block_until = (config.enable_backpressure_for_async_mode
-            && !running.client.on_callback_thread())
-        .then(|| started + Duration::from_millis(config.send_msg_timeout_ms));
-        running.in_flight.acquire(msg.body().len(), block_until)
+    /// The writable queues of `topic`, looked up on the NameServer if not
+    /// cached (Java `fetchPublishMessageQueues`). Waits at most
+    /// `sendMsgTimeout` ms. Errors: [`ErrorKind::InvalidTopic`],
+    /// [`ErrorKind::NoRoute`], [`ErrorKind::Timeout`], state errors.
+    pub fn queues(&self, topic: &str) -> Result<Vec<MessageQueue>> {
+        Ok(self.route(topic)?.queues.clone())
+    }
+
+    fn route(&self, topic: &str) -> Result<Arc<TopicPublishInfo>> {
+        message::validate_topic(topic)?;
+        let running = self.running()?;
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        running.client.submit(Command::Route {
+            topic: topic.to_string(),
+            reply: tx,
+        })?;
+        let timeout = Duration::from_millis(running.config.send_msg_timeout_ms);
+        match rx.recv_timeout(timeout) {
+            Ok(r) => r,
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) => Err(Error::new(
+                ErrorKind::Timeout,
+                format!("no route for {} within {} ms", topic, timeout.as_millis()),
+            )),
+            Err(_) => Err(Error::new(ErrorKind::Shutdown, "the producer is shut down")),
+        }
+    }
+
+    /// The queue a sharding `key` maps to among `topic`'s writable queues:
+    /// `abs(java_string_hash(key) % n)`, the mapping of Java's
+    /// `SelectMessageQueueByHash`, so keys land where Java producers put them.
+    /// Errors: those of [`Producer::queues`].
+    pub fn queue_for_key(&self, topic: &str, key: &str) -> Result<MessageQueue> {
+        let queues = self.queues(topic)?;
+        let index = queue_index_for_key(key, queues.len()).ok_or_else(|| {
+            Error::new(ErrorKind::NoRoute, format!("topic {} has no queues", topic))
+        })?;
+        Ok(queues[index].clone())
     }
 
     /// Waits until every accepted async and oneway send has its outcome
@@ -272,31 +367,6 @@ impl Producer {
     /// Async and oneway sends accepted and not yet completed.
     pub fn in_flight(&self) -> usize {
         self.running().map(|r| r.in_flight.pending()).unwrap_or(0)
-    }
-
-    fn job(
-        &self,
-        running: &Running,
-        msg: &Message,
-        mode: Mode,
-        kind: CompletionKind,
-        started: Instant,
-    ) -> Result<Box<SendJob>> {
-        let config = &running.config;
-        let prepared = message::prepare(msg, config)?;
-        let retries = match mode {
-            Mode::Sync => config.retry_times_when_send_failed,
-            Mode::Async => config.retry_times_when_send_async_failed,
-            Mode::Oneway => 0,
-        };
-        Ok(Box::new(SendJob {
-            msg: prepared,
-            deadline: started + Duration::from_millis(config.send_msg_timeout_ms),
-            retries_left: retries,
-            last_broker: None,
-            last_error: None,
-            completion: Completion::new(kind),
-        }))
     }
 
     /// Shuts down: waits up to `timeout` for accepted sends to complete, fails
@@ -332,8 +402,75 @@ impl Producer {
     }
 }
 
+/// Java `String.hashCode()`: `s[0]*31^(n-1) + … + s[n-1]` over UTF-16 code
+/// units, wrapping in 32 bits.
+pub fn java_string_hash(s: &str) -> i32 {
+    s.encode_utf16()
+        .fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(c as i32))
+}
+
+/// Index of the queue for sharding `key` among `n` queues, as Java
+/// `SelectMessageQueueByHash`: `abs(hashCode % n)`. None when `n` is 0.
+pub fn queue_index_for_key(key: &str, n: usize) -> Option<usize> {
+    if n == 0 {
+        return None;
+    }
+    Some((java_string_hash(key) % n as i32).unsigned_abs() as usize)
+}
+
+fn permit(running: &Running, bytes: usize, started: Instant) -> Result<Permit> {
+    let config = &running.config;
+    let block_until = (config.enable_backpressure_for_async_mode
+        && !running.client.on_callback_thread())
+    .then(|| started + Duration::from_millis(config.send_msg_timeout_ms));
+    running.in_flight.acquire(bytes, block_until)
+}
+
+fn job(
+    running: &Running,
+    prepared: PreparedMessage,
+    mode: Mode,
+    kind: CompletionKind,
+    started: Instant,
+    target: Option<MessageQueue>,
+) -> Box<SendJob> {
+    let config = &running.config;
+    // Like Java, sends to a chosen queue never fail over to another one.
+    let retries = match (mode, &target) {
+        (_, Some(_)) | (Mode::Oneway, _) => 0,
+        (Mode::Sync, None) => config.retry_times_when_send_failed,
+        (Mode::Async, None) => config.retry_times_when_send_async_failed,
+    };
+    Box::new(SendJob {
+        msg: prepared,
+        deadline: started + Duration::from_millis(config.send_msg_timeout_ms),
+        retries_left: retries,
+        last_broker: None,
+        last_error: None,
+        target,
+        completion: Completion::new(kind),
+    })
+}
+
 impl Drop for Producer {
     fn drop(&mut self) {
         let _ = self.shutdown();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn java_string_hash_matches_java() {
+        assert_eq!(java_string_hash(""), 0);
+        assert_eq!(java_string_hash("hello"), 99162322);
+        assert_eq!(java_string_hash("Aa"), java_string_hash("BB"));
+        assert_eq!(java_string_hash("order-123456789"), -1902235530);
+        assert_eq!(java_string_hash("é"), 233);
+        assert_eq!(queue_index_for_key("hello", 4), Some(2));
+        assert_eq!(queue_index_for_key("order-123456789", 8), Some(2));
+        assert_eq!(queue_index_for_key("x", 0), None);
     }
 }

@@ -40,7 +40,11 @@ fn stored_messages_match_what_was_sent() {
         assert_eq!(stored.property("color"), Some("réd ✓"));
         assert_eq!(stored.property("WAIT"), Some("true"));
         let compressed = body.len() >= 4096;
-        assert_eq!(stored.sys_flag & 0x1, 0, "decoder clears the compressed bit");
+        assert_eq!(
+            stored.sys_flag & 0x1,
+            0,
+            "decoder clears the compressed bit"
+        );
         if compressed {
             assert_eq!(stored.sys_flag & 0x700, 0x300, "zlib type bits");
         }

@@ -64,6 +64,8 @@ struct TopicState {
     info: Option<Arc<TopicPublishInfo>>,
     index: u32,
     waiting: Vec<Box<SendJob>>,
+    /// Callers waiting for the route itself (selectors, queue lists).
+    route_waiters: Vec<Sender<Result<Arc<TopicPublishInfo>>>>,
     lookup_in_flight: bool,
 }
 
@@ -199,6 +201,7 @@ impl EventLoop {
                         self.dispatch(job);
                     }
                 }
+                Command::Route { topic, reply } => self.route_request(topic, reply),
                 Command::Shutdown { timeout, done } => match &mut self.shutdown {
                     Some(s) => s.done.push(done),
                     None => {
@@ -210,6 +213,23 @@ impl EventLoop {
                     }
                 },
             }
+        }
+    }
+
+    /// Answers with `topic`'s route, looking it up first if needed.
+    fn route_request(&mut self, topic: String, reply: Sender<Result<Arc<TopicPublishInfo>>>) {
+        if self.shutdown.is_some() {
+            let _ = reply.send(Err(shut_down_error()));
+            return;
+        }
+        let state = self.topics.entry(topic.clone()).or_default();
+        if let Some(info) = &state.info {
+            let _ = reply.send(Ok(info.clone()));
+            return;
+        }
+        state.route_waiters.push(reply);
+        if !state.lookup_in_flight {
+            self.start_lookup(&topic, false, 0);
         }
     }
 
@@ -246,15 +266,18 @@ impl EventLoop {
         } else {
             None
         };
-        let Some(queue) = info
-            .select_queue(
-                &mut state.index,
-                job.last_broker.as_deref(),
-                |b| !fault_on || fault.is_available(b, now),
-                fallback,
-            )
-            .cloned()
-        else {
+        let chosen = match &job.target {
+            Some(target) => Some(target.clone()),
+            None => info
+                .select_queue(
+                    &mut state.index,
+                    job.last_broker.as_deref(),
+                    |b| !fault_on || fault.is_available(b, now),
+                    fallback,
+                )
+                .cloned(),
+        };
+        let Some(queue) = chosen else {
             let e = Error::new(
                 ErrorKind::NoRoute,
                 format!("topic {} has no writable queue", job.msg.topic),
@@ -299,7 +322,7 @@ impl EventLoop {
             properties: &job.msg.properties,
             reconsume_times: 0,
             unit_mode: false,
-            batch: false,
+            batch: job.msg.batch,
             broker_name: &queue.broker_name,
         };
         let fields = header.to_fields();
@@ -308,7 +331,11 @@ impl EventLoop {
         if let Some(conn) = self.conns.get_mut(&token) {
             codec::encode_frame(
                 conn.out(),
-                request_code::SEND_MESSAGE_V2,
+                if job.msg.batch {
+                    request_code::SEND_BATCH_MESSAGE
+                } else {
+                    request_code::SEND_MESSAGE_V2
+                },
                 opaque,
                 if oneway { FLAG_ONEWAY } else { 0 },
                 None,
@@ -553,7 +580,11 @@ impl EventLoop {
         }
         let waiting = match self.topics.get_mut(topic) {
             Some(state) => {
-                state.info = Some(Arc::new(info));
+                let info = Arc::new(info);
+                for w in state.route_waiters.drain(..) {
+                    let _ = w.send(Ok(info.clone()));
+                }
+                state.info = Some(info);
                 state.lookup_in_flight = false;
                 std::mem::take(&mut state.waiting)
             }
@@ -600,6 +631,9 @@ impl EventLoop {
         let waiting = match self.topics.get_mut(topic) {
             Some(state) => {
                 state.lookup_in_flight = false;
+                for w in state.route_waiters.drain(..) {
+                    let _ = w.send(state.info.clone().ok_or_else(|| error.clone()));
+                }
                 std::mem::take(&mut state.waiting)
             }
             None => return,
@@ -1042,6 +1076,9 @@ impl EventLoop {
             match cmd {
                 Command::Send(job) => job.finish(Err(shut_down_error())),
                 Command::Shutdown { done: d, .. } => done.push(d),
+                Command::Route { reply, .. } => {
+                    let _ = reply.send(Err(shut_down_error()));
+                }
             }
         }
         for d in done {

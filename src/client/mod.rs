@@ -23,6 +23,11 @@ use send::{CallbackTask, SendJob};
 pub(crate) enum Command {
     /// Route, send and report a message.
     Send(Box<SendJob>),
+    /// Answer with the topic's route (looked up if not cached).
+    Route {
+        topic: String,
+        reply: Sender<Result<Arc<crate::route::TopicPublishInfo>>>,
+    },
     /// Wait up to `timeout` for in-flight sends, fail the rest, unregister
     /// from brokers, close sockets and end the loop; then signal `done`.
     Shutdown { timeout: Duration, done: Sender<()> },

@@ -157,6 +157,8 @@ pub(crate) struct SendJob {
     pub last_broker: Option<Arc<str>>,
     /// Why the previous attempt failed.
     pub last_error: Option<Error>,
+    /// The queue chosen by the caller (ordered sends), else round robin.
+    pub target: Option<MessageQueue>,
     pub completion: Completion,
 }
 

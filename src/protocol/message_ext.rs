@@ -70,7 +70,10 @@ impl MessageExt {
 }
 
 fn bad(what: &str) -> Error {
-    Error::new(ErrorKind::Internal, format!("malformed stored message: {}", what))
+    Error::new(
+        ErrorKind::Internal,
+        format!("malformed stored message: {}", what),
+    )
 }
 
 fn need(b: &Bytes, n: usize, what: &str) -> Result<()> {
@@ -170,7 +173,10 @@ pub fn decode_one(mut b: Bytes) -> Result<MessageExt> {
         IpAddr::V4(v4) => push_hex(&mut offset_msg_id, &v4.octets()),
         IpAddr::V6(v6) => push_hex(&mut offset_msg_id, &v6.octets()),
     }
-    push_hex(&mut offset_msg_id, &(store_host.port() as i32).to_be_bytes());
+    push_hex(
+        &mut offset_msg_id,
+        &(store_host.port() as i32).to_be_bytes(),
+    );
     push_hex(&mut offset_msg_id, &commit_log_offset.to_be_bytes());
     Ok(MessageExt {
         topic,
@@ -211,7 +217,10 @@ pub fn decompress(data: &[u8], sys: i32) -> Result<Vec<u8>> {
 /// what a broker sends in CHECK_TRANSACTION_STATE. Used by tests.
 pub fn encode(m: &MessageExt) -> Vec<u8> {
     let mut props = String::new();
-    properties::encode_into(&mut props, m.properties.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    properties::encode_into(
+        &mut props,
+        m.properties.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    );
     let mut b = Vec::new();
     b.extend_from_slice(&0i32.to_be_bytes());
     b.extend_from_slice(&MAGIC_V1.to_be_bytes());
@@ -264,7 +273,10 @@ mod tests {
             prepared_transaction_offset: 0,
             body_crc: 99,
             body: Bytes::from_static(b"hello"),
-            properties: vec![("UNIQ_KEY".into(), "ABC".into()), ("TAGS".into(), "t".into())],
+            properties: vec![
+                ("UNIQ_KEY".into(), "ABC".into()),
+                ("TAGS".into(), "t".into()),
+            ],
             offset_msg_id: "C0A8000100002A9F000000000012D687".into(),
         }
     }

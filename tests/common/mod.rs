@@ -204,7 +204,8 @@ fn proc_status_field(name: &str) -> u64 {
 pub fn request(addr: &str, code: i32, fields: &[(&str, &str)]) -> rocketmq::codec::RemotingCommand {
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(addr).expect("connect");
-    s.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
     let mut frame = Vec::new();
     rocketmq::codec::encode_frame(&mut frame, code, 1, 0, None, fields, b"");
     s.write_all(&frame).unwrap();
@@ -249,7 +250,9 @@ pub fn pull(
         ],
     );
     match resp.code {
-        0 => rocketmq::protocol::message_ext::decode_all(resp.body).expect("decode pulled messages"),
+        0 => {
+            rocketmq::protocol::message_ext::decode_all(resp.body).expect("decode pulled messages")
+        }
         19 | 20 | 21 => Vec::new(),
         code => panic!("PULL_MESSAGE answered {}: {:?}", code, resp.remark),
     }
@@ -257,12 +260,48 @@ pub fn pull(
 
 /// Pulls the message stored at `offset` in a queue, retrying briefly while
 /// the broker dispatches it.
-pub fn pull_one(broker_addr: &str, topic: &str, queue_id: i32, offset: i64) -> rocketmq::protocol::message_ext::MessageExt {
+pub fn pull_one(
+    broker_addr: &str,
+    topic: &str,
+    queue_id: i32,
+    offset: i64,
+) -> rocketmq::protocol::message_ext::MessageExt {
     for _ in 0..100 {
-        if let Some(m) = pull(broker_addr, topic, queue_id, offset, 1).into_iter().next() {
+        if let Some(m) = pull(broker_addr, topic, queue_id, offset, 1)
+            .into_iter()
+            .next()
+        {
             return m;
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     panic!("no message at {}:{} offset {}", topic, queue_id, offset);
+}
+
+/// Pulls `n` consecutive messages of a queue starting at `offset`.
+pub fn pull_n(
+    broker_addr: &str,
+    topic: &str,
+    queue_id: i32,
+    offset: i64,
+    n: usize,
+) -> Vec<rocketmq::protocol::message_ext::MessageExt> {
+    let mut out = Vec::new();
+    let mut next = offset;
+    for _ in 0..(n * 4 + 100) {
+        if out.len() >= n {
+            break;
+        }
+        let got = pull(broker_addr, topic, queue_id, next, 32);
+        if got.is_empty() {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            continue;
+        }
+        for m in got {
+            next = m.queue_offset + 1;
+            out.push(m);
+        }
+    }
+    out.truncate(n);
+    out
 }
