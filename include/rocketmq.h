@@ -105,6 +105,12 @@ typedef enum rmq_send_status {
 } rmq_send_status;
 
 /*
+ Opaque batch handle: an ordered list of message copies plus, after a
+ successful send, the id each message got. Not thread-safe.
+ */
+typedef struct rmq_batch rmq_batch;
+
+/*
  Opaque message handle. Create with `rmq_message_new`, free with
  `rmq_message_free`.
  */
@@ -157,6 +163,25 @@ typedef struct rmq_send_result {
 } rmq_send_result;
 
 /*
+ A queue of a topic: plain data, caller-allocated, strings NUL-terminated
+ inside their arrays. Mirrors Java `MessageQueue`.
+ */
+typedef struct rmq_message_queue {
+  /*
+   Topic.
+   */
+  char topic[RMQ_NAME_CAPACITY];
+  /*
+   Broker name.
+   */
+  char broker_name[RMQ_NAME_CAPACITY];
+  /*
+   Queue id on that broker.
+   */
+  int32_t queue_id;
+} rmq_message_queue;
+
+/*
  An error as passed to callbacks. The pointers inside are valid only for
  the duration of the callback.
  */
@@ -189,6 +214,17 @@ typedef void (*rmq_send_callback)(void *user_data,
                                   const struct rmq_send_result *result,
                                   const struct rmq_error_info *error);
 
+/*
+ Chooses a queue for `msg` among `n` queues: returns an index in
+ `0..n`. Runs on the thread that called the send function. `arg` is the
+ pointer given to that function; `queues` and `msg` are valid only during
+ the call. Mirrors Java `MessageQueueSelector.select`.
+ */
+typedef int32_t (*rmq_queue_selector)(void *arg,
+                                      const struct rmq_message_queue *queues,
+                                      size_t n,
+                                      const struct rmq_message *msg);
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -219,6 +255,54 @@ int32_t rmq_last_error_response_code(void);
  Takes an `int` so that any value is safe to pass.
  */
 const char *rmq_status_name(int32_t status);
+
+/*
+ Creates an empty batch, owned by the caller (free with `rmq_batch_free`).
+ Returns NULL only if memory runs out. Mirrors Java `Collection<Message>`
+ sends / legacy `CreateBatchMessage`.
+ */
+struct rmq_batch *rmq_batch_new(void);
+
+/*
+ Appends a copy of `msg` to `batch` (the message may be freed or changed
+ afterwards). Rules (one topic, no delay, same WAIT) are checked at send.
+ Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL).
+ */
+enum rmq_status rmq_batch_add(struct rmq_batch *batch, const struct rmq_message *msg);
+
+/*
+ The number of messages in `batch` (0 for NULL).
+ */
+size_t rmq_batch_count(const struct rmq_batch *batch);
+
+/*
+ Frees a batch. NULL is a no-op.
+ */
+void rmq_batch_free(struct rmq_batch *batch);
+
+/*
+ The client message id (`UNIQ_KEY`) message `index` got in the last
+ successful `rmq_producer_send_batch` of `batch`: a NUL-terminated string
+ owned by the batch, valid until the batch is sent again or freed. NULL
+ if `batch` is NULL, `index` is out of range or the batch was not sent.
+ */
+const char *rmq_batch_msg_id(const struct rmq_batch *batch, size_t index);
+
+/*
+ Sends every message of `batch` in one SEND_BATCH_MESSAGE request and
+ waits. All messages must have the same topic and WAIT setting and no
+ delay level; the encoded batch must fit `maxMessageSize` (checked before
+ anything is sent). On success fills `*result` (its `msg_id` is the first
+ message's id, `queue_offset` the first message's offset; the messages
+ occupy consecutive offsets) and records every id for `rmq_batch_msg_id`.
+
+ Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL); `RMQ_STATUS_INVALID_MESSAGE`
+ (empty batch, mixed topics, delay); `RMQ_STATUS_MESSAGE_TOO_LARGE`; and
+ those of `rmq_producer_send`.
+ */
+enum rmq_status rmq_producer_send_batch(struct rmq_producer *producer,
+                                        struct rmq_batch *batch,
+                                        struct rmq_send_result *result);
 
 /*
  Creates a message for `topic` (NUL-terminated UTF-8; copied) with an
@@ -285,6 +369,82 @@ enum rmq_status rmq_message_set_delay_level(struct rmq_message *msg, int32_t lev
  Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL msg).
  */
 enum rmq_status rmq_message_set_flag(struct rmq_message *msg, int32_t flag);
+
+/*
+ Writes up to `capacity` writable queues of `topic` into `queues`
+ (caller-allocated) and their total number into `*count` (which may
+ exceed `capacity`; call again with a larger array). Looks the route up
+ on the NameServer if it is not cached, waiting at most `sendMsgTimeout`
+ ms. Mirrors Java `fetchPublishMessageQueues`.
+
+ Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL producer, topic or count;
+ NULL queues with capacity > 0); `RMQ_STATUS_INVALID_TOPIC`;
+ `RMQ_STATUS_NO_ROUTE`; `RMQ_STATUS_TIMEOUT`; `RMQ_STATUS_INVALID_STATE`;
+ `RMQ_STATUS_SHUTDOWN`.
+ */
+enum rmq_status rmq_producer_queues(struct rmq_producer *producer,
+                                    const char *topic,
+                                    struct rmq_message_queue *queues,
+                                    size_t capacity,
+                                    size_t *count);
+
+/*
+ Sends `msg` synchronously to the queue `*mq` (one attempt, no failover:
+ per-queue order holds) and fills `*result` on success. Mirrors Java
+ `send(Message, MessageQueue)`.
+ Errors: those of `rmq_producer_send`; `RMQ_STATUS_INVALID_ARGUMENT` for
+ a malformed `mq`.
+ */
+enum rmq_status rmq_producer_send_to_queue(struct rmq_producer *producer,
+                                           const struct rmq_message *msg,
+                                           const struct rmq_message_queue *mq,
+                                           struct rmq_send_result *result);
+
+/*
+ [`rmq_producer_send_to_queue`] without blocking; the outcome goes to
+ `callback(user_data, …)` exactly once on the callback thread, as for
+ `rmq_producer_send_async` (same back-pressure, same errors).
+ */
+enum rmq_status rmq_producer_send_to_queue_async(struct rmq_producer *producer,
+                                                 const struct rmq_message *msg,
+                                                 const struct rmq_message_queue *mq,
+                                                 rmq_send_callback callback,
+                                                 void *user_data);
+
+/*
+ [`rmq_producer_send_to_queue`] oneway, as `rmq_producer_send_oneway`.
+ */
+enum rmq_status rmq_producer_send_to_queue_oneway(struct rmq_producer *producer,
+                                                  const struct rmq_message *msg,
+                                                  const struct rmq_message_queue *mq);
+
+/*
+ Sends `msg` synchronously to the queue `selector` picks among the
+ topic's writable queues (selector runs on this thread, before anything is
+ sent) and fills `*result`. One attempt, no failover. Mirrors Java
+ `send(Message, MessageQueueSelector, Object)`.
+
+ Errors: those of `rmq_producer_send_to_queue`; `RMQ_STATUS_INVALID_ARGUMENT`
+ when `selector` is NULL or returns an index outside `0..n` (nothing is
+ sent); `RMQ_STATUS_PANIC` is never caused by the selector's answer.
+ */
+enum rmq_status rmq_producer_send_orderly(struct rmq_producer *producer,
+                                          const struct rmq_message *msg,
+                                          rmq_queue_selector selector,
+                                          void *arg,
+                                          struct rmq_send_result *result);
+
+/*
+ Sends `msg` synchronously to the queue of sharding `key` (NUL-terminated
+ UTF-8): `abs(hashCode(key) % n)` with Java's `String.hashCode`, the
+ mapping of Java `SelectMessageQueueByHash`, so keys land where Java
+ producers put them. Fills `*result`. One attempt, no failover.
+ Errors: those of `rmq_producer_send_to_queue`.
+ */
+enum rmq_status rmq_producer_send_orderly_by_key(struct rmq_producer *producer,
+                                                 const struct rmq_message *msg,
+                                                 const char *key,
+                                                 struct rmq_send_result *result);
 
 /*
  Creates a producer of `group` (NUL-terminated UTF-8, copied) with the

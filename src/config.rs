@@ -162,6 +162,10 @@ pub const KEYS: &[(&str, &str)] = &[
         "shutdownTimeout",
         "ms, how long shutdown waits for accepted sends (0..=3600000)",
     ),
+    (
+        "sendLatencyFaultEnable",
+        "true/false: avoid slow and failing brokers (default true)",
+    ),
 ];
 
 impl ProducerConfig {

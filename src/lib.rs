@@ -29,7 +29,7 @@ pub mod protocol;
 pub mod route;
 
 mod client;
-mod ffi;
+pub mod ffi;
 
 pub use config::ProducerConfig;
 pub use error::{Error, ErrorKind, Result};

@@ -10,8 +10,10 @@
 
 #![allow(non_camel_case_types)]
 
-pub(crate) mod message;
-pub(crate) mod producer;
+pub mod batch;
+pub mod message;
+pub mod ordered;
+pub mod producer;
 
 use std::cell::RefCell;
 use std::ffi::{c_char, CStr, CString};

@@ -13,7 +13,7 @@ use crate::producer::{Producer, SendResult, SendStatus};
 /// Opaque producer handle. Create with `rmq_producer_new`, free with
 /// `rmq_producer_free`.
 pub struct rmq_producer {
-    inner: Producer,
+    pub(crate) inner: Producer,
 }
 
 /// Store status of a successful send (Java `SendStatus`).
@@ -88,7 +88,7 @@ pub type rmq_send_callback = Option<
     ),
 >;
 
-fn copy_str<const N: usize>(dst: &mut [c_char; N], s: &str) {
+pub(crate) fn copy_str<const N: usize>(dst: &mut [c_char; N], s: &str) {
     let bytes = s.as_bytes();
     let n = bytes.len().min(N - 1);
     for (d, b) in dst.iter_mut().zip(&bytes[..n]) {
@@ -236,18 +236,27 @@ pub unsafe extern "C" fn rmq_producer_send_async(
     guard(|| {
         let p = handle(producer, "producer")?;
         let m = handle(msg, "msg")?;
-        let Some(cb) = callback else {
-            return Err(Error::new(ErrorKind::InvalidArgument, "callback is NULL"));
-        };
-        let user_data = UserData(user_data);
-        p.inner.send_async(
-            &m.inner,
-            Box::new(move |outcome: Result<SendResult>| {
-                let user_data = user_data;
-                call_send_callback(cb, user_data.0, outcome);
-            }),
-        )
+        p.inner
+            .send_async(&m.inner, wrap_callback(callback, user_data)?)
     })
+}
+
+/// Turns a C callback and its user data into a Rust send callback.
+/// Errors: `callback` is NULL.
+pub(crate) fn wrap_callback(
+    callback: rmq_send_callback,
+    user_data: *mut c_void,
+) -> Result<crate::producer::SendCallback> {
+    let Some(cb) = callback else {
+        return Err(Error::new(ErrorKind::InvalidArgument, "callback is NULL"));
+    };
+    let user_data = UserData(user_data);
+    Ok(Box::new(move |outcome: Result<SendResult>| {
+        let user_data = user_data;
+        // SAFETY: the caller of the send function guarantees the callback
+        // and user data stay valid until the callback has run.
+        unsafe { call_send_callback(cb, user_data.0, outcome) };
+    }))
 }
 
 unsafe fn call_send_callback(
@@ -344,13 +353,7 @@ pub unsafe extern "C" fn rmq_producer_free(producer: *mut rmq_producer) -> rmq_s
     if producer.is_null() {
         return rmq_status::Ok;
     }
-    let status = guard(|| {
-        (*producer)
-            .inner
-            .shutdown_with_timeout(Duration::from_millis(
-                (*producer).inner.config().send_msg_timeout_ms,
-            ))
-    });
+    let status = guard(|| (*producer).inner.shutdown());
     if status == rmq_status::InvalidState {
         return status;
     }

@@ -1,0 +1,251 @@
+//! Ordered sends from C: to a chosen queue, through a selector callback, or
+//! by sharding key; and the queue list of a topic.
+
+use std::ffi::{c_char, c_void};
+
+use super::message::rmq_message;
+use super::producer::{
+    copy_str, rmq_producer, rmq_send_callback, rmq_send_result, wrap_callback, RMQ_NAME_CAPACITY,
+};
+use super::{guard, handle, rmq_status, str_arg};
+use crate::error::{Error, ErrorKind, Result};
+use crate::route::MessageQueue;
+
+/// A queue of a topic: plain data, caller-allocated, strings NUL-terminated
+/// inside their arrays. Mirrors Java `MessageQueue`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct rmq_message_queue {
+    /// Topic.
+    pub topic: [c_char; RMQ_NAME_CAPACITY],
+    /// Broker name.
+    pub broker_name: [c_char; RMQ_NAME_CAPACITY],
+    /// Queue id on that broker.
+    pub queue_id: i32,
+}
+
+impl From<&MessageQueue> for rmq_message_queue {
+    fn from(q: &MessageQueue) -> rmq_message_queue {
+        let mut out = rmq_message_queue {
+            topic: [0; RMQ_NAME_CAPACITY],
+            broker_name: [0; RMQ_NAME_CAPACITY],
+            queue_id: q.queue_id,
+        };
+        copy_str(&mut out.topic, &q.topic);
+        copy_str(&mut out.broker_name, &q.broker_name);
+        out
+    }
+}
+
+/// Reads a C queue. Errors: NULL, strings not NUL-terminated in their
+/// arrays or not UTF-8.
+unsafe fn queue_arg(mq: *const rmq_message_queue) -> Result<MessageQueue> {
+    let q = handle(mq, "mq")?;
+    let text = |a: &[c_char; RMQ_NAME_CAPACITY], what: &str| -> Result<String> {
+        let bytes: Vec<u8> = a
+            .iter()
+            .take_while(|c| **c != 0)
+            .map(|c| *c as u8)
+            .collect();
+        if bytes.len() == RMQ_NAME_CAPACITY {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!("mq.{} is not NUL-terminated", what),
+            ));
+        }
+        String::from_utf8(bytes).map_err(|_| {
+            Error::new(
+                ErrorKind::InvalidArgument,
+                format!("mq.{} is not UTF-8", what),
+            )
+        })
+    };
+    Ok(MessageQueue {
+        topic: text(&q.topic, "topic")?.into(),
+        broker_name: text(&q.broker_name, "broker_name")?.into(),
+        queue_id: q.queue_id,
+    })
+}
+
+/// Chooses a queue for `msg` among `n` queues: returns an index in
+/// `0..n`. Runs on the thread that called the send function. `arg` is the
+/// pointer given to that function; `queues` and `msg` are valid only during
+/// the call. Mirrors Java `MessageQueueSelector.select`.
+pub type rmq_queue_selector = Option<
+    unsafe extern "C" fn(
+        arg: *mut c_void,
+        queues: *const rmq_message_queue,
+        n: usize,
+        msg: *const rmq_message,
+    ) -> i32,
+>;
+
+/// Writes up to `capacity` writable queues of `topic` into `queues`
+/// (caller-allocated) and their total number into `*count` (which may
+/// exceed `capacity`; call again with a larger array). Looks the route up
+/// on the NameServer if it is not cached, waiting at most `sendMsgTimeout`
+/// ms. Mirrors Java `fetchPublishMessageQueues`.
+///
+/// Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL producer, topic or count;
+/// NULL queues with capacity > 0); `RMQ_STATUS_INVALID_TOPIC`;
+/// `RMQ_STATUS_NO_ROUTE`; `RMQ_STATUS_TIMEOUT`; `RMQ_STATUS_INVALID_STATE`;
+/// `RMQ_STATUS_SHUTDOWN`.
+#[no_mangle]
+pub unsafe extern "C" fn rmq_producer_queues(
+    producer: *mut rmq_producer,
+    topic: *const c_char,
+    queues: *mut rmq_message_queue,
+    capacity: usize,
+    count: *mut usize,
+) -> rmq_status {
+    guard(|| {
+        let p = handle(producer, "producer")?;
+        let topic = str_arg(topic, "topic")?;
+        if count.is_null() || (queues.is_null() && capacity > 0) {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "count or queues is NULL",
+            ));
+        }
+        let list = p.inner.queues(topic)?;
+        for (i, q) in list.iter().take(capacity).enumerate() {
+            *queues.add(i) = rmq_message_queue::from(q);
+        }
+        *count = list.len();
+        Ok(())
+    })
+}
+
+/// Sends `msg` synchronously to the queue `*mq` (one attempt, no failover:
+/// per-queue order holds) and fills `*result` on success. Mirrors Java
+/// `send(Message, MessageQueue)`.
+/// Errors: those of `rmq_producer_send`; `RMQ_STATUS_INVALID_ARGUMENT` for
+/// a malformed `mq`.
+#[no_mangle]
+pub unsafe extern "C" fn rmq_producer_send_to_queue(
+    producer: *mut rmq_producer,
+    msg: *const rmq_message,
+    mq: *const rmq_message_queue,
+    result: *mut rmq_send_result,
+) -> rmq_status {
+    guard(|| {
+        let p = handle(producer, "producer")?;
+        let m = handle(msg, "msg")?;
+        let q = queue_arg(mq)?;
+        if result.is_null() {
+            return Err(Error::new(ErrorKind::InvalidArgument, "result is NULL"));
+        }
+        let r = p.inner.send_to_queue(&m.inner, &q)?;
+        *result = rmq_send_result::from(&r);
+        Ok(())
+    })
+}
+
+/// [`rmq_producer_send_to_queue`] without blocking; the outcome goes to
+/// `callback(user_data, …)` exactly once on the callback thread, as for
+/// `rmq_producer_send_async` (same back-pressure, same errors).
+#[no_mangle]
+pub unsafe extern "C" fn rmq_producer_send_to_queue_async(
+    producer: *mut rmq_producer,
+    msg: *const rmq_message,
+    mq: *const rmq_message_queue,
+    callback: rmq_send_callback,
+    user_data: *mut c_void,
+) -> rmq_status {
+    guard(|| {
+        let p = handle(producer, "producer")?;
+        let m = handle(msg, "msg")?;
+        let q = queue_arg(mq)?;
+        let cb = wrap_callback(callback, user_data)?;
+        p.inner.send_to_queue_async(&m.inner, &q, cb)
+    })
+}
+
+/// [`rmq_producer_send_to_queue`] oneway, as `rmq_producer_send_oneway`.
+#[no_mangle]
+pub unsafe extern "C" fn rmq_producer_send_to_queue_oneway(
+    producer: *mut rmq_producer,
+    msg: *const rmq_message,
+    mq: *const rmq_message_queue,
+) -> rmq_status {
+    guard(|| {
+        let p = handle(producer, "producer")?;
+        let m = handle(msg, "msg")?;
+        p.inner.send_to_queue_oneway(&m.inner, &queue_arg(mq)?)
+    })
+}
+
+/// Sends `msg` synchronously to the queue `selector` picks among the
+/// topic's writable queues (selector runs on this thread, before anything is
+/// sent) and fills `*result`. One attempt, no failover. Mirrors Java
+/// `send(Message, MessageQueueSelector, Object)`.
+///
+/// Errors: those of `rmq_producer_send_to_queue`; `RMQ_STATUS_INVALID_ARGUMENT`
+/// when `selector` is NULL or returns an index outside `0..n` (nothing is
+/// sent); `RMQ_STATUS_PANIC` is never caused by the selector's answer.
+#[no_mangle]
+pub unsafe extern "C" fn rmq_producer_send_orderly(
+    producer: *mut rmq_producer,
+    msg: *const rmq_message,
+    selector: rmq_queue_selector,
+    arg: *mut c_void,
+    result: *mut rmq_send_result,
+) -> rmq_status {
+    guard(|| {
+        let p = handle(producer, "producer")?;
+        let m = handle(msg, "msg")?;
+        let Some(select) = selector else {
+            return Err(Error::new(ErrorKind::InvalidArgument, "selector is NULL"));
+        };
+        if result.is_null() {
+            return Err(Error::new(ErrorKind::InvalidArgument, "result is NULL"));
+        }
+        let list = p.inner.queues(m.inner.topic())?;
+        let c_list: Vec<rmq_message_queue> = list.iter().map(rmq_message_queue::from).collect();
+        let index = select(arg, c_list.as_ptr(), c_list.len(), msg);
+        let q = usize::try_from(index)
+            .ok()
+            .and_then(|i| list.get(i))
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::InvalidArgument,
+                    format!(
+                        "the selector returned {}; topic {} has {} queues (0..{})",
+                        index,
+                        m.inner.topic(),
+                        list.len(),
+                        list.len()
+                    ),
+                )
+            })?;
+        let r = p.inner.send_to_queue(&m.inner, q)?;
+        *result = rmq_send_result::from(&r);
+        Ok(())
+    })
+}
+
+/// Sends `msg` synchronously to the queue of sharding `key` (NUL-terminated
+/// UTF-8): `abs(hashCode(key) % n)` with Java's `String.hashCode`, the
+/// mapping of Java `SelectMessageQueueByHash`, so keys land where Java
+/// producers put them. Fills `*result`. One attempt, no failover.
+/// Errors: those of `rmq_producer_send_to_queue`.
+#[no_mangle]
+pub unsafe extern "C" fn rmq_producer_send_orderly_by_key(
+    producer: *mut rmq_producer,
+    msg: *const rmq_message,
+    key: *const c_char,
+    result: *mut rmq_send_result,
+) -> rmq_status {
+    guard(|| {
+        let p = handle(producer, "producer")?;
+        let m = handle(msg, "msg")?;
+        let key = str_arg(key, "key")?;
+        if result.is_null() {
+            return Err(Error::new(ErrorKind::InvalidArgument, "result is NULL"));
+        }
+        let q = p.inner.queue_for_key(m.inner.topic(), key)?;
+        let r = p.inner.send_to_queue(&m.inner, &q)?;
+        *result = rmq_send_result::from(&r);
+        Ok(())
+    })
+}
