@@ -28,6 +28,8 @@
 #   ROCKETMQ_CLUSTER_LOG_LEVEL      RUST_LOG filter for the servers (default info)
 #   ROCKETMQ_CLUSTER_MAX_LIFETIME   seconds after which a watchdog stops the
 #                                   cluster even if its owner lives (default 21600)
+#   ROCKETMQ_BROKER_EXTRA           extra TOML lines for every broker's [broker] section,
+#                                   e.g. "transactionCheckInterval = 1000"
 #   ROCKETMQ_CLUSTER_KEEP_ON_FAILURE=1  keep DIR when start fails (for debugging)
 #
 # Ports: the NameServer uses one port; each broker uses a block of four
@@ -223,6 +225,7 @@ brokerIp2 = "127.0.0.1"
 storePathRootDir = "$bdir/store"
 namesrvAddr = "127.0.0.1:$nsport"
 autoCreateTopicEnable = true
+${ROCKETMQ_BROKER_EXTRA:-}
 
 [broker.brokerIdentity]
 brokerName = "$name"

@@ -27,6 +27,7 @@ pub mod message;
 pub mod producer;
 pub mod protocol;
 pub mod route;
+pub mod transaction;
 
 mod client;
 pub mod ffi;
@@ -36,6 +37,7 @@ pub use error::{Error, ErrorKind, Result};
 pub use message::Message;
 pub use producer::{Producer, SendCallback, SendResult, SendStatus, State};
 pub use route::MessageQueue;
+pub use transaction::{TransactionChecker, TransactionState};
 
 /// Constants of the C API, for tests that compare them with the header.
 pub mod ffi_consts {

@@ -10,11 +10,12 @@ use std::time::{Duration, Instant};
 
 use crate::client::inflight::{InFlight, Permit};
 use crate::client::send::{Completion, CompletionKind, SendJob};
-use crate::client::{Client, Command};
+use crate::client::{Client, Command, OnewayTarget};
 use crate::config::ProducerConfig;
 use crate::error::{Error, ErrorKind, Result};
 use crate::message::{self, Message, PreparedMessage};
 use crate::route::{MessageQueue, TopicPublishInfo};
+use crate::transaction::{self, TransactionChecker, TransactionState};
 
 pub use crate::client::send::{SendCallback, SendResult, SendStatus};
 
@@ -30,7 +31,7 @@ pub enum State {
 }
 
 enum Inner {
-    Created(ProducerConfig),
+    Created(ProducerConfig, Option<TransactionChecker>),
     Running(Arc<Running>),
     ShutDown,
 }
@@ -39,6 +40,7 @@ struct Running {
     client: Client,
     config: Arc<ProducerConfig>,
     in_flight: Arc<InFlight>,
+    transactional: bool,
 }
 
 /// How a send's caller learns the outcome.
@@ -65,7 +67,7 @@ impl Producer {
     /// A producer with the given configuration.
     pub fn with_config(config: ProducerConfig) -> Producer {
         Producer {
-            inner: Mutex::new(Inner::Created(config)),
+            inner: Mutex::new(Inner::Created(config, None)),
         }
     }
 
@@ -76,7 +78,7 @@ impl Producer {
     /// The current state.
     pub fn state(&self) -> State {
         match &*self.lock() {
-            Inner::Created(_) => State::Created,
+            Inner::Created(..) => State::Created,
             Inner::Running(_) => State::Running,
             Inner::ShutDown => State::ShutDown,
         }
@@ -87,7 +89,7 @@ impl Producer {
     /// once started.
     pub fn set(&self, key: &str, value: &str) -> Result<()> {
         match &mut *self.lock() {
-            Inner::Created(config) => config.set(key, value),
+            Inner::Created(config, _) => config.set(key, value),
             _ => Err(Error::new(
                 ErrorKind::InvalidState,
                 "configuration can only change before start",
@@ -98,7 +100,7 @@ impl Producer {
     /// A copy of the configuration.
     pub fn config(&self) -> ProducerConfig {
         match &*self.lock() {
-            Inner::Created(config) => config.clone(),
+            Inner::Created(config, _) => config.clone(),
             Inner::Running(r) => (*r.config).clone(),
             Inner::ShutDown => ProducerConfig::default(),
         }
@@ -109,8 +111,8 @@ impl Producer {
     /// [`ErrorKind::Internal`] if threads cannot be created.
     pub fn start(&self) -> Result<()> {
         let mut inner = self.lock();
-        let config = match &*inner {
-            Inner::Created(config) => Arc::new(config.clone()),
+        let (config, checker) = match &*inner {
+            Inner::Created(config, checker) => (Arc::new(config.clone()), checker.clone()),
             Inner::Running(_) => {
                 return Err(Error::new(
                     ErrorKind::InvalidState,
@@ -124,7 +126,8 @@ impl Producer {
                 ))
             }
         };
-        let client = Client::start(config.clone())?;
+        let transactional = checker.is_some();
+        let client = Client::start(config.clone(), checker)?;
         let in_flight = InFlight::new(
             config.back_pressure_for_async_send_num,
             config.back_pressure_for_async_send_size,
@@ -133,6 +136,7 @@ impl Producer {
             client,
             config,
             in_flight,
+            transactional,
         }));
         Ok(())
     }
@@ -140,12 +144,80 @@ impl Producer {
     fn running(&self) -> Result<Arc<Running>> {
         match &*self.lock() {
             Inner::Running(r) => Ok(r.clone()),
-            Inner::Created(_) => Err(Error::new(
+            Inner::Created(..) => Err(Error::new(
                 ErrorKind::InvalidState,
                 "the producer is not started",
             )),
             Inner::ShutDown => Err(Error::new(ErrorKind::Shutdown, "the producer is shut down")),
         }
+    }
+
+    /// Makes this a transactional producer: `checker` answers the broker's
+    /// questions about transactions left unknown (CHECK_TRANSACTION_STATE),
+    /// on the callback thread. Mirrors Java
+    /// `TransactionMQProducer.setTransactionListener` (the check half).
+    /// Errors: [`ErrorKind::InvalidState`] once started.
+    pub fn set_transaction_checker(&self, checker: TransactionChecker) -> Result<()> {
+        match &mut *self.lock() {
+            Inner::Created(_, slot) => {
+                *slot = Some(checker);
+                Ok(())
+            }
+            _ => Err(Error::new(
+                ErrorKind::InvalidState,
+                "the transaction checker can only be set before start",
+            )),
+        }
+    }
+
+    /// Sends `msg` as a transaction (Java `sendMessageInTransaction`): the
+    /// half message is sent synchronously (with the retries of
+    /// [`Producer::send`]); if it is stored with SEND_OK, `executor` runs on
+    /// this thread with the send result and decides; otherwise the state is
+    /// Rollback. The decision goes to the broker that stored the half
+    /// message as a oneway END_TRANSACTION; Unknown leaves it to the
+    /// broker's later check-back. A panicking executor counts as Unknown.
+    ///
+    /// Returns the half message's send result and the state sent. Errors:
+    /// those of [`Producer::send`]; [`ErrorKind::InvalidState`] when no
+    /// transaction checker was set before start.
+    pub fn send_in_transaction(
+        &self,
+        msg: &Message,
+        executor: impl FnOnce(&SendResult) -> TransactionState,
+    ) -> Result<(SendResult, TransactionState)> {
+        let running = self.running()?;
+        if !running.transactional {
+            return Err(Error::new(
+                ErrorKind::InvalidState,
+                "set a transaction checker before start to send transactions",
+            ));
+        }
+        let prepared = transaction::prepare_half(msg, &running.config)?;
+        let result = self.send_prepared(&running, prepared, None)?;
+        let (state, remark) = if result.status == SendStatus::SendOk {
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| executor(&result))) {
+                Ok(state) => (state, None),
+                Err(_) => (
+                    TransactionState::Unknown,
+                    Some(
+                        "executeLocalTransactionBranch exception: the executor panicked"
+                            .to_string(),
+                    ),
+                ),
+            }
+        } else {
+            (TransactionState::Rollback, None)
+        };
+        let fields =
+            transaction::end_fields_after_send(&running.config.producer_group, &result, state)?;
+        running.client.submit(Command::Oneway {
+            broker: OnewayTarget::BrokerName(result.message_queue.broker_name.clone()),
+            code: crate::protocol::request_code::END_TRANSACTION,
+            fields,
+            remark,
+        })?;
+        Ok((result, state))
     }
 
     /// The client id this producer reports to brokers (`ip@instance`), once started.
@@ -346,7 +418,7 @@ impl Producer {
     pub fn flush(&self, timeout: Duration) -> Result<usize> {
         match &*self.lock() {
             Inner::ShutDown => return Ok(0),
-            Inner::Created(_) => {
+            Inner::Created(..) => {
                 return Err(Error::new(
                     ErrorKind::InvalidState,
                     "the producer is not started",

@@ -16,16 +16,18 @@ use crossbeam_channel::{Receiver, Sender};
 use mio::{Events, Poll, Token};
 
 use super::connection::Connection;
-use super::send::{send_response_to_result, SendJob, SendStatus};
-use super::{Command, Wakeup};
+use super::send::{send_response_to_result, CallbackTask, SendJob, SendStatus};
+use super::{Command, OnewayTarget, Wakeup};
 use crate::codec::{self, RemotingCommand, FLAG_ONEWAY, FLAG_RESPONSE};
 use crate::config::ProducerConfig;
 use crate::error::{Error, ErrorKind, Result};
 use crate::fault::FaultTable;
 use crate::protocol::header::SendMessageRequestHeader;
+use crate::protocol::message_ext;
 use crate::protocol::route::TopicRouteData;
 use crate::protocol::{heartbeat, request_code, response_code};
 use crate::route::{MessageQueue, TopicPublishInfo};
+use crate::transaction::{self, TransactionChecker, TransactionState};
 
 /// Token of the waker; connections get tokens from 1 up.
 pub(crate) const WAKER_TOKEN: Token = Token(0);
@@ -78,6 +80,10 @@ struct ShutdownState {
 pub(crate) struct EventLoop {
     poll: Poll,
     rx: Receiver<Command>,
+    /// For work that comes back to the loop from the callback thread.
+    self_tx: Sender<Command>,
+    /// The transaction checker and the callback thread's queue, if set.
+    checker: Option<(TransactionChecker, Sender<CallbackTask>)>,
     wakeup: Arc<Wakeup>,
     config: Arc<ProducerConfig>,
     client_id: String,
@@ -106,10 +112,11 @@ pub(crate) struct EventLoop {
 impl EventLoop {
     pub(crate) fn new(
         poll: Poll,
-        rx: Receiver<Command>,
+        (self_tx, rx): (Sender<Command>, Receiver<Command>),
         wakeup: Arc<Wakeup>,
         config: Arc<ProducerConfig>,
         client_id: String,
+        checker: Option<(TransactionChecker, Sender<CallbackTask>)>,
     ) -> EventLoop {
         let now = Instant::now();
         let heartbeat_body =
@@ -117,6 +124,8 @@ impl EventLoop {
         EventLoop {
             poll,
             rx,
+            self_tx,
+            checker,
             wakeup,
             namesrvs: config.namesrv_list(),
             namesrv_index: 0,
@@ -202,6 +211,12 @@ impl EventLoop {
                     }
                 }
                 Command::Route { topic, reply } => self.route_request(topic, reply),
+                Command::Oneway {
+                    broker,
+                    code,
+                    fields,
+                    remark,
+                } => self.send_oneway_request(broker, code, &fields, remark.as_deref()),
                 Command::Shutdown { timeout, done } => match &mut self.shutdown {
                     Some(s) => s.done.push(done),
                     None => {
@@ -757,8 +772,12 @@ impl EventLoop {
             }
             return;
         }
-        // A request from the server. Nothing a plain producer serves yet:
-        // answer as a Java client does for unregistered codes.
+        if frame.code == request_code::CHECK_TRANSACTION_STATE {
+            self.check_transaction(token, frame);
+            return;
+        }
+        // A request this client does not serve: answer as a Java client
+        // does for unregistered codes.
         if !frame.is_oneway() {
             if let Some(conn) = self.conns.get_mut(&token) {
                 let remark = format!(" request type {} not supported", frame.code);
@@ -774,6 +793,83 @@ impl EventLoop {
                 self.mark_dirty(token);
             }
         }
+    }
+
+    /// Sends a oneway request (END_TRANSACTION) to a broker.
+    fn send_oneway_request(
+        &mut self,
+        broker: OnewayTarget,
+        code: i32,
+        fields: &[(&'static str, String)],
+        remark: Option<&str>,
+    ) {
+        let addr = match broker {
+            OnewayTarget::Addr(addr) => Some(addr),
+            OnewayTarget::BrokerName(name) => self.brokers.get(&name).cloned(),
+        };
+        let Some(addr) = addr else {
+            crate::log::warn(&format!(
+                "request {} dropped: no address for its broker",
+                code
+            ));
+            return;
+        };
+        let token = match self.connection(&addr, true) {
+            Ok(t) => t,
+            Err(e) => {
+                crate::log::warn(&format!("request {} to {} dropped: {}", code, addr, e));
+                return;
+            }
+        };
+        let opaque = self.next_opaque();
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        if let Some(conn) = self.conns.get_mut(&token) {
+            codec::encode_frame(conn.out(), code, opaque, FLAG_ONEWAY, remark, &fields, b"");
+            self.mark_dirty(token);
+        }
+    }
+
+    /// A broker asks for a transaction's state (CHECK_TRANSACTION_STATE):
+    /// the checker runs on the callback thread and its answer goes back to
+    /// that broker as a oneway END_TRANSACTION (Java
+    /// `ClientRemotingProcessor.checkTransactionState`).
+    fn check_transaction(&mut self, token: Token, frame: RemotingCommand) {
+        let Some(addr) = self.conns.get(&token).map(|c| c.addr.clone()) else {
+            return;
+        };
+        let Some((checker, callbacks)) = &self.checker else {
+            crate::log::warn(
+                "a broker asked for a transaction state, but no transaction checker is set",
+            );
+            return;
+        };
+        let msg = match message_ext::decode_one(frame.body.clone()) {
+            Ok(m) => m,
+            Err(e) => {
+                crate::log::warn(&format!(
+                    "undecodable transaction check from {}: {}",
+                    addr, e
+                ));
+                return;
+            }
+        };
+        let checker = checker.clone();
+        let group = self.config.producer_group.clone();
+        let loop_tx = self.self_tx.clone();
+        let wakeup = self.wakeup.clone();
+        let task = move || {
+            let state = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| checker(&msg)))
+                .unwrap_or(TransactionState::Unknown);
+            let fields = transaction::end_fields_after_check(&group, &frame, &msg, state);
+            let _ = loop_tx.send(Command::Oneway {
+                broker: OnewayTarget::Addr(addr),
+                code: request_code::END_TRANSACTION,
+                fields,
+                remark: None,
+            });
+            wakeup.wake();
+        };
+        let _ = callbacks.send(CallbackTask::Call(Box::new(task)));
     }
 
     /// Closes a connection and fails every request pending on it with `error`.
@@ -1079,6 +1175,7 @@ impl EventLoop {
                 Command::Route { reply, .. } => {
                     let _ = reply.send(Err(shut_down_error()));
                 }
+                Command::Oneway { .. } => {}
             }
         }
         for d in done {

@@ -28,9 +28,24 @@ pub(crate) enum Command {
         topic: String,
         reply: Sender<Result<Arc<crate::route::TopicPublishInfo>>>,
     },
+    /// Send a oneway request (END_TRANSACTION) to a broker, by name or address.
+    Oneway {
+        broker: OnewayTarget,
+        code: i32,
+        fields: Vec<(&'static str, String)>,
+        remark: Option<String>,
+    },
     /// Wait up to `timeout` for in-flight sends, fail the rest, unregister
     /// from brokers, close sockets and end the loop; then signal `done`.
     Shutdown { timeout: Duration, done: Sender<()> },
+}
+
+/// Where a [`Command::Oneway`] goes.
+pub(crate) enum OnewayTarget {
+    /// The master of the named broker.
+    BrokerName(Arc<str>),
+    /// A connection address (e.g. the one a check-back came on).
+    Addr(String),
 }
 
 /// State shared between API threads and the loop for waking it.
@@ -41,7 +56,7 @@ pub(crate) struct Wakeup {
 }
 
 impl Wakeup {
-    fn wake(&self) {
+    pub(crate) fn wake(&self) {
         if self.sleeping.swap(false, Ordering::SeqCst) {
             let _ = self.waker.wake();
         }
@@ -63,7 +78,10 @@ impl Client {
     /// Starts the event-loop and callback threads for `config`.
     ///
     /// Errors: [`ErrorKind::Internal`] if the poller or a thread cannot be created.
-    pub fn start(config: Arc<ProducerConfig>) -> Result<Client> {
+    pub fn start(
+        config: Arc<ProducerConfig>,
+        checker: Option<crate::transaction::TransactionChecker>,
+    ) -> Result<Client> {
         let internal = |what: &str, e: std::io::Error| {
             Error::new(
                 ErrorKind::Internal,
@@ -86,8 +104,14 @@ impl Client {
             .spawn(move || run_callbacks(callback_rx))
             .map_err(|e| internal("callback thread", e))?;
         let callback_thread_id = callback_thread.thread().id();
-        let loop_state =
-            event_loop::EventLoop::new(poll, rx, wakeup.clone(), config, client_id.clone());
+        let loop_state = event_loop::EventLoop::new(
+            poll,
+            (tx.clone(), rx),
+            wakeup.clone(),
+            config,
+            client_id.clone(),
+            checker.map(|c| (c, callback_tx.clone())),
+        );
         let loop_thread = std::thread::Builder::new()
             .name("rocketmq-io".into())
             .spawn(move || loop_state.run())
@@ -161,6 +185,16 @@ impl Client {
 
 impl Drop for Client {
     fn drop(&mut self) {
+        if self.on_callback_thread() {
+            // Dropped from a callback: cannot wait for our own thread. Tell
+            // the loop to stop; both threads then end by themselves.
+            let (done, _) = crossbeam_channel::bounded(1);
+            let _ = self.submit(Command::Shutdown {
+                timeout: Duration::ZERO,
+                done,
+            });
+            return;
+        }
         let _ = self.shutdown(Duration::from_millis(0));
     }
 }
@@ -172,9 +206,18 @@ fn run_callbacks(rx: Receiver<CallbackTask>) {
     while let Ok(task) = rx.recv() {
         match task {
             CallbackTask::Run(cb, outcome) => send::run_callback(cb, outcome),
+            CallbackTask::Call(f) => {
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+            }
             CallbackTask::Stop => {
-                while let Ok(CallbackTask::Run(cb, outcome)) = rx.try_recv() {
-                    send::run_callback(cb, outcome);
+                while let Ok(task) = rx.try_recv() {
+                    match task {
+                        CallbackTask::Run(cb, outcome) => send::run_callback(cb, outcome),
+                        CallbackTask::Call(f) => {
+                            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+                        }
+                        CallbackTask::Stop => {}
+                    }
                 }
                 return;
             }

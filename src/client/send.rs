@@ -80,6 +80,8 @@ pub(crate) enum CompletionKind {
 pub(crate) enum CallbackTask {
     /// Run a callback with its outcome.
     Run(SendCallback, Result<SendResult>),
+    /// Run other user code (a transaction check).
+    Call(Box<dyn FnOnce() + Send>),
     /// Run what is queued, then end the thread.
     Stop,
 }

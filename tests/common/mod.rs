@@ -29,7 +29,14 @@ impl Cluster {
     /// Starts a private cluster of `brokers` brokers, stopped on drop (and
     /// by the script's watchdog should this process die first).
     pub fn start(brokers: usize) -> Cluster {
+        Cluster::start_with(brokers, "")
+    }
+
+    /// [`Cluster::start`] with extra broker settings (TOML lines of the
+    /// `[broker]` section, e.g. `transactionCheckInterval = 1000`).
+    pub fn start_with(brokers: usize, broker_extra: &str) -> Cluster {
         let out = Command::new(root().join("scripts/cluster.sh"))
+            .env("ROCKETMQ_BROKER_EXTRA", broker_extra)
             .args(["start", "--brokers", &brokers.to_string(), "--owner-pid"])
             .arg(std::process::id().to_string())
             .output()
