@@ -105,6 +105,24 @@ typedef enum rmq_send_status {
 } rmq_send_status;
 
 /*
+ A local transaction's outcome (Java `LocalTransactionState`).
+ */
+typedef enum rmq_transaction_state {
+  /*
+   Make the message visible.
+   */
+  RMQ_TRANSACTION_STATE_COMMIT = 0,
+  /*
+   Drop the message.
+   */
+  RMQ_TRANSACTION_STATE_ROLLBACK = 1,
+  /*
+   Not known yet: the broker asks the checker later.
+   */
+  RMQ_TRANSACTION_STATE_UNKNOWN = 2,
+} rmq_transaction_state;
+
+/*
  Opaque batch handle: an ordered list of message copies plus, after a
  successful send, the id each message got. Not thread-safe.
  */
@@ -115,6 +133,12 @@ typedef struct rmq_batch rmq_batch;
  `rmq_message_free`.
  */
 typedef struct rmq_message rmq_message;
+
+/*
+ A read-only stored message, as handed to a transaction checker. Valid
+ only during the callback; strings returned by its getters likewise.
+ */
+typedef struct rmq_message_ext rmq_message_ext;
 
 /*
  Opaque producer handle. Create with `rmq_producer_new`, free with
@@ -224,6 +248,24 @@ typedef int32_t (*rmq_queue_selector)(void *arg,
                                       const struct rmq_message_queue *queues,
                                       size_t n,
                                       const struct rmq_message *msg);
+
+/*
+ Answers a broker's check-back about a transaction left unknown: return
+ 0 (commit), 1 (rollback) or 2 (unknown; asked again later). Runs on the
+ producer's callback thread. `msg` is valid only during the call.
+ Mirrors Java `TransactionListener.checkLocalTransaction`.
+ */
+typedef int32_t (*rmq_transaction_checker)(void *user_data, const struct rmq_message_ext *msg);
+
+/*
+ Runs the local transaction after the half message was stored: return 0
+ (commit), 1 (rollback) or 2 (unknown). Runs on the thread that called
+ `rmq_producer_send_in_transaction`. Mirrors Java
+ `TransactionListener.executeLocalTransaction`.
+ */
+typedef int32_t (*rmq_transaction_executor)(void *user_data,
+                                            const struct rmq_message *msg,
+                                            const struct rmq_send_result *result);
 
 #ifdef __cplusplus
 extern "C" {
@@ -575,6 +617,68 @@ enum rmq_status rmq_producer_free(struct rmq_producer *producer);
  freed; `"UNKNOWN"` for values outside `rmq_send_status`.
  */
 const char *rmq_send_status_name(int32_t status);
+
+/*
+ Makes `producer` transactional: `checker(user_data, msg)` answers the
+ broker's check-backs on the callback thread. Call before start.
+ Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL producer or checker);
+ `RMQ_STATUS_INVALID_STATE` after start.
+ */
+enum rmq_status rmq_producer_set_transaction_checker(struct rmq_producer *producer,
+                                                     rmq_transaction_checker checker,
+                                                     void *user_data);
+
+/*
+ Sends `msg` as a transaction: the half message synchronously, then
+ `executor(user_data, msg, result)` on this thread if it was stored with
+ SEND_OK (else the state is rollback), then the decision to the broker
+ (oneway END_TRANSACTION). Fills `*result` (half message's send result)
+ and `*state` (the state sent) on success. Mirrors Java
+ `sendMessageInTransaction`.
+
+ Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL); `RMQ_STATUS_INVALID_STATE`
+ (no checker set before start); and those of `rmq_producer_send`.
+ */
+enum rmq_status rmq_producer_send_in_transaction(struct rmq_producer *producer,
+                                                 const struct rmq_message *msg,
+                                                 rmq_transaction_executor executor,
+                                                 void *user_data,
+                                                 struct rmq_send_result *result,
+                                                 enum rmq_transaction_state *state);
+
+/*
+ The topic (NUL-terminated, valid during the callback); NULL for NULL.
+ */
+const char *rmq_message_ext_topic(const struct rmq_message_ext *msg);
+
+/*
+ The client message id (`UNIQ_KEY`, else the broker id); NULL for NULL.
+ */
+const char *rmq_message_ext_msg_id(const struct rmq_message_ext *msg);
+
+/*
+ The broker message id (store host + commit-log offset); NULL for NULL.
+ */
+const char *rmq_message_ext_offset_msg_id(const struct rmq_message_ext *msg);
+
+/*
+ A property's value (e.g. "TAGS", "KEYS", "__transactionId__", user
+ properties), "" if absent; NULL for a NULL or non-UTF-8 argument.
+ */
+const char *rmq_message_ext_property(const struct rmq_message_ext *msg, const char *name);
+
+/*
+ The body: `*data` and `*len` (bytes) point into the view, valid during
+ the callback. Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL).
+ */
+enum rmq_status rmq_message_ext_body(const struct rmq_message_ext *msg,
+                                     const uint8_t **data,
+                                     size_t *len);
+
+/*
+ The queue offset; -1 for NULL.
+ */
+int64_t rmq_message_ext_queue_offset(const struct rmq_message_ext *msg);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -113,3 +113,55 @@ fn transactions_need_a_checker() {
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidState);
 }
+
+mod c_api {
+    use super::*;
+    use rocketmq::ffi::message::*;
+    use rocketmq::ffi::producer::*;
+    use rocketmq::ffi::rmq_status;
+    use rocketmq::ffi::transaction::*;
+    use std::ffi::{c_void, CString};
+
+    unsafe extern "C" fn check(_ud: *mut c_void, _m: *const rmq_message_ext) -> i32 {
+        1
+    }
+    unsafe extern "C" fn execute(ud: *mut c_void, _m: *const rmq_message, r: *const rmq_send_result) -> i32 {
+        *(ud as *mut i64) = (*r).queue_offset;
+        0
+    }
+
+    #[test]
+    fn commit_through_the_c_api() {
+        let cluster = common::shared();
+        let topic = common::unique_topic("TxC");
+        unsafe {
+            let group = CString::new(common::unique_topic("txc")).unwrap();
+            let p = rmq_producer_new(group.as_ptr());
+            let ns = CString::new(cluster.namesrv.as_str()).unwrap();
+            assert_eq!(rmq_producer_set(p, c"namesrvAddr".as_ptr(), ns.as_ptr()), rmq_status::Ok);
+            let t = CString::new(topic.as_str()).unwrap();
+            let m = rmq_message_new(t.as_ptr());
+            rmq_message_set_body(m, b"tx".as_ptr(), 2);
+            let mut r = std::mem::zeroed::<rmq_send_result>();
+            let mut state = rmq_transaction_state::Unknown;
+            let mut seen: i64 = -1;
+            // Without a checker: refused.
+            assert_eq!(rmq_producer_start(p), rmq_status::Ok);
+            let st = rmq_producer_send_in_transaction(p, m, Some(execute), &mut seen as *mut i64 as *mut c_void, &mut r, &mut state);
+            assert_eq!(st, rmq_status::InvalidState);
+            rmq_producer_free(p);
+
+            let p = rmq_producer_new(group.as_ptr());
+            rmq_producer_set(p, c"namesrvAddr".as_ptr(), ns.as_ptr());
+            assert_eq!(rmq_producer_set_transaction_checker(p, Some(check), std::ptr::null_mut()), rmq_status::Ok);
+            assert_eq!(rmq_producer_start(p), rmq_status::Ok);
+            let st = rmq_producer_send_in_transaction(p, m, Some(execute), &mut seen as *mut i64 as *mut c_void, &mut r, &mut state);
+            assert_eq!(st, rmq_status::Ok);
+            assert_eq!(state, rmq_transaction_state::Commit);
+            assert_eq!(seen, r.queue_offset);
+            assert_eq!(rmq_producer_send_in_transaction(p, m, None, std::ptr::null_mut(), &mut r, &mut state), rmq_status::InvalidArgument);
+            rmq_message_free(m);
+            rmq_producer_free(p);
+        }
+    }
+}

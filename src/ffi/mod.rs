@@ -14,6 +14,7 @@ pub mod batch;
 pub mod message;
 pub mod ordered;
 pub mod producer;
+pub mod transaction;
 
 use std::cell::RefCell;
 use std::ffi::{c_char, CStr, CString};

@@ -1,0 +1,207 @@
+//! Transactions from C: a checker for the broker's check-backs, an executor
+//! for the local transaction, and a read-only view of stored messages.
+
+use std::ffi::{c_char, c_void, CString};
+use std::sync::Arc;
+
+use super::message::rmq_message;
+use super::producer::{rmq_producer, rmq_send_result};
+use super::{guard, handle, rmq_status, str_arg};
+use crate::error::{Error, ErrorKind};
+use crate::protocol::message_ext::MessageExt;
+use crate::transaction::TransactionState;
+
+/// A local transaction's outcome (Java `LocalTransactionState`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum rmq_transaction_state {
+    /// Make the message visible.
+    Commit = 0,
+    /// Drop the message.
+    Rollback = 1,
+    /// Not known yet: the broker asks the checker later.
+    Unknown = 2,
+}
+
+impl From<TransactionState> for rmq_transaction_state {
+    fn from(s: TransactionState) -> Self {
+        match s {
+            TransactionState::Commit => rmq_transaction_state::Commit,
+            TransactionState::Rollback => rmq_transaction_state::Rollback,
+            TransactionState::Unknown => rmq_transaction_state::Unknown,
+        }
+    }
+}
+
+/// An `int` answer from C: 0 commit, 1 rollback, anything else unknown.
+fn state_from_c(v: i32) -> TransactionState {
+    match v {
+        0 => TransactionState::Commit,
+        1 => TransactionState::Rollback,
+        _ => TransactionState::Unknown,
+    }
+}
+
+/// A read-only stored message, as handed to a transaction checker. Valid
+/// only during the callback; strings returned by its getters likewise.
+pub struct rmq_message_ext {
+    inner: MessageExt,
+    strings: std::cell::RefCell<Vec<CString>>,
+}
+
+impl rmq_message_ext {
+    fn keep(&self, s: &str) -> *const c_char {
+        let c = CString::new(s.replace('\0', " ")).unwrap_or_default();
+        let p = c.as_ptr();
+        self.strings.borrow_mut().push(c);
+        p
+    }
+}
+
+/// Answers a broker's check-back about a transaction left unknown: return
+/// 0 (commit), 1 (rollback) or 2 (unknown; asked again later). Runs on the
+/// producer's callback thread. `msg` is valid only during the call.
+/// Mirrors Java `TransactionListener.checkLocalTransaction`.
+pub type rmq_transaction_checker =
+    Option<unsafe extern "C" fn(user_data: *mut c_void, msg: *const rmq_message_ext) -> i32>;
+
+/// Runs the local transaction after the half message was stored: return 0
+/// (commit), 1 (rollback) or 2 (unknown). Runs on the thread that called
+/// `rmq_producer_send_in_transaction`. Mirrors Java
+/// `TransactionListener.executeLocalTransaction`.
+pub type rmq_transaction_executor = Option<
+    unsafe extern "C" fn(
+        user_data: *mut c_void,
+        msg: *const rmq_message,
+        result: *const rmq_send_result,
+    ) -> i32,
+>;
+
+struct UserData(*mut c_void);
+// SAFETY: the caller promises the user data may be used from the callback thread.
+unsafe impl Send for UserData {}
+unsafe impl Sync for UserData {}
+
+/// Makes `producer` transactional: `checker(user_data, msg)` answers the
+/// broker's check-backs on the callback thread. Call before start.
+/// Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL producer or checker);
+/// `RMQ_STATUS_INVALID_STATE` after start.
+#[no_mangle]
+pub unsafe extern "C" fn rmq_producer_set_transaction_checker(
+    producer: *mut rmq_producer,
+    checker: rmq_transaction_checker,
+    user_data: *mut c_void,
+) -> rmq_status {
+    guard(|| {
+        let p = handle(producer, "producer")?;
+        let Some(check) = checker else {
+            return Err(Error::new(ErrorKind::InvalidArgument, "checker is NULL"));
+        };
+        let user_data = UserData(user_data);
+        p.inner.set_transaction_checker(Arc::new(move |m: &MessageExt| {
+            let view = rmq_message_ext {
+                inner: m.clone(),
+                strings: Default::default(),
+            };
+            let ud = &user_data;
+            // SAFETY: the C caller guarantees the checker is callable.
+            state_from_c(unsafe { check(ud.0, &view) })
+        }))
+    })
+}
+
+/// Sends `msg` as a transaction: the half message synchronously, then
+/// `executor(user_data, msg, result)` on this thread if it was stored with
+/// SEND_OK (else the state is rollback), then the decision to the broker
+/// (oneway END_TRANSACTION). Fills `*result` (half message's send result)
+/// and `*state` (the state sent) on success. Mirrors Java
+/// `sendMessageInTransaction`.
+///
+/// Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL); `RMQ_STATUS_INVALID_STATE`
+/// (no checker set before start); and those of `rmq_producer_send`.
+#[no_mangle]
+pub unsafe extern "C" fn rmq_producer_send_in_transaction(
+    producer: *mut rmq_producer,
+    msg: *const rmq_message,
+    executor: rmq_transaction_executor,
+    user_data: *mut c_void,
+    result: *mut rmq_send_result,
+    state: *mut rmq_transaction_state,
+) -> rmq_status {
+    guard(|| {
+        let p = handle(producer, "producer")?;
+        let m = handle(msg, "msg")?;
+        let Some(exec) = executor else {
+            return Err(Error::new(ErrorKind::InvalidArgument, "executor is NULL"));
+        };
+        if result.is_null() || state.is_null() {
+            return Err(Error::new(ErrorKind::InvalidArgument, "result or state is NULL"));
+        }
+        let (r, s) = p.inner.send_in_transaction(&m.inner, |r| {
+            let c = rmq_send_result::from(r);
+            state_from_c(exec(user_data, msg, &c))
+        })?;
+        *result = rmq_send_result::from(&r);
+        *state = s.into();
+        Ok(())
+    })
+}
+
+/// The topic (NUL-terminated, valid during the callback); NULL for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn rmq_message_ext_topic(msg: *const rmq_message_ext) -> *const c_char {
+    msg.as_ref().map(|m| m.keep(&m.inner.topic)).unwrap_or(std::ptr::null())
+}
+
+/// The client message id (`UNIQ_KEY`, else the broker id); NULL for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn rmq_message_ext_msg_id(msg: *const rmq_message_ext) -> *const c_char {
+    msg.as_ref().map(|m| m.keep(m.inner.msg_id())).unwrap_or(std::ptr::null())
+}
+
+/// The broker message id (store host + commit-log offset); NULL for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn rmq_message_ext_offset_msg_id(msg: *const rmq_message_ext) -> *const c_char {
+    msg.as_ref().map(|m| m.keep(&m.inner.offset_msg_id)).unwrap_or(std::ptr::null())
+}
+
+/// A property's value (e.g. "TAGS", "KEYS", "__transactionId__", user
+/// properties), "" if absent; NULL for a NULL or non-UTF-8 argument.
+#[no_mangle]
+pub unsafe extern "C" fn rmq_message_ext_property(
+    msg: *const rmq_message_ext,
+    name: *const c_char,
+) -> *const c_char {
+    let Some(m) = msg.as_ref() else {
+        return std::ptr::null();
+    };
+    match str_arg(name, "name") {
+        Ok(name) => m.keep(m.inner.property(name).unwrap_or("")),
+        Err(_) => std::ptr::null(),
+    }
+}
+
+/// The body: `*data` and `*len` (bytes) point into the view, valid during
+/// the callback. Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL).
+#[no_mangle]
+pub unsafe extern "C" fn rmq_message_ext_body(
+    msg: *const rmq_message_ext,
+    data: *mut *const u8,
+    len: *mut usize,
+) -> rmq_status {
+    guard(|| {
+        let m = handle(msg, "msg")?;
+        if data.is_null() || len.is_null() {
+            return Err(Error::new(ErrorKind::InvalidArgument, "data or len is NULL"));
+        }
+        *data = m.inner.body.as_ptr();
+        *len = m.inner.body.len();
+        Ok(())
+    })
+}
+
+/// The queue offset; -1 for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn rmq_message_ext_queue_offset(msg: *const rmq_message_ext) -> i64 {
+    msg.as_ref().map(|m| m.inner.queue_offset).unwrap_or(-1)
+}
