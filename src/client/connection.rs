@@ -25,6 +25,8 @@ pub struct Connection {
     read_buf: BytesMut,
     write_buf: Vec<u8>,
     write_pos: usize,
+    /// Bytes handed to the socket since the connection opened.
+    written_total: u64,
 }
 
 impl Connection {
@@ -47,6 +49,7 @@ impl Connection {
             read_buf: BytesMut::with_capacity(READ_CHUNK),
             write_buf: Vec::with_capacity(READ_CHUNK),
             write_pos: 0,
+            written_total: 0,
         })
     }
 
@@ -58,6 +61,17 @@ impl Connection {
     /// The buffer to append outgoing frames to; [`Connection::flush`] sends them.
     pub fn out(&mut self) -> &mut Vec<u8> {
         &mut self.write_buf
+    }
+
+    /// Bytes handed to the socket so far.
+    pub fn written_total(&self) -> u64 {
+        self.written_total
+    }
+
+    /// Bytes appended so far (written or still buffered): the position a
+    /// frame appended now ends at, to compare with [`Connection::written_total`].
+    pub fn queued_total(&self) -> u64 {
+        self.written_total + (self.write_buf.len() - self.write_pos) as u64
     }
 
     /// Called on a writable (or any) readiness event: completes the connect
@@ -95,7 +109,10 @@ impl Connection {
         while self.write_pos < self.write_buf.len() {
             match self.stream.write(&self.write_buf[self.write_pos..]) {
                 Ok(0) => return Err(self.broken("connection closed while writing")),
-                Ok(n) => self.write_pos += n,
+                Ok(n) => {
+                    self.write_pos += n;
+                    self.written_total += n as u64;
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(self.broken(&e.to_string())),
@@ -132,6 +149,11 @@ impl Connection {
                 Ok(n) => {
                     self.read_buf.extend_from_slice(&scratch[..n]);
                     self.decode(frames)?;
+                    if n < scratch.len() {
+                        // The receive queue is drained; data arriving later
+                        // raises a new edge-triggered event.
+                        return Ok(());
+                    }
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}

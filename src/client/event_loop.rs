@@ -7,7 +7,7 @@
 //! or to the callback thread.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -101,6 +101,9 @@ pub(crate) struct EventLoop {
     /// Broker name → master address, from every route seen.
     brokers: HashMap<Arc<str>, String>,
     fault: FaultTable,
+    /// Per connection: oneway sends whose bytes are not yet all written,
+    /// with the byte position their frame ends at.
+    oneway_unsent: HashMap<Token, VecDeque<(u64, Box<SendJob>)>>,
     /// Address → (no connect attempt before, consecutive failures).
     backoff: HashMap<String, (Instant, u32)>,
     heartbeat_body: Vec<u8>,
@@ -140,6 +143,7 @@ impl EventLoop {
             waiting_total: 0,
             brokers: HashMap::new(),
             fault: FaultTable::default(),
+            oneway_unsent: HashMap::new(),
             backoff: HashMap::new(),
             heartbeat_body,
             next_heartbeat: now + Duration::from_millis(config.heartbeat_broker_interval_ms),
@@ -360,7 +364,12 @@ impl EventLoop {
         }
         self.mark_dirty(token);
         if oneway {
-            job.completion.written();
+            // Done (and its back-pressure permit freed) once its bytes have
+            // been handed to the socket, so unsent oneways stay bounded.
+            if let Some(conn) = self.conns.get(&token) {
+                let end = conn.queued_total();
+                self.oneway_unsent.entry(token).or_default().push_back((end, job));
+            }
             return;
         }
         let deadline = job.deadline;
@@ -760,8 +769,9 @@ impl EventLoop {
         for frame in frames.drain(..) {
             self.on_frame(token, frame);
         }
-        if let Err(e) = result {
-            self.close_connection(token, e);
+        match result {
+            Err(e) => self.close_connection(token, e),
+            Ok(()) => self.release_written_oneways(token),
         }
     }
 
@@ -879,6 +889,9 @@ impl EventLoop {
         };
         self.tokens.remove(&conn.addr);
         conn.close(self.poll.registry());
+        for (_, job) in self.oneway_unsent.remove(&token).unwrap_or_default() {
+            job.finish(Err(error.clone()));
+        }
         let failed: Vec<i32> = self
             .pending
             .iter()
@@ -903,7 +916,26 @@ impl EventLoop {
             if let Some(conn) = self.conns.get_mut(&token) {
                 if let Err(e) = conn.flush() {
                     self.close_connection(token, e);
+                } else {
+                    self.release_written_oneways(token);
                 }
+            }
+        }
+    }
+
+    /// Completes the oneway sends of `token` whose bytes are all written.
+    fn release_written_oneways(&mut self, token: Token) {
+        let Some(written) = self.conns.get(&token).map(|c| c.written_total()) else {
+            return;
+        };
+        if let Some(queue) = self.oneway_unsent.get_mut(&token) {
+            while queue.front().is_some_and(|(end, _)| *end <= written) {
+                if let Some((_, job)) = queue.pop_front() {
+                    job.completion.written();
+                }
+            }
+            if queue.is_empty() {
+                self.oneway_unsent.remove(&token);
             }
         }
     }
@@ -1069,6 +1101,7 @@ impl EventLoop {
         match s.unregister_deadline {
             None => {
                 let in_flight = self.waiting_total > 0
+                    || !self.oneway_unsent.is_empty()
                     || self
                         .pending
                         .values()
@@ -1115,6 +1148,11 @@ impl EventLoop {
         }
         for state in self.topics.values_mut() {
             for job in state.waiting.drain(..) {
+                job.finish(Err(shut_down_error()));
+            }
+        }
+        for (_, queue) in self.oneway_unsent.drain() {
+            for (_, job) in queue {
                 job.finish(Err(shut_down_error()));
             }
         }
