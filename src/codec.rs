@@ -6,8 +6,6 @@
 //!
 //! Mirrors Java `RemotingCommand.encode/decode`, `RocketMQSerializable`.
 
-use std::collections::HashMap;
-
 use bytes::{Buf, Bytes, BytesMut};
 use serde::Deserialize;
 
@@ -43,8 +41,9 @@ pub struct RemotingCommand {
     pub flag: i32,
     /// Error text of responses, free text of some requests.
     pub remark: Option<String>,
-    /// The custom header.
-    pub ext_fields: HashMap<String, String>,
+    /// The custom header, in arrival order (a handful of fields: a list is
+    /// cheaper than a hash map). Use [`RemotingCommand::ext`] to read it.
+    pub ext_fields: ExtFields,
     /// The body (possibly empty).
     pub body: Bytes,
 }
@@ -60,14 +59,122 @@ impl RemotingCommand {
         self.flag & FLAG_ONEWAY != 0
     }
 
-    /// The extField `key`, if present.
+    /// The extField `key`, if present (the last one if repeated).
     pub fn ext(&self, key: &str) -> Option<&str> {
-        self.ext_fields.get(key).map(String::as_str)
+        self.ext_fields.get(key)
     }
 
     /// The remark, or "" when absent.
     pub fn remark_str(&self) -> &str {
         self.remark.as_deref().unwrap_or("")
+    }
+}
+
+/// A command's extFields: name/value pairs in arrival order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExtFields(Vec<(String, String)>);
+
+impl ExtFields {
+    /// The value of `key` (the last one if repeated).
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Sets `key` to `value`, replacing an earlier value.
+    pub fn insert(&mut self, key: String, value: String) {
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.0.push((key, value)),
+        }
+    }
+
+    /// Whether there are no fields.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The pairs in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+}
+
+impl<'de> Deserialize<'de> for ExtFields {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = ExtFields;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an extFields object or null")
+            }
+            fn visit_unit<E>(self) -> std::result::Result<ExtFields, E> {
+                Ok(ExtFields::default())
+            }
+            fn visit_none<E>(self) -> std::result::Result<ExtFields, E> {
+                Ok(ExtFields::default())
+            }
+            fn visit_some<D: serde::Deserializer<'de>>(
+                self,
+                d: D,
+            ) -> std::result::Result<ExtFields, D::Error> {
+                d.deserialize_map(V)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<ExtFields, A::Error> {
+                let mut out = Vec::with_capacity(map.size_hint().unwrap_or(8));
+                while let Some((k, v)) = map.next_entry::<String, Scalar>()? {
+                    if let Some(v) = v.0 {
+                        out.push((k, v));
+                    }
+                }
+                Ok(ExtFields(out))
+            }
+        }
+        d.deserialize_option(V)
+    }
+}
+
+/// A JSON scalar read as text (servers send strings; numbers and booleans
+/// are tolerated, null is dropped).
+struct Scalar(Option<String>);
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string, number, boolean or null")
+            }
+            fn visit_str<E>(self, v: &str) -> std::result::Result<Scalar, E> {
+                Ok(Scalar(Some(v.to_string())))
+            }
+            fn visit_string<E>(self, v: String) -> std::result::Result<Scalar, E> {
+                Ok(Scalar(Some(v)))
+            }
+            fn visit_i64<E>(self, v: i64) -> std::result::Result<Scalar, E> {
+                Ok(Scalar(Some(v.to_string())))
+            }
+            fn visit_u64<E>(self, v: u64) -> std::result::Result<Scalar, E> {
+                Ok(Scalar(Some(v.to_string())))
+            }
+            fn visit_f64<E>(self, v: f64) -> std::result::Result<Scalar, E> {
+                Ok(Scalar(Some(v.to_string())))
+            }
+            fn visit_bool<E>(self, v: bool) -> std::result::Result<Scalar, E> {
+                Ok(Scalar(Some(v.to_string())))
+            }
+            fn visit_unit<E>(self) -> std::result::Result<Scalar, E> {
+                Ok(Scalar(None))
+            }
+        }
+        d.deserialize_any(V)
     }
 }
 
@@ -87,27 +194,67 @@ pub fn encode_frame(
     fields: &[(&str, &str)],
     body: &[u8],
 ) {
-    let start = out.len();
-    out.extend_from_slice(&[0u8; 8]); // length and header length, patched below
-    let header_start = out.len();
-    write_json_header(out, code, opaque, flag, remark, fields);
-    let header_len = out.len() - header_start;
-    out.extend_from_slice(body);
-    let total = 4 + header_len + body.len();
-    out[start..start + 4].copy_from_slice(&(total as u32).to_be_bytes());
-    let mark = ((SERIALIZE_JSON as u32) << 24) | (header_len as u32 & 0x00FF_FFFF);
-    out[start + 4..start + 8].copy_from_slice(&mark.to_be_bytes());
+    encode_frame_with(out, code, opaque, flag, remark, body, |w| {
+        for (k, v) in fields {
+            w.str(k, v);
+        }
+    });
 }
 
-fn write_json_header(
+/// Writes extFields straight into a frame being encoded: no intermediate
+/// strings for numbers. Used through [`encode_frame_with`].
+pub struct FieldWriter<'a> {
+    out: &'a mut Vec<u8>,
+    count: usize,
+}
+
+impl FieldWriter<'_> {
+    fn key(&mut self, k: &str) {
+        self.out.extend_from_slice(if self.count == 0 {
+            b",\"extFields\":{"
+        } else {
+            b","
+        });
+        self.count += 1;
+        write_json_string(self.out, k);
+        self.out.push(b':');
+    }
+
+    /// A string field.
+    pub fn str(&mut self, k: &str, v: &str) {
+        self.key(k);
+        write_json_string(self.out, v);
+    }
+
+    /// A whole-number field, written as a JSON string.
+    pub fn int(&mut self, k: &str, v: i64) {
+        use std::io::Write;
+        self.key(k);
+        let _ = write!(self.out, "\"{}\"", v);
+    }
+
+    /// A boolean field, written as "true"/"false".
+    pub fn bool(&mut self, k: &str, v: bool) {
+        self.key(k);
+        self.out
+            .extend_from_slice(if v { b"\"true\"" } else { b"\"false\"" });
+    }
+}
+
+/// [`encode_frame`] with the extFields written by `fields`.
+pub fn encode_frame_with(
     out: &mut Vec<u8>,
     code: i32,
     opaque: i32,
     flag: i32,
     remark: Option<&str>,
-    fields: &[(&str, &str)],
+    body: &[u8],
+    fields: impl FnOnce(&mut FieldWriter),
 ) {
     use std::io::Write;
+    let start = out.len();
+    out.extend_from_slice(&[0u8; 8]); // length and header length, patched below
+    let header_start = out.len();
     let _ = write!(
         out,
         "{{\"code\":{},\"language\":\"{}\",\"version\":{},\"opaque\":{},\"flag\":{}",
@@ -117,25 +264,32 @@ fn write_json_header(
         out.extend_from_slice(b",\"remark\":");
         write_json_string(out, remark);
     }
-    if !fields.is_empty() {
-        out.extend_from_slice(b",\"extFields\":{");
-        for (i, (k, v)) in fields.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            write_json_string(out, k);
-            out.push(b':');
-            write_json_string(out, v);
-        }
+    let mut w = FieldWriter { out, count: 0 };
+    fields(&mut w);
+    if w.count > 0 {
         out.push(b'}');
     }
     out.extend_from_slice(b",\"serializeTypeCurrentRPC\":\"JSON\"}");
+    let header_len = out.len() - header_start;
+    out.extend_from_slice(body);
+    let total = 4 + header_len + body.len();
+    out[start..start + 4].copy_from_slice(&(total as u32).to_be_bytes());
+    let mark = ((SERIALIZE_JSON as u32) << 24) | (header_len as u32 & 0x00FF_FFFF);
+    out[start + 4..start + 8].copy_from_slice(&mark.to_be_bytes());
 }
 
-/// Writes `s` as a JSON string literal (quoted, escaped) using serde_json.
+/// Writes `s` as a JSON string literal (quoted, escaped). Text without
+/// quotes, backslashes or control characters (the usual case) is copied as
+/// is; anything else goes through serde_json's escaping.
 fn write_json_string(out: &mut Vec<u8>, s: &str) {
-    // Writing into a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut *out, s);
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        // Writing into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut *out, s);
+    }
 }
 
 /// Takes one complete frame off the front of `buf`, if one is there.
@@ -208,7 +362,7 @@ struct JsonHeader {
     #[serde(default)]
     remark: Option<String>,
     #[serde(default, rename = "extFields")]
-    ext_fields: Option<HashMap<String, serde_json::Value>>,
+    ext_fields: ExtFields,
 }
 
 fn decode_json_header(header: &[u8]) -> Result<RemotingCommand> {
@@ -223,15 +377,7 @@ fn decode_json_header(header: &[u8]) -> Result<RemotingCommand> {
         Some(serde_json::Value::Number(n)) => n.as_u64().unwrap_or(7) as u8,
         _ => 7,
     };
-    let mut ext_fields = HashMap::new();
-    for (k, v) in h.ext_fields.unwrap_or_default() {
-        let v = match v {
-            serde_json::Value::String(s) => s,
-            serde_json::Value::Null => continue,
-            other => other.to_string(),
-        };
-        ext_fields.insert(k, v);
-    }
+    let ext_fields = h.ext_fields;
     Ok(RemotingCommand {
         code: h.code,
         language,
@@ -279,7 +425,7 @@ fn decode_binary_header(mut h: Bytes) -> Result<RemotingCommand> {
     }
     need(&h, ext_len as usize)?;
     let mut map = h.split_to(ext_len as usize);
-    let mut ext_fields = HashMap::new();
+    let mut ext_fields = ExtFields::default();
     while map.has_remaining() {
         if map.remaining() < 2 {
             return Err(protocol_error("truncated extFields key length".into()));

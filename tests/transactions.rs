@@ -125,7 +125,11 @@ mod c_api {
     unsafe extern "C" fn check(_ud: *mut c_void, _m: *const rmq_message_ext) -> i32 {
         1
     }
-    unsafe extern "C" fn execute(ud: *mut c_void, _m: *const rmq_message, r: *const rmq_send_result) -> i32 {
+    unsafe extern "C" fn execute(
+        ud: *mut c_void,
+        _m: *const rmq_message,
+        r: *const rmq_send_result,
+    ) -> i32 {
         *(ud as *mut i64) = (*r).queue_offset;
         0
     }
@@ -138,7 +142,10 @@ mod c_api {
             let group = CString::new(common::unique_topic("txc")).unwrap();
             let p = rmq_producer_new(group.as_ptr());
             let ns = CString::new(cluster.namesrv.as_str()).unwrap();
-            assert_eq!(rmq_producer_set(p, c"namesrvAddr".as_ptr(), ns.as_ptr()), rmq_status::Ok);
+            assert_eq!(
+                rmq_producer_set(p, c"namesrvAddr".as_ptr(), ns.as_ptr()),
+                rmq_status::Ok
+            );
             let t = CString::new(topic.as_str()).unwrap();
             let m = rmq_message_new(t.as_ptr());
             rmq_message_set_body(m, b"tx".as_ptr(), 2);
@@ -147,19 +154,46 @@ mod c_api {
             let mut seen: i64 = -1;
             // Without a checker: refused.
             assert_eq!(rmq_producer_start(p), rmq_status::Ok);
-            let st = rmq_producer_send_in_transaction(p, m, Some(execute), &mut seen as *mut i64 as *mut c_void, &mut r, &mut state);
+            let st = rmq_producer_send_in_transaction(
+                p,
+                m,
+                Some(execute),
+                &mut seen as *mut i64 as *mut c_void,
+                &mut r,
+                &mut state,
+            );
             assert_eq!(st, rmq_status::InvalidState);
             rmq_producer_free(p);
 
             let p = rmq_producer_new(group.as_ptr());
             rmq_producer_set(p, c"namesrvAddr".as_ptr(), ns.as_ptr());
-            assert_eq!(rmq_producer_set_transaction_checker(p, Some(check), std::ptr::null_mut()), rmq_status::Ok);
+            assert_eq!(
+                rmq_producer_set_transaction_checker(p, Some(check), std::ptr::null_mut()),
+                rmq_status::Ok
+            );
             assert_eq!(rmq_producer_start(p), rmq_status::Ok);
-            let st = rmq_producer_send_in_transaction(p, m, Some(execute), &mut seen as *mut i64 as *mut c_void, &mut r, &mut state);
+            let st = rmq_producer_send_in_transaction(
+                p,
+                m,
+                Some(execute),
+                &mut seen as *mut i64 as *mut c_void,
+                &mut r,
+                &mut state,
+            );
             assert_eq!(st, rmq_status::Ok);
             assert_eq!(state, rmq_transaction_state::Commit);
             assert_eq!(seen, r.queue_offset);
-            assert_eq!(rmq_producer_send_in_transaction(p, m, None, std::ptr::null_mut(), &mut r, &mut state), rmq_status::InvalidArgument);
+            assert_eq!(
+                rmq_producer_send_in_transaction(
+                    p,
+                    m,
+                    None,
+                    std::ptr::null_mut(),
+                    &mut r,
+                    &mut state
+                ),
+                rmq_status::InvalidArgument
+            );
             rmq_message_free(m);
             rmq_producer_free(p);
         }

@@ -8,6 +8,7 @@
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -34,6 +35,25 @@ pub(crate) const WAKER_TOKEN: Token = Token(0);
 
 /// Longest wait for UNREGISTER_CLIENT answers at shutdown.
 const UNREGISTER_WAIT: Duration = Duration::from_millis(3000);
+
+/// Hashes opaques (sequential i32s) by one multiplication (Fibonacci
+/// hashing) instead of SipHash: they are not attacker-chosen keys.
+#[derive(Default)]
+struct OpaqueHasher(u64);
+
+impl Hasher for OpaqueHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8 | *b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_i32(&mut self, v: i32) {
+        self.0 = (v as u32 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
 
 /// What a pending request is for.
 enum PendingKind {
@@ -93,7 +113,7 @@ pub(crate) struct EventLoop {
     tokens: HashMap<String, Token>,
     next_token: usize,
     dirty: Vec<Token>,
-    pending: HashMap<i32, Pending>,
+    pending: HashMap<i32, Pending, BuildHasherDefault<OpaqueHasher>>,
     deadlines: BinaryHeap<Reverse<(Instant, i32)>>,
     next_opaque: i32,
     topics: HashMap<String, TopicState>,
@@ -136,7 +156,7 @@ impl EventLoop {
             tokens: HashMap::new(),
             next_token: 1,
             dirty: Vec::new(),
-            pending: HashMap::new(),
+            pending: HashMap::default(),
             deadlines: BinaryHeap::new(),
             next_opaque: 0,
             topics: HashMap::new(),
@@ -344,23 +364,17 @@ impl EventLoop {
             batch: job.msg.batch,
             broker_name: &queue.broker_name,
         };
-        let fields = header.to_fields();
-        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let oneway = job.completion.is_oneway();
         if let Some(conn) = self.conns.get_mut(&token) {
-            codec::encode_frame(
-                conn.out(),
-                if job.msg.batch {
-                    request_code::SEND_BATCH_MESSAGE
-                } else {
-                    request_code::SEND_MESSAGE_V2
-                },
-                opaque,
-                if oneway { FLAG_ONEWAY } else { 0 },
-                None,
-                &fields,
-                &job.msg.body,
-            );
+            let code = if job.msg.batch {
+                request_code::SEND_BATCH_MESSAGE
+            } else {
+                request_code::SEND_MESSAGE_V2
+            };
+            let flag = if oneway { FLAG_ONEWAY } else { 0 };
+            codec::encode_frame_with(conn.out(), code, opaque, flag, None, &job.msg.body, |w| {
+                header.write(w)
+            });
         }
         self.mark_dirty(token);
         if oneway {
@@ -368,7 +382,10 @@ impl EventLoop {
             // been handed to the socket, so unsent oneways stay bounded.
             if let Some(conn) = self.conns.get(&token) {
                 let end = conn.queued_total();
-                self.oneway_unsent.entry(token).or_default().push_back((end, job));
+                self.oneway_unsent
+                    .entry(token)
+                    .or_default()
+                    .push_back((end, job));
             }
             return;
         }

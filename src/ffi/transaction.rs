@@ -98,15 +98,16 @@ pub unsafe extern "C" fn rmq_producer_set_transaction_checker(
             return Err(Error::new(ErrorKind::InvalidArgument, "checker is NULL"));
         };
         let user_data = UserData(user_data);
-        p.inner.set_transaction_checker(Arc::new(move |m: &MessageExt| {
-            let view = rmq_message_ext {
-                inner: m.clone(),
-                strings: Default::default(),
-            };
-            let ud = &user_data;
-            // SAFETY: the C caller guarantees the checker is callable.
-            state_from_c(unsafe { check(ud.0, &view) })
-        }))
+        p.inner
+            .set_transaction_checker(Arc::new(move |m: &MessageExt| {
+                let view = rmq_message_ext {
+                    inner: m.clone(),
+                    strings: Default::default(),
+                };
+                let ud = &user_data;
+                // SAFETY: the C caller guarantees the checker is callable.
+                state_from_c(unsafe { check(ud.0, &view) })
+            }))
     })
 }
 
@@ -135,7 +136,10 @@ pub unsafe extern "C" fn rmq_producer_send_in_transaction(
             return Err(Error::new(ErrorKind::InvalidArgument, "executor is NULL"));
         };
         if result.is_null() || state.is_null() {
-            return Err(Error::new(ErrorKind::InvalidArgument, "result or state is NULL"));
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "result or state is NULL",
+            ));
         }
         let (r, s) = p.inner.send_in_transaction(&m.inner, |r| {
             let c = rmq_send_result::from(r);
@@ -150,19 +154,27 @@ pub unsafe extern "C" fn rmq_producer_send_in_transaction(
 /// The topic (NUL-terminated, valid during the callback); NULL for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_message_ext_topic(msg: *const rmq_message_ext) -> *const c_char {
-    msg.as_ref().map(|m| m.keep(&m.inner.topic)).unwrap_or(std::ptr::null())
+    msg.as_ref()
+        .map(|m| m.keep(&m.inner.topic))
+        .unwrap_or(std::ptr::null())
 }
 
 /// The client message id (`UNIQ_KEY`, else the broker id); NULL for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_message_ext_msg_id(msg: *const rmq_message_ext) -> *const c_char {
-    msg.as_ref().map(|m| m.keep(m.inner.msg_id())).unwrap_or(std::ptr::null())
+    msg.as_ref()
+        .map(|m| m.keep(m.inner.msg_id()))
+        .unwrap_or(std::ptr::null())
 }
 
 /// The broker message id (store host + commit-log offset); NULL for NULL.
 #[no_mangle]
-pub unsafe extern "C" fn rmq_message_ext_offset_msg_id(msg: *const rmq_message_ext) -> *const c_char {
-    msg.as_ref().map(|m| m.keep(&m.inner.offset_msg_id)).unwrap_or(std::ptr::null())
+pub unsafe extern "C" fn rmq_message_ext_offset_msg_id(
+    msg: *const rmq_message_ext,
+) -> *const c_char {
+    msg.as_ref()
+        .map(|m| m.keep(&m.inner.offset_msg_id))
+        .unwrap_or(std::ptr::null())
 }
 
 /// A property's value (e.g. "TAGS", "KEYS", "__transactionId__", user
@@ -192,7 +204,10 @@ pub unsafe extern "C" fn rmq_message_ext_body(
     guard(|| {
         let m = handle(msg, "msg")?;
         if data.is_null() || len.is_null() {
-            return Err(Error::new(ErrorKind::InvalidArgument, "data or len is NULL"));
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "data or len is NULL",
+            ));
         }
         *data = m.inner.body.as_ptr();
         *len = m.inner.body.len();

@@ -38,23 +38,21 @@ pub struct SendMessageRequestHeader<'a> {
 }
 
 impl SendMessageRequestHeader<'_> {
-    /// The extFields, in the order Java's fastjson writes them.
-    pub fn to_fields(&self) -> [(&'static str, String); 13] {
-        [
-            ("a", self.producer_group.to_string()),
-            ("b", self.topic.to_string()),
-            ("c", self.default_topic.to_string()),
-            ("d", self.default_topic_queue_nums.to_string()),
-            ("e", self.queue_id.to_string()),
-            ("f", self.sys_flag.to_string()),
-            ("g", self.born_timestamp.to_string()),
-            ("h", self.flag.to_string()),
-            ("i", self.properties.to_string()),
-            ("j", self.reconsume_times.to_string()),
-            ("k", bool_str(self.unit_mode).to_string()),
-            ("m", bool_str(self.batch).to_string()),
-            ("n", self.broker_name.to_string()),
-        ]
+    /// Writes the extFields, in the order Java's fastjson writes them.
+    pub fn write(&self, w: &mut crate::codec::FieldWriter) {
+        w.str("a", self.producer_group);
+        w.str("b", self.topic);
+        w.str("c", self.default_topic);
+        w.int("d", self.default_topic_queue_nums as i64);
+        w.int("e", self.queue_id as i64);
+        w.int("f", self.sys_flag as i64);
+        w.int("g", self.born_timestamp);
+        w.int("h", self.flag as i64);
+        w.str("i", self.properties);
+        w.int("j", self.reconsume_times as i64);
+        w.bool("k", self.unit_mode);
+        w.bool("m", self.batch);
+        w.str("n", self.broker_name);
     }
 }
 
@@ -133,14 +131,20 @@ mod tests {
             batch: false,
             broker_name: "broker-a",
         };
-        let f = h.to_fields();
-        let names: Vec<_> = f.iter().map(|(k, _)| *k).collect();
+        let mut frame = Vec::new();
+        crate::codec::encode_frame_with(&mut frame, 310, 1, 0, None, b"", |w| h.write(w));
+        let cmd = crate::codec::decode_frame(&mut bytes::BytesMut::from(&frame[..]))
+            .unwrap()
+            .unwrap();
+        let names: Vec<&str> = cmd.ext_fields.iter().map(|(k, _)| k).collect();
         assert_eq!(
             names,
             ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "m", "n"]
         );
-        assert_eq!(f[5].1, "769");
-        assert_eq!(f[10].1, "false");
+        assert_eq!(cmd.ext("f"), Some("769"));
+        assert_eq!(cmd.ext("g"), Some("1700000000000"));
+        assert_eq!(cmd.ext("i"), Some("WAIT\u{1}true\u{2}"));
+        assert_eq!(cmd.ext("k"), Some("false"));
     }
 
     #[test]
