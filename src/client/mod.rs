@@ -10,7 +10,7 @@ pub(crate) mod send;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread::{JoinHandle, ThreadId};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender};
@@ -63,13 +63,19 @@ impl Wakeup {
     }
 }
 
+thread_local! {
+    /// On a callback thread: the id of the client it belongs to; else 0.
+    static CALLBACK_THREAD_OF: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// Handle to a running client instance.
 pub(crate) struct Client {
     tx: Sender<Command>,
     wakeup: Arc<Wakeup>,
     callback_tx: Sender<CallbackTask>,
     threads: Mutex<Option<(JoinHandle<()>, JoinHandle<()>)>>,
-    callback_thread: ThreadId,
+    /// Unique per client; the callback thread marks itself with it.
+    id: usize,
     /// The client id sent in heartbeats (`ip@instance`).
     pub client_id: String,
 }
@@ -99,11 +105,15 @@ impl Client {
         let (callback_tx, callback_rx) = crossbeam_channel::unbounded::<CallbackTask>();
         let client_id = build_client_id(&config);
 
+        static NEXT_ID: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
         let callback_thread = std::thread::Builder::new()
             .name("rocketmq-callback".into())
-            .spawn(move || run_callbacks(callback_rx))
+            .spawn(move || {
+                CALLBACK_THREAD_OF.with(|c| c.set(id));
+                run_callbacks(callback_rx)
+            })
             .map_err(|e| internal("callback thread", e))?;
-        let callback_thread_id = callback_thread.thread().id();
         let loop_state = event_loop::EventLoop::new(
             poll,
             (tx.clone(), rx),
@@ -121,7 +131,7 @@ impl Client {
             wakeup,
             callback_tx,
             threads: Mutex::new(Some((loop_thread, callback_thread))),
-            callback_thread: callback_thread_id,
+            id,
             client_id,
         })
     }
@@ -145,7 +155,7 @@ impl Client {
 
     /// Whether the current thread is this client's callback thread.
     pub fn on_callback_thread(&self) -> bool {
-        std::thread::current().id() == self.callback_thread
+        CALLBACK_THREAD_OF.with(|c| c.get()) == self.id
     }
 
     /// Shuts the loop down (see [`Command::Shutdown`]) and joins both
