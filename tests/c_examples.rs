@@ -117,15 +117,29 @@ fn examples_are_valgrind_clean() {
     build_examples();
     let cluster = common::shared();
     let topic = common::unique_topic("CExampleValgrind");
-    for (name, count) in [("producer_sync", "20"), ("producer_async", "200"), ("producer_oneway", "200")] {
+    for (name, count) in [
+        ("producer_sync", "20"),
+        ("producer_async", "200"),
+        ("producer_oneway", "200"),
+    ] {
         let out = Command::new("valgrind")
-            .args(["--leak-check=full", "--errors-for-leak-kinds=definite,indirect", "--error-exitcode=9"])
+            .args([
+                "--leak-check=full",
+                "--errors-for-leak-kinds=definite,indirect",
+                "--error-exitcode=9",
+            ])
             .arg(common::root().join("examples-c/build").join(name))
             .args([cluster.namesrv.as_str(), topic.as_str(), count])
             .output()
             .expect("run valgrind");
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(0), "{} under valgrind:\n{}", name, stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{} under valgrind:\n{}",
+            name,
+            stderr
+        );
         assert!(stderr.contains("ERROR SUMMARY: 0 errors"), "{}", stderr);
     }
 }
