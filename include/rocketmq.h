@@ -147,6 +147,15 @@ typedef struct rmq_message_ext rmq_message_ext;
 typedef struct rmq_producer rmq_producer;
 
 /*
+ Receives the library's log lines: `level` 1 error, 2 warn, 3 info,
+ 4 debug; `message` is NUL-terminated and valid only during the call.
+ Called from any library thread (I/O, callback, or a caller's thread),
+ possibly concurrently: it must be thread-safe and quick, and must not
+ call `rmq_*` functions.
+ */
+typedef void (*rmq_log_callback)(void *user_data, int32_t level, const char *message);
+
+/*
  The outcome of a successful send. Plain data, caller-allocated: every
  string is NUL-terminated inside its array (truncated if longer, which
  RocketMQ's own limits never require).
@@ -290,6 +299,16 @@ const char *rmq_last_error(void);
  0 otherwise.
  */
 int32_t rmq_last_error_response_code(void);
+
+/*
+ Sends the library's log (process-wide) to `callback(user_data, level,
+ message)` for levels up to `max_level` (1 error .. 4 debug). NULL
+ `callback` (or `max_level` 0) silences the log, which is the default
+ unless the environment variable `ROCKETMQ_LOG` names a level (then lines
+ go to stderr). The library logs failures and state changes, never per
+ message. Errors: `RMQ_STATUS_INVALID_ARGUMENT` for `max_level` outside 0..=4.
+ */
+enum rmq_status rmq_set_log_callback(rmq_log_callback callback, void *user_data, int32_t max_level);
 
 /*
  The name of a status value, e.g. `"TIMEOUT"` for `RMQ_STATUS_TIMEOUT`:
@@ -611,6 +630,23 @@ enum rmq_status rmq_producer_shutdown(struct rmq_producer *producer);
  `RMQ_STATUS_INVALID_STATE` (called from a send callback; nothing is freed).
  */
 enum rmq_status rmq_producer_free(struct rmq_producer *producer);
+
+/*
+ Writes a statistics snapshot (JSON, see the Rust `Producer::stats_json`:
+ totals, retries, in-flight count, per-broker counts, latency p50/p99/max
+ in µs and fault state, per-topic queues) into `buf` (caller-allocated,
+ `capacity` bytes) as a NUL-terminated string, and its length without the
+ NUL into `*length`.
+
+ Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL producer or length; NULL buf
+ with capacity > 0; or `capacity` too small — `*length` then tells the
+ size needed, plus one for the NUL); `RMQ_STATUS_INVALID_STATE`;
+ `RMQ_STATUS_SHUTDOWN`; `RMQ_STATUS_TIMEOUT`.
+ */
+enum rmq_status rmq_producer_stats(struct rmq_producer *producer,
+                                   char *buf,
+                                   size_t capacity,
+                                   size_t *length);
 
 /*
  The name of a send status, e.g. `"SEND_OK"`: a static string, never

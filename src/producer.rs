@@ -436,6 +436,24 @@ impl Producer {
         Ok(running.in_flight.wait_empty(Instant::now() + timeout))
     }
 
+    /// A statistics snapshot as JSON: client id, totals (`sends_ok`,
+    /// `sends_failed` per attempt, `retries`), `in_flight` (async and
+    /// oneway), per broker (`addr`, `sends_ok`, `sends_failed`,
+    /// `latency_us` p50/p99/max, `fault`: available, latency_ms, isolated,
+    /// available_in_ms) and per topic (queue count, brokers).
+    /// Errors: state errors; [`ErrorKind::Timeout`] if the I/O thread does
+    /// not answer within 5 s.
+    pub fn stats_json(&self) -> Result<String> {
+        let running = self.running()?;
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        running.client.submit(Command::Stats { reply: tx })?;
+        let mut snapshot = rx
+            .recv_timeout(Duration::from_secs(5))
+            .map_err(|_| Error::new(ErrorKind::Timeout, "no statistics within 5 s"))?;
+        snapshot["in_flight"] = serde_json::json!(running.in_flight.pending());
+        Ok(snapshot.to_string())
+    }
+
     /// Async and oneway sends accepted and not yet completed.
     pub fn in_flight(&self) -> usize {
         self.running().map(|r| r.in_flight.pending()).unwrap_or(0)

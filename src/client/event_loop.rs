@@ -18,6 +18,7 @@ use mio::{Events, Poll, Token};
 
 use super::connection::Connection;
 use super::send::{send_response_to_result, CallbackTask, SendJob, SendStatus};
+use super::stats::Stats;
 use super::{Command, OnewayTarget, Wakeup};
 use crate::codec::{self, RemotingCommand, FLAG_ONEWAY, FLAG_RESPONSE};
 use crate::config::ProducerConfig;
@@ -121,6 +122,7 @@ pub(crate) struct EventLoop {
     /// Broker name → master address, from every route seen.
     brokers: HashMap<Arc<str>, String>,
     fault: FaultTable,
+    stats: Stats,
     /// Per connection: oneway sends whose bytes are not yet all written,
     /// with the byte position their frame ends at.
     oneway_unsent: HashMap<Token, VecDeque<(u64, Box<SendJob>)>>,
@@ -163,6 +165,7 @@ impl EventLoop {
             waiting_total: 0,
             brokers: HashMap::new(),
             fault: FaultTable::default(),
+            stats: Stats::default(),
             oneway_unsent: HashMap::new(),
             backoff: HashMap::new(),
             heartbeat_body,
@@ -235,6 +238,25 @@ impl EventLoop {
                     }
                 }
                 Command::Route { topic, reply } => self.route_request(topic, reply),
+                Command::Stats { reply } => {
+                    let topics = self
+                        .topics
+                        .iter()
+                        .filter_map(|(t, s)| {
+                            s.info
+                                .as_ref()
+                                .map(|i| (t.clone(), i.queues.len(), i.brokers.clone()))
+                        })
+                        .collect();
+                    let snapshot = self.stats.to_json(
+                        &self.client_id,
+                        &self.brokers,
+                        &self.fault,
+                        topics,
+                        Instant::now(),
+                    );
+                    let _ = reply.send(snapshot);
+                }
                 Command::Oneway {
                     broker,
                     code,
@@ -413,12 +435,23 @@ impl EventLoop {
         sent_at: Instant,
         outcome: Result<RemotingCommand>,
     ) {
+        let now = Instant::now();
+        let elapsed = now.saturating_duration_since(sent_at);
         if self.config.send_latency_fault_enable {
-            let now = Instant::now();
-            let latency = now.saturating_duration_since(sent_at).as_millis() as u64;
+            let latency = elapsed.as_millis() as u64;
             self.fault
                 .update(&queue.broker_name, latency, outcome.is_err(), now);
         }
+        let stored = outcome.as_ref().is_ok_and(|r| {
+            matches!(
+                r.code,
+                response_code::SUCCESS
+                    | response_code::FLUSH_DISK_TIMEOUT
+                    | response_code::FLUSH_SLAVE_TIMEOUT
+                    | response_code::SLAVE_NOT_AVAILABLE
+            )
+        });
+        self.stats.record(&queue.broker_name, stored, elapsed);
         let resp = match outcome {
             Ok(resp) => resp,
             Err(e) if e.kind() == ErrorKind::Timeout => {
@@ -472,6 +505,7 @@ impl EventLoop {
             return;
         }
         job.retries_left -= 1;
+        self.stats.retries += 1;
         job.last_broker = Some(broker);
         job.last_error = Some(error);
         self.dispatch(job);
@@ -1230,7 +1264,7 @@ impl EventLoop {
                 Command::Route { reply, .. } => {
                     let _ = reply.send(Err(shut_down_error()));
                 }
-                Command::Oneway { .. } => {}
+                Command::Oneway { .. } | Command::Stats { .. } => {}
             }
         }
         for d in done {

@@ -7,6 +7,7 @@ mod connection;
 mod event_loop;
 pub(crate) mod inflight;
 pub(crate) mod send;
+mod stats;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -28,6 +29,8 @@ pub(crate) enum Command {
         topic: String,
         reply: Sender<Result<Arc<crate::route::TopicPublishInfo>>>,
     },
+    /// Answer with a statistics snapshot (JSON).
+    Stats { reply: Sender<serde_json::Value> },
     /// Send a oneway request (END_TRANSACTION) to a broker, by name or address.
     Oneway {
         broker: OnewayTarget,

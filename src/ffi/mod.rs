@@ -17,7 +17,9 @@ pub mod producer;
 pub mod transaction;
 
 use std::cell::RefCell;
-use std::ffi::{c_char, CStr, CString};
+use std::ffi::{c_char, c_void, CStr, CString};
+
+use crate::log::Level;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crate::error::{Error, ErrorKind, Result};
@@ -182,6 +184,64 @@ pub extern "C" fn rmq_last_error() -> *const c_char {
 #[no_mangle]
 pub extern "C" fn rmq_last_error_response_code() -> i32 {
     catch_unwind(|| LAST_ERROR.with(|l| l.borrow().1)).unwrap_or(0)
+}
+
+/// Receives the library's log lines: `level` 1 error, 2 warn, 3 info,
+/// 4 debug; `message` is NUL-terminated and valid only during the call.
+/// Called from any library thread (I/O, callback, or a caller's thread),
+/// possibly concurrently: it must be thread-safe and quick, and must not
+/// call `rmq_*` functions.
+pub type rmq_log_callback =
+    Option<unsafe extern "C" fn(user_data: *mut c_void, level: i32, message: *const c_char)>;
+
+struct LogUserData(*mut c_void);
+// SAFETY: the caller of rmq_set_log_callback promises thread safety.
+unsafe impl Send for LogUserData {}
+unsafe impl Sync for LogUserData {}
+
+/// Sends the library's log (process-wide) to `callback(user_data, level,
+/// message)` for levels up to `max_level` (1 error .. 4 debug). NULL
+/// `callback` (or `max_level` 0) silences the log, which is the default
+/// unless the environment variable `ROCKETMQ_LOG` names a level (then lines
+/// go to stderr). The library logs failures and state changes, never per
+/// message. Errors: `RMQ_STATUS_INVALID_ARGUMENT` for `max_level` outside 0..=4.
+#[no_mangle]
+pub unsafe extern "C" fn rmq_set_log_callback(
+    callback: rmq_log_callback,
+    user_data: *mut c_void,
+    max_level: i32,
+) -> rmq_status {
+    guard(|| {
+        let level = match max_level {
+            0 => None,
+            1 => Some(Level::Error),
+            2 => Some(Level::Warn),
+            3 => Some(Level::Info),
+            4 => Some(Level::Debug),
+            _ => {
+                return Err(Error::new(
+                    ErrorKind::InvalidArgument,
+                    format!("max_level {} is outside 0..=4", max_level),
+                ))
+            }
+        };
+        match (callback, level) {
+            (Some(cb), Some(level)) => {
+                let ud = LogUserData(user_data);
+                crate::log::set_sink(
+                    Some(Box::new(move |l: Level, msg: &str| {
+                        let text = CString::new(msg.replace('\0', " ")).unwrap_or_default();
+                        let ud = &ud;
+                        // SAFETY: the caller guarantees the callback is valid.
+                        unsafe { cb(ud.0, l as i32, text.as_ptr()) };
+                    })),
+                    level,
+                );
+            }
+            _ => crate::log::set_sink(None, Level::Error),
+        }
+        Ok(())
+    })
 }
 
 /// The name of a status value, e.g. `"TIMEOUT"` for `RMQ_STATUS_TIMEOUT`:

@@ -361,6 +361,49 @@ pub unsafe extern "C" fn rmq_producer_free(producer: *mut rmq_producer) -> rmq_s
     status
 }
 
+/// Writes a statistics snapshot (JSON, see the Rust `Producer::stats_json`:
+/// totals, retries, in-flight count, per-broker counts, latency p50/p99/max
+/// in µs and fault state, per-topic queues) into `buf` (caller-allocated,
+/// `capacity` bytes) as a NUL-terminated string, and its length without the
+/// NUL into `*length`.
+///
+/// Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL producer or length; NULL buf
+/// with capacity > 0; or `capacity` too small — `*length` then tells the
+/// size needed, plus one for the NUL); `RMQ_STATUS_INVALID_STATE`;
+/// `RMQ_STATUS_SHUTDOWN`; `RMQ_STATUS_TIMEOUT`.
+#[no_mangle]
+pub unsafe extern "C" fn rmq_producer_stats(
+    producer: *mut rmq_producer,
+    buf: *mut c_char,
+    capacity: usize,
+    length: *mut usize,
+) -> rmq_status {
+    guard(|| {
+        let p = handle(producer, "producer")?;
+        if length.is_null() || (buf.is_null() && capacity > 0) {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "buf or length is NULL",
+            ));
+        }
+        let json = p.inner.stats_json()?;
+        *length = json.len();
+        if json.len() + 1 > capacity {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!(
+                    "the snapshot needs {} bytes; capacity is {}",
+                    json.len() + 1,
+                    capacity
+                ),
+            ));
+        }
+        std::ptr::copy_nonoverlapping(json.as_ptr(), buf as *mut u8, json.len());
+        *buf.add(json.len()) = 0;
+        Ok(())
+    })
+}
+
 /// The name of a send status, e.g. `"SEND_OK"`: a static string, never
 /// freed; `"UNKNOWN"` for values outside `rmq_send_status`.
 #[no_mangle]

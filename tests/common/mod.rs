@@ -312,3 +312,47 @@ pub fn pull_n(
     out.truncate(n);
     out
 }
+
+impl Cluster {
+    fn env_value(&self, key: &str) -> String {
+        let text = std::fs::read_to_string(self.dir().join("cluster.env")).expect("cluster.env");
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{}=", key)).map(str::to_string))
+            .unwrap_or_default()
+    }
+
+    /// The current pid of broker `index`.
+    pub fn broker_pid(&self, index: usize) -> i32 {
+        self.env_value("ROCKETMQ_BROKER_PIDS")
+            .split(' ')
+            .nth(index)
+            .and_then(|p| p.parse().ok())
+            .expect("broker pid")
+    }
+
+    /// Sends `signal` (e.g. libc::SIGSTOP) to broker `index`.
+    pub fn signal_broker(&self, index: usize, signal: i32) {
+        // SAFETY: kill(2) on a pid this cluster started.
+        unsafe { libc::kill(self.broker_pid(index), signal) };
+    }
+
+    /// SIGKILLs the NameServer.
+    pub fn kill_namesrv(&self) {
+        let pid: i32 = self
+            .env_value("ROCKETMQ_NAMESRV_PID")
+            .parse()
+            .expect("namesrv pid");
+        // SAFETY: kill(2) on a pid this cluster started.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+}
+
+/// Threads of this process (from /proc/self/status).
+pub fn thread_count() -> u64 {
+    proc_status_field("Threads:")
+}
+
+/// The statistics snapshot of `p`, parsed.
+pub fn stats(p: &rocketmq::Producer) -> serde_json::Value {
+    serde_json::from_str(&p.stats_json().unwrap()).unwrap()
+}

@@ -1,0 +1,165 @@
+//! Send statistics kept by the event loop: per broker counts, a latency
+//! histogram and the fault state, rendered as JSON for `stats` snapshots.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::fault::FaultTable;
+
+/// Latency histogram: bucket i counts latencies in [2^i, 2^(i+1)) µs.
+const BUCKETS: usize = 40;
+
+/// Counters of one broker.
+#[derive(Debug, Clone)]
+pub(crate) struct BrokerStats {
+    ok: u64,
+    failed: u64,
+    latency: [u64; BUCKETS],
+    max_us: u64,
+}
+
+impl Default for BrokerStats {
+    fn default() -> Self {
+        BrokerStats {
+            ok: 0,
+            failed: 0,
+            latency: [0; BUCKETS],
+            max_us: 0,
+        }
+    }
+}
+
+impl BrokerStats {
+    /// The upper bound of the bucket holding the `q` quantile, µs.
+    fn quantile_us(&self, q: f64) -> u64 {
+        let total: u64 = self.latency.iter().sum();
+        if total == 0 {
+            return 0;
+        }
+        let rank = ((total as f64) * q).ceil().max(1.0) as u64;
+        let mut seen = 0;
+        for (i, n) in self.latency.iter().enumerate() {
+            seen += n;
+            if seen >= rank {
+                return (1u64 << (i + 1)).min(self.max_us.max(1));
+            }
+        }
+        self.max_us
+    }
+}
+
+/// All counters of one client.
+#[derive(Debug, Default)]
+pub(crate) struct Stats {
+    brokers: HashMap<Arc<str>, BrokerStats>,
+    /// Attempts after the first, over all sends.
+    pub retries: u64,
+}
+
+impl Stats {
+    /// Records one attempt's outcome on `broker` after `latency`.
+    pub fn record(&mut self, broker: &Arc<str>, ok: bool, latency: Duration) {
+        let s = self.brokers.entry(broker.clone()).or_default();
+        if ok {
+            s.ok += 1;
+        } else {
+            s.failed += 1;
+        }
+        let us = latency.as_micros().min(u64::MAX as u128) as u64;
+        let bucket = (63 - us.max(1).leading_zeros() as usize).min(BUCKETS - 1);
+        s.latency[bucket] += 1;
+        s.max_us = s.max_us.max(us);
+    }
+
+    /// The snapshot as JSON.
+    pub fn to_json(
+        &self,
+        client_id: &str,
+        brokers: &HashMap<Arc<str>, String>,
+        fault: &FaultTable,
+        topics: Vec<(String, usize, Vec<Arc<str>>)>,
+        now: Instant,
+    ) -> serde_json::Value {
+        let mut names: Vec<&Arc<str>> = self.brokers.keys().chain(brokers.keys()).collect();
+        names.sort();
+        names.dedup();
+        let mut per_broker = serde_json::Map::new();
+        let (mut ok, mut failed) = (0, 0);
+        for name in names {
+            let s = self.brokers.get(name).cloned().unwrap_or_default();
+            ok += s.ok;
+            failed += s.failed;
+            let item = fault.get(name);
+            per_broker.insert(
+                name.to_string(),
+                serde_json::json!({
+                    "addr": brokers.get(name),
+                    "sends_ok": s.ok,
+                    "sends_failed": s.failed,
+                    "latency_us": {
+                        "p50": s.quantile_us(0.5),
+                        "p99": s.quantile_us(0.99),
+                        "max": s.max_us,
+                    },
+                    "fault": {
+                        "available": fault.is_available(name, now),
+                        "latency_ms": item.map(|i| i.current_latency_ms),
+                        "isolated": item.is_some_and(|i| i.isolated),
+                        "available_in_ms": item
+                            .map(|i| i.available_at.saturating_duration_since(now).as_millis() as u64)
+                            .unwrap_or(0),
+                    },
+                }),
+            );
+        }
+        let topics: serde_json::Map<String, serde_json::Value> = topics
+            .into_iter()
+            .map(|(t, queues, brokers)| {
+                let brokers: Vec<String> = brokers.iter().map(|b| b.to_string()).collect();
+                (
+                    t,
+                    serde_json::json!({ "queues": queues, "brokers": brokers }),
+                )
+            })
+            .collect();
+        serde_json::json!({
+            "client_id": client_id,
+            "sends_ok": ok,
+            "sends_failed": failed,
+            "retries": self.retries,
+            "brokers": per_broker,
+            "topics": topics,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_and_json() {
+        let mut s = Stats::default();
+        let b: Arc<str> = Arc::from("broker-a");
+        for us in [100u64, 200, 300, 5000] {
+            s.record(&b, true, Duration::from_micros(us));
+        }
+        s.record(&b, false, Duration::from_millis(3));
+        s.retries = 2;
+        let stats = &s.brokers[&b];
+        assert_eq!(stats.quantile_us(0.5), 512);
+        assert_eq!(stats.quantile_us(0.99), 5000);
+        let j = s.to_json(
+            "id",
+            &HashMap::new(),
+            &FaultTable::default(),
+            vec![],
+            Instant::now(),
+        );
+        assert_eq!(j["sends_ok"], 4);
+        assert_eq!(j["sends_failed"], 1);
+        assert_eq!(j["retries"], 2);
+        assert_eq!(j["brokers"]["broker-a"]["fault"]["available"], true);
+    }
+}
