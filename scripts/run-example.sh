@@ -12,21 +12,7 @@ scripts/install-cluster.sh
 cargo build --release --lib
 make -s -C examples-c
 
-cluster_dir=""
-cleanup() {
-  if [ -n "$cluster_dir" ]; then
-    scripts/cluster.sh stop "$cluster_dir" >/dev/null 2>&1 || true
-  fi
-}
-trap cleanup EXIT INT TERM
-
-env_lines=$(scripts/cluster.sh start --brokers 1 --owner-pid $$)
-namesrv=""
-while IFS='=' read -r key value; do
-  case "$key" in
-    ROCKETMQ_NAMESRV) namesrv="$value" ;;
-    ROCKETMQ_CLUSTER_DIR) cluster_dir="$value" ;;
-  esac
-done <<< "$env_lines"
+. scripts/lib.sh
+start_test_cluster 1
 
 examples-c/build/producer_sync "$namesrv" "$topic" "$count"

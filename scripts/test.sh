@@ -7,21 +7,9 @@ cd "$(dirname "$0")/.."
 
 scripts/install-cluster.sh
 
-cluster_dir=""
-cleanup() {
-  if [ -n "$cluster_dir" ]; then
-    scripts/cluster.sh stop "$cluster_dir" >/dev/null 2>&1 || true
-  fi
-}
-trap cleanup EXIT INT TERM
-
-env_lines=$(scripts/cluster.sh start --brokers 1 --owner-pid $$)
-while IFS='=' read -r key value; do
-  case "$key" in
-    ROCKETMQ_NAMESRV) export ROCKETMQ_NAMESRV="$value" ;;
-    ROCKETMQ_CLUSTER_DIR) cluster_dir="$value" ;;
-  esac
-done <<< "$env_lines"
+. scripts/lib.sh
+start_test_cluster 1
+export ROCKETMQ_NAMESRV="$namesrv"
 echo "test cluster: namesrv $ROCKETMQ_NAMESRV ($cluster_dir)" >&2
 
 cargo fmt --all -- --check

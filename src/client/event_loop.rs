@@ -128,7 +128,7 @@ pub(crate) struct EventLoop {
     oneway_unsent: HashMap<Token, VecDeque<(u64, Box<SendJob>)>>,
     /// Address → (no connect attempt before, consecutive failures).
     backoff: HashMap<String, (Instant, u32)>,
-    heartbeat_body: Vec<u8>,
+    heartbeat_body: bytes::Bytes,
     next_heartbeat: Instant,
     next_refresh: Instant,
     shutdown: Option<ShutdownState>,
@@ -144,8 +144,10 @@ impl EventLoop {
         checker: Option<(TransactionChecker, Sender<CallbackTask>)>,
     ) -> EventLoop {
         let now = Instant::now();
-        let heartbeat_body =
-            heartbeat::heartbeat_body(&client_id, &[config.producer_group.clone()]);
+        let heartbeat_body = bytes::Bytes::from(heartbeat::heartbeat_body(
+            &client_id,
+            &[config.producer_group.clone()],
+        ));
         EventLoop {
             poll,
             rx,
@@ -546,30 +548,50 @@ impl EventLoop {
         } else {
             topic.to_string()
         };
+        let kind = PendingKind::Route {
+            topic: topic.to_string(),
+            default,
+            tries,
+        };
+        let deadline = self.api_deadline();
+        self.send_request(
+            token,
+            request_code::GET_ROUTEINFO_BY_TOPIC,
+            &[("topic", &query)],
+            b"",
+            kind,
+            deadline,
+        );
+    }
+
+    /// The deadline of a client API request (route, heartbeat).
+    fn api_deadline(&self) -> Instant {
+        Instant::now() + Duration::from_millis(self.config.mq_client_api_timeout_ms)
+    }
+
+    /// Writes a request on `token` and tracks its answer as `kind` until
+    /// `deadline`.
+    fn send_request(
+        &mut self,
+        token: Token,
+        code: i32,
+        fields: &[(&str, &str)],
+        body: &[u8],
+        kind: PendingKind,
+        deadline: Instant,
+    ) {
         let opaque = self.next_opaque();
-        if let Some(conn) = self.conns.get_mut(&token) {
-            codec::encode_frame(
-                conn.out(),
-                request_code::GET_ROUTEINFO_BY_TOPIC,
-                opaque,
-                0,
-                None,
-                &[("topic", &query)],
-                b"",
-            );
-        }
+        let Some(conn) = self.conns.get_mut(&token) else {
+            return;
+        };
+        codec::encode_frame(conn.out(), code, opaque, 0, None, fields, body);
         self.mark_dirty(token);
-        let deadline = Instant::now() + Duration::from_millis(self.config.mq_client_api_timeout_ms);
         self.insert_pending(
             opaque,
             Pending {
                 token,
                 deadline,
-                kind: PendingKind::Route {
-                    topic: topic.to_string(),
-                    default,
-                    tries,
-                },
+                kind,
             },
         );
     }
@@ -759,29 +781,18 @@ impl EventLoop {
     }
 
     fn send_heartbeat(&mut self, token: Token) {
-        let opaque = self.next_opaque();
-        let Some(conn) = self.conns.get_mut(&token) else {
+        let Some(addr) = self.conns.get(&token).map(|c| c.addr.clone()) else {
             return;
         };
-        let addr = conn.addr.clone();
-        codec::encode_frame(
-            conn.out(),
+        let body = self.heartbeat_body.clone();
+        let deadline = self.api_deadline();
+        self.send_request(
+            token,
             request_code::HEART_BEAT,
-            opaque,
-            0,
-            None,
             &[],
-            &self.heartbeat_body,
-        );
-        self.mark_dirty(token);
-        let deadline = Instant::now() + Duration::from_millis(self.config.mq_client_api_timeout_ms);
-        self.insert_pending(
-            opaque,
-            Pending {
-                token,
-                deadline,
-                kind: PendingKind::Heartbeat { addr },
-            },
+            &body,
+            PendingKind::Heartbeat { addr },
+            deadline,
         );
     }
 
@@ -1213,37 +1224,22 @@ impl EventLoop {
     /// Sends UNREGISTER_CLIENT to every connected broker; true if any was sent.
     fn send_unregister(&mut self) -> bool {
         let addrs: Vec<String> = self.brokers.values().cloned().collect();
+        let (id, group) = (self.client_id.clone(), self.config.producer_group.clone());
         let mut sent = false;
         for addr in addrs {
             let Some(&token) = self.tokens.get(&addr) else {
                 continue;
             };
-            let opaque = self.next_opaque();
-            if let Some(conn) = self.conns.get_mut(&token) {
-                codec::encode_frame(
-                    conn.out(),
-                    request_code::UNREGISTER_CLIENT,
-                    opaque,
-                    0,
-                    None,
-                    &[
-                        ("clientID", &self.client_id),
-                        ("producerGroup", &self.config.producer_group),
-                    ],
-                    b"",
-                );
-                self.mark_dirty(token);
-                let deadline = Instant::now() + UNREGISTER_WAIT;
-                self.insert_pending(
-                    opaque,
-                    Pending {
-                        token,
-                        deadline,
-                        kind: PendingKind::Unregister,
-                    },
-                );
-                sent = true;
-            }
+            let deadline = Instant::now() + UNREGISTER_WAIT;
+            self.send_request(
+                token,
+                request_code::UNREGISTER_CLIENT,
+                &[("clientID", &id), ("producerGroup", &group)],
+                b"",
+                PendingKind::Unregister,
+                deadline,
+            );
+            sent = true;
         }
         sent
     }

@@ -3,9 +3,8 @@
 use std::ffi::{c_char, CString};
 
 use super::message::rmq_message;
-use super::producer::{rmq_producer, rmq_send_result};
+use super::producer::{result_arg, rmq_producer, rmq_send_result};
 use super::{guard, guard_new, handle, handle_mut, rmq_status};
-use crate::error::{Error, ErrorKind};
 use crate::message::Message;
 
 /// Opaque batch handle: an ordered list of message copies plus, after a
@@ -89,9 +88,7 @@ pub unsafe extern "C" fn rmq_producer_send_batch(
     guard(|| {
         let p = handle(producer, "producer")?;
         let b = handle_mut(batch, "batch")?;
-        if result.is_null() {
-            return Err(Error::new(ErrorKind::InvalidArgument, "result is NULL"));
-        }
+        let out = result_arg(result)?;
         let mut r = p.inner.send_batch(&b.messages)?;
         b.ids = r
             .msg_id
@@ -100,7 +97,7 @@ pub unsafe extern "C" fn rmq_producer_send_batch(
             .collect();
         r.msg_id = r.msg_id.split(',').next().unwrap_or("").to_string();
         r.offset_msg_id = r.offset_msg_id.split(',').next().unwrap_or("").to_string();
-        *result = rmq_send_result::from(&r);
+        *out = rmq_send_result::from(&r);
         Ok(())
     })
 }

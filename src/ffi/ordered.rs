@@ -5,7 +5,8 @@ use std::ffi::{c_char, c_void};
 
 use super::message::rmq_message;
 use super::producer::{
-    copy_str, rmq_producer, rmq_send_callback, rmq_send_result, wrap_callback, RMQ_NAME_CAPACITY,
+    copy_str, result_arg, rmq_producer, rmq_send_callback, rmq_send_result, wrap_callback,
+    RMQ_NAME_CAPACITY,
 };
 use super::{guard, handle, rmq_status, str_arg};
 use crate::error::{Error, ErrorKind, Result};
@@ -132,11 +133,9 @@ pub unsafe extern "C" fn rmq_producer_send_to_queue(
         let p = handle(producer, "producer")?;
         let m = handle(msg, "msg")?;
         let q = queue_arg(mq)?;
-        if result.is_null() {
-            return Err(Error::new(ErrorKind::InvalidArgument, "result is NULL"));
-        }
+        let out = result_arg(result)?;
         let r = p.inner.send_to_queue(&m.inner, &q)?;
-        *result = rmq_send_result::from(&r);
+        *out = rmq_send_result::from(&r);
         Ok(())
     })
 }
@@ -197,9 +196,7 @@ pub unsafe extern "C" fn rmq_producer_send_orderly(
         let Some(select) = selector else {
             return Err(Error::new(ErrorKind::InvalidArgument, "selector is NULL"));
         };
-        if result.is_null() {
-            return Err(Error::new(ErrorKind::InvalidArgument, "result is NULL"));
-        }
+        let out = result_arg(result)?;
         let list = p.inner.queues(m.inner.topic())?;
         let c_list: Vec<rmq_message_queue> = list.iter().map(rmq_message_queue::from).collect();
         let index = select(arg, c_list.as_ptr(), c_list.len(), msg);
@@ -219,7 +216,7 @@ pub unsafe extern "C" fn rmq_producer_send_orderly(
                 )
             })?;
         let r = p.inner.send_to_queue(&m.inner, q)?;
-        *result = rmq_send_result::from(&r);
+        *out = rmq_send_result::from(&r);
         Ok(())
     })
 }
@@ -240,12 +237,10 @@ pub unsafe extern "C" fn rmq_producer_send_orderly_by_key(
         let p = handle(producer, "producer")?;
         let m = handle(msg, "msg")?;
         let key = str_arg(key, "key")?;
-        if result.is_null() {
-            return Err(Error::new(ErrorKind::InvalidArgument, "result is NULL"));
-        }
+        let out = result_arg(result)?;
         let q = p.inner.queue_for_key(m.inner.topic(), key)?;
         let r = p.inner.send_to_queue(&m.inner, &q)?;
-        *result = rmq_send_result::from(&r);
+        *out = rmq_send_result::from(&r);
         Ok(())
     })
 }

@@ -97,6 +97,16 @@ pub(crate) fn copy_str<const N: usize>(dst: &mut [c_char; N], s: &str) {
     dst[n] = 0;
 }
 
+/// Checks a caller's result pointer before any work is done.
+/// Errors: NULL.
+pub(crate) unsafe fn result_arg<'a>(
+    result: *mut rmq_send_result,
+) -> Result<&'a mut rmq_send_result> {
+    result
+        .as_mut()
+        .ok_or_else(|| Error::new(ErrorKind::InvalidArgument, "result is NULL"))
+}
+
 impl From<&SendResult> for rmq_send_result {
     fn from(r: &SendResult) -> rmq_send_result {
         let mut out = rmq_send_result {
@@ -201,11 +211,8 @@ pub unsafe extern "C" fn rmq_producer_send(
     guard(|| {
         let p = handle(producer, "producer")?;
         let m = handle(msg, "msg")?;
-        if result.is_null() {
-            return Err(Error::new(ErrorKind::InvalidArgument, "result is NULL"));
-        }
-        let r = p.inner.send(&m.inner)?;
-        *result = rmq_send_result::from(&r);
+        let out = result_arg(result)?;
+        *out = rmq_send_result::from(&p.inner.send(&m.inner)?);
         Ok(())
     })
 }
