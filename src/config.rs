@@ -29,8 +29,12 @@ pub struct ProducerConfig {
     pub retry_another_broker_when_not_store_ok: bool,
     /// `compressMsgBodyOverHowmuch`, bytes: bodies at least this long are compressed.
     pub compress_msg_body_over_howmuch: usize,
-    /// `compressLevel` 0..=9 (Java property `rocketmq.message.compressLevel`).
+    /// `compressLevel`: 0..=9 for zlib, 1..=22 for zstd, ignored by LZ4
+    /// (Java property `rocketmq.message.compressLevel`, default 5).
     pub compress_level: u32,
+    /// `compressType`: ZLIB (default), LZ4 or ZSTD (Java property
+    /// `rocketmq.message.compressType`).
+    pub compress_type: crate::compression::CompressionType,
     /// `maxMessageSize`, bytes.
     pub max_message_size: usize,
     /// `defaultTopicQueueNums`: queues of auto-created topics.
@@ -79,6 +83,7 @@ impl Default for ProducerConfig {
             retry_another_broker_when_not_store_ok: false,
             compress_msg_body_over_howmuch: 4096,
             compress_level: 5,
+            compress_type: crate::compression::CompressionType::Zlib,
             max_message_size: 4 * 1024 * 1024,
             default_topic_queue_nums: 4,
             create_topic_key: crate::protocol::AUTO_CREATE_TOPIC_KEY.to_string(),
@@ -127,7 +132,10 @@ pub const KEYS: &[(&str, &str)] = &[
         "compressMsgBodyOverHowmuch",
         "bytes; bodies at least this long are zlib-compressed",
     ),
-    ("compressLevel", "zlib level 0..=9"),
+    (
+        "compressLevel",
+        "0..=9 for zlib, 1..=22 for zstd (default 5)",
+    ),
     (
         "maxMessageSize",
         "bytes, largest body accepted (1..=16 MiB)",
@@ -166,6 +174,7 @@ pub const KEYS: &[(&str, &str)] = &[
         "sendLatencyFaultEnable",
         "true/false: avoid slow and failing brokers (default true)",
     ),
+    ("compressType", "ZLIB (default), LZ4 or ZSTD"),
 ];
 
 impl ProducerConfig {
@@ -196,7 +205,16 @@ impl ProducerConfig {
             "compressMsgBodyOverHowmuch" => {
                 self.compress_msg_body_over_howmuch = number(key, v, 0, u32::MAX as u64)?
             }
-            "compressLevel" => self.compress_level = number(key, v, 0, 9)?,
+            "compressLevel" => self.compress_level = number(key, v, 0, 22)?,
+            "compressType" => {
+                self.compress_type =
+                    crate::compression::CompressionType::parse(v).ok_or_else(|| {
+                        Error::new(
+                            ErrorKind::InvalidArgument,
+                            format!("compressType must be ZLIB, LZ4 or ZSTD, got {:?}", v),
+                        )
+                    })?
+            }
             "maxMessageSize" => self.max_message_size = number(key, v, 1, 16 * 1024 * 1024)?,
             "defaultTopicQueueNums" => self.default_topic_queue_nums = number(key, v, 1, 1024)?,
             "createTopicKey" => self.create_topic_key = non_empty(key, v)?,
@@ -309,7 +327,11 @@ mod tests {
             ErrorKind::InvalidArgument
         );
         assert_eq!(
-            c.set("compressLevel", "10").unwrap_err().kind(),
+            c.set("compressLevel", "23").unwrap_err().kind(),
+            ErrorKind::InvalidArgument
+        );
+        assert_eq!(
+            c.set("compressType", "GZIP").unwrap_err().kind(),
             ErrorKind::InvalidArgument
         );
         assert_eq!(
@@ -328,6 +350,7 @@ mod tests {
                 "producerGroup" | "namesrvAddr" | "instanceName" | "clientIP" | "unitName"
                 | "createTopicKey" => "x",
                 "compressLevel" => "5",
+                "compressType" => "ZSTD",
                 _ => "10",
             };
             c.set(k, v).unwrap_or_else(|e| panic!("{k}: {e}"));

@@ -19,6 +19,7 @@
 #![warn(missing_docs)]
 
 pub mod codec;
+pub mod compression;
 pub mod config;
 pub mod error;
 pub mod fault;

@@ -3,15 +3,12 @@
 //! properties string, compression and sysFlag. Knows the user's data, not
 //! sockets.
 
-use std::io::Write;
-
 use bytes::Bytes;
 
 use crate::config::ProducerConfig;
 use crate::error::{Error, ErrorKind, Result};
 use crate::protocol::message_id::UniqIdGenerator;
 use crate::protocol::properties::{self, names};
-use crate::protocol::sys_flag;
 
 /// Longest topic name (`TopicValidator.TOPIC_MAX_LENGTH`).
 pub const TOPIC_MAX_LENGTH: usize = 127;
@@ -36,6 +33,8 @@ pub struct Message {
     body: Bytes,
     properties: Vec<(String, String)>,
     delay_level: i32,
+    delivery_timestamp_ms: Option<i64>,
+    delay_ms: Option<i64>,
     flag: i32,
     wait_store_msg_ok: bool,
 }
@@ -147,6 +146,31 @@ impl Message {
         self.delay_level = level;
         Ok(())
     }
+    /// Delivers the message at `ms` (milliseconds since the epoch; 5.x
+    /// timer messages, property `TIMER_DELIVER_MS`). Errors:
+    /// [`ErrorKind::InvalidArgument`] for a negative time.
+    pub fn set_delivery_timestamp(&mut self, ms: i64) -> Result<()> {
+        if ms < 0 {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "the delivery timestamp is negative",
+            ));
+        }
+        self.delivery_timestamp_ms = Some(ms);
+        Ok(())
+    }
+    /// Delivers the message `ms` milliseconds after it is stored (5.x timer
+    /// messages, property `TIMER_DELAY_MS`). Errors: negative delay.
+    pub fn set_delay_ms(&mut self, ms: i64) -> Result<()> {
+        if ms < 0 {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "the delay is negative",
+            ));
+        }
+        self.delay_ms = Some(ms);
+        Ok(())
+    }
     /// The user `flag` int, stored by the broker untouched.
     pub fn flag(&self) -> i32 {
         self.flag
@@ -233,8 +257,9 @@ pub struct PreparedMessage {
 
 /// Validates `msg` against `config` and prepares it for the wire: topic
 /// rules, non-empty body, body ≤ `maxMessageSize` bytes, a fresh `UNIQ_KEY`,
-/// zlib compression (sysFlag 0x301) when the body is at least
-/// `compressMsgBodyOverHowmuch` bytes and compression makes it smaller.
+/// compression with `compressType` (zlib by default: sysFlag 0x301) when the
+/// body is at least `compressMsgBodyOverHowmuch` bytes and compression makes
+/// it smaller.
 ///
 /// Mirrors Java `DefaultMQProducerImpl.sendDefaultImpl` (checks) and
 /// `sendKernelImpl` (id, compression, sysFlag). Errors: [`ErrorKind::InvalidTopic`],
@@ -245,10 +270,11 @@ pub fn prepare(msg: &Message, config: &ProducerConfig) -> Result<PreparedMessage
     let mut sys_flag = 0;
     let mut body = msg.body.clone();
     if msg.body.len() >= config.compress_msg_body_over_howmuch {
-        if let Some(compressed) = zlib(&msg.body, config.compress_level) {
+        let kind = config.compress_type;
+        if let Some(compressed) = kind.compress(&msg.body, config.compress_level) {
             if compressed.len() < msg.body.len() {
                 body = Bytes::from(compressed);
-                sys_flag |= sys_flag::COMPRESSED | sys_flag::COMPRESSION_ZLIB;
+                sys_flag |= kind.sys_flag();
             }
         }
     }
@@ -290,29 +316,25 @@ fn check(msg: &Message, config: &ProducerConfig) -> Result<()> {
 fn properties_string(msg: &Message, uniq_key: &str) -> String {
     let mut props = String::with_capacity(64 + uniq_key.len());
     let keys = msg.keys.join(" ");
-    let delay = msg.delay_level.to_string();
+    let wait = if msg.wait_store_msg_ok {
+        "true"
+    } else {
+        "false"
+    };
+    let delay = (msg.delay_level > 0).then(|| msg.delay_level.to_string());
+    let deliver_at = msg.delivery_timestamp_ms.map(|v| v.to_string());
+    let delay_ms = msg.delay_ms.map(|v| v.to_string());
+    // Empty values are skipped by encode_into.
     properties::encode_into(
         &mut props,
         [
             (names::UNIQ_KEY, uniq_key),
-            (
-                names::WAIT,
-                if msg.wait_store_msg_ok {
-                    "true"
-                } else {
-                    "false"
-                },
-            ),
+            (names::WAIT, wait),
             (names::TAGS, msg.tags.as_deref().unwrap_or("")),
             (names::KEYS, keys.as_str()),
-            (
-                names::DELAY,
-                if msg.delay_level > 0 {
-                    delay.as_str()
-                } else {
-                    ""
-                },
-            ),
+            (names::DELAY, delay.as_deref().unwrap_or("")),
+            ("TIMER_DELIVER_MS", deliver_at.as_deref().unwrap_or("")),
+            ("TIMER_DELAY_MS", delay_ms.as_deref().unwrap_or("")),
         ],
     );
     properties::encode_into(
@@ -357,7 +379,7 @@ pub fn prepare_batch(msgs: &[Message], config: &ProducerConfig) -> Result<Prepar
         if m.wait_store_msg_ok != first.wait_store_msg_ok {
             return invalid(format!("batch message {} has a different WAIT setting", i));
         }
-        if m.delay_level > 0 {
+        if m.delay_level > 0 || m.delivery_timestamp_ms.is_some() || m.delay_ms.is_some() {
             return invalid(format!(
                 "batch message {} has a delay level; batches cannot be delayed",
                 i
@@ -435,16 +457,6 @@ pub fn split_batch(msgs: &[Message], max_bytes: usize) -> Vec<&[Message]> {
         out.push(&msgs[start..]);
     }
     out
-}
-
-/// zlib-compresses (RFC 1950, as Java's `Deflater`) at `level` 0..=9.
-pub fn zlib(data: &[u8], level: u32) -> Option<Vec<u8>> {
-    let mut enc = flate2::write::ZlibEncoder::new(
-        Vec::with_capacity(data.len() / 2),
-        flate2::Compression::new(level.min(9)),
-    );
-    enc.write_all(data).ok()?;
-    enc.finish().ok()
 }
 
 #[cfg(test)]

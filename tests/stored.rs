@@ -51,3 +51,61 @@ fn stored_messages_match_what_was_sent() {
     }
     p.shutdown().unwrap();
 }
+
+#[test]
+fn every_compression_type_is_stored_and_read_back() {
+    let cluster = common::shared();
+    let broker = cluster_broker(&cluster.namesrv);
+    let body: Vec<u8> = (0..100_000).map(|i| (i % 113) as u8).collect();
+    for (name, bits) in [("ZLIB", 0x300), ("LZ4", 0x100), ("ZSTD", 0x200)] {
+        let topic = common::unique_topic("Compressed");
+        let p = common::producer(
+            &cluster.namesrv,
+            &[("compressType", name), ("compressLevel", "3")],
+        );
+        let r = p.send(&Message::new(topic.as_str(), body.clone())).unwrap();
+        let stored = common::pull_one(&broker, &topic, r.message_queue.queue_id, r.queue_offset);
+        assert_eq!(stored.sys_flag & 0x700, bits, "{}", name);
+        assert_eq!(&stored.body[..], &body[..], "{}", name);
+        p.shutdown().unwrap();
+    }
+}
+
+#[test]
+fn delay_level_one_is_invisible_first_then_delivered() {
+    let cluster = common::shared();
+    let broker = cluster_broker(&cluster.namesrv);
+    let topic = common::unique_topic("Delay");
+    let p = common::producer(&cluster.namesrv, &[]);
+    // Create the topic with a plain message, remember where each queue ends.
+    p.send(&Message::new(topic.as_str(), &b"plain"[..]))
+        .unwrap();
+    let before: Vec<i64> = (0..4)
+        .map(|q| common::max_offset(&broker, &topic, q))
+        .collect();
+    let mut m = Message::new(topic.as_str(), &b"delayed by 1 s"[..]);
+    m.set_delay_level(1).unwrap();
+    let sent_at = std::time::Instant::now();
+    assert_eq!(p.send(&m).unwrap().status, SendStatus::SendOk);
+    let visible = || -> Option<i32> {
+        (0..4).find(|q| common::max_offset(&broker, &topic, *q) > before[*q as usize])
+    };
+    assert_eq!(visible(), None, "the delayed message is readable at once");
+    let mut seen = None;
+    while seen.is_none() && sent_at.elapsed() < std::time::Duration::from_secs(20) {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        seen = visible();
+    }
+    let q = seen.expect("the delayed message never arrived");
+    assert!(sent_at.elapsed() >= std::time::Duration::from_millis(900));
+    let stored = common::pull_one(&broker, &topic, q, before[q as usize]);
+    assert_eq!(&stored.body[..], b"delayed by 1 s");
+    p.shutdown().unwrap();
+}
+
+/// The address of a cluster's first broker, from its route.
+fn cluster_broker(namesrv: &str) -> String {
+    let resp = common::request(namesrv, 105, &[("topic", "TBW102")]);
+    let route = rocketmq::protocol::route::TopicRouteData::parse(&resp.body).unwrap();
+    route.broker_datas[0].master_addr().unwrap().to_string()
+}

@@ -148,3 +148,42 @@ pub unsafe extern "C" fn rmq_message_set_flag(msg: *mut rmq_message, flag: i32) 
         Ok(())
     })
 }
+
+/// Delivers the message at `timestamp_ms` (ms since the epoch; 5.x timer
+/// message, property `TIMER_DELIVER_MS`). Errors:
+/// `RMQ_STATUS_INVALID_ARGUMENT` (NULL, negative).
+#[no_mangle]
+pub unsafe extern "C" fn rmq_message_set_delivery_timestamp(
+    msg: *mut rmq_message,
+    timestamp_ms: i64,
+) -> rmq_status {
+    guard(|| {
+        handle_mut(msg, "msg")?
+            .inner
+            .set_delivery_timestamp(timestamp_ms)
+    })
+}
+
+/// Delivers the message `delay_ms` ms after it is stored (5.x timer
+/// message, property `TIMER_DELAY_MS`). Errors:
+/// `RMQ_STATUS_INVALID_ARGUMENT` (NULL, negative).
+#[no_mangle]
+pub unsafe extern "C" fn rmq_message_set_delay_ms(
+    msg: *mut rmq_message,
+    delay_ms: i64,
+) -> rmq_status {
+    guard(|| handle_mut(msg, "msg")?.inner.set_delay_ms(delay_ms))
+}
+
+/// Sets property `WAIT` (default true): whether the broker answers only
+/// after the message is stored. Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL).
+#[no_mangle]
+pub unsafe extern "C" fn rmq_message_set_wait_store_msg_ok(
+    msg: *mut rmq_message,
+    wait: bool,
+) -> rmq_status {
+    guard(|| {
+        handle_mut(msg, "msg")?.inner.set_wait_store_msg_ok(wait);
+        Ok(())
+    })
+}

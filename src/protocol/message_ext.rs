@@ -10,6 +10,7 @@ use bytes::{Buf, Bytes};
 use super::message_id::push_hex;
 use super::properties;
 use super::sys_flag;
+use crate::compression::CompressionType;
 use crate::error::{Error, ErrorKind, Result};
 
 const MAGIC_V1: i32 = -626843481; // 0xDAA320A7
@@ -201,16 +202,13 @@ pub fn decode_one(mut b: Bytes) -> Result<MessageExt> {
 /// Inflates a compressed body by the sysFlag compression type (0 or 3
 /// zlib, 1 LZ4, 2 zstd).
 pub fn decompress(data: &[u8], sys: i32) -> Result<Vec<u8>> {
-    use std::io::Read;
-    let mut out = Vec::new();
-    let r = match (sys & 0x700) >> 8 {
-        0 | 3 => flate2::read::ZlibDecoder::new(data).read_to_end(&mut out),
-        other => {
-            return Err(bad(&format!("unsupported compression type {}", other)));
-        }
-    };
-    r.map_err(|e| bad(&format!("cannot inflate the body: {}", e)))?;
-    Ok(out)
+    let kind = CompressionType::from_sys_flag(sys).ok_or_else(|| {
+        bad(&format!(
+            "unsupported compression type {}",
+            (sys & 0x700) >> 8
+        ))
+    })?;
+    kind.decompress(data)
 }
 
 /// Encodes a record as Java `MessageDecoder.encode` (V1 magic, IPv4 hosts):
@@ -294,7 +292,11 @@ mod tests {
     #[test]
     fn compressed_bodies_are_inflated() {
         let mut m = sample();
-        m.body = Bytes::from(crate::message::zlib(b"hello hello hello", 5).unwrap());
+        m.body = Bytes::from(
+            CompressionType::Zlib
+                .compress(b"hello hello hello", 5)
+                .unwrap(),
+        );
         m.sys_flag = 0x301;
         let back = decode_one(Bytes::from(encode(&m))).unwrap();
         assert_eq!(&back.body[..], b"hello hello hello");
