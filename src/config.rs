@@ -61,6 +61,12 @@ pub struct ProducerConfig {
     /// QUEUE_FULL. (Unlike Java, where false means "no limit", memory stays
     /// bounded either way.)
     pub enable_backpressure_for_async_mode: bool,
+    /// `namespace`: resources are sent as `namespace%name` (Java
+    /// `ClientConfig.namespace`); results come back without it.
+    pub namespace: Option<String>,
+    /// `vipChannelEnabled`: send to the broker's fast port (port − 2), as
+    /// Java `sendMessageWithVIPChannel` (default false).
+    pub vip_channel_enabled: bool,
     /// `sendLatencyFaultEnable`: avoid slow and failing brokers (on by
     /// default here; off by default in Java).
     pub send_latency_fault_enable: bool,
@@ -95,6 +101,8 @@ impl Default for ProducerConfig {
             enable_backpressure_for_async_mode: true,
             shutdown_timeout_ms: 3000,
             send_latency_fault_enable: true,
+            namespace: None,
+            vip_channel_enabled: false,
         }
     }
 }
@@ -175,6 +183,14 @@ pub const KEYS: &[(&str, &str)] = &[
         "true/false: avoid slow and failing brokers (default true)",
     ),
     ("compressType", "ZLIB (default), LZ4 or ZSTD"),
+    (
+        "namespace",
+        "resources are sent as namespace%name; results come back without it",
+    ),
+    (
+        "vipChannelEnabled",
+        "true/false: send to the broker's fast port (port - 2), default false",
+    ),
 ];
 
 impl ProducerConfig {
@@ -235,6 +251,16 @@ impl ProducerConfig {
                 self.enable_backpressure_for_async_mode = boolean(key, v)?
             }
             "sendLatencyFaultEnable" => self.send_latency_fault_enable = boolean(key, v)?,
+            "namespace" => {
+                if v.contains('%') {
+                    return Err(Error::new(
+                        ErrorKind::InvalidArgument,
+                        "namespace must not contain %",
+                    ));
+                }
+                self.namespace = (!v.is_empty()).then(|| v.to_string())
+            }
+            "vipChannelEnabled" => self.vip_channel_enabled = boolean(key, v)?,
             "shutdownTimeout" => self.shutdown_timeout_ms = number(key, v, 0, 3_600_000)?,
             _ => {
                 return Err(Error::new(
@@ -346,7 +372,8 @@ mod tests {
             let v = match *k {
                 "retryAnotherBrokerWhenNotStoreOK"
                 | "enableBackpressureForAsyncMode"
-                | "sendLatencyFaultEnable" => "false",
+                | "sendLatencyFaultEnable"
+                | "vipChannelEnabled" => "false",
                 "producerGroup" | "namesrvAddr" | "instanceName" | "clientIP" | "unitName"
                 | "createTopicKey" => "x",
                 "compressLevel" => "5",

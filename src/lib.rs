@@ -25,6 +25,7 @@ pub mod error;
 pub mod fault;
 pub mod log;
 pub mod message;
+pub mod namespace;
 pub mod producer;
 pub mod protocol;
 pub mod route;

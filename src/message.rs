@@ -279,7 +279,7 @@ pub fn prepare(msg: &Message, config: &ProducerConfig) -> Result<PreparedMessage
         }
     }
     Ok(PreparedMessage {
-        topic: msg.topic.clone(),
+        topic: crate::namespace::wrap(config.namespace.as_deref(), &msg.topic),
         body,
         properties: properties_string(msg, &uniq_key),
         sys_flag,
@@ -426,7 +426,7 @@ pub fn prepare_batch(msgs: &[Message], config: &ProducerConfig) -> Result<Prepar
     };
     properties::encode_into(&mut props, [(names::WAIT, wait)]);
     Ok(PreparedMessage {
-        topic: first.topic.clone(),
+        topic: crate::namespace::wrap(config.namespace.as_deref(), &first.topic),
         body: Bytes::from(body),
         properties: props,
         sys_flag: 0,

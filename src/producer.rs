@@ -112,7 +112,13 @@ impl Producer {
     pub fn start(&self) -> Result<()> {
         let mut inner = self.lock();
         let (config, checker) = match &*inner {
-            Inner::Created(config, checker) => (Arc::new(config.clone()), checker.clone()),
+            Inner::Created(config, checker) => {
+                let mut config = config.clone();
+                // Java wraps the group at start (DefaultMQProducer.start).
+                config.producer_group =
+                    crate::namespace::wrap(config.namespace.as_deref(), &config.producer_group);
+                (Arc::new(config), checker.clone())
+            }
             Inner::Running(_) => {
                 return Err(Error::new(
                     ErrorKind::InvalidState,
@@ -194,6 +200,7 @@ impl Producer {
             ));
         }
         let prepared = transaction::prepare_half(msg, &running.config)?;
+        let wire_topic = prepared.topic.clone();
         let result = self.send_prepared(&running, prepared, None)?;
         let (state, remark) = if result.status == SendStatus::SendOk {
             match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| executor(&result))) {
@@ -209,8 +216,12 @@ impl Producer {
         } else {
             (TransactionState::Rollback, None)
         };
-        let fields =
-            transaction::end_fields_after_send(&running.config.producer_group, &result, state)?;
+        let fields = transaction::end_fields_after_send(
+            &running.config.producer_group,
+            &wire_topic,
+            &result,
+            state,
+        )?;
         running.client.submit(Command::Oneway {
             broker: OnewayTarget::BrokerName(result.message_queue.broker_name.clone()),
             code: crate::protocol::request_code::END_TRANSACTION,
@@ -247,7 +258,7 @@ impl Producer {
     pub fn send_to_queue(&self, msg: &Message, mq: &MessageQueue) -> Result<SendResult> {
         let running = self.running()?;
         let prepared = message::prepare(msg, &running.config)?;
-        self.send_prepared(&running, prepared, Some(mq.clone()))
+        self.send_prepared(&running, prepared, Some(wrap_queue(&running, mq)))
     }
 
     /// Sends `msgs` as one batch (SEND_BATCH_MESSAGE) and waits. The result's
@@ -317,7 +328,7 @@ impl Producer {
     ) -> Result<()> {
         let running = self.running()?;
         let prepared = message::prepare(msg, &running.config)?;
-        self.send_prepared_async(&running, prepared, Some(mq.clone()), callback)
+        self.send_prepared_async(&running, prepared, Some(wrap_queue(&running, mq)), callback)
     }
 
     /// [`Producer::send_batch`] with the outcome delivered as in
@@ -359,7 +370,8 @@ impl Producer {
 
     /// [`Producer::send_oneway`] to the queue `mq`.
     pub fn send_to_queue_oneway(&self, msg: &Message, mq: &MessageQueue) -> Result<()> {
-        self.oneway(msg, Some(mq.clone()))
+        let running = self.running()?;
+        self.oneway(msg, Some(wrap_queue(&running, mq)))
     }
 
     fn oneway(&self, msg: &Message, target: Option<MessageQueue>) -> Result<()> {
@@ -377,7 +389,18 @@ impl Producer {
     /// `sendMsgTimeout` ms. Errors: [`ErrorKind::InvalidTopic`],
     /// [`ErrorKind::NoRoute`], [`ErrorKind::Timeout`], state errors.
     pub fn queues(&self, topic: &str) -> Result<Vec<MessageQueue>> {
-        Ok(self.route(topic)?.queues.clone())
+        let running = self.running()?;
+        let ns = running.config.namespace.as_deref();
+        let route = self.route(&crate::namespace::wrap(ns, topic))?;
+        Ok(route
+            .queues
+            .iter()
+            .map(|q| MessageQueue {
+                topic: Arc::from(topic),
+                broker_name: q.broker_name.clone(),
+                queue_id: q.queue_id,
+            })
+            .collect())
     }
 
     fn route(&self, topic: &str) -> Result<Arc<TopicPublishInfo>> {
@@ -506,6 +529,18 @@ pub fn queue_index_for_key(key: &str, n: usize) -> Option<usize> {
         return None;
     }
     Some((java_string_hash(key) % n as i32).unsigned_abs() as usize)
+}
+
+/// `mq` with its topic inside the producer's namespace.
+fn wrap_queue(running: &Running, mq: &MessageQueue) -> MessageQueue {
+    match running.config.namespace.as_deref() {
+        None => mq.clone(),
+        ns => MessageQueue {
+            topic: crate::namespace::wrap(ns, &mq.topic).into(),
+            broker_name: mq.broker_name.clone(),
+            queue_id: mq.queue_id,
+        },
+    }
 }
 
 fn permit(running: &Running, bytes: usize, started: Instant) -> Result<Permit> {

@@ -66,6 +66,7 @@ pub fn prepare_half(msg: &Message, config: &ProducerConfig) -> Result<PreparedMe
 /// Errors: [`ErrorKind::Internal`] if the offsetMsgId does not decode.
 pub fn end_fields_after_send(
     group: &str,
+    topic: &str,
     result: &SendResult,
     state: TransactionState,
 ) -> Result<Vec<(&'static str, String)>> {
@@ -76,7 +77,7 @@ pub fn end_fields_after_send(
         )
     })?;
     Ok(vec![
-        ("topic", result.message_queue.topic.to_string()),
+        ("topic", topic.to_string()),
         ("producerGroup", group.to_string()),
         ("tranStateTableOffset", result.queue_offset.to_string()),
         ("commitLogOffset", offset.commit_log_offset.to_string()),
@@ -155,7 +156,7 @@ mod tests {
             transaction_id: Some("TX".into()),
             region_id: None,
         };
-        let f = end_fields_after_send("G", &r, TransactionState::Rollback).unwrap();
+        let f = end_fields_after_send("G", "T", &r, TransactionState::Rollback).unwrap();
         let get = |k: &str| f.iter().find(|(n, _)| *n == k).map(|(_, v)| v.as_str());
         assert_eq!(get("commitLogOffset"), Some("1234567"));
         assert_eq!(get("tranStateTableOffset"), Some("5"));
@@ -164,6 +165,6 @@ mod tests {
         assert_eq!(get("transactionId"), Some("TX"));
         let mut bad = r.clone();
         bad.offset_msg_id = "zz".into();
-        assert!(end_fields_after_send("G", &bad, TransactionState::Commit).is_err());
+        assert!(end_fields_after_send("G", "T", &bad, TransactionState::Commit).is_err());
     }
 }

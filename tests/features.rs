@@ -103,3 +103,47 @@ fn batch_of_100_is_stored_with_ids_crcs_and_properties() {
     }
     p.shutdown().unwrap();
 }
+
+#[test]
+fn namespace_wraps_topics_and_results_come_back_without_it() {
+    let cluster = common::Cluster::start(1);
+    let topic = common::unique_topic("Ns");
+    let p = common::producer(&cluster.namesrv, &[("namespace", "tenant1")]);
+    let r = p
+        .send(&Message::new(topic.as_str(), &b"in a namespace"[..]))
+        .unwrap();
+    assert_eq!(&*r.message_queue.topic, topic.as_str());
+    let wrapped = format!("tenant1%{}", topic);
+    let stored = common::pull_one(
+        &cluster.brokers[0],
+        &wrapped,
+        r.message_queue.queue_id,
+        r.queue_offset,
+    );
+    assert_eq!(&stored.body[..], b"in a namespace");
+    assert_eq!(stored.topic, wrapped);
+    let queues = p.queues(&topic).unwrap();
+    assert!(queues.iter().all(|q| &*q.topic == topic.as_str()));
+    let r = p
+        .send_to_queue(&Message::new(topic.as_str(), &b"q"[..]), &queues[1])
+        .unwrap();
+    assert_eq!(r.message_queue, queues[1]);
+    p.shutdown().unwrap();
+}
+
+#[test]
+fn vip_channel_sends_to_the_fast_port() {
+    let cluster = common::shared();
+    let topic = common::unique_topic("Vip");
+    let p = common::producer(&cluster.namesrv, &[("vipChannelEnabled", "true")]);
+    for i in 0..10 {
+        let r = p
+            .send(&Message::new(
+                topic.as_str(),
+                format!("vip {}", i).into_bytes(),
+            ))
+            .unwrap();
+        assert_eq!(r.status, SendStatus::SendOk);
+    }
+    p.shutdown().unwrap();
+}

@@ -361,6 +361,11 @@ impl EventLoop {
             self.retry_or_finish(job, queue.broker_name.clone(), e);
             return;
         };
+        let addr = if self.config.vip_channel_enabled {
+            vip_channel_addr(&addr)
+        } else {
+            addr
+        };
         let token = match self.connection(&addr, true) {
             Ok(t) => t,
             Err(e) => {
@@ -466,7 +471,13 @@ impl EventLoop {
                 return;
             }
         };
-        match send_response_to_result(&resp, &job.msg, &queue, &addr) {
+        match send_response_to_result(
+            &resp,
+            &job.msg,
+            &queue,
+            &addr,
+            self.config.namespace.as_deref(),
+        ) {
             Ok(result) => {
                 if result.status != SendStatus::SendOk
                     && self.config.retry_another_broker_when_not_store_ok
@@ -1269,9 +1280,34 @@ impl EventLoop {
     }
 }
 
+/// The broker's fast ("VIP") listener: same host, port − 2 (Java
+/// `MixAll.brokerVIPChannel`). Unchanged if the address has no port.
+fn vip_channel_addr(addr: &str) -> String {
+    match addr.rsplit_once(':') {
+        Some((host, port)) => match port.parse::<u16>() {
+            Ok(p) if p >= 2 => format!("{}:{}", host, p - 2),
+            _ => addr.to_string(),
+        },
+        None => addr.to_string(),
+    }
+}
+
 fn shut_down_error() -> Error {
     Error::new(
         ErrorKind::Shutdown,
         "the producer was shut down before the send completed",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn vip_channel_is_port_minus_two() {
+        assert_eq!(
+            super::vip_channel_addr("127.0.0.1:10911"),
+            "127.0.0.1:10909"
+        );
+        assert_eq!(super::vip_channel_addr("[::1]:10911"), "[::1]:10909");
+        assert_eq!(super::vip_channel_addr("host"), "host");
+    }
 }

@@ -192,6 +192,7 @@ pub(crate) fn send_response_to_result(
     msg: &PreparedMessage,
     queue: &MessageQueue,
     addr: &str,
+    namespace: Option<&str>,
 ) -> Result<SendResult> {
     let status = match resp.code {
         response_code::SUCCESS => SendStatus::SendOk,
@@ -206,7 +207,10 @@ pub(crate) fn send_response_to_result(
         msg_id: msg.uniq_key.clone(),
         offset_msg_id: header.msg_id,
         message_queue: MessageQueue {
-            topic: queue.topic.clone(),
+            topic: match namespace {
+                Some(_) => crate::namespace::unwrap(namespace, &queue.topic).into(),
+                None => queue.topic.clone(),
+            },
             broker_name: queue.broker_name.clone(),
             queue_id: header.queue_id,
         },
