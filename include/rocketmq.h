@@ -80,6 +80,10 @@ typedef enum rmq_status {
    Internal error or protocol violation by the peer.
    */
   RMQ_STATUS_INTERNAL = 14,
+  /*
+   A send hook refused the message; the reason is in `rmq_last_error()`.
+   */
+  RMQ_STATUS_VETOED = 15,
 } rmq_status;
 
 /*
@@ -123,16 +127,16 @@ typedef enum rmq_transaction_state {
 } rmq_transaction_state;
 
 /*
+ A message to send: topic, optional tag and keys, body, user properties,
+ delay level and the user `flag` int. Mirrors Java `Message`.
+ */
+typedef struct Message Message;
+
+/*
  Opaque batch handle: an ordered list of message copies plus, after a
  successful send, the id each message got. Not thread-safe.
  */
 typedef struct rmq_batch rmq_batch;
-
-/*
- Opaque message handle. Create with `rmq_message_new`, free with
- `rmq_message_free`.
- */
-typedef struct rmq_message rmq_message;
 
 /*
  A read-only stored message, as handed to a transaction checker. Valid
@@ -154,6 +158,12 @@ typedef struct rmq_producer rmq_producer;
  call `rmq_*` functions.
  */
 typedef void (*rmq_log_callback)(void *user_data, int32_t level, const char *message);
+
+/*
+ Opaque message handle. Create with `rmq_message_new`, free with
+ `rmq_message_free`.
+ */
+typedef struct Message rmq_message;
 
 /*
  The outcome of a successful send. Plain data, caller-allocated: every
@@ -256,7 +266,28 @@ typedef void (*rmq_send_callback)(void *user_data,
 typedef int32_t (*rmq_queue_selector)(void *arg,
                                       const struct rmq_message_queue *queues,
                                       size_t n,
-                                      const struct rmq_message *msg);
+                                      const rmq_message *msg);
+
+/*
+ Runs before each send on the caller's thread. Return 0 to let the send
+ go on; anything else refuses it, after writing a NUL-terminated reason
+ (at most `reason_capacity` bytes) into `reason`; the send then fails with
+ `RMQ_STATUS_VETOED`. `msg` is valid only during the call.
+ */
+typedef int32_t (*rmq_send_hook_before)(void *user_data,
+                                        const rmq_message *msg,
+                                        char *reason,
+                                        size_t reason_capacity);
+
+/*
+ Runs after each sync send (caller's thread) and async send (callback
+ thread, before the send's callback) with its outcome: exactly one of
+ `result`, `error` is non-NULL. All pointers are valid only during the call.
+ */
+typedef void (*rmq_send_hook_after)(void *user_data,
+                                    const rmq_message *msg,
+                                    const struct rmq_send_result *result,
+                                    const struct rmq_error_info *error);
 
 /*
  Answers a broker's check-back about a transaction left unknown: return
@@ -273,7 +304,7 @@ typedef int32_t (*rmq_transaction_checker)(void *user_data, const struct rmq_mes
  `TransactionListener.executeLocalTransaction`.
  */
 typedef int32_t (*rmq_transaction_executor)(void *user_data,
-                                            const struct rmq_message *msg,
+                                            const rmq_message *msg,
                                             const struct rmq_send_result *result);
 
 #ifdef __cplusplus
@@ -329,7 +360,7 @@ struct rmq_batch *rmq_batch_new(void);
  afterwards). Rules (one topic, no delay, same WAIT) are checked at send.
  Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL).
  */
-enum rmq_status rmq_batch_add(struct rmq_batch *batch, const struct rmq_message *msg);
+enum rmq_status rmq_batch_add(struct rmq_batch *batch, const rmq_message *msg);
 
 /*
  The number of messages in `batch` (0 for NULL).
@@ -373,39 +404,39 @@ enum rmq_status rmq_producer_send_batch(struct rmq_producer *producer,
  `rmq_message_free`), or NULL if `topic` is NULL or not UTF-8 (see
  `rmq_last_error()`). Mirrors Java `new Message(topic, body)`.
  */
-struct rmq_message *rmq_message_new(const char *topic);
+rmq_message *rmq_message_new(const char *topic);
 
 /*
  Frees a message. NULL is a no-op. The pointer is invalid afterwards.
  */
-void rmq_message_free(struct rmq_message *msg);
+void rmq_message_free(rmq_message *msg);
 
 /*
  Replaces the topic (NUL-terminated UTF-8, copied).
  Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL pointer, not UTF-8).
  */
-enum rmq_status rmq_message_set_topic(struct rmq_message *msg, const char *topic);
+enum rmq_status rmq_message_set_topic(rmq_message *msg, const char *topic);
 
 /*
  Sets the tag (property `TAGS`; NUL-terminated UTF-8, copied); "" clears it.
  Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL, not UTF-8, contains the
  property separators \x01 or \x02).
  */
-enum rmq_status rmq_message_set_tags(struct rmq_message *msg, const char *tags);
+enum rmq_status rmq_message_set_tags(rmq_message *msg, const char *tags);
 
 /*
  Sets the keys (property `KEYS`) from a space-separated list
  (NUL-terminated UTF-8, copied); "" clears them.
  Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL, not UTF-8, separators).
  */
-enum rmq_status rmq_message_set_keys(struct rmq_message *msg, const char *keys);
+enum rmq_status rmq_message_set_keys(rmq_message *msg, const char *keys);
 
 /*
  Sets the body to a copy of `len` bytes at `body` (any bytes, NULs
  included). `body` may be NULL only when `len` is 0.
  Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL msg, NULL body with len > 0).
  */
-enum rmq_status rmq_message_set_body(struct rmq_message *msg, const uint8_t *body, size_t len);
+enum rmq_status rmq_message_set_body(rmq_message *msg, const uint8_t *body, size_t len);
 
 /*
  Sets user property `name` to `value` (both NUL-terminated UTF-8, copied).
@@ -414,22 +445,40 @@ enum rmq_status rmq_message_set_body(struct rmq_message *msg, const uint8_t *bod
  `KEYS`, `DELAY`, `WAIT`: use their own setters). Mirrors Java
  `Message.putUserProperty`.
  */
-enum rmq_status rmq_message_set_property(struct rmq_message *msg,
-                                         const char *name,
-                                         const char *value);
+enum rmq_status rmq_message_set_property(rmq_message *msg, const char *name, const char *value);
 
 /*
  Sets the delay level: 0 (none) or 1..=18 (the broker's default levels
  1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h).
  Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL msg, level out of range).
  */
-enum rmq_status rmq_message_set_delay_level(struct rmq_message *msg, int32_t level);
+enum rmq_status rmq_message_set_delay_level(rmq_message *msg, int32_t level);
 
 /*
  Sets the user `flag` int, which the broker stores untouched.
  Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL msg).
  */
-enum rmq_status rmq_message_set_flag(struct rmq_message *msg, int32_t flag);
+enum rmq_status rmq_message_set_flag(rmq_message *msg, int32_t flag);
+
+/*
+ Delivers the message at `timestamp_ms` (ms since the epoch; 5.x timer
+ message, property `TIMER_DELIVER_MS`). Errors:
+ `RMQ_STATUS_INVALID_ARGUMENT` (NULL, negative).
+ */
+enum rmq_status rmq_message_set_delivery_timestamp(rmq_message *msg, int64_t timestamp_ms);
+
+/*
+ Delivers the message `delay_ms` ms after it is stored (5.x timer
+ message, property `TIMER_DELAY_MS`). Errors:
+ `RMQ_STATUS_INVALID_ARGUMENT` (NULL, negative).
+ */
+enum rmq_status rmq_message_set_delay_ms(rmq_message *msg, int64_t delay_ms);
+
+/*
+ Sets property `WAIT` (default true): whether the broker answers only
+ after the message is stored. Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL).
+ */
+enum rmq_status rmq_message_set_wait_store_msg_ok(rmq_message *msg, bool wait);
 
 /*
  Writes up to `capacity` writable queues of `topic` into `queues`
@@ -457,7 +506,7 @@ enum rmq_status rmq_producer_queues(struct rmq_producer *producer,
  a malformed `mq`.
  */
 enum rmq_status rmq_producer_send_to_queue(struct rmq_producer *producer,
-                                           const struct rmq_message *msg,
+                                           const rmq_message *msg,
                                            const struct rmq_message_queue *mq,
                                            struct rmq_send_result *result);
 
@@ -467,7 +516,7 @@ enum rmq_status rmq_producer_send_to_queue(struct rmq_producer *producer,
  `rmq_producer_send_async` (same back-pressure, same errors).
  */
 enum rmq_status rmq_producer_send_to_queue_async(struct rmq_producer *producer,
-                                                 const struct rmq_message *msg,
+                                                 const rmq_message *msg,
                                                  const struct rmq_message_queue *mq,
                                                  rmq_send_callback callback,
                                                  void *user_data);
@@ -476,7 +525,7 @@ enum rmq_status rmq_producer_send_to_queue_async(struct rmq_producer *producer,
  [`rmq_producer_send_to_queue`] oneway, as `rmq_producer_send_oneway`.
  */
 enum rmq_status rmq_producer_send_to_queue_oneway(struct rmq_producer *producer,
-                                                  const struct rmq_message *msg,
+                                                  const rmq_message *msg,
                                                   const struct rmq_message_queue *mq);
 
 /*
@@ -490,7 +539,7 @@ enum rmq_status rmq_producer_send_to_queue_oneway(struct rmq_producer *producer,
  sent); `RMQ_STATUS_PANIC` is never caused by the selector's answer.
  */
 enum rmq_status rmq_producer_send_orderly(struct rmq_producer *producer,
-                                          const struct rmq_message *msg,
+                                          const rmq_message *msg,
                                           rmq_queue_selector selector,
                                           void *arg,
                                           struct rmq_send_result *result);
@@ -503,7 +552,7 @@ enum rmq_status rmq_producer_send_orderly(struct rmq_producer *producer,
  Errors: those of `rmq_producer_send_to_queue`.
  */
 enum rmq_status rmq_producer_send_orderly_by_key(struct rmq_producer *producer,
-                                                 const struct rmq_message *msg,
+                                                 const rmq_message *msg,
                                                  const char *key,
                                                  struct rmq_send_result *result);
 
@@ -562,7 +611,7 @@ enum rmq_status rmq_producer_start(struct rmq_producer *producer);
  `rmq_last_error_response_code()`).
  */
 enum rmq_status rmq_producer_send(struct rmq_producer *producer,
-                                  const struct rmq_message *msg,
+                                  const rmq_message *msg,
                                   struct rmq_send_result *result);
 
 /*
@@ -579,7 +628,7 @@ enum rmq_status rmq_producer_send(struct rmq_producer *producer,
  `RMQ_STATUS_SHUTDOWN`.
  */
 enum rmq_status rmq_producer_send_async(struct rmq_producer *producer,
-                                        const struct rmq_message *msg,
+                                        const rmq_message *msg,
                                         rmq_send_callback callback,
                                         void *user_data);
 
@@ -594,8 +643,7 @@ enum rmq_status rmq_producer_send_async(struct rmq_producer *producer,
  `rmq_producer_send`; `RMQ_STATUS_QUEUE_FULL`; `RMQ_STATUS_INVALID_STATE`;
  `RMQ_STATUS_SHUTDOWN`.
  */
-enum rmq_status rmq_producer_send_oneway(struct rmq_producer *producer,
-                                         const struct rmq_message *msg);
+enum rmq_status rmq_producer_send_oneway(struct rmq_producer *producer, const rmq_message *msg);
 
 /*
  Waits up to `timeout_ms` ms until every accepted async and oneway send
@@ -649,6 +697,19 @@ enum rmq_status rmq_producer_stats(struct rmq_producer *producer,
                                    size_t *length);
 
 /*
+ Adds a send hook (Java `SendMessageHook` / `CheckForbiddenHook`): either
+ callback may be NULL. Hooks run in the order added; a panicking hook
+ cannot break a send. `user_data` must stay valid, and the callbacks
+ callable, for the producer's lifetime. Call before start.
+ Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL producer, both hooks NULL);
+ `RMQ_STATUS_INVALID_STATE` after start.
+ */
+enum rmq_status rmq_producer_add_send_hook(struct rmq_producer *producer,
+                                           rmq_send_hook_before before,
+                                           rmq_send_hook_after after,
+                                           void *user_data);
+
+/*
  The name of a send status, e.g. `"SEND_OK"`: a static string, never
  freed; `"UNKNOWN"` for values outside `rmq_send_status`.
  */
@@ -676,7 +737,7 @@ enum rmq_status rmq_producer_set_transaction_checker(struct rmq_producer *produc
  (no checker set before start); and those of `rmq_producer_send`.
  */
 enum rmq_status rmq_producer_send_in_transaction(struct rmq_producer *producer,
-                                                 const struct rmq_message *msg,
+                                                 const rmq_message *msg,
                                                  rmq_transaction_executor executor,
                                                  void *user_data,
                                                  struct rmq_send_result *result,

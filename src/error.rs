@@ -44,6 +44,8 @@ pub enum ErrorKind {
     /// A protocol violation or an internal failure (e.g. an undecodable frame
     /// from the peer).
     Internal = 14,
+    /// A send hook refused the message (the reason is in the message).
+    Vetoed = 15,
 }
 
 impl ErrorKind {
@@ -65,6 +67,7 @@ impl ErrorKind {
             ErrorKind::QueueFull => "QUEUE_FULL",
             ErrorKind::Panic => "PANIC",
             ErrorKind::Internal => "INTERNAL",
+            ErrorKind::Vetoed => "VETOED",
         }
     }
 }

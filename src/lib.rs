@@ -23,6 +23,7 @@ pub mod compression;
 pub mod config;
 pub mod error;
 pub mod fault;
+pub mod hooks;
 pub mod log;
 pub mod message;
 pub mod namespace;

@@ -13,6 +13,7 @@ use crate::client::send::{Completion, CompletionKind, SendJob};
 use crate::client::{Client, Command, OnewayTarget};
 use crate::config::ProducerConfig;
 use crate::error::{Error, ErrorKind, Result};
+use crate::hooks::{self, SendHook};
 use crate::message::{self, Message, PreparedMessage};
 use crate::route::{MessageQueue, TopicPublishInfo};
 use crate::transaction::{self, TransactionChecker, TransactionState};
@@ -30,8 +31,15 @@ pub enum State {
     ShutDown,
 }
 
+/// What can be set before start.
+struct Setup {
+    config: ProducerConfig,
+    checker: Option<TransactionChecker>,
+    hooks: Vec<SendHook>,
+}
+
 enum Inner {
-    Created(ProducerConfig, Option<TransactionChecker>),
+    Created(Setup),
     Running(Arc<Running>),
     ShutDown,
 }
@@ -41,6 +49,7 @@ struct Running {
     config: Arc<ProducerConfig>,
     in_flight: Arc<InFlight>,
     transactional: bool,
+    hooks: Arc<Vec<SendHook>>,
 }
 
 /// How a send's caller learns the outcome.
@@ -67,7 +76,11 @@ impl Producer {
     /// A producer with the given configuration.
     pub fn with_config(config: ProducerConfig) -> Producer {
         Producer {
-            inner: Mutex::new(Inner::Created(config, None)),
+            inner: Mutex::new(Inner::Created(Setup {
+                config,
+                checker: None,
+                hooks: Vec::new(),
+            })),
         }
     }
 
@@ -89,7 +102,7 @@ impl Producer {
     /// once started.
     pub fn set(&self, key: &str, value: &str) -> Result<()> {
         match &mut *self.lock() {
-            Inner::Created(config, _) => config.set(key, value),
+            Inner::Created(setup) => setup.config.set(key, value),
             _ => Err(Error::new(
                 ErrorKind::InvalidState,
                 "configuration can only change before start",
@@ -100,7 +113,7 @@ impl Producer {
     /// A copy of the configuration.
     pub fn config(&self) -> ProducerConfig {
         match &*self.lock() {
-            Inner::Created(config, _) => config.clone(),
+            Inner::Created(setup) => setup.config.clone(),
             Inner::Running(r) => (*r.config).clone(),
             Inner::ShutDown => ProducerConfig::default(),
         }
@@ -111,13 +124,17 @@ impl Producer {
     /// [`ErrorKind::Internal`] if threads cannot be created.
     pub fn start(&self) -> Result<()> {
         let mut inner = self.lock();
-        let (config, checker) = match &*inner {
-            Inner::Created(config, checker) => {
-                let mut config = config.clone();
+        let (config, checker, hooks) = match &mut *inner {
+            Inner::Created(setup) => {
+                let mut config = setup.config.clone();
                 // Java wraps the group at start (DefaultMQProducer.start).
                 config.producer_group =
                     crate::namespace::wrap(config.namespace.as_deref(), &config.producer_group);
-                (Arc::new(config), checker.clone())
+                (
+                    Arc::new(config),
+                    setup.checker.clone(),
+                    Arc::new(std::mem::take(&mut setup.hooks)),
+                )
             }
             Inner::Running(_) => {
                 return Err(Error::new(
@@ -143,6 +160,7 @@ impl Producer {
             config,
             in_flight,
             transactional,
+            hooks,
         }));
         Ok(())
     }
@@ -158,6 +176,25 @@ impl Producer {
         }
     }
 
+    /// Adds a send hook (Java `registerSendMessageHook` /
+    /// `registerCheckForbiddenHook`): `before` runs on the caller's thread
+    /// before every send and may refuse it ([`ErrorKind::Vetoed`]); `after`
+    /// gets every sync and async outcome (caller's thread / callback
+    /// thread). Hooks run in the order added; panics in them are contained.
+    /// Errors: [`ErrorKind::InvalidState`] once started.
+    pub fn add_send_hook(&self, hook: SendHook) -> Result<()> {
+        match &mut *self.lock() {
+            Inner::Created(setup) => {
+                setup.hooks.push(hook);
+                Ok(())
+            }
+            _ => Err(Error::new(
+                ErrorKind::InvalidState,
+                "send hooks can only be added before start",
+            )),
+        }
+    }
+
     /// Makes this a transactional producer: `checker` answers the broker's
     /// questions about transactions left unknown (CHECK_TRANSACTION_STATE),
     /// on the callback thread. Mirrors Java
@@ -165,8 +202,8 @@ impl Producer {
     /// Errors: [`ErrorKind::InvalidState`] once started.
     pub fn set_transaction_checker(&self, checker: TransactionChecker) -> Result<()> {
         match &mut *self.lock() {
-            Inner::Created(_, slot) => {
-                *slot = Some(checker);
+            Inner::Created(setup) => {
+                setup.checker = Some(checker);
                 Ok(())
             }
             _ => Err(Error::new(
@@ -199,6 +236,7 @@ impl Producer {
                 "set a transaction checker before start to send transactions",
             ));
         }
+        hooks::run_before(&running.hooks, msg)?;
         let prepared = transaction::prepare_half(msg, &running.config)?;
         let wire_topic = prepared.topic.clone();
         let result = self.send_prepared(&running, prepared, None)?;
@@ -247,8 +285,11 @@ impl Producer {
     /// [`ErrorKind::Broker`] with the broker's response code.
     pub fn send(&self, msg: &Message) -> Result<SendResult> {
         let running = self.running()?;
+        hooks::run_before(&running.hooks, msg)?;
         let prepared = message::prepare(msg, &running.config)?;
-        self.send_prepared(&running, prepared, None)
+        let outcome = self.send_prepared(&running, prepared, None);
+        hooks::run_after(&running.hooks, msg, &outcome);
+        outcome
     }
 
     /// Sends `msg` to the queue `mq` and waits: one attempt, no failover to
@@ -257,8 +298,11 @@ impl Producer {
     /// `mq`'s broker is not in the topic's route.
     pub fn send_to_queue(&self, msg: &Message, mq: &MessageQueue) -> Result<SendResult> {
         let running = self.running()?;
+        hooks::run_before(&running.hooks, msg)?;
         let prepared = message::prepare(msg, &running.config)?;
-        self.send_prepared(&running, prepared, Some(wrap_queue(&running, mq)))
+        let outcome = self.send_prepared(&running, prepared, Some(wrap_queue(&running, mq)));
+        hooks::run_after(&running.hooks, msg, &outcome);
+        outcome
     }
 
     /// Sends `msgs` as one batch (SEND_BATCH_MESSAGE) and waits. The result's
@@ -267,8 +311,15 @@ impl Producer {
     /// network I/O) and of [`Producer::send`].
     pub fn send_batch(&self, msgs: &[Message]) -> Result<SendResult> {
         let running = self.running()?;
+        for m in msgs {
+            hooks::run_before(&running.hooks, m)?;
+        }
         let prepared = message::prepare_batch(msgs, &running.config)?;
-        self.send_prepared(&running, prepared, None)
+        let outcome = self.send_prepared(&running, prepared, None);
+        for m in msgs {
+            hooks::run_after(&running.hooks, m, &outcome);
+        }
+        outcome
     }
 
     fn send_prepared(
@@ -314,7 +365,9 @@ impl Producer {
     /// goes to the callback.
     pub fn send_async(&self, msg: &Message, callback: SendCallback) -> Result<()> {
         let running = self.running()?;
+        hooks::run_before(&running.hooks, msg)?;
         let prepared = message::prepare(msg, &running.config)?;
+        let callback = with_after_hooks(&running, std::slice::from_ref(msg), callback);
         self.send_prepared_async(&running, prepared, None, callback)
     }
 
@@ -327,7 +380,9 @@ impl Producer {
         callback: SendCallback,
     ) -> Result<()> {
         let running = self.running()?;
+        hooks::run_before(&running.hooks, msg)?;
         let prepared = message::prepare(msg, &running.config)?;
+        let callback = with_after_hooks(&running, std::slice::from_ref(msg), callback);
         self.send_prepared_async(&running, prepared, Some(wrap_queue(&running, mq)), callback)
     }
 
@@ -335,7 +390,11 @@ impl Producer {
     /// [`Producer::send_async`].
     pub fn send_batch_async(&self, msgs: &[Message], callback: SendCallback) -> Result<()> {
         let running = self.running()?;
+        for m in msgs {
+            hooks::run_before(&running.hooks, m)?;
+        }
         let prepared = message::prepare_batch(msgs, &running.config)?;
+        let callback = with_after_hooks(&running, msgs, callback);
         self.send_prepared_async(&running, prepared, None, callback)
     }
 
@@ -376,6 +435,7 @@ impl Producer {
 
     fn oneway(&self, msg: &Message, target: Option<MessageQueue>) -> Result<()> {
         let running = self.running()?;
+        hooks::run_before(&running.hooks, msg)?;
         let prepared = message::prepare(msg, &running.config)?;
         let started = Instant::now();
         let permit = permit(&running, prepared.body.len(), started)?;
@@ -529,6 +589,21 @@ pub fn queue_index_for_key(key: &str, n: usize) -> Option<usize> {
         return None;
     }
     Some((java_string_hash(key) % n as i32).unsigned_abs() as usize)
+}
+
+/// `callback` preceded by the after-send hooks, if there are any.
+fn with_after_hooks(running: &Running, msgs: &[Message], callback: SendCallback) -> SendCallback {
+    if !running.hooks.iter().any(|h| h.after.is_some()) {
+        return callback;
+    }
+    let hooks = running.hooks.clone();
+    let msgs = msgs.to_vec(); // bodies are shared, not copied
+    Box::new(move |outcome| {
+        for m in &msgs {
+            hooks::run_after(&hooks, m, &outcome);
+        }
+        callback(outcome)
+    })
 }
 
 /// `mq` with its topic inside the producer's namespace.

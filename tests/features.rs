@@ -147,3 +147,64 @@ fn vip_channel_sends_to_the_fast_port() {
     }
     p.shutdown().unwrap();
 }
+
+#[test]
+fn send_hooks_veto_observe_and_survive_panics() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let cluster = common::shared();
+    let topic = common::unique_topic("Hooks");
+    let p = rocketmq::Producer::new(&common::unique_topic("hookgroup")).unwrap();
+    p.set("namesrvAddr", &cluster.namesrv).unwrap();
+    let seen = Arc::new(AtomicUsize::new(0));
+    let seen2 = seen.clone();
+    p.add_send_hook(rocketmq::hooks::SendHook {
+        before: Some(Box::new(|m| {
+            if m.tags() == Some("forbidden") {
+                Err("tag forbidden here".into())
+            } else {
+                Ok(())
+            }
+        })),
+        after: Some(Box::new(move |_, outcome| {
+            assert!(outcome.is_ok());
+            seen2.fetch_add(1, Ordering::SeqCst);
+        })),
+    })
+    .unwrap();
+    p.add_send_hook(rocketmq::hooks::SendHook {
+        before: Some(Box::new(|_| panic!("buggy hook"))),
+        after: Some(Box::new(|_, _| panic!("buggy hook"))),
+    })
+    .unwrap();
+    p.start().unwrap();
+    assert_eq!(
+        p.add_send_hook(rocketmq::hooks::SendHook {
+            before: None,
+            after: None
+        })
+        .unwrap_err()
+        .kind(),
+        ErrorKind::InvalidState
+    );
+    let mut bad = Message::new(topic.as_str(), &b"no"[..]);
+    bad.set_tags("forbidden").unwrap();
+    let e = p.send(&bad).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Vetoed);
+    assert!(e.message().contains("tag forbidden here"), "{}", e);
+    assert_eq!(
+        p.send_async(&bad, Box::new(|_| {})).unwrap_err().kind(),
+        ErrorKind::Vetoed
+    );
+    assert_eq!(p.send_oneway(&bad).unwrap_err().kind(), ErrorKind::Vetoed);
+    p.send(&Message::new(topic.as_str(), &b"fine"[..])).unwrap();
+    let (tx, rx) = crossbeam_channel::bounded(1);
+    p.send_async(
+        &Message::new(topic.as_str(), &b"fine"[..]),
+        Box::new(move |r| tx.send(r.is_ok()).unwrap()),
+    )
+    .unwrap();
+    assert!(rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap());
+    assert_eq!(seen.load(Ordering::SeqCst), 2);
+    p.shutdown().unwrap();
+}

@@ -11,6 +11,7 @@ use crate::message::Message;
 
 /// Opaque message handle. Create with `rmq_message_new`, free with
 /// `rmq_message_free`.
+#[repr(transparent)]
 pub struct rmq_message {
     pub(crate) inner: Message,
 }
@@ -186,4 +187,11 @@ pub unsafe extern "C" fn rmq_message_set_wait_store_msg_ok(
         handle_mut(msg, "msg")?.inner.set_wait_store_msg_ok(wait);
         Ok(())
     })
+}
+
+impl rmq_message {
+    /// Views a Rust message as a C handle (same layout), for callbacks.
+    pub(crate) fn from_ref(m: &Message) -> *const rmq_message {
+        m as *const Message as *const rmq_message
+    }
 }

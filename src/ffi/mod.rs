@@ -59,6 +59,8 @@ pub enum rmq_status {
     Panic = 13,
     /// Internal error or protocol violation by the peer.
     Internal = 14,
+    /// A send hook refused the message; the reason is in `rmq_last_error()`.
+    Vetoed = 15,
 }
 
 impl From<ErrorKind> for rmq_status {
@@ -78,6 +80,7 @@ impl From<ErrorKind> for rmq_status {
             ErrorKind::QueueFull => rmq_status::QueueFull,
             ErrorKind::Panic => rmq_status::Panic,
             ErrorKind::Internal => rmq_status::Internal,
+            ErrorKind::Vetoed => rmq_status::Vetoed,
         }
     }
 }
@@ -265,6 +268,7 @@ pub extern "C" fn rmq_status_name(status: i32) -> *const c_char {
         12 => c"QUEUE_FULL",
         13 => c"PANIC",
         14 => c"INTERNAL",
+        15 => c"VETOED",
         _ => c"UNKNOWN",
     };
     name.as_ptr()
@@ -291,6 +295,7 @@ mod tests {
             ErrorKind::QueueFull,
             ErrorKind::Panic,
             ErrorKind::Internal,
+            ErrorKind::Vetoed,
         ] {
             let status: rmq_status = kind.into();
             assert_eq!(status as i32, kind as i32);

@@ -8,6 +8,7 @@ use std::time::Duration;
 use super::message::rmq_message;
 use super::{guard, guard_new, handle, rmq_status, str_arg};
 use crate::error::{Error, ErrorKind, Result};
+use crate::message::Message;
 use crate::producer::{Producer, SendResult, SendStatus};
 
 /// Opaque producer handle. Create with `rmq_producer_new`, free with
@@ -410,6 +411,109 @@ pub unsafe extern "C" fn rmq_producer_stats(
         Ok(())
     })
 }
+
+/// Runs before each send on the caller's thread. Return 0 to let the send
+/// go on; anything else refuses it, after writing a NUL-terminated reason
+/// (at most `reason_capacity` bytes) into `reason`; the send then fails with
+/// `RMQ_STATUS_VETOED`. `msg` is valid only during the call.
+pub type rmq_send_hook_before = Option<
+    unsafe extern "C" fn(
+        user_data: *mut c_void,
+        msg: *const rmq_message,
+        reason: *mut c_char,
+        reason_capacity: usize,
+    ) -> i32,
+>;
+
+/// Runs after each sync send (caller's thread) and async send (callback
+/// thread, before the send's callback) with its outcome: exactly one of
+/// `result`, `error` is non-NULL. All pointers are valid only during the call.
+pub type rmq_send_hook_after = Option<
+    unsafe extern "C" fn(
+        user_data: *mut c_void,
+        msg: *const rmq_message,
+        result: *const rmq_send_result,
+        error: *const rmq_error_info,
+    ),
+>;
+
+/// Adds a send hook (Java `SendMessageHook` / `CheckForbiddenHook`): either
+/// callback may be NULL. Hooks run in the order added; a panicking hook
+/// cannot break a send. `user_data` must stay valid, and the callbacks
+/// callable, for the producer's lifetime. Call before start.
+/// Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL producer, both hooks NULL);
+/// `RMQ_STATUS_INVALID_STATE` after start.
+#[no_mangle]
+pub unsafe extern "C" fn rmq_producer_add_send_hook(
+    producer: *mut rmq_producer,
+    before: rmq_send_hook_before,
+    after: rmq_send_hook_after,
+    user_data: *mut c_void,
+) -> rmq_status {
+    guard(|| {
+        let p = handle(producer, "producer")?;
+        if before.is_none() && after.is_none() {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "both hooks are NULL",
+            ));
+        }
+        let ud = std::sync::Arc::new(SharedUserData(user_data));
+        let ud2 = ud.clone();
+        let before = before.map(|f| {
+            Box::new(move |m: &Message| {
+                let mut reason = [0 as c_char; 512];
+                // SAFETY: the caller guarantees the hook is callable.
+                let verdict = unsafe {
+                    f(
+                        ud.0,
+                        rmq_message::from_ref(m),
+                        reason.as_mut_ptr(),
+                        reason.len(),
+                    )
+                };
+                if verdict == 0 {
+                    return Ok(());
+                }
+                reason[reason.len() - 1] = 0;
+                // SAFETY: NUL-terminated within the buffer.
+                let text = unsafe { std::ffi::CStr::from_ptr(reason.as_ptr()) };
+                Err(text.to_string_lossy().into_owned())
+            }) as crate::hooks::BeforeSend
+        });
+        let after = after.map(|f| {
+            Box::new(move |m: &Message, outcome: &Result<SendResult>| {
+                let msg = rmq_message::from_ref(m);
+                match outcome {
+                    Ok(r) => {
+                        let result = rmq_send_result::from(r);
+                        // SAFETY: the caller guarantees the hook is callable.
+                        unsafe { f(ud2.0, msg, &result, std::ptr::null()) };
+                    }
+                    Err(e) => {
+                        let text =
+                            CString::new(e.to_string().replace('\0', " ")).unwrap_or_default();
+                        let info = rmq_error_info {
+                            status: e.kind().into(),
+                            response_code: e.response_code(),
+                            message: text.as_ptr(),
+                        };
+                        // SAFETY: as above.
+                        unsafe { f(ud2.0, msg, std::ptr::null(), &info) };
+                    }
+                }
+            }) as crate::hooks::AfterSend
+        });
+        p.inner
+            .add_send_hook(crate::hooks::SendHook { before, after })
+    })
+}
+
+struct SharedUserData(*mut c_void);
+// SAFETY: the caller of rmq_producer_add_send_hook promises the user data
+// may be used from any thread.
+unsafe impl Send for SharedUserData {}
+unsafe impl Sync for SharedUserData {}
 
 /// The name of a send status, e.g. `"SEND_OK"`: a static string, never
 /// freed; `"UNKNOWN"` for values outside `rmq_send_status`.
