@@ -29,6 +29,7 @@ pub mod message;
 pub mod namespace;
 pub mod producer;
 pub mod protocol;
+pub mod request_reply;
 pub mod route;
 pub mod transaction;
 

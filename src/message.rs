@@ -37,6 +37,9 @@ pub struct Message {
     delay_ms: Option<i64>,
     flag: i32,
     wait_store_msg_ok: bool,
+    /// Properties the client itself sets (request-reply), bypassing the
+    /// reserved-name check of `set_property`.
+    system_properties: Vec<(String, String)>,
 }
 
 impl Message {
@@ -122,6 +125,22 @@ impl Message {
             None => self.properties.push((name.to_string(), value.to_string())),
         }
         Ok(())
+    }
+    /// Sets a property the client itself manages (reserved names allowed).
+    pub(crate) fn set_system_property(&mut self, name: &str, value: &str) {
+        match self.system_properties.iter_mut().find(|(n, _)| n == name) {
+            Some(slot) => slot.1 = value.to_string(),
+            None => self
+                .system_properties
+                .push((name.to_string(), value.to_string())),
+        }
+    }
+    /// A property set by the client itself (e.g. `CORRELATION_ID`).
+    pub fn system_property(&self, name: &str) -> Option<&str> {
+        self.system_properties
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
     /// A user property's value.
     pub fn property(&self, name: &str) -> Option<&str> {
@@ -253,6 +272,8 @@ pub struct PreparedMessage {
     pub uniq_key: String,
     /// Whether `body` is a batch of encoded messages (SEND_BATCH_MESSAGE).
     pub batch: bool,
+    /// Whether this is a reply message (SEND_REPLY_MESSAGE_V2).
+    pub reply: bool,
 }
 
 /// Validates `msg` against `config` and prepares it for the wire: topic
@@ -286,6 +307,7 @@ pub fn prepare(msg: &Message, config: &ProducerConfig) -> Result<PreparedMessage
         flag: msg.flag,
         uniq_key,
         batch: false,
+        reply: msg.system_property(crate::request_reply::MSG_TYPE) == Some("reply"),
     })
 }
 
@@ -339,7 +361,10 @@ fn properties_string(msg: &Message, uniq_key: &str) -> String {
     );
     properties::encode_into(
         &mut props,
-        msg.properties.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        msg.properties
+            .iter()
+            .chain(&msg.system_properties)
+            .map(|(k, v)| (k.as_str(), v.as_str())),
     );
     props
 }
@@ -433,6 +458,7 @@ pub fn prepare_batch(msgs: &[Message], config: &ProducerConfig) -> Result<Prepar
         flag: 0,
         uniq_key: ids.join(","),
         batch: true,
+        reply: false,
     })
 }
 

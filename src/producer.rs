@@ -15,6 +15,8 @@ use crate::config::ProducerConfig;
 use crate::error::{Error, ErrorKind, Result};
 use crate::hooks::{self, SendHook};
 use crate::message::{self, Message, PreparedMessage};
+use crate::protocol::message_ext::MessageExt;
+use crate::request_reply::{self, ReplyCallback, ReplyCompletion};
 use crate::route::{MessageQueue, TopicPublishInfo};
 use crate::transaction::{self, TransactionChecker, TransactionState};
 
@@ -267,6 +269,80 @@ impl Producer {
             remark,
         })?;
         Ok((result, state))
+    }
+
+    /// Sends `msg` as a request and waits up to `timeout` for its reply
+    /// (Java `DefaultMQProducer.request(Message, long)`): the message gets
+    /// CORRELATION_ID, REPLY_TO_CLIENT (this client's id) and TTL; a
+    /// responder answers with [`crate::request_reply::reply_message`] sent
+    /// by [`Producer::send`]; the broker pushes the reply here.
+    ///
+    /// Errors: those of [`Producer::send`] for the request itself;
+    /// [`ErrorKind::Timeout`] when no reply comes in time.
+    pub fn request(&self, msg: &Message, timeout: Duration) -> Result<MessageExt> {
+        let running = self.running()?;
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        let (id, prepared) =
+            self.prepare_request(&running, msg, timeout, ReplyCompletion::Sync(tx))?;
+        if let Err(e) = self.send_prepared(&running, prepared, None) {
+            let _ = running.client.submit(Command::CancelReply {
+                correlation_id: id,
+                error: e.clone(),
+            });
+            return Err(e);
+        }
+        match rx.recv() {
+            Ok(outcome) => outcome,
+            Err(_) => Err(Error::new(ErrorKind::Shutdown, "the producer is shut down")),
+        }
+    }
+
+    /// [`Producer::request`] without blocking: `callback` gets the reply or
+    /// the error exactly once, on the callback thread.
+    /// Errors returned directly: validation and state errors,
+    /// [`ErrorKind::QueueFull`].
+    pub fn request_async(
+        &self,
+        msg: &Message,
+        timeout: Duration,
+        callback: ReplyCallback,
+    ) -> Result<()> {
+        let running = self.running()?;
+        let completion = ReplyCompletion::Callback(callback, running.client.callback_sender());
+        let (id, prepared) = self.prepare_request(&running, msg, timeout, completion)?;
+        let loop_handle = running.client.submitter();
+        let on_sent: SendCallback = Box::new(move |outcome| {
+            if let Err(e) = outcome {
+                loop_handle.submit(Command::CancelReply {
+                    correlation_id: id,
+                    error: e,
+                });
+            }
+        });
+        self.send_prepared_async(&running, prepared, None, on_sent)
+    }
+
+    fn prepare_request(
+        &self,
+        running: &Running,
+        msg: &Message,
+        timeout: Duration,
+        completion: ReplyCompletion,
+    ) -> Result<(String, PreparedMessage)> {
+        hooks::run_before(&running.hooks, msg)?;
+        let id = request_reply::new_correlation_id();
+        let mut request = msg.clone();
+        let ttl = timeout.as_millis() as u64;
+        for (k, v) in request_reply::request_properties(&id, &running.client.client_id, ttl) {
+            request.set_system_property(&k, &v);
+        }
+        let prepared = message::prepare(&request, &running.config)?;
+        running.client.submit(Command::AwaitReply {
+            correlation_id: id.clone(),
+            deadline: Instant::now() + timeout,
+            completion,
+        })?;
+        Ok((id, prepared))
     }
 
     /// The client id this producer reports to brokers (`ip@instance`), once started.

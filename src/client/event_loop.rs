@@ -28,6 +28,7 @@ use crate::protocol::header::SendMessageRequestHeader;
 use crate::protocol::message_ext;
 use crate::protocol::route::TopicRouteData;
 use crate::protocol::{heartbeat, request_code, response_code};
+use crate::request_reply::{self, ReplyCompletion};
 use crate::route::{MessageQueue, TopicPublishInfo};
 use crate::transaction::{self, TransactionChecker, TransactionState};
 
@@ -123,6 +124,8 @@ pub(crate) struct EventLoop {
     brokers: HashMap<Arc<str>, String>,
     fault: FaultTable,
     stats: Stats,
+    /// Requests waiting for their reply, by correlation id.
+    replies: HashMap<String, (Instant, ReplyCompletion)>,
     /// Per connection: oneway sends whose bytes are not yet all written,
     /// with the byte position their frame ends at.
     oneway_unsent: HashMap<Token, VecDeque<(u64, Box<SendJob>)>>,
@@ -168,6 +171,7 @@ impl EventLoop {
             brokers: HashMap::new(),
             fault: FaultTable::default(),
             stats: Stats::default(),
+            replies: HashMap::new(),
             oneway_unsent: HashMap::new(),
             backoff: HashMap::new(),
             heartbeat_body,
@@ -240,6 +244,25 @@ impl EventLoop {
                     }
                 }
                 Command::Route { topic, reply } => self.route_request(topic, reply),
+                Command::AwaitReply {
+                    correlation_id,
+                    deadline,
+                    completion,
+                } => {
+                    if self.shutdown.is_some() {
+                        completion.complete(Err(shut_down_error()));
+                    } else {
+                        self.replies.insert(correlation_id, (deadline, completion));
+                    }
+                }
+                Command::CancelReply {
+                    correlation_id,
+                    error,
+                } => {
+                    if let Some((_, c)) = self.replies.remove(&correlation_id) {
+                        c.complete(Err(error));
+                    }
+                }
                 Command::Stats { reply } => {
                     let topics = self
                         .topics
@@ -397,6 +420,8 @@ impl EventLoop {
         if let Some(conn) = self.conns.get_mut(&token) {
             let code = if job.msg.batch {
                 request_code::SEND_BATCH_MESSAGE
+            } else if job.msg.reply {
+                request_code::SEND_REPLY_MESSAGE_V2
             } else {
                 request_code::SEND_MESSAGE_V2
             };
@@ -859,6 +884,10 @@ impl EventLoop {
             self.check_transaction(token, frame);
             return;
         }
+        if frame.code == request_code::PUSH_REPLY_MESSAGE_TO_CLIENT {
+            self.receive_reply(token, frame);
+            return;
+        }
         // A request this client does not serve: answer as a Java client
         // does for unregistered codes.
         if !frame.is_oneway() {
@@ -953,6 +982,43 @@ impl EventLoop {
             wakeup.wake();
         };
         let _ = callbacks.send(CallbackTask::Call(Box::new(task)));
+    }
+
+    /// A reply pushed by a broker (Java `ClientRemotingProcessor.receiveReplyMessage`):
+    /// completes the waiting request and answers the broker.
+    fn receive_reply(&mut self, token: Token, frame: RemotingCommand) {
+        let (code, remark) = match request_reply::decode_pushed_reply(&frame) {
+            Ok(msg) => {
+                let id = msg
+                    .property(request_reply::CORRELATION_ID)
+                    .unwrap_or("")
+                    .to_string();
+                match self.replies.remove(&id) {
+                    Some((_, completion)) => completion.complete(Ok(msg)),
+                    None => crate::log::info(&format!(
+                        "reply {} has no waiting request (timed out?)",
+                        id
+                    )),
+                }
+                (response_code::SUCCESS, None)
+            }
+            Err(e) => (
+                response_code::SYSTEM_ERROR,
+                Some(format!("process reply message fail: {}", e)),
+            ),
+        };
+        if let Some(conn) = self.conns.get_mut(&token) {
+            codec::encode_frame(
+                conn.out(),
+                code,
+                frame.opaque,
+                FLAG_RESPONSE,
+                remark.as_deref(),
+                &[],
+                b"",
+            );
+            self.mark_dirty(token);
+        }
     }
 
     /// Closes a connection and fails every request pending on it with `error`.
@@ -1096,6 +1162,22 @@ impl EventLoop {
                 self.close_connection(token, e);
             }
         }
+        if !self.replies.is_empty() {
+            let late: Vec<String> = self
+                .replies
+                .iter()
+                .filter(|(_, (d, _))| *d <= now)
+                .map(|(k, _)| k.clone())
+                .collect();
+            for id in late {
+                if let Some((_, c)) = self.replies.remove(&id) {
+                    c.complete(Err(Error::new(
+                        ErrorKind::Timeout,
+                        format!("no reply to request {} within its timeout", id),
+                    )));
+                }
+            }
+        }
         if self.waiting_total > 0 {
             let mut expired = Vec::new();
             for state in self.topics.values_mut() {
@@ -1130,6 +1212,9 @@ impl EventLoop {
         }
         if let Some(s) = &self.shutdown {
             next = next.min(s.unregister_deadline.unwrap_or(s.drain_deadline));
+        }
+        for (deadline, _) in self.replies.values() {
+            next = next.min(*deadline);
         }
         // Round up to whole ms so a deadline is not missed by a hair.
         Some(next.saturating_duration_since(now) + Duration::from_micros(500))
@@ -1259,6 +1344,9 @@ impl EventLoop {
     /// still queued are failed with the shutdown error.
     fn finish(mut self) {
         self.fail_all_sends();
+        for (_, (_, c)) in self.replies.drain() {
+            c.complete(Err(shut_down_error()));
+        }
         self.pending.clear();
         for (_, conn) in self.conns.drain() {
             conn.close(self.poll.registry());
@@ -1271,7 +1359,10 @@ impl EventLoop {
                 Command::Route { reply, .. } => {
                     let _ = reply.send(Err(shut_down_error()));
                 }
-                Command::Oneway { .. } | Command::Stats { .. } => {}
+                Command::AwaitReply { completion, .. } => {
+                    completion.complete(Err(shut_down_error()))
+                }
+                Command::Oneway { .. } | Command::Stats { .. } | Command::CancelReply { .. } => {}
             }
         }
         for d in done {

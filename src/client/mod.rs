@@ -29,6 +29,17 @@ pub(crate) enum Command {
         topic: String,
         reply: Sender<Result<Arc<crate::route::TopicPublishInfo>>>,
     },
+    /// Wait for the reply with `correlation_id` until `deadline`.
+    AwaitReply {
+        correlation_id: String,
+        deadline: std::time::Instant,
+        completion: crate::request_reply::ReplyCompletion,
+    },
+    /// Stop waiting for a reply: its request failed with `error`.
+    CancelReply {
+        correlation_id: String,
+        error: Error,
+    },
     /// Answer with a statistics snapshot (JSON).
     Stats { reply: Sender<serde_json::Value> },
     /// Send a oneway request (END_TRANSACTION) to a broker, by name or address.
@@ -69,6 +80,21 @@ impl Wakeup {
 thread_local! {
     /// On a callback thread: the id of the client it belongs to; else 0.
     static CALLBACK_THREAD_OF: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Submits commands to a client's loop; see [`Client::submitter`].
+pub(crate) struct Submitter {
+    tx: Sender<Command>,
+    wakeup: Arc<Wakeup>,
+}
+
+impl Submitter {
+    /// Hands `cmd` to the loop; dropped silently if the loop is gone.
+    pub fn submit(&self, cmd: Command) {
+        if self.tx.send(cmd).is_ok() {
+            self.wakeup.wake();
+        }
+    }
 }
 
 /// Handle to a running client instance.
@@ -148,6 +174,15 @@ impl Client {
                 Ok(())
             }
             Err(_) => Err(Error::new(ErrorKind::Shutdown, "the producer is shut down")),
+        }
+    }
+
+    /// A handle that can hand commands to the loop from anywhere (e.g. from
+    /// a callback) without keeping the client alive.
+    pub fn submitter(&self) -> Submitter {
+        Submitter {
+            tx: self.tx.clone(),
+            wakeup: self.wakeup.clone(),
         }
     }
 

@@ -28,6 +28,8 @@ pub mod request_code {
     pub const GET_ROUTEINFO_BY_TOPIC: i32 = 105;
     /// SEND_MESSAGE_V2 (single-letter header names).
     pub const SEND_MESSAGE_V2: i32 = 310;
+    /// SEND_REPLY_MESSAGE_V2: a reply, pushed to its requester.
+    pub const SEND_REPLY_MESSAGE_V2: i32 = 325;
     /// SEND_BATCH_MESSAGE.
     pub const SEND_BATCH_MESSAGE: i32 = 320;
     /// PUSH_REPLY_MESSAGE_TO_CLIENT: broker → client.
