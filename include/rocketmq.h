@@ -139,8 +139,10 @@ typedef struct Message Message;
 typedef struct rmq_batch rmq_batch;
 
 /*
- A read-only stored message, as handed to a transaction checker. Valid
- only during the callback; strings returned by its getters likewise.
+ A read-only received message: the stored message handed to a
+ transaction checker (valid only during the callback), or a reply returned
+ by `rmq_producer_request` (owned by the caller: `rmq_message_ext_free`).
+ Strings returned by its getters live as long as the view.
  */
 typedef struct rmq_message_ext rmq_message_ext;
 
@@ -288,6 +290,14 @@ typedef void (*rmq_send_hook_after)(void *user_data,
                                     const rmq_message *msg,
                                     const struct rmq_send_result *result,
                                     const struct rmq_error_info *error);
+
+/*
+ Reply callback: exactly one of `reply` and `error` is non-NULL; both
+ valid only during the call. Runs on the producer's callback thread.
+ */
+typedef void (*rmq_reply_callback)(void *user_data,
+                                   const struct rmq_message_ext *reply,
+                                   const struct rmq_error_info *error);
 
 /*
  Answers a broker's check-back about a transaction left unknown: return
@@ -479,6 +489,46 @@ enum rmq_status rmq_message_set_delay_ms(rmq_message *msg, int64_t delay_ms);
  after the message is stored. Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL).
  */
 enum rmq_status rmq_message_set_wait_store_msg_ok(rmq_message *msg, bool wait);
+
+/*
+ The topic (NUL-terminated, valid during the callback); NULL for NULL.
+ */
+const char *rmq_message_ext_topic(const struct rmq_message_ext *msg);
+
+/*
+ The client message id (`UNIQ_KEY`, else the broker id); NULL for NULL.
+ */
+const char *rmq_message_ext_msg_id(const struct rmq_message_ext *msg);
+
+/*
+ The broker message id (store host + commit-log offset); NULL for NULL.
+ */
+const char *rmq_message_ext_offset_msg_id(const struct rmq_message_ext *msg);
+
+/*
+ A property's value (e.g. "TAGS", "KEYS", "__transactionId__", user
+ properties), "" if absent; NULL for a NULL or non-UTF-8 argument.
+ */
+const char *rmq_message_ext_property(const struct rmq_message_ext *msg, const char *name);
+
+/*
+ The body: `*data` and `*len` (bytes) point into the view, valid during
+ the callback. Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL).
+ */
+enum rmq_status rmq_message_ext_body(const struct rmq_message_ext *msg,
+                                     const uint8_t **data,
+                                     size_t *len);
+
+/*
+ The queue offset; -1 for NULL.
+ */
+int64_t rmq_message_ext_queue_offset(const struct rmq_message_ext *msg);
+
+/*
+ Frees a view returned by `rmq_producer_request`. NULL is a no-op. Never
+ call it on the view a checker callback receives.
+ */
+void rmq_message_ext_free(struct rmq_message_ext *msg);
 
 /*
  Writes up to `capacity` writable queues of `topic` into `queues`
@@ -716,6 +766,44 @@ enum rmq_status rmq_producer_add_send_hook(struct rmq_producer *producer,
 const char *rmq_send_status_name(int32_t status);
 
 /*
+ Sends `msg` as a request and waits up to `timeout_ms` ms for its reply
+ (Java `DefaultMQProducer.request`). On success `*reply` gets a new view
+ of the reply message, owned by the caller (free with
+ `rmq_message_ext_free`).
+ Errors: those of `rmq_producer_send`; `RMQ_STATUS_TIMEOUT` when no reply
+ came in time; `RMQ_STATUS_INVALID_ARGUMENT` (NULL).
+ */
+enum rmq_status rmq_producer_request(struct rmq_producer *producer,
+                                     const rmq_message *msg,
+                                     uint64_t timeout_ms,
+                                     struct rmq_message_ext **reply);
+
+/*
+ [`rmq_producer_request`] without blocking: `callback(user_data, reply,
+ error)` runs exactly once on the callback thread.
+ Errors returned directly (no callback then): NULL arguments, validation
+ and state errors, `RMQ_STATUS_QUEUE_FULL`.
+ */
+enum rmq_status rmq_producer_request_async(struct rmq_producer *producer,
+                                           const rmq_message *msg,
+                                           uint64_t timeout_ms,
+                                           rmq_reply_callback callback,
+                                           void *user_data);
+
+/*
+ Answers `request` (a received request message) with `len` bytes of
+ `body`: sends the reply message (topic `<CLUSTER>_REPLY_TOPIC`, Java
+ `MessageUtil.createReplyMessage`) synchronously and fills `*result`.
+ Errors: `RMQ_STATUS_INVALID_MESSAGE` when `request` is not a request;
+ those of `rmq_producer_send`.
+ */
+enum rmq_status rmq_producer_send_reply(struct rmq_producer *producer,
+                                        const struct rmq_message_ext *request,
+                                        const uint8_t *body,
+                                        size_t len,
+                                        struct rmq_send_result *result);
+
+/*
  Makes `producer` transactional: `checker(user_data, msg)` answers the
  broker's check-backs on the callback thread. Call before start.
  Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL producer or checker);
@@ -742,40 +830,6 @@ enum rmq_status rmq_producer_send_in_transaction(struct rmq_producer *producer,
                                                  void *user_data,
                                                  struct rmq_send_result *result,
                                                  enum rmq_transaction_state *state);
-
-/*
- The topic (NUL-terminated, valid during the callback); NULL for NULL.
- */
-const char *rmq_message_ext_topic(const struct rmq_message_ext *msg);
-
-/*
- The client message id (`UNIQ_KEY`, else the broker id); NULL for NULL.
- */
-const char *rmq_message_ext_msg_id(const struct rmq_message_ext *msg);
-
-/*
- The broker message id (store host + commit-log offset); NULL for NULL.
- */
-const char *rmq_message_ext_offset_msg_id(const struct rmq_message_ext *msg);
-
-/*
- A property's value (e.g. "TAGS", "KEYS", "__transactionId__", user
- properties), "" if absent; NULL for a NULL or non-UTF-8 argument.
- */
-const char *rmq_message_ext_property(const struct rmq_message_ext *msg, const char *name);
-
-/*
- The body: `*data` and `*len` (bytes) point into the view, valid during
- the callback. Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL).
- */
-enum rmq_status rmq_message_ext_body(const struct rmq_message_ext *msg,
-                                     const uint8_t **data,
-                                     size_t *len);
-
-/*
- The queue offset; -1 for NULL.
- */
-int64_t rmq_message_ext_queue_offset(const struct rmq_message_ext *msg);
 
 #ifdef __cplusplus
 }  // extern "C"

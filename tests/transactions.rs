@@ -117,6 +117,7 @@ fn transactions_need_a_checker() {
 mod c_api {
     use super::*;
     use rocketmq::ffi::message::*;
+    use rocketmq::ffi::message_ext::*;
     use rocketmq::ffi::producer::*;
     use rocketmq::ffi::rmq_status;
     use rocketmq::ffi::transaction::*;

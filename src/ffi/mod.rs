@@ -12,8 +12,10 @@
 
 pub mod batch;
 pub mod message;
+pub mod message_ext;
 pub mod ordered;
 pub mod producer;
+pub mod request;
 pub mod transaction;
 
 use std::cell::RefCell;

@@ -1,12 +1,13 @@
 //! Transactions from C: a checker for the broker's check-backs, an executor
 //! for the local transaction, and a read-only view of stored messages.
 
-use std::ffi::{c_char, c_void, CString};
+use std::ffi::c_void;
 use std::sync::Arc;
 
 use super::message::rmq_message;
+use super::message_ext::rmq_message_ext;
 use super::producer::{rmq_producer, rmq_send_result};
-use super::{guard, handle, rmq_status, str_arg};
+use super::{guard, handle, rmq_status};
 use crate::error::{Error, ErrorKind};
 use crate::protocol::message_ext::MessageExt;
 use crate::transaction::TransactionState;
@@ -39,22 +40,6 @@ fn state_from_c(v: i32) -> TransactionState {
         0 => TransactionState::Commit,
         1 => TransactionState::Rollback,
         _ => TransactionState::Unknown,
-    }
-}
-
-/// A read-only stored message, as handed to a transaction checker. Valid
-/// only during the callback; strings returned by its getters likewise.
-pub struct rmq_message_ext {
-    inner: MessageExt,
-    strings: std::cell::RefCell<Vec<CString>>,
-}
-
-impl rmq_message_ext {
-    fn keep(&self, s: &str) -> *const c_char {
-        let c = CString::new(s.replace('\0', " ")).unwrap_or_default();
-        let p = c.as_ptr();
-        self.strings.borrow_mut().push(c);
-        p
     }
 }
 
@@ -100,10 +85,7 @@ pub unsafe extern "C" fn rmq_producer_set_transaction_checker(
         let user_data = UserData(user_data);
         p.inner
             .set_transaction_checker(Arc::new(move |m: &MessageExt| {
-                let view = rmq_message_ext {
-                    inner: m.clone(),
-                    strings: Default::default(),
-                };
+                let view = rmq_message_ext::new(m.clone());
                 let ud = &user_data;
                 // SAFETY: the C caller guarantees the checker is callable.
                 state_from_c(unsafe { check(ud.0, &view) })
@@ -149,74 +131,4 @@ pub unsafe extern "C" fn rmq_producer_send_in_transaction(
         *state = s.into();
         Ok(())
     })
-}
-
-/// The topic (NUL-terminated, valid during the callback); NULL for NULL.
-#[no_mangle]
-pub unsafe extern "C" fn rmq_message_ext_topic(msg: *const rmq_message_ext) -> *const c_char {
-    msg.as_ref()
-        .map(|m| m.keep(&m.inner.topic))
-        .unwrap_or(std::ptr::null())
-}
-
-/// The client message id (`UNIQ_KEY`, else the broker id); NULL for NULL.
-#[no_mangle]
-pub unsafe extern "C" fn rmq_message_ext_msg_id(msg: *const rmq_message_ext) -> *const c_char {
-    msg.as_ref()
-        .map(|m| m.keep(m.inner.msg_id()))
-        .unwrap_or(std::ptr::null())
-}
-
-/// The broker message id (store host + commit-log offset); NULL for NULL.
-#[no_mangle]
-pub unsafe extern "C" fn rmq_message_ext_offset_msg_id(
-    msg: *const rmq_message_ext,
-) -> *const c_char {
-    msg.as_ref()
-        .map(|m| m.keep(&m.inner.offset_msg_id))
-        .unwrap_or(std::ptr::null())
-}
-
-/// A property's value (e.g. "TAGS", "KEYS", "__transactionId__", user
-/// properties), "" if absent; NULL for a NULL or non-UTF-8 argument.
-#[no_mangle]
-pub unsafe extern "C" fn rmq_message_ext_property(
-    msg: *const rmq_message_ext,
-    name: *const c_char,
-) -> *const c_char {
-    let Some(m) = msg.as_ref() else {
-        return std::ptr::null();
-    };
-    match str_arg(name, "name") {
-        Ok(name) => m.keep(m.inner.property(name).unwrap_or("")),
-        Err(_) => std::ptr::null(),
-    }
-}
-
-/// The body: `*data` and `*len` (bytes) point into the view, valid during
-/// the callback. Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL).
-#[no_mangle]
-pub unsafe extern "C" fn rmq_message_ext_body(
-    msg: *const rmq_message_ext,
-    data: *mut *const u8,
-    len: *mut usize,
-) -> rmq_status {
-    guard(|| {
-        let m = handle(msg, "msg")?;
-        if data.is_null() || len.is_null() {
-            return Err(Error::new(
-                ErrorKind::InvalidArgument,
-                "data or len is NULL",
-            ));
-        }
-        *data = m.inner.body.as_ptr();
-        *len = m.inner.body.len();
-        Ok(())
-    })
-}
-
-/// The queue offset; -1 for NULL.
-#[no_mangle]
-pub unsafe extern "C" fn rmq_message_ext_queue_offset(msg: *const rmq_message_ext) -> i64 {
-    msg.as_ref().map(|m| m.inner.queue_offset).unwrap_or(-1)
 }

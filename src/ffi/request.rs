@@ -1,0 +1,134 @@
+//! Request-reply from C: send a request and wait for (or get called back
+//! with) its reply; answer a request.
+
+use std::ffi::{c_void, CString};
+use std::time::Duration;
+
+use super::message::rmq_message;
+use super::message_ext::rmq_message_ext;
+use super::producer::{result_arg, rmq_error_info, rmq_producer, rmq_send_result};
+use super::{guard, handle, rmq_status};
+use crate::error::{Error, ErrorKind};
+use crate::protocol::message_ext::MessageExt;
+
+/// Reply callback: exactly one of `reply` and `error` is non-NULL; both
+/// valid only during the call. Runs on the producer's callback thread.
+pub type rmq_reply_callback = Option<
+    unsafe extern "C" fn(
+        user_data: *mut c_void,
+        reply: *const rmq_message_ext,
+        error: *const rmq_error_info,
+    ),
+>;
+
+/// Sends `msg` as a request and waits up to `timeout_ms` ms for its reply
+/// (Java `DefaultMQProducer.request`). On success `*reply` gets a new view
+/// of the reply message, owned by the caller (free with
+/// `rmq_message_ext_free`).
+/// Errors: those of `rmq_producer_send`; `RMQ_STATUS_TIMEOUT` when no reply
+/// came in time; `RMQ_STATUS_INVALID_ARGUMENT` (NULL).
+#[no_mangle]
+pub unsafe extern "C" fn rmq_producer_request(
+    producer: *mut rmq_producer,
+    msg: *const rmq_message,
+    timeout_ms: u64,
+    reply: *mut *mut rmq_message_ext,
+) -> rmq_status {
+    guard(|| {
+        let p = handle(producer, "producer")?;
+        let m = handle(msg, "msg")?;
+        if reply.is_null() {
+            return Err(Error::new(ErrorKind::InvalidArgument, "reply is NULL"));
+        }
+        let answer = p
+            .inner
+            .request(&m.inner, Duration::from_millis(timeout_ms))?;
+        *reply = Box::into_raw(Box::new(rmq_message_ext::new(answer)));
+        Ok(())
+    })
+}
+
+struct UserData(*mut c_void);
+// SAFETY: the caller promises the user data may be used from the callback thread.
+unsafe impl Send for UserData {}
+
+/// [`rmq_producer_request`] without blocking: `callback(user_data, reply,
+/// error)` runs exactly once on the callback thread.
+/// Errors returned directly (no callback then): NULL arguments, validation
+/// and state errors, `RMQ_STATUS_QUEUE_FULL`.
+#[no_mangle]
+pub unsafe extern "C" fn rmq_producer_request_async(
+    producer: *mut rmq_producer,
+    msg: *const rmq_message,
+    timeout_ms: u64,
+    callback: rmq_reply_callback,
+    user_data: *mut c_void,
+) -> rmq_status {
+    guard(|| {
+        let p = handle(producer, "producer")?;
+        let m = handle(msg, "msg")?;
+        let Some(cb) = callback else {
+            return Err(Error::new(ErrorKind::InvalidArgument, "callback is NULL"));
+        };
+        let ud = UserData(user_data);
+        p.inner.request_async(
+            &m.inner,
+            Duration::from_millis(timeout_ms),
+            Box::new(move |outcome: crate::error::Result<MessageExt>| {
+                let ud = ud;
+                match outcome {
+                    Ok(reply) => {
+                        let view = rmq_message_ext::new(reply);
+                        // SAFETY: the caller guarantees the callback is callable.
+                        unsafe { cb(ud.0, &view, std::ptr::null()) };
+                    }
+                    Err(e) => {
+                        let text =
+                            CString::new(e.to_string().replace('\0', " ")).unwrap_or_default();
+                        let info = rmq_error_info {
+                            status: e.kind().into(),
+                            response_code: e.response_code(),
+                            message: text.as_ptr(),
+                        };
+                        // SAFETY: as above.
+                        unsafe { cb(ud.0, std::ptr::null(), &info) };
+                    }
+                }
+            }),
+        )
+    })
+}
+
+/// Answers `request` (a received request message) with `len` bytes of
+/// `body`: sends the reply message (topic `<CLUSTER>_REPLY_TOPIC`, Java
+/// `MessageUtil.createReplyMessage`) synchronously and fills `*result`.
+/// Errors: `RMQ_STATUS_INVALID_MESSAGE` when `request` is not a request;
+/// those of `rmq_producer_send`.
+#[no_mangle]
+pub unsafe extern "C" fn rmq_producer_send_reply(
+    producer: *mut rmq_producer,
+    request: *const rmq_message_ext,
+    body: *const u8,
+    len: usize,
+    result: *mut rmq_send_result,
+) -> rmq_status {
+    guard(|| {
+        let p = handle(producer, "producer")?;
+        let req = handle(request, "request")?;
+        let out = result_arg(result)?;
+        if body.is_null() && len > 0 {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "body is NULL but len > 0",
+            ));
+        }
+        let bytes = if len == 0 {
+            Vec::new()
+        } else {
+            std::slice::from_raw_parts(body, len).to_vec()
+        };
+        let reply = crate::request_reply::reply_message(req.inner(), bytes)?;
+        *out = rmq_send_result::from(&p.inner.send(&reply)?);
+        Ok(())
+    })
+}
