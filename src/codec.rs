@@ -201,6 +201,29 @@ pub fn encode_frame(
     });
 }
 
+/// Something extFields can be written to: a frame being encoded
+/// ([`FieldWriter`]) or a list of pairs (for signing).
+pub trait FieldSink {
+    /// A string field.
+    fn str(&mut self, k: &str, v: &str);
+    /// A whole-number field, written as a JSON string.
+    fn int(&mut self, k: &str, v: i64);
+    /// A boolean field, written as "true"/"false".
+    fn bool(&mut self, k: &str, v: bool);
+}
+
+impl FieldSink for Vec<(String, String)> {
+    fn str(&mut self, k: &str, v: &str) {
+        self.push((k.to_string(), v.to_string()));
+    }
+    fn int(&mut self, k: &str, v: i64) {
+        self.push((k.to_string(), v.to_string()));
+    }
+    fn bool(&mut self, k: &str, v: bool) {
+        self.push((k.to_string(), if v { "true" } else { "false" }.to_string()));
+    }
+}
+
 /// Writes extFields straight into a frame being encoded: no intermediate
 /// strings for numbers. Used through [`encode_frame_with`].
 pub struct FieldWriter<'a> {
@@ -219,22 +242,21 @@ impl FieldWriter<'_> {
         write_json_string(self.out, k);
         self.out.push(b':');
     }
+}
 
-    /// A string field.
-    pub fn str(&mut self, k: &str, v: &str) {
+impl FieldSink for FieldWriter<'_> {
+    fn str(&mut self, k: &str, v: &str) {
         self.key(k);
         write_json_string(self.out, v);
     }
 
-    /// A whole-number field, written as a JSON string.
-    pub fn int(&mut self, k: &str, v: i64) {
+    fn int(&mut self, k: &str, v: i64) {
         use std::io::Write;
         self.key(k);
         let _ = write!(self.out, "\"{}\"", v);
     }
 
-    /// A boolean field, written as "true"/"false".
-    pub fn bool(&mut self, k: &str, v: bool) {
+    fn bool(&mut self, k: &str, v: bool) {
         self.key(k);
         self.out
             .extend_from_slice(if v { b"\"true\"" } else { b"\"false\"" });

@@ -61,6 +61,9 @@ pub struct ProducerConfig {
     /// QUEUE_FULL. (Unlike Java, where false means "no limit", memory stays
     /// bounded either way.)
     pub enable_backpressure_for_async_mode: bool,
+    /// ACL v1 credentials (`accessKey`, `secretKey`, `securityToken`): when
+    /// both keys are set every request is signed (Java `AclClientRPCHook`).
+    pub credentials: Option<crate::acl::Credentials>,
     /// `namespace`: resources are sent as `namespace%name` (Java
     /// `ClientConfig.namespace`); results come back without it.
     pub namespace: Option<String>,
@@ -103,6 +106,7 @@ impl Default for ProducerConfig {
             send_latency_fault_enable: true,
             namespace: None,
             vip_channel_enabled: false,
+            credentials: None,
         }
     }
 }
@@ -191,6 +195,12 @@ pub const KEYS: &[(&str, &str)] = &[
         "vipChannelEnabled",
         "true/false: send to the broker's fast port (port - 2), default false",
     ),
+    (
+        "accessKey",
+        "ACL access key; with secretKey, every request is signed",
+    ),
+    ("secretKey", "ACL secret key (never sent)"),
+    ("securityToken", "ACL security token (optional)"),
 ];
 
 impl ProducerConfig {
@@ -261,6 +271,19 @@ impl ProducerConfig {
                 self.namespace = (!v.is_empty()).then(|| v.to_string())
             }
             "vipChannelEnabled" => self.vip_channel_enabled = boolean(key, v)?,
+            "accessKey" | "secretKey" | "securityToken" => {
+                let mut c = self.credentials.clone().unwrap_or(crate::acl::Credentials {
+                    access_key: String::new(),
+                    secret_key: String::new(),
+                    security_token: None,
+                });
+                match key {
+                    "accessKey" => c.access_key = v.to_string(),
+                    "secretKey" => c.secret_key = v.to_string(),
+                    _ => c.security_token = (!v.is_empty()).then(|| v.to_string()),
+                }
+                self.credentials = Some(c);
+            }
             "shutdownTimeout" => self.shutdown_timeout_ms = number(key, v, 0, 3_600_000)?,
             _ => {
                 return Err(Error::new(
@@ -270,6 +293,13 @@ impl ProducerConfig {
             }
         }
         Ok(())
+    }
+
+    /// The credentials to sign with: both keys set, else None.
+    pub fn signing_credentials(&self) -> Option<&crate::acl::Credentials> {
+        self.credentials
+            .as_ref()
+            .filter(|c| !c.access_key.is_empty() && !c.secret_key.is_empty())
     }
 
     /// The NameServer addresses, from `namesrvAddr` or else `NAMESRV_ADDR`.
@@ -378,6 +408,7 @@ mod tests {
                 | "createTopicKey" => "x",
                 "compressLevel" => "5",
                 "compressType" => "ZSTD",
+                "accessKey" | "secretKey" | "securityToken" => "k",
                 _ => "10",
             };
             c.set(k, v).unwrap_or_else(|e| panic!("{k}: {e}"));

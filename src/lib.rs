@@ -18,6 +18,7 @@
 
 #![warn(missing_docs)]
 
+pub mod acl;
 pub mod codec;
 pub mod compression;
 pub mod config;

@@ -426,9 +426,35 @@ impl EventLoop {
                 request_code::SEND_MESSAGE_V2
             };
             let flag = if oneway { FLAG_ONEWAY } else { 0 };
-            codec::encode_frame_with(conn.out(), code, opaque, flag, None, &job.msg.body, |w| {
-                header.write(w)
-            });
+            match self.config.signing_credentials() {
+                None => codec::encode_frame_with(
+                    conn.out(),
+                    code,
+                    opaque,
+                    flag,
+                    None,
+                    &job.msg.body,
+                    |w| header.write(w),
+                ),
+                Some(creds) => {
+                    let mut pairs: Vec<(String, String)> = Vec::new();
+                    header.write(&mut pairs);
+                    crate::acl::sign(creds, &mut pairs, &job.msg.body);
+                    let fields: Vec<(&str, &str)> = pairs
+                        .iter()
+                        .map(|(k, v)| (k.as_str(), v.as_str()))
+                        .collect();
+                    codec::encode_frame(
+                        conn.out(),
+                        code,
+                        opaque,
+                        flag,
+                        None,
+                        &fields,
+                        &job.msg.body,
+                    );
+                }
+            }
         }
         self.mark_dirty(token);
         if oneway {
@@ -620,7 +646,16 @@ impl EventLoop {
         let Some(conn) = self.conns.get_mut(&token) else {
             return;
         };
-        codec::encode_frame(conn.out(), code, opaque, 0, None, fields, body);
+        encode_request(
+            &self.config,
+            conn.out(),
+            code,
+            opaque,
+            0,
+            None,
+            fields,
+            body,
+        );
         self.mark_dirty(token);
         self.insert_pending(
             opaque,
@@ -936,7 +971,16 @@ impl EventLoop {
         let opaque = self.next_opaque();
         let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
         if let Some(conn) = self.conns.get_mut(&token) {
-            codec::encode_frame(conn.out(), code, opaque, FLAG_ONEWAY, remark, &fields, b"");
+            encode_request(
+                &self.config,
+                conn.out(),
+                code,
+                opaque,
+                FLAG_ONEWAY,
+                remark,
+                &fields,
+                b"",
+            );
             self.mark_dirty(token);
         }
     }
@@ -1367,6 +1411,35 @@ impl EventLoop {
         }
         for d in done {
             let _ = d.send(());
+        }
+    }
+}
+
+/// Encodes a request frame, signed when ACL credentials are configured.
+#[allow(clippy::too_many_arguments)]
+fn encode_request(
+    config: &ProducerConfig,
+    out: &mut Vec<u8>,
+    code: i32,
+    opaque: i32,
+    flag: i32,
+    remark: Option<&str>,
+    fields: &[(&str, &str)],
+    body: &[u8],
+) {
+    match config.signing_credentials() {
+        None => codec::encode_frame(out, code, opaque, flag, remark, fields, body),
+        Some(creds) => {
+            let mut pairs: Vec<(String, String)> = fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            crate::acl::sign(creds, &mut pairs, body);
+            let fields: Vec<(&str, &str)> = pairs
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            codec::encode_frame(out, code, opaque, flag, remark, &fields, body);
         }
     }
 }

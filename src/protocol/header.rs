@@ -39,7 +39,7 @@ pub struct SendMessageRequestHeader<'a> {
 
 impl SendMessageRequestHeader<'_> {
     /// Writes the extFields, in the order Java's fastjson writes them.
-    pub fn write(&self, w: &mut crate::codec::FieldWriter) {
+    pub fn write(&self, w: &mut dyn crate::codec::FieldSink) {
         w.str("a", self.producer_group);
         w.str("b", self.topic);
         w.str("c", self.default_topic);
