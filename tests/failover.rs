@@ -312,3 +312,41 @@ fn soak() {
     assert_eq!(first.2, last.2, "thread count changed");
     p.shutdown().unwrap();
 }
+
+#[test]
+fn queue_count_change_takes_effect_without_restart() {
+    let cluster = common::Cluster::start(1);
+    let topic = common::unique_topic("Grow");
+    let p = common::producer(&cluster.namesrv, QUICK);
+    let queues = |p: &Producer| -> std::collections::HashSet<i32> {
+        (0..64)
+            .map(|i| p.send(&msg(&topic, i)).unwrap().message_queue.queue_id)
+            .collect()
+    };
+    assert_eq!(queues(&p).len(), 4);
+    // Grow the topic to 8 queues on the broker (UPDATE_AND_CREATE_TOPIC).
+    let resp = common::request(
+        &cluster.brokers[0],
+        17,
+        &[
+            ("topic", topic.as_str()),
+            ("defaultTopic", "TBW102"),
+            ("readQueueNums", "8"),
+            ("writeQueueNums", "8"),
+            ("perm", "6"),
+            ("topicFilterType", "SINGLE_TAG"),
+            ("topicSysFlag", "0"),
+            ("order", "false"),
+            ("force", "false"),
+        ],
+    );
+    assert_eq!(resp.code, 0, "update topic: {:?}", resp.remark);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut seen = 4;
+    while seen < 8 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(500));
+        seen = queues(&p).len();
+    }
+    assert_eq!(seen, 8, "the new queues were never used");
+    p.shutdown().unwrap();
+}
