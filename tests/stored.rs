@@ -39,6 +39,12 @@ fn stored_messages_match_what_was_sent() {
         assert_eq!(stored.property("KEYS"), (!keys.is_empty()).then_some(keys));
         assert_eq!(stored.property("color"), Some("réd ✓"));
         assert_eq!(stored.property("WAIT"), Some("true"));
+        // Born host: this client's address as the broker saw it (IPv4 here;
+        // IPv6 forms are covered by the decoder's unit tests).
+        assert_eq!(
+            stored.born_host.ip(),
+            std::net::IpAddr::from([127, 0, 0, 1])
+        );
         let compressed = body.len() >= 4096;
         assert_eq!(
             stored.sys_flag & 0x1,

@@ -211,8 +211,9 @@ pub fn decompress(data: &[u8], sys: i32) -> Result<Vec<u8>> {
     kind.decompress(data)
 }
 
-/// Encodes a record as Java `MessageDecoder.encode` (V1 magic, IPv4 hosts):
-/// what a broker sends in CHECK_TRANSACTION_STATE. Used by tests.
+/// Encodes a record as Java `MessageDecoder.encode` (V1 magic; IPv6 hosts
+/// take 16 bytes, and the caller sets their sysFlag bits): what a broker
+/// sends in CHECK_TRANSACTION_STATE. Used by tests.
 pub fn encode(m: &MessageExt) -> Vec<u8> {
     let mut props = String::new();
     properties::encode_into(
@@ -230,8 +231,9 @@ pub fn encode(m: &MessageExt) -> Vec<u8> {
     b.extend_from_slice(&m.sys_flag.to_be_bytes());
     b.extend_from_slice(&m.born_timestamp.to_be_bytes());
     for h in [m.born_host, m.store_host] {
-        if let IpAddr::V4(v4) = h.ip() {
-            b.extend_from_slice(&v4.octets());
+        match h.ip() {
+            IpAddr::V4(v4) => b.extend_from_slice(&v4.octets()),
+            IpAddr::V6(v6) => b.extend_from_slice(&v6.octets()),
         }
         b.extend_from_slice(&(h.port() as i32).to_be_bytes());
         if h == m.born_host {
@@ -287,6 +289,20 @@ mod tests {
         let back = decode_all(Bytes::from(two)).unwrap();
         assert_eq!(back, vec![m.clone(), m]);
         assert_eq!(back[0].msg_id(), "ABC");
+    }
+
+    #[test]
+    fn ipv6_born_and_store_hosts() {
+        let mut m = sample();
+        m.born_host = "[fe80::1]:50000".parse().unwrap();
+        m.store_host = "[2001:db8::7]:10911".parse().unwrap();
+        m.sys_flag = sys_flag::BORNHOST_V6 | sys_flag::STOREHOST_V6;
+        let back = decode_one(Bytes::from(encode(&m))).unwrap();
+        assert_eq!(back.born_host, m.born_host);
+        assert_eq!(back.store_host, m.store_host);
+        // offsetMsgId of an IPv6 store host: 16 + 4 + 8 bytes = 56 hex chars.
+        assert_eq!(back.offset_msg_id.len(), 56);
+        assert_eq!(back.body, m.body);
     }
 
     #[test]
