@@ -8,6 +8,7 @@
 
 use std::collections::HashSet;
 use std::ffi::{c_char, c_int, c_long, c_void, CString};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use once_cell::sync::Lazy;
@@ -152,7 +153,20 @@ impl CProducer {
                 key.1
             )));
         }
-        let p = Producer::with_config(s.config.clone());
+        // Legacy client ids are `ip@pid#instanceName`; every producer here
+        // has its own connections, so a counter keeps the ids of producers
+        // that share an instance name apart (brokers track clients by id).
+        let mut config = s.config.clone();
+        if config.instance_name != "DEFAULT" {
+            static STARTS: AtomicU64 = AtomicU64::new(0);
+            config.instance_name = format!(
+                "{}#{}#{}",
+                std::process::id(),
+                config.instance_name,
+                STARTS.fetch_add(1, Ordering::Relaxed)
+            );
+        }
+        let p = Producer::with_config(config);
         if self.kind == Kind::Transaction {
             let handle = self as *const CProducer as usize;
             let callback = self.checker.callback;
