@@ -15,7 +15,12 @@
 //! This module is hidden from cbindgen (see `ffi/mod.rs`), so the modern
 //! header `include/rocketmq.h` stays free of legacy names.
 
-#![allow(non_snake_case, non_camel_case_types)]
+//! # Safety
+//!
+//! Every pointer argument is NULL or a live object of its type as the
+//! legacy headers describe; strings are NUL-terminated.
+
+#![allow(non_snake_case, non_camel_case_types, clippy::missing_safety_doc)]
 
 pub mod batch;
 pub mod consumer;
@@ -351,7 +356,7 @@ mod tests {
     #[test]
     fn send_result_keeps_whole_batch_ids() {
         let id = "0123456789ABCDEF0123456789ABCDEF";
-        let ids = vec![id; 10].join(",");
+        let ids = [id; 10].join(",");
         let r = crate::SendResult {
             status: crate::SendStatus::SendOk,
             msg_id: ids,
