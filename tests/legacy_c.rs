@@ -69,17 +69,22 @@ fn legacy_program() -> &'static Path {
     EXE.get_or_init(|| compile("legacy_producer", &[]))
 }
 
-/// Runs one mode; returns stdout after asserting exit 0 and no failures.
+/// Runs one mode against the shared cluster (none for "errors").
 fn run_mode(mode: &str) -> String {
-    let exe = legacy_program();
     let namesrv = if mode == "errors" {
         "127.0.0.1:1".to_string()
     } else {
         common::shared().namesrv.clone()
     };
+    run_mode_on(mode, &namesrv)
+}
+
+/// Runs one mode; returns stdout after asserting exit 0 and no failures.
+fn run_mode_on(mode: &str, namesrv: &str) -> String {
+    let exe = legacy_program();
     let topic = common::unique_topic(&format!("Legacy_{}", mode));
     let out = Command::new(exe)
-        .args([namesrv.as_str(), topic.as_str(), mode])
+        .args([namesrv, topic.as_str(), mode])
         .env("LD_LIBRARY_PATH", release_dir())
         .output()
         .expect("run legacy_producer");
@@ -168,6 +173,20 @@ fn transaction_commit() {
     assert_eq!(
         line(&run_mode("transaction"), "transaction "),
         "transaction rc=0 status=0 valid=1 executor=1 identity=1 uniq=1"
+    );
+}
+
+/// An UNKNOWN transaction: the broker's check-back reaches the C checker
+/// with the producer handle, its user data and a working `CMessageExt*`.
+#[test]
+fn transaction_check_back_reaches_the_checker() {
+    let cluster = common::Cluster::start_with(
+        1,
+        "transactionCheckInterval = 1000\ntransactionTimeout = 1000",
+    );
+    assert_eq!(
+        line(&run_mode_on("check", &cluster.namesrv), "check "),
+        "check rc=0 checked=1"
     );
 }
 

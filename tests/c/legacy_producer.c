@@ -317,11 +317,55 @@ static int tx_user_data = 99, executor_calls = 0, executor_identity = 0;
 static CMessage* tx_msg;
 static char tx_uniq[64];
 
+static pthread_mutex_t check_lock = PTHREAD_MUTEX_INITIALIZER;
+static int checks = 0, check_ok = 0;
+static char unknown_id[MAX_MESSAGE_ID_LENGTH];
+
 static CTransactionStatus checker(CProducer* producer, CMessageExt* msg, void* data) {
-  (void)producer;
-  (void)data;
-  printf("checker called for %s\n", GetMessageId(msg));
+  int ok = producer == tx_producer && data == &tx_user_data && strcmp(GetMessageTopic(msg), topic) == 0 &&
+           strcmp(GetMessageBody(msg), "hello 7") == 0 && GetMessageBodyLength(msg) == 7 &&
+           strcmp(GetMessageTags(msg), "TagA") == 0 && strcmp(GetMessageKeys(msg), "key1 key2") == 0 &&
+           strcmp(GetMessageProperty(msg, "color"), "red") == 0 &&
+           strcmp(GetOriginMessageProperty((CMessage*)msg, "color"), "red") == 0 &&
+           GetMessageBornTimestamp(msg) > 0 && GetMessageStoreSize(msg) > 0 &&
+           strlen(GetMessageStoreHost(msg)) > 0 && strlen(GetMessageBornHost(msg)) > 0;
+  pthread_mutex_lock(&check_lock);
+  checks++;
+  if (ok && strcmp(GetMessageId(msg), unknown_id) == 0 &&
+      strcmp(GetMessageProperty(msg, "UNIQ_KEY"), unknown_id) == 0)
+    check_ok++;
+  pthread_mutex_unlock(&check_lock);
   return E_COMMIT_TRANSACTION;
+}
+
+static CTransactionStatus unknown_executor(CProducer* producer, CMessage* msg, void* data) {
+  (void)producer;
+  (void)msg;
+  (void)data;
+  return E_UNKNOWN_TRANSACTION;
+}
+
+/* ---- transaction left unknown: the broker checks back ---- */
+static void mode_check(void) {
+  tx_producer = CreateTransactionProducer(group("txcheck"), checker, &tx_user_data);
+  started(tx_producer);
+  CSendResult r;
+  CMessage* m = message(7);
+  int rc = SendMessageTransaction(tx_producer, m, unknown_executor, NULL, &r);
+  CHECK(rc == OK);
+  snprintf(unknown_id, sizeof unknown_id, "%s", r.msgId);
+  DestroyMessage(m);
+  for (int i = 0; i < 300; i++) {
+    pthread_mutex_lock(&check_lock);
+    int done = check_ok;
+    pthread_mutex_unlock(&check_lock);
+    if (done > 0) break;
+    struct timespec ts = {0, 100 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+  }
+  CHECK(ShutdownProducer(tx_producer) == OK);
+  printf("check rc=%d checked=%d\n", rc, check_ok > 0);
+  CHECK(DestroyProducer(tx_producer) == OK);
 }
 
 static CTransactionStatus executor(CProducer* producer, CMessage* msg, void* data) {
@@ -446,6 +490,7 @@ int main(int argc, char** argv) {
   else if (!strcmp(mode, "sharding")) mode_sharding();
   else if (!strcmp(mode, "batch")) mode_batch();
   else if (!strcmp(mode, "transaction")) mode_transaction();
+  else if (!strcmp(mode, "check")) mode_check();
   else if (!strcmp(mode, "errors")) mode_errors();
   else {
     fprintf(stderr, "unknown mode %s\n", mode);
