@@ -56,6 +56,12 @@ pub fn set_sink(sink: Option<Sink>, max: Level) {
     MAX_LEVEL.store(if has { max as u8 } else { 0 }, Ordering::SeqCst);
 }
 
+/// Sets the most verbose level logged (None silences the log) without
+/// changing the sink: with no sink installed, messages go to stderr.
+pub fn set_max_level(max: Option<Level>) {
+    MAX_LEVEL.store(max.map(|l| l as u8).unwrap_or(0), Ordering::SeqCst);
+}
+
 /// Whether messages at `level` go anywhere.
 pub fn enabled(level: Level) -> bool {
     level as u8 <= MAX_LEVEL.load(Ordering::Relaxed)

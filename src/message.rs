@@ -142,6 +142,26 @@ impl Message {
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
     }
+    /// Sets a property without the reserved-name check (the legacy C API
+    /// passes properties such as `__SHARDINGKEY` through verbatim). The
+    /// names with their own setter (`TAGS`, `KEYS`, `DELAY`, `WAIT`) and
+    /// those the client sets (`UNIQ_KEY`, `TRAN_MSG`, `PGROUP`) must not be
+    /// passed here. Fails like [`Message::set_property`] otherwise.
+    pub(crate) fn set_property_raw(&mut self, name: &str, value: &str) -> Result<()> {
+        if name.is_empty() || value.is_empty() {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "property name and value must not be empty",
+            ));
+        }
+        check_clean("property name", name)?;
+        check_clean("property value", value)?;
+        match self.properties.iter_mut().find(|(n, _)| n == name) {
+            Some(slot) => slot.1 = value.to_string(),
+            None => self.properties.push((name.to_string(), value.to_string())),
+        }
+        Ok(())
+    }
     /// A user property's value.
     pub fn property(&self, name: &str) -> Option<&str> {
         self.properties

@@ -11,6 +11,10 @@
 #![allow(non_camel_case_types)]
 
 pub mod batch;
+/// The legacy rocketmq-client-cpp C API (`include/rocketmq/C*.h`).
+///
+/// cbindgen:ignore
+pub mod legacy;
 pub mod message;
 pub mod message_ext;
 pub mod ordered;

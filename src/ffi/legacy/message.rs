@@ -1,0 +1,565 @@
+//! `CMessage.h` and `CMessageExt.h`. One handle type serves both: a
+//! `CMessageExt*` is a `CMessage` with stored-message details attached, so
+//! the `CMessage` getters work on a `CMessageExt*` and the `CMessageExt`
+//! getters work on a plain `CMessage*` (ext-only values are then 0 or `""`,
+//! and `GetMessageId` gives the `UNIQ_KEY` property).
+//!
+//! Returned strings point into the handle: each field and each property
+//! value lives in its own heap buffer, valid until that field or property
+//! is set again or the message is destroyed. Bodies keep a NUL after the
+//! last byte.
+
+use std::collections::BTreeMap;
+use std::ffi::{c_char, c_int, CStr, CString};
+
+use super::{c_str, code, empty, get, run, Fail, LResult};
+use crate::message::Message;
+use crate::protocol::message_ext::MessageExt;
+use crate::protocol::properties::names;
+
+/// Stored-message details of a `CMessageExt`.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ExtInfo {
+    queue_id: c_int,
+    reconsume_times: c_int,
+    store_size: c_int,
+    born_timestamp: i64,
+    store_timestamp: i64,
+    queue_offset: i64,
+    commit_log_offset: i64,
+    prepared_transaction_offset: i64,
+    msg_id: CString,
+    store_host: CString,
+    born_host: CString,
+}
+
+/// The `CMessage` / `CMessageExt` handle.
+#[derive(Clone, Debug)]
+pub struct CMessage {
+    topic: CString,
+    /// The body followed by one NUL byte.
+    body: Vec<u8>,
+    props: BTreeMap<String, CString>,
+    ext: Option<Box<ExtInfo>>,
+    /// Lent to a callback: the caller must not destroy it.
+    borrowed: bool,
+}
+
+/// `CMessageExt`: the same handle type as [`CMessage`].
+pub type CMessageExt = CMessage;
+
+fn cstring(s: &str) -> CString {
+    CString::new(s.replace('\0', " ")).unwrap_or_default()
+}
+
+/// C `atoi`: leading blanks, optional sign, digits; 0 when none.
+pub(crate) fn atoi(s: &str) -> c_int {
+    let t = s.trim_start();
+    let (neg, digits) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let mut v: i64 = 0;
+    for b in digits.bytes().take_while(u8::is_ascii_digit) {
+        v = (v * 10 + (b - b'0') as i64).min(i64::from(i32::MAX) + 1);
+    }
+    let v = if neg { -v } else { v };
+    v.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as c_int
+}
+
+impl CMessage {
+    pub(crate) fn new(topic: &str) -> CMessage {
+        let mut props = BTreeMap::new();
+        props.insert(names::WAIT.to_string(), cstring("true"));
+        CMessage {
+            topic: cstring(topic),
+            body: vec![0],
+            props,
+            ext: None,
+            borrowed: false,
+        }
+    }
+
+    /// A read-only view of a stored message, lent to a callback.
+    pub(crate) fn from_ext(m: &MessageExt) -> CMessage {
+        let mut msg = CMessage::new(&m.topic);
+        msg.props.clear();
+        for (k, v) in &m.properties {
+            msg.props.insert(k.clone(), cstring(v));
+        }
+        msg.set_body(&m.body);
+        msg.borrowed = true;
+        msg.ext = Some(Box::new(ExtInfo {
+            queue_id: m.queue_id,
+            reconsume_times: m.reconsume_times,
+            store_size: crate::protocol::message_ext::encode(m).len() as c_int,
+            born_timestamp: m.born_timestamp,
+            store_timestamp: m.store_timestamp,
+            queue_offset: m.queue_offset,
+            commit_log_offset: m.commit_log_offset,
+            prepared_transaction_offset: m.prepared_transaction_offset,
+            msg_id: cstring(m.msg_id()),
+            store_host: cstring(&m.store_host.to_string()),
+            born_host: cstring(&m.born_host.to_string()),
+        }));
+        msg
+    }
+
+    /// A deep copy owned by the caller (never marked as lent).
+    pub(crate) fn owned_copy(&self) -> CMessage {
+        let mut m = self.clone();
+        m.borrowed = false;
+        m
+    }
+
+    pub(crate) fn topic(&self) -> String {
+        self.topic.to_string_lossy().into_owned()
+    }
+
+    fn body_bytes(&self) -> &[u8] {
+        &self.body[..self.body.len() - 1]
+    }
+
+    fn set_body(&mut self, body: &[u8]) {
+        let mut b = Vec::with_capacity(body.len() + 1);
+        b.extend_from_slice(body);
+        b.push(0);
+        self.body = b;
+    }
+
+    pub(crate) fn set_prop(&mut self, key: &str, value: &str) {
+        self.props.insert(key.to_string(), cstring(value));
+    }
+
+    fn prop(&self, key: &str) -> Option<&CStr> {
+        self.props.get(key).map(|c| c.as_c_str())
+    }
+
+    fn prop_ptr(&self, key: &str) -> *const c_char {
+        self.props.get(key).map(|c| c.as_ptr()).unwrap_or(empty())
+    }
+
+    /// The message as the Rust producer sends it: the topic, the body, tags,
+    /// keys, delay level and WAIT from their properties, every other
+    /// non-empty property verbatim (the client sets `UNIQ_KEY`, `TRAN_MSG`
+    /// and `PGROUP` itself).
+    pub(crate) fn to_message(&self) -> LResult<Message> {
+        let mut m = Message::new(self.topic(), self.body_bytes().to_vec());
+        for (k, v) in &self.props {
+            let v = v.to_string_lossy();
+            match k.as_str() {
+                names::TAGS => m.set_tags(&v)?,
+                names::KEYS => m.set_keys(&v)?,
+                names::DELAY => m.set_delay_level(atoi(&v).clamp(0, 18))?,
+                names::WAIT => m.set_wait_store_msg_ok(v != "false"),
+                names::UNIQ_KEY | names::TRAN_MSG | names::PGROUP => {}
+                _ if k.is_empty() || v.is_empty() => {}
+                _ => m.set_property_raw(k, &v)?,
+            }
+        }
+        Ok(m)
+    }
+}
+
+/// Borrows a message handle mutably; NULL → `NULL_POINTER`.
+pub(crate) unsafe fn msg_mut<'a>(p: *mut CMessage) -> LResult<&'a mut CMessage> {
+    p.as_mut().ok_or_else(|| Fail::null("msg"))
+}
+
+/// Borrows a message handle; NULL → `NULL_POINTER`.
+pub(crate) unsafe fn msg_ref<'a>(p: *const CMessage) -> LResult<&'a CMessage> {
+    p.as_ref().ok_or_else(|| Fail::null("msg"))
+}
+
+/// A new message for `topic` (NULL: empty topic) with property `WAIT=true`.
+/// Never NULL.
+#[no_mangle]
+pub unsafe extern "C" fn CreateMessage(topic: *const c_char) -> *mut CMessage {
+    get(std::ptr::null_mut(), || {
+        let topic = if topic.is_null() {
+            String::new()
+        } else {
+            CStr::from_ptr(topic).to_string_lossy().into_owned()
+        };
+        Box::into_raw(Box::new(CMessage::new(&topic)))
+    })
+}
+
+/// Frees a message. 0, or 1 for NULL (or a message lent to a callback).
+#[no_mangle]
+pub unsafe extern "C" fn DestroyMessage(msg: *mut CMessage) -> c_int {
+    run(code::NULL_POINTER, || {
+        let m = msg_ref(msg)?;
+        if m.borrowed {
+            return Err(Fail::with_code(
+                code::NULL_POINTER,
+                "the message belongs to a callback and is freed by the library",
+            ));
+        }
+        drop(Box::from_raw(msg));
+        Ok(())
+    })
+}
+
+unsafe fn set_prop_fn(msg: *mut CMessage, key: &str, value: *const c_char, what: &str) -> c_int {
+    run(code::NULL_POINTER, || {
+        let m = msg_mut(msg)?;
+        let v = c_str(value, what)?;
+        m.set_prop(key, &v);
+        Ok(())
+    })
+}
+
+/// Sets the topic. 0; 1 for a NULL message or topic.
+#[no_mangle]
+pub unsafe extern "C" fn SetMessageTopic(msg: *mut CMessage, topic: *const c_char) -> c_int {
+    run(code::NULL_POINTER, || {
+        let m = msg_mut(msg)?;
+        m.topic = cstring(&c_str(topic, "topic")?);
+        Ok(())
+    })
+}
+
+/// Sets property `TAGS`. 0; 1 for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn SetMessageTags(msg: *mut CMessage, tags: *const c_char) -> c_int {
+    set_prop_fn(msg, names::TAGS, tags, "tags")
+}
+
+/// Sets property `KEYS` (keys separated by spaces). 0; 1 for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn SetMessageKeys(msg: *mut CMessage, keys: *const c_char) -> c_int {
+    set_prop_fn(msg, names::KEYS, keys, "keys")
+}
+
+/// Sets the body to the NUL-terminated `body` (without the NUL). 0; 1 for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn SetMessageBody(msg: *mut CMessage, body: *const c_char) -> c_int {
+    run(code::NULL_POINTER, || {
+        let m = msg_mut(msg)?;
+        if body.is_null() {
+            return Err(Fail::null("body"));
+        }
+        m.set_body(CStr::from_ptr(body).to_bytes());
+        Ok(())
+    })
+}
+
+/// Sets the body to `len` bytes at `body` (NUL bytes kept). 0; 1 for a
+/// NULL message, `len < 0`, or NULL `body` with `len > 0`.
+#[no_mangle]
+pub unsafe extern "C" fn SetByteMessageBody(
+    msg: *mut CMessage,
+    body: *const c_char,
+    len: c_int,
+) -> c_int {
+    run(code::NULL_POINTER, || {
+        let m = msg_mut(msg)?;
+        if len < 0 {
+            return Err(Fail::with_code(
+                code::NULL_POINTER,
+                format!("body length {} is negative", len),
+            ));
+        }
+        if len == 0 {
+            m.set_body(&[]);
+            return Ok(());
+        }
+        if body.is_null() {
+            return Err(Fail::null("body"));
+        }
+        m.set_body(std::slice::from_raw_parts(body as *const u8, len as usize));
+        Ok(())
+    })
+}
+
+/// Sets (or replaces) property `key`. 0; 1 for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn SetMessageProperty(
+    msg: *mut CMessage,
+    key: *const c_char,
+    value: *const c_char,
+) -> c_int {
+    run(code::NULL_POINTER, || {
+        let m = msg_mut(msg)?;
+        let k = c_str(key, "key")?;
+        let v = c_str(value, "value")?;
+        m.set_prop(&k, &v);
+        Ok(())
+    })
+}
+
+/// Sets property `DELAY` to `level` (any int; at send time values are
+/// clamped to 0..=18, 0 = no delay). 0; 1 for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn SetDelayTimeLevel(msg: *mut CMessage, level: c_int) -> c_int {
+    run(code::NULL_POINTER, || {
+        msg_mut(msg)?.set_prop(names::DELAY, &level.to_string());
+        Ok(())
+    })
+}
+
+unsafe fn str_getter(
+    msg: *const CMessage,
+    f: impl FnOnce(&CMessage) -> *const c_char,
+) -> *const c_char {
+    get(std::ptr::null(), || match msg.as_ref() {
+        Some(m) => f(m),
+        None => std::ptr::null(),
+    })
+}
+
+/// The topic; "" when unset; NULL for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn GetOriginMessageTopic(msg: *mut CMessage) -> *const c_char {
+    str_getter(msg, |m| m.topic.as_ptr())
+}
+
+/// Property `TAGS`; "" when unset; NULL for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn GetOriginMessageTags(msg: *mut CMessage) -> *const c_char {
+    str_getter(msg, |m| m.prop_ptr(names::TAGS))
+}
+
+/// Property `KEYS`; "" when unset; NULL for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn GetOriginMessageKeys(msg: *mut CMessage) -> *const c_char {
+    str_getter(msg, |m| m.prop_ptr(names::KEYS))
+}
+
+/// The body, NUL-terminated after its last byte; NULL for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn GetOriginMessageBody(msg: *mut CMessage) -> *const c_char {
+    str_getter(msg, |m| m.body.as_ptr() as *const c_char)
+}
+
+/// The body length in bytes; 0 for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn GetOriginMessageBodyLength(msg: *mut CMessage) -> c_int {
+    get(0, || {
+        msg.as_ref()
+            .map(|m| m.body_bytes().len().min(c_int::MAX as usize) as c_int)
+            .unwrap_or(0)
+    })
+}
+
+/// Property `key` (system properties included); "" when absent; NULL for a
+/// NULL message or key.
+#[no_mangle]
+pub unsafe extern "C" fn GetOriginMessageProperty(
+    msg: *mut CMessage,
+    key: *const c_char,
+) -> *const c_char {
+    str_getter(msg, |m| {
+        if key.is_null() {
+            return std::ptr::null();
+        }
+        m.prop_ptr(&CStr::from_ptr(key).to_string_lossy())
+    })
+}
+
+/// `atoi` of property `DELAY`, 0 when unset; -1 for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn GetOriginDelayTimeLevel(msg: *mut CMessage) -> c_int {
+    get(-1, || match msg.as_ref() {
+        Some(m) => m
+            .prop(names::DELAY)
+            .map(|d| atoi(&d.to_string_lossy()))
+            .unwrap_or(0),
+        None => -1,
+    })
+}
+
+// ---- CMessageExt.h ----
+
+/// The topic; NULL for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn GetMessageTopic(msgExt: *mut CMessageExt) -> *const c_char {
+    GetOriginMessageTopic(msgExt)
+}
+
+/// Property `TAGS`, "" when absent; NULL for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn GetMessageTags(msgExt: *mut CMessageExt) -> *const c_char {
+    GetOriginMessageTags(msgExt)
+}
+
+/// Property `KEYS`, "" when absent; NULL for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn GetMessageKeys(msgExt: *mut CMessageExt) -> *const c_char {
+    GetOriginMessageKeys(msgExt)
+}
+
+/// The (decompressed) body, NUL-terminated; NULL for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn GetMessageBody(msgExt: *mut CMessageExt) -> *const c_char {
+    GetOriginMessageBody(msgExt)
+}
+
+/// The body length; 0 for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn GetMessageBodyLength(msgExt: *mut CMessageExt) -> c_int {
+    GetOriginMessageBodyLength(msgExt)
+}
+
+/// Property `key`, "" when absent; NULL for a NULL message or key.
+#[no_mangle]
+pub unsafe extern "C" fn GetMessageProperty(
+    msgExt: *mut CMessageExt,
+    key: *const c_char,
+) -> *const c_char {
+    GetOriginMessageProperty(msgExt, key)
+}
+
+/// `UNIQ_KEY` if present, else the offset message id ("" on a plain message
+/// without `UNIQ_KEY`); NULL for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn GetMessageId(msgExt: *mut CMessageExt) -> *const c_char {
+    str_getter(msgExt, |m| {
+        if let Some(id) = m.props.get(names::UNIQ_KEY) {
+            return id.as_ptr();
+        }
+        m.ext.as_ref().map(|e| e.msg_id.as_ptr()).unwrap_or(empty())
+    })
+}
+
+/// `atoi(DELAY)`, 0 when unset; 1 for NULL (legacy).
+#[no_mangle]
+pub unsafe extern "C" fn GetMessageDelayTimeLevel(msgExt: *mut CMessageExt) -> c_int {
+    if msgExt.is_null() {
+        return code::NULL_POINTER;
+    }
+    GetOriginDelayTimeLevel(msgExt)
+}
+
+unsafe fn ext_int<T: Copy + From<i32>>(msg: *const CMessage, f: impl FnOnce(&ExtInfo) -> T) -> T {
+    get(T::from(1), || match msg.as_ref() {
+        None => T::from(code::NULL_POINTER),
+        Some(m) => m.ext.as_deref().map(f).unwrap_or(T::from(0)),
+    })
+}
+
+/// The queue id; 0 on a plain message; 1 for NULL (legacy).
+#[no_mangle]
+pub unsafe extern "C" fn GetMessageQueueId(msgExt: *mut CMessageExt) -> c_int {
+    ext_int(msgExt, |e| e.queue_id)
+}
+
+/// The reconsume count; 0 on a plain message; 1 for NULL (legacy).
+#[no_mangle]
+pub unsafe extern "C" fn GetMessageReconsumeTimes(msgExt: *mut CMessageExt) -> c_int {
+    ext_int(msgExt, |e| e.reconsume_times)
+}
+
+/// The stored record size; 0 on a plain message; 1 for NULL (legacy).
+#[no_mangle]
+pub unsafe extern "C" fn GetMessageStoreSize(msgExt: *mut CMessageExt) -> c_int {
+    ext_int(msgExt, |e| e.store_size)
+}
+
+/// Born timestamp, ms; 0 on a plain message; 1 for NULL (legacy).
+#[no_mangle]
+pub unsafe extern "C" fn GetMessageBornTimestamp(msgExt: *mut CMessageExt) -> i64 {
+    ext_int(msgExt, |e| e.born_timestamp)
+}
+
+/// Store timestamp, ms; 0 on a plain message; 1 for NULL (legacy).
+#[no_mangle]
+pub unsafe extern "C" fn GetMessageStoreTimestamp(msgExt: *mut CMessageExt) -> i64 {
+    ext_int(msgExt, |e| e.store_timestamp)
+}
+
+/// Queue offset; 0 on a plain message; 1 for NULL (legacy).
+#[no_mangle]
+pub unsafe extern "C" fn GetMessageQueueOffset(msgExt: *mut CMessageExt) -> i64 {
+    ext_int(msgExt, |e| e.queue_offset)
+}
+
+/// Commit-log offset; 0 on a plain message; 1 for NULL (legacy).
+#[no_mangle]
+pub unsafe extern "C" fn GetMessageCommitLogOffset(msgExt: *mut CMessageExt) -> i64 {
+    ext_int(msgExt, |e| e.commit_log_offset)
+}
+
+/// Prepared transaction offset; 0 on a plain message; 1 for NULL (legacy).
+#[no_mangle]
+pub unsafe extern "C" fn GetMessagePreparedTransactionOffset(msgExt: *mut CMessageExt) -> i64 {
+    ext_int(msgExt, |e| e.prepared_transaction_offset)
+}
+
+/// `"a.b.c.d:port"` of the storing broker; "" on a plain message; NULL for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn GetMessageStoreHost(msg: *mut CMessageExt) -> *const c_char {
+    str_getter(msg, |m| {
+        m.ext
+            .as_ref()
+            .map(|e| e.store_host.as_ptr())
+            .unwrap_or(empty())
+    })
+}
+
+/// `"a.b.c.d:port"` of the producer; "" on a plain message; NULL for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn GetMessageBornHost(msg: *mut CMessageExt) -> *const c_char {
+    str_getter(msg, |m| {
+        m.ext
+            .as_ref()
+            .map(|e| e.born_host.as_ptr())
+            .unwrap_or(empty())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atoi_like_c() {
+        assert_eq!(atoi("3"), 3);
+        assert_eq!(atoi("  -2x"), -2);
+        assert_eq!(atoi("abc"), 0);
+        assert_eq!(atoi("99999999999"), i32::MAX);
+    }
+
+    #[test]
+    fn message_round_trip() {
+        unsafe {
+            let m = CreateMessage(c"T".as_ptr());
+            assert_eq!(SetMessageTags(m, c"tag".as_ptr()), 0);
+            assert_eq!(SetMessageKeys(m, c"k1 k2".as_ptr()), 0);
+            assert_eq!(
+                SetByteMessageBody(m, b"a\0b".as_ptr() as *const c_char, 3),
+                0
+            );
+            assert_eq!(SetMessageProperty(m, c"color".as_ptr(), c"red".as_ptr()), 0);
+            assert_eq!(SetDelayTimeLevel(m, 3), 0);
+            let tags = GetOriginMessageTags(m);
+            assert_eq!(SetMessageProperty(m, c"x".as_ptr(), c"y".as_ptr()), 0);
+            assert_eq!(CStr::from_ptr(tags).to_str().unwrap(), "tag");
+            assert_eq!(GetOriginMessageBodyLength(m), 3);
+            assert_eq!(*GetOriginMessageBody(m).add(3), 0);
+            assert_eq!(GetOriginDelayTimeLevel(m), 3);
+            assert_eq!(GetMessageQueueId(m), 0);
+            assert_eq!(GetMessageQueueId(std::ptr::null_mut()), 1);
+            assert_eq!(GetOriginDelayTimeLevel(std::ptr::null_mut()), -1);
+            assert_eq!(CStr::from_ptr(GetMessageId(m)).to_bytes(), b"");
+            assert_eq!(
+                CStr::from_ptr(GetOriginMessageProperty(m, c"WAIT".as_ptr())).to_bytes(),
+                b"true"
+            );
+            assert!(GetOriginMessageProperty(m, std::ptr::null()).is_null());
+            assert_eq!(SetByteMessageBody(m, std::ptr::null(), 1), 1);
+            assert_eq!(SetByteMessageBody(m, c"x".as_ptr(), -1), 1);
+            assert_eq!(SetMessageTopic(m, std::ptr::null()), 1);
+            let rust = (*m).to_message().ok().unwrap();
+            assert_eq!(rust.tags(), Some("tag"));
+            assert_eq!(rust.keys(), ["k1", "k2"]);
+            assert_eq!(rust.delay_level(), 3);
+            assert_eq!(rust.property("color"), Some("red"));
+            assert_eq!(rust.body(), b"a\0b");
+            assert_eq!(DestroyMessage(m), 0);
+            assert_eq!(DestroyMessage(std::ptr::null_mut()), 1);
+        }
+    }
+}

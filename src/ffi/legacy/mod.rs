@@ -1,0 +1,381 @@
+//! The legacy C API of apache/rocketmq-client-cpp (`CProducer.h`,
+//! `CMessage.h`, …; headers in `include/rocketmq/`), implemented on top of
+//! [`crate::Producer`] so that this library is a drop-in replacement for the
+//! C++ client's `librocketmq.so`. The behaviour is specified in
+//! `docs/legacy-api.md`; in short:
+//!
+//! * every `int` function returns `OK` (0), `NULL_POINTER` (1) or the one
+//!   failure code its legacy counterpart uses, never anything else (the
+//!   Python binding raises on unknown codes);
+//! * every failure records a text for `GetLatestErrorMessage()` (a
+//!   thread-local string, `""` until the first failure, never cleared);
+//! * panics are caught at every entry point;
+//! * NULL arguments never crash.
+//!
+//! This module is hidden from cbindgen (see `ffi/mod.rs`), so the modern
+//! header `include/rocketmq.h` stays free of legacy names.
+
+//! # Safety
+//!
+//! Every pointer argument is NULL or a live object of its type as the
+//! legacy headers describe; strings are NUL-terminated.
+
+#![allow(non_snake_case, non_camel_case_types, clippy::missing_safety_doc)]
+
+pub mod batch;
+pub mod consumer;
+pub mod message;
+pub mod producer;
+pub mod send;
+
+use std::cell::RefCell;
+use std::ffi::{c_char, c_int, CStr, CString};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use crate::error::Error;
+
+/// `CStatus` values used by this module.
+#[allow(dead_code)]
+pub(crate) mod code {
+    use std::ffi::c_int;
+    pub const OK: c_int = 0;
+    pub const NULL_POINTER: c_int = 1;
+    pub const MALLOC_FAILED: c_int = 2;
+    pub const PRODUCER_START_FAILED: c_int = 10;
+    pub const PRODUCER_SEND_SYNC_FAILED: c_int = 11;
+    pub const PRODUCER_SEND_ONEWAY_FAILED: c_int = 12;
+    pub const PRODUCER_SEND_ORDERLY_FAILED: c_int = 13;
+    pub const PRODUCER_SEND_ASYNC_FAILED: c_int = 14;
+    pub const PRODUCER_SEND_ORDERLYASYNC_FAILED: c_int = 15;
+    pub const PRODUCER_SEND_TRANSACTION_FAILED: c_int = 16;
+    pub const PUSHCONSUMER_START_FAILED: c_int = 20;
+    pub const PULLCONSUMER_START_FAILED: c_int = 30;
+    pub const PULLCONSUMER_FETCH_MQ_FAILED: c_int = 31;
+    pub const NOT_SUPPORT: c_int = 500;
+}
+
+/// `MAX_MESSAGE_ID_LENGTH`.
+pub const MAX_MESSAGE_ID_LENGTH: usize = 256;
+/// `MAX_TOPIC_LENGTH`.
+pub const MAX_TOPIC_LENGTH: usize = 512;
+/// `MAX_BROKER_NAME_ID_LENGTH`.
+pub const MAX_BROKER_NAME_ID_LENGTH: usize = 256;
+/// `MAX_EXEPTION_MSG_LENGTH`.
+pub const MAX_EXEPTION_MSG_LENGTH: usize = 512;
+/// `MAX_EXEPTION_FILE_LENGTH`.
+pub const MAX_EXEPTION_FILE_LENGTH: usize = 256;
+/// `MAX_EXEPTION_TYPE_LENGTH`.
+pub const MAX_EXEPTION_TYPE_LENGTH: usize = 128;
+
+/// `CSendResult` (`struct _SendResult_`): 272 bytes, `offset` at 264.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct CSendResult {
+    /// `CSendStatus` (a C enum, 4 bytes).
+    pub sendStatus: c_int,
+    /// Client message id, NUL-terminated.
+    pub msgId: [c_char; MAX_MESSAGE_ID_LENGTH],
+    /// Queue offset.
+    pub offset: i64,
+}
+
+/// `CMQException` (`struct _CMQException_`): 904 bytes.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct CMQException {
+    /// Error code: the broker's response code, or -1 for client-side errors.
+    pub error: c_int,
+    /// Source line that raised the error.
+    pub line: c_int,
+    /// Source file that raised the error.
+    pub file: [c_char; MAX_EXEPTION_FILE_LENGTH],
+    /// Description.
+    pub msg: [c_char; MAX_EXEPTION_MSG_LENGTH],
+    /// Error class name.
+    pub type_: [c_char; MAX_EXEPTION_TYPE_LENGTH],
+}
+
+/// `CMessageQueue` (`struct _CMessageQueue_`): 772 bytes.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct CMessageQueue {
+    /// Topic.
+    pub topic: [c_char; MAX_TOPIC_LENGTH],
+    /// Broker name.
+    pub brokerName: [c_char; MAX_BROKER_NAME_ID_LENGTH],
+    /// Queue id.
+    pub queueId: c_int,
+}
+
+/// Copies `s` into a fixed C array, truncated at a UTF-8 boundary and always
+/// NUL-terminated.
+pub(crate) fn copy_cstr<const N: usize>(dst: &mut [c_char; N], s: &str) {
+    let mut n = s.len().min(N - 1);
+    while !s.is_char_boundary(n) {
+        n -= 1;
+    }
+    for (d, b) in dst.iter_mut().zip(&s.as_bytes()[..n]) {
+        *d = *b as c_char;
+    }
+    dst[n] = 0;
+}
+
+impl CSendResult {
+    pub(crate) fn zeroed() -> CSendResult {
+        CSendResult {
+            sendStatus: 0,
+            msgId: [0; MAX_MESSAGE_ID_LENGTH],
+            offset: 0,
+        }
+    }
+
+    pub(crate) fn from_result(r: &crate::SendResult) -> CSendResult {
+        let mut out = CSendResult::zeroed();
+        out.sendStatus = r.status as c_int;
+        // A batch reports its ids comma-separated (Java style); keep only
+        // whole ids when they do not all fit.
+        let mut id = r.msg_id.as_str();
+        while id.len() >= MAX_MESSAGE_ID_LENGTH {
+            id = match id.rfind(',') {
+                Some(i) => &id[..i],
+                None => "",
+            };
+        }
+        copy_cstr(&mut out.msgId, id);
+        out.offset = r.queue_offset;
+        out
+    }
+}
+
+impl CMQException {
+    pub(crate) fn from_error(e: &Error, file: &str, line: u32) -> CMQException {
+        let mut out = CMQException {
+            error: if e.response_code() != 0 {
+                e.response_code()
+            } else {
+                -1
+            },
+            line: line as c_int,
+            file: [0; MAX_EXEPTION_FILE_LENGTH],
+            msg: [0; MAX_EXEPTION_MSG_LENGTH],
+            type_: [0; MAX_EXEPTION_TYPE_LENGTH],
+        };
+        copy_cstr(&mut out.file, file);
+        copy_cstr(&mut out.msg, &e.to_string().replace('\0', " "));
+        let ty = if e.kind() == crate::ErrorKind::Broker {
+            "MQBrokerException"
+        } else {
+            "MQClientException"
+        };
+        copy_cstr(&mut out.type_, ty);
+        out
+    }
+}
+
+thread_local! {
+    static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
+}
+
+/// Records `text` as this thread's `GetLatestErrorMessage()`.
+pub(crate) fn set_error(text: &str) {
+    let c = CString::new(text.replace('\0', " ")).unwrap_or_default();
+    let _ = LAST_ERROR.try_with(|l| *l.borrow_mut() = c);
+}
+
+/// A failure of a legacy function: the code (None = the function's own
+/// failure code) and the text for `GetLatestErrorMessage()`.
+pub(crate) struct Fail {
+    code: Option<c_int>,
+    text: String,
+    error_code: i32,
+}
+
+impl Fail {
+    /// A NULL argument: `NULL_POINTER`.
+    pub(crate) fn null(what: &str) -> Fail {
+        Fail {
+            code: Some(code::NULL_POINTER),
+            text: format!("{} is NULL", what),
+            error_code: -1,
+        }
+    }
+    /// A failure with the function's own code.
+    pub(crate) fn new(text: impl Into<String>) -> Fail {
+        Fail {
+            code: None,
+            text: text.into(),
+            error_code: -1,
+        }
+    }
+    /// The text.
+    pub(crate) fn text_of(&self) -> String {
+        self.text.clone()
+    }
+    /// A failure with an explicit code.
+    pub(crate) fn with_code(code: c_int, text: impl Into<String>) -> Fail {
+        Fail {
+            code: Some(code),
+            text: text.into(),
+            error_code: -1,
+        }
+    }
+}
+
+impl From<Error> for Fail {
+    fn from(e: Error) -> Fail {
+        Fail {
+            code: None,
+            text: e.to_string(),
+            error_code: if e.response_code() != 0 {
+                e.response_code()
+            } else {
+                -1
+            },
+        }
+    }
+}
+
+pub(crate) type LResult<T> = std::result::Result<T, Fail>;
+
+/// Runs `f` behind the panic boundary: `OK` on success, otherwise the
+/// failure's code (default `fail`) with the error text recorded.
+pub(crate) fn run(fail: c_int, f: impl FnOnce() -> LResult<()>) -> c_int {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(())) => code::OK,
+        Ok(Err(e)) => {
+            set_error(&format!("msg: {},error:{}", e.text, e.error_code));
+            e.code.unwrap_or(fail)
+        }
+        Err(_) => {
+            set_error("msg: internal panic caught at the C boundary,error:-1");
+            fail
+        }
+    }
+}
+
+/// Runs a getter behind the panic boundary; `default` on panic.
+pub(crate) fn get<T>(default: T, f: impl FnOnce() -> T) -> T {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or(default)
+}
+
+/// Borrows a C string (NULL → `Fail::null(what)`); invalid UTF-8 is
+/// replaced, as the C++ client never validated encodings.
+///
+/// # Safety
+/// `p` is NULL or a NUL-terminated string alive during the call.
+pub(crate) unsafe fn c_str(p: *const c_char, what: &str) -> LResult<String> {
+    if p.is_null() {
+        return Err(Fail::null(what));
+    }
+    Ok(CStr::from_ptr(p).to_string_lossy().into_owned())
+}
+
+/// Like [`c_str`] but a NULL string is the function's own failure code
+/// (the producer setters' legacy behaviour).
+pub(crate) unsafe fn c_str_or_fail(p: *const c_char, what: &str) -> LResult<String> {
+    if p.is_null() {
+        return Err(Fail::new(format!("{} is NULL", what)));
+    }
+    Ok(CStr::from_ptr(p).to_string_lossy().into_owned())
+}
+
+/// A static `""`.
+pub(crate) fn empty() -> *const c_char {
+    c"".as_ptr()
+}
+
+/// The text of the last failure on the calling thread; `""` if none, never
+/// NULL. Valid until the next failure recorded on this thread.
+#[no_mangle]
+pub extern "C" fn GetLatestErrorMessage() -> *const c_char {
+    get(empty(), || {
+        LAST_ERROR
+            .try_with(|l| l.borrow().as_ptr())
+            .unwrap_or(empty())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::mem::{align_of, offset_of, size_of};
+
+    #[test]
+    fn layouts_match_the_legacy_headers() {
+        assert_eq!(size_of::<CSendResult>(), 272);
+        assert_eq!(align_of::<CSendResult>(), 8);
+        assert_eq!(offset_of!(CSendResult, sendStatus), 0);
+        assert_eq!(offset_of!(CSendResult, msgId), 4);
+        assert_eq!(offset_of!(CSendResult, offset), 264);
+
+        assert_eq!(size_of::<CMQException>(), 904);
+        assert_eq!(align_of::<CMQException>(), 4);
+        assert_eq!(offset_of!(CMQException, error), 0);
+        assert_eq!(offset_of!(CMQException, line), 4);
+        assert_eq!(offset_of!(CMQException, file), 8);
+        assert_eq!(offset_of!(CMQException, msg), 264);
+        assert_eq!(offset_of!(CMQException, type_), 776);
+
+        assert_eq!(size_of::<CMessageQueue>(), 772);
+        assert_eq!(align_of::<CMessageQueue>(), 4);
+        assert_eq!(offset_of!(CMessageQueue, topic), 0);
+        assert_eq!(offset_of!(CMessageQueue, brokerName), 512);
+        assert_eq!(offset_of!(CMessageQueue, queueId), 768);
+
+        use consumer::CPullResult;
+        assert_eq!(size_of::<CPullResult>(), 56);
+        assert_eq!(align_of::<CPullResult>(), 8);
+        assert_eq!(offset_of!(CPullResult, pullStatus), 0);
+        assert_eq!(offset_of!(CPullResult, nextBeginOffset), 8);
+        assert_eq!(offset_of!(CPullResult, minOffset), 16);
+        assert_eq!(offset_of!(CPullResult, maxOffset), 24);
+        assert_eq!(offset_of!(CPullResult, msgFoundList), 32);
+        assert_eq!(offset_of!(CPullResult, size), 40);
+        assert_eq!(offset_of!(CPullResult, pData), 48);
+
+        // Every C enum crosses the ABI as a C int.
+        assert_eq!(size_of::<c_int>(), 4);
+    }
+
+    #[test]
+    fn error_text_is_thread_local_and_sticky() {
+        let read = || unsafe { CStr::from_ptr(GetLatestErrorMessage()) }.to_owned();
+        assert_eq!(run(11, || Err(Fail::new("boom"))), 11);
+        assert_eq!(read().to_str().unwrap(), "msg: boom,error:-1");
+        assert_eq!(run(11, || Ok(())), 0);
+        assert_eq!(read().to_str().unwrap(), "msg: boom,error:-1");
+        assert_eq!(run(11, || Err(Fail::null("msg"))), 1);
+        assert_eq!(run(12, || panic!("x")), 12);
+        std::thread::spawn(move || {
+            assert_eq!(read().to_str().unwrap(), "");
+        })
+        .join()
+        .unwrap();
+    }
+
+    #[test]
+    fn send_result_keeps_whole_batch_ids() {
+        let id = "0123456789ABCDEF0123456789ABCDEF";
+        let ids = [id; 10].join(",");
+        let r = crate::SendResult {
+            status: crate::SendStatus::SendOk,
+            msg_id: ids,
+            offset_msg_id: String::new(),
+            message_queue: crate::MessageQueue {
+                topic: "T".into(),
+                broker_name: "b".into(),
+                queue_id: 0,
+            },
+            queue_offset: 7,
+            transaction_id: None,
+            region_id: None,
+        };
+        let c = CSendResult::from_result(&r);
+        let s = unsafe { CStr::from_ptr(c.msgId.as_ptr()) }
+            .to_str()
+            .unwrap();
+        assert_eq!(s.split(',').count(), 7);
+        assert!(s.split(',').all(|x| x == id));
+        assert_eq!(c.offset, 7);
+    }
+}

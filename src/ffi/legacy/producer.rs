@@ -1,0 +1,572 @@
+//! `CProducer.h`: create, configure, start, shut down, destroy.
+//!
+//! A `CProducer` keeps its configuration and, while started, a running
+//! [`Producer`]. `ShutdownProducer` shuts that producer down (joining its
+//! threads, closing its sockets, settling every accepted async send) and
+//! drops it, so only the small handle remains; `StartProducer` after a
+//! shutdown starts a fresh one with the same configuration.
+
+use std::collections::HashSet;
+use std::ffi::{c_char, c_int, c_long, c_void, CString};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use once_cell::sync::Lazy;
+
+use super::message::{CMessage, CMessageExt};
+use super::{c_str, c_str_or_fail, code, get, run, Fail, LResult};
+use crate::config::ProducerConfig;
+use crate::log::Level;
+use crate::producer::Producer;
+use crate::protocol::message_ext::MessageExt;
+use crate::transaction::TransactionState;
+
+/// `CTransactionStatus (*)(CProducer*, CMessageExt*, void*)`.
+pub type CLocalTransactionCheckerCallback =
+    Option<unsafe extern "C" fn(*mut CProducer, *mut CMessageExt, *mut c_void) -> c_int>;
+/// `CTransactionStatus (*)(CProducer*, CMessage*, void*)`.
+pub type CLocalTransactionExecutorCallback =
+    Option<unsafe extern "C" fn(*mut CProducer, *mut CMessage, *mut c_void) -> c_int>;
+
+/// 0 commit, 1 rollback, anything else unknown.
+pub(crate) fn state_from_c(v: c_int) -> TransactionState {
+    match v {
+        0 => TransactionState::Commit,
+        1 => TransactionState::Rollback,
+        _ => TransactionState::Unknown,
+    }
+}
+
+/// What `Create*Producer` made.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Kind {
+    Common,
+    Orderly,
+    Transaction,
+}
+
+struct Checker {
+    callback: CLocalTransactionCheckerCallback,
+    user_data: usize,
+}
+
+#[allow(dead_code)] // log_path, credentials and trace are recorded only
+struct PState {
+    config: ProducerConfig,
+    running: Option<Arc<Producer>>,
+    /// `(instanceName, group)` registered while running.
+    registered: Option<(String, String)>,
+    shut_down: bool,
+    log_path: Option<String>,
+    credentials: Option<(String, String, String)>,
+    trace: bool,
+}
+
+/// The `CProducer` handle.
+pub struct CProducer {
+    state: Mutex<PState>,
+    pub(crate) kind: Kind,
+    checker: Checker,
+    version: CString,
+}
+
+/// Groups of started producers per instance name: a second producer of the
+/// same group in the same client instance fails to start, as in legacy.
+static GROUPS: Lazy<Mutex<HashSet<(String, String)>>> = Lazy::new(Default::default);
+
+fn groups() -> MutexGuard<'static, HashSet<(String, String)>> {
+    GROUPS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The legacy defaults (docs/legacy-api.md §3): 5 sync attempts retried on
+/// non-SEND_OK too, 1 async attempt, 128 KiB bodies, timeout 3000 ms,
+/// compression at 4096 bytes with level 5.
+fn legacy_config(group: &str) -> ProducerConfig {
+    let mut c = ProducerConfig::default();
+    if !group.is_empty() {
+        c.producer_group = group.to_string();
+    }
+    c.retry_times_when_send_failed = 4;
+    c.retry_times_when_send_async_failed = 0;
+    c.retry_another_broker_when_not_store_ok = true;
+    c.max_message_size = 128 * 1024;
+    c.send_msg_timeout_ms = 3000;
+    c.compress_msg_body_over_howmuch = 4096;
+    c.compress_level = 5;
+    c
+}
+
+impl CProducer {
+    fn new(group: &str, kind: Kind, checker: Checker) -> CProducer {
+        CProducer {
+            state: Mutex::new(PState {
+                config: legacy_config(group),
+                running: None,
+                registered: None,
+                shut_down: false,
+                log_path: None,
+                credentials: None,
+                trace: false,
+            }),
+            kind,
+            checker,
+            version: CString::new(format!(
+                "librocketmq {} (Rust; rocketmq-client-cpp 2.2.0 compatible C API)",
+                crate::VERSION
+            ))
+            .unwrap_or_default(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, PState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The running producer. Errors (the caller's send code): never
+    /// started, or shut down.
+    pub(crate) fn running(&self) -> LResult<Arc<Producer>> {
+        let s = self.lock();
+        match &s.running {
+            Some(p) => Ok(p.clone()),
+            None if s.shut_down => Err(Fail::new("producer has been shut down")),
+            None => Err(Fail::new("producer not started")),
+        }
+    }
+
+    /// The producer group.
+    pub(crate) fn group(&self) -> String {
+        self.lock().config.producer_group.clone()
+    }
+
+    fn start(&self) -> LResult<()> {
+        let mut s = self.lock();
+        if s.running.is_some() {
+            return Ok(());
+        }
+        let key = (
+            s.config.instance_name.clone(),
+            s.config.producer_group.clone(),
+        );
+        if groups().contains(&key) {
+            return Err(Fail::new(format!(
+                "The producer group[{}] has been created before, specify another name please.",
+                key.1
+            )));
+        }
+        // Legacy client ids are `ip@pid#instanceName`; every producer here
+        // has its own connections, so a counter keeps the ids of producers
+        // that share an instance name apart (brokers track clients by id).
+        let mut config = s.config.clone();
+        if config.instance_name != "DEFAULT" {
+            static STARTS: AtomicU64 = AtomicU64::new(0);
+            config.instance_name = format!(
+                "{}#{}#{}",
+                std::process::id(),
+                config.instance_name,
+                STARTS.fetch_add(1, Ordering::Relaxed)
+            );
+        }
+        let p = Producer::with_config(config);
+        if self.kind == Kind::Transaction {
+            let handle = self as *const CProducer as usize;
+            let callback = self.checker.callback;
+            let user_data = self.checker.user_data;
+            p.set_transaction_checker(Arc::new(move |m: &MessageExt| {
+                let Some(check) = callback else {
+                    return TransactionState::Unknown;
+                };
+                let mut view = CMessage::from_ext(m);
+                // SAFETY: the handle outlives its running producer (Shutdown
+                // joins the callback thread before Destroy frees it); the
+                // caller guarantees the callback and user data are usable
+                // from the check thread.
+                state_from_c(unsafe {
+                    check(
+                        handle as *mut CProducer,
+                        &mut view,
+                        user_data as *mut c_void,
+                    )
+                })
+            }))?;
+        }
+        p.start()?;
+        groups().insert(key.clone());
+        s.registered = Some(key);
+        s.running = Some(Arc::new(p));
+        s.shut_down = false;
+        Ok(())
+    }
+
+    fn shutdown(&self) -> LResult<()> {
+        let (p, key) = {
+            let mut s = self.lock();
+            match s.running.take() {
+                Some(p) => (p, s.registered.take()),
+                None => return Ok(()),
+            }
+        };
+        if let Err(e) = p.shutdown() {
+            let mut s = self.lock();
+            s.running = Some(p);
+            s.registered = key;
+            return Err(e.into());
+        }
+        drop(p);
+        if let Some(key) = key {
+            groups().remove(&key);
+        }
+        self.lock().shut_down = true;
+        Ok(())
+    }
+
+    /// Changes the configuration: only before start (or after shutdown).
+    fn configure(&self, f: impl FnOnce(&mut ProducerConfig) -> LResult<()>) -> LResult<()> {
+        let mut s = self.lock();
+        if s.running.is_some() {
+            return Err(Fail::new(
+                "the configuration of a started producer cannot change; set it before StartProducer",
+            ));
+        }
+        f(&mut s.config)
+    }
+}
+
+/// Borrows a producer handle; NULL → `NULL_POINTER`.
+pub(crate) unsafe fn producer_ref<'a>(p: *const CProducer) -> LResult<&'a CProducer> {
+    p.as_ref().ok_or_else(|| Fail::null("producer"))
+}
+
+unsafe fn create(groupId: *const c_char, kind: Kind, checker: Checker) -> *mut CProducer {
+    get(std::ptr::null_mut(), || {
+        if groupId.is_null() {
+            return std::ptr::null_mut();
+        }
+        let group = std::ffi::CStr::from_ptr(groupId).to_string_lossy();
+        Box::into_raw(Box::new(CProducer::new(&group, kind, checker)))
+    })
+}
+
+/// A producer of `groupId` (`""`: `DEFAULT_PRODUCER`); NULL for NULL.
+/// No threads, no I/O until `StartProducer`.
+#[no_mangle]
+pub unsafe extern "C" fn CreateProducer(groupId: *const c_char) -> *mut CProducer {
+    create(
+        groupId,
+        Kind::Common,
+        Checker {
+            callback: None,
+            user_data: 0,
+        },
+    )
+}
+
+/// Like `CreateProducer` (legacy makes no difference either).
+#[no_mangle]
+pub unsafe extern "C" fn CreateOrderlyProducer(groupId: *const c_char) -> *mut CProducer {
+    create(
+        groupId,
+        Kind::Orderly,
+        Checker {
+            callback: None,
+            user_data: 0,
+        },
+    )
+}
+
+/// A transaction producer: `callback(producer, msgExt, userData)` answers
+/// the broker's check-backs on the producer's callback thread (NULL: the
+/// answer is UNKNOWN). NULL for a NULL group.
+#[no_mangle]
+pub unsafe extern "C" fn CreateTransactionProducer(
+    groupId: *const c_char,
+    callback: CLocalTransactionCheckerCallback,
+    userData: *mut c_void,
+) -> *mut CProducer {
+    create(
+        groupId,
+        Kind::Transaction,
+        Checker {
+            callback,
+            user_data: userData as usize,
+        },
+    )
+}
+
+/// Shuts the producer down if it runs, then frees it. 0; 1 for NULL (or
+/// when called from one of the producer's own callbacks).
+#[no_mangle]
+pub unsafe extern "C" fn DestroyProducer(producer: *mut CProducer) -> c_int {
+    run(code::NULL_POINTER, || {
+        let p = producer_ref(producer)?;
+        if let Err(e) = p.shutdown() {
+            return Err(Fail::with_code(code::NULL_POINTER, e.text_of()));
+        }
+        drop(Box::from_raw(producer));
+        Ok(())
+    })
+}
+
+/// Starts the producer. 0 (also when already running; after a shutdown it
+/// starts again); 1 for NULL; 10 when another started producer of this
+/// process has the same group and instance name, or the threads cannot start.
+#[no_mangle]
+pub unsafe extern "C" fn StartProducer(producer: *mut CProducer) -> c_int {
+    run(code::PRODUCER_START_FAILED, || {
+        producer_ref(producer)?.start()
+    })
+}
+
+/// Shuts down: waits up to the send timeout for accepted async sends (the
+/// rest get the exception callback), closes sockets, joins threads. 0 (also
+/// when not running); 1 for NULL; 10 when called from a callback.
+#[no_mangle]
+pub unsafe extern "C" fn ShutdownProducer(producer: *mut CProducer) -> c_int {
+    run(code::PRODUCER_START_FAILED, || {
+        producer_ref(producer)?.shutdown()
+    })
+}
+
+/// The library version text, owned by the handle; `"DefaultVersion"` for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn ShowProducerVersion(producer: *mut CProducer) -> *const c_char {
+    get(c"DefaultVersion".as_ptr(), || match producer.as_ref() {
+        Some(p) => p.version.as_ptr(),
+        None => c"DefaultVersion".as_ptr(),
+    })
+}
+
+unsafe fn configure(
+    producer: *mut CProducer,
+    f: impl FnOnce(&mut ProducerConfig) -> LResult<()>,
+) -> c_int {
+    run(code::PRODUCER_START_FAILED, || {
+        producer_ref(producer)?.configure(f)
+    })
+}
+
+/// `host:port;host:port` (a leading `http://` is stripped). 0; 1 for a NULL
+/// producer; 10 for a NULL address or after start.
+#[no_mangle]
+pub unsafe extern "C" fn SetProducerNameServerAddress(
+    producer: *mut CProducer,
+    namesrv: *const c_char,
+) -> c_int {
+    configure(producer, |c| {
+        let s = c_str_or_fail(namesrv, "namesrv")?;
+        let s = s.trim();
+        c.namesrv_addr = s.strip_prefix("http://").unwrap_or(s).to_string();
+        Ok(())
+    })
+}
+
+/// Not supported: the HTTP name-server lookup is not implemented. 1 for a
+/// NULL producer, else 10 with an explanation.
+#[no_mangle]
+pub unsafe extern "C" fn SetProducerNameServerDomain(
+    producer: *mut CProducer,
+    domain: *const c_char,
+) -> c_int {
+    run(code::PRODUCER_START_FAILED, || {
+        producer_ref(producer)?;
+        c_str_or_fail(domain, "domain")?;
+        Err(Fail::new(
+            "name server domain (HTTP address lookup) is not supported by this librocketmq; \
+             use SetProducerNameServerAddress",
+        ))
+    })
+}
+
+/// Replaces the group (`""`: `DEFAULT_PRODUCER`). 0; 1; 10 for NULL or after start.
+#[no_mangle]
+pub unsafe extern "C" fn SetProducerGroupName(
+    producer: *mut CProducer,
+    groupName: *const c_char,
+) -> c_int {
+    configure(producer, |c| {
+        let g = c_str_or_fail(groupName, "groupName")?;
+        c.producer_group = if g.is_empty() {
+            crate::protocol::DEFAULT_PRODUCER_GROUP.to_string()
+        } else {
+            g
+        };
+        Ok(())
+    })
+}
+
+/// Sets the instance name (`""` keeps the current one). 0; 1; 10 for NULL
+/// or after start.
+#[no_mangle]
+pub unsafe extern "C" fn SetProducerInstanceName(
+    producer: *mut CProducer,
+    instanceName: *const c_char,
+) -> c_int {
+    configure(producer, |c| {
+        let n = c_str_or_fail(instanceName, "instanceName")?;
+        if !n.is_empty() {
+            c.instance_name = n;
+        }
+        Ok(())
+    })
+}
+
+/// Stores ACL credentials. Requests are not signed yet (see
+/// docs/legacy-api.md §8). 0; 1; 10 for a NULL string.
+#[no_mangle]
+pub unsafe extern "C" fn SetProducerSessionCredentials(
+    producer: *mut CProducer,
+    accessKey: *const c_char,
+    secretKey: *const c_char,
+    onsChannel: *const c_char,
+) -> c_int {
+    run(code::PRODUCER_START_FAILED, || {
+        let p = producer_ref(producer)?;
+        let a = c_str_or_fail(accessKey, "accessKey")?;
+        let s = c_str_or_fail(secretKey, "secretKey")?;
+        let o = c_str_or_fail(onsChannel, "onsChannel")?;
+        crate::log::warn("SetProducerSessionCredentials: ACL request signing is not implemented; requests are sent unsigned");
+        p.lock().credentials = Some((a, s, o));
+        Ok(())
+    })
+}
+
+/// Accepted and recorded; the library writes no log files (its log goes to
+/// stderr once a level is set). 0; 1 for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn SetProducerLogPath(
+    producer: *mut CProducer,
+    logPath: *const c_char,
+) -> c_int {
+    run(code::NULL_POINTER, || {
+        let p = producer_ref(producer)?;
+        let path = c_str(logPath, "logPath")?;
+        p.lock().log_path = Some(path);
+        Ok(())
+    })
+}
+
+/// Accepted; no log files are written. 0; 1 for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn SetProducerLogFileNumAndSize(
+    producer: *mut CProducer,
+    fileNum: c_int,
+    fileSize: c_long,
+) -> c_int {
+    let _ = (fileNum, fileSize);
+    run(code::PRODUCER_START_FAILED, || {
+        producer_ref(producer)?;
+        Ok(())
+    })
+}
+
+/// Maps a `CLogLevel` to the library's log level (process-global).
+pub(crate) fn set_log_level(level: c_int) {
+    let l = match level {
+        1 | 2 => Level::Error,
+        3 => Level::Warn,
+        5 | 6 => Level::Debug,
+        _ => Level::Info,
+    };
+    crate::log::set_max_level(Some(l));
+}
+
+/// Sets the process-global log level (FATAL/ERROR → error, WARN → warn,
+/// INFO → info, DEBUG/TRACE → debug, others → info); the log goes to stderr
+/// unless the application installed a sink. 0; 1 for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn SetProducerLogLevel(producer: *mut CProducer, level: c_int) -> c_int {
+    run(code::PRODUCER_START_FAILED, || {
+        producer_ref(producer)?;
+        set_log_level(level);
+        Ok(())
+    })
+}
+
+/// Timeout in ms (`<= 0` keeps the current value). 0; 1; 10 after start.
+#[no_mangle]
+pub unsafe extern "C" fn SetProducerSendMsgTimeout(
+    producer: *mut CProducer,
+    timeout: c_int,
+) -> c_int {
+    configure(producer, |c| {
+        if timeout > 0 {
+            c.send_msg_timeout_ms = timeout as u64;
+        }
+        Ok(())
+    })
+}
+
+/// zlib level -1..=9 (-1 = zlib's default 6; others keep the current level).
+/// 0; 1; 10 after start.
+#[no_mangle]
+pub unsafe extern "C" fn SetProducerCompressLevel(producer: *mut CProducer, level: c_int) -> c_int {
+    configure(producer, |c| {
+        match level {
+            -1 => c.compress_level = 6,
+            0..=9 => c.compress_level = level as u32,
+            _ => {}
+        }
+        Ok(())
+    })
+}
+
+/// Largest body in bytes (negative: 0, so every non-empty body fails).
+/// 0; 1; 10 after start.
+#[no_mangle]
+pub unsafe extern "C" fn SetProducerMaxMessageSize(producer: *mut CProducer, size: c_int) -> c_int {
+    configure(producer, |c| {
+        c.max_message_size = size.max(0) as usize;
+        Ok(())
+    })
+}
+
+/// Accepted and recorded (`OPEN` 0 enables, anything else disables); message
+/// traces are not sent. 0; 1 for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn SetProducerMessageTrace(
+    producer: *mut CProducer,
+    openTrace: c_int,
+) -> c_int {
+    run(code::PRODUCER_START_FAILED, || {
+        producer_ref(producer)?.lock().trace = openTrace == 0;
+        Ok(())
+    })
+}
+
+/// TLS is not supported: 0 for `enableSsl == 0`, else 10 with an
+/// explanation; 1 for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn SetProducerSsl(producer: *mut CProducer, enableSsl: c_int) -> c_int {
+    run(code::PRODUCER_START_FAILED, || {
+        producer_ref(producer)?;
+        if enableSsl != 0 {
+            return Err(Fail::new("TLS not supported by this librocketmq"));
+        }
+        Ok(())
+    })
+}
+
+/// TLS is not supported: 10 with an explanation; 1 for NULL.
+#[no_mangle]
+pub unsafe extern "C" fn SetProducerSslPropertyFile(
+    producer: *mut CProducer,
+    sslPropertyFile: *const c_char,
+) -> c_int {
+    run(code::PRODUCER_START_FAILED, || {
+        producer_ref(producer)?;
+        c_str_or_fail(sslPropertyFile, "sslPropertyFile")?;
+        Err(Fail::new("TLS not supported by this librocketmq"))
+    })
+}
+
+/// Bodies at least `howmuch` bytes long are compressed (negative: 0). 0; 1;
+/// 10 after start.
+#[no_mangle]
+pub unsafe extern "C" fn SetProducerCompressMsgBodyOverHowmuch(
+    producer: *mut CProducer,
+    howmuch: c_int,
+) -> c_int {
+    configure(producer, |c| {
+        c.compress_msg_body_over_howmuch = howmuch.max(0) as usize;
+        Ok(())
+    })
+}

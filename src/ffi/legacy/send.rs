@@ -1,0 +1,471 @@
+//! The send functions of `CProducer.h`: sync, batch, async (both callback
+//! styles), oneway, orderly (selector, sharding key), transaction.
+
+use std::ffi::{c_char, c_int, c_void};
+use std::sync::Arc;
+
+use super::batch::CBatchMessage;
+use super::message::{msg_mut, msg_ref, CMessage};
+use super::producer::{
+    producer_ref, state_from_c, CLocalTransactionExecutorCallback, CProducer, Kind,
+};
+use super::{c_str, code, run, CMQException, CSendResult, Fail, LResult};
+use crate::error::{Error, ErrorKind};
+use crate::message::Message;
+use crate::producer::{Producer, SendResult, SendStatus};
+use crate::protocol::properties::names;
+use crate::route::MessageQueue;
+
+/// `int (*)(int size, CMessage* msg, void* arg)`.
+pub type QueueSelectorCallback =
+    Option<unsafe extern "C" fn(c_int, *mut CMessage, *mut c_void) -> c_int>;
+/// `void (*)(CSendResult)`.
+pub type CSendSuccessCallback = Option<unsafe extern "C" fn(CSendResult)>;
+/// `void (*)(CMQException)`.
+pub type CSendExceptionCallback = Option<unsafe extern "C" fn(CMQException)>;
+/// `void (*)(CSendResult, CMessage*, void*)`.
+pub type COnSendSuccessCallback =
+    Option<unsafe extern "C" fn(CSendResult, *mut CMessage, *mut c_void)>;
+/// `void (*)(CMQException, CMessage*, void*)`.
+pub type COnSendExceptionCallback =
+    Option<unsafe extern "C" fn(CMQException, *mut CMessage, *mut c_void)>;
+
+fn out<'a>(result: *mut CSendResult) -> LResult<&'a mut CSendResult> {
+    // SAFETY: the caller passes NULL or a writable CSendResult.
+    unsafe { result.as_mut() }.ok_or_else(|| Fail::null("result"))
+}
+
+/// The writable queues of `topic` in the legacy order: by broker name, then
+/// queue id.
+fn sorted_queues(p: &Producer, topic: &str) -> LResult<Vec<MessageQueue>> {
+    let mut q = p.queues(topic)?;
+    q.sort_by(|a, b| {
+        (a.broker_name.as_ref(), a.queue_id).cmp(&(b.broker_name.as_ref(), b.queue_id))
+    });
+    if q.is_empty() {
+        return Err(Fail::new(format!("No route info of this topic: {}", topic)));
+    }
+    Ok(q)
+}
+
+/// Errors that another attempt cannot fix.
+fn is_final(e: &Error) -> bool {
+    matches!(
+        e.kind(),
+        ErrorKind::InvalidTopic
+            | ErrorKind::InvalidMessage
+            | ErrorKind::MessageTooLarge
+            | ErrorKind::InvalidArgument
+            | ErrorKind::InvalidState
+            | ErrorKind::Shutdown
+    )
+}
+
+/// Sends `m` to `queues[first]`, then up to `attempts - 1` more times on
+/// an exception or a non-SEND_OK status, each time to the next queue on
+/// another broker when there is one (legacy `sendSelectImpl` retries).
+/// After the last attempt a non-SEND_OK result is returned as it is.
+fn send_to_queues(
+    p: &Producer,
+    m: &Message,
+    queues: &[MessageQueue],
+    first: usize,
+    attempts: usize,
+) -> LResult<SendResult> {
+    let n = queues.len();
+    let mut idx = first;
+    let mut last: Option<crate::Result<SendResult>> = None;
+    for attempt in 0..attempts.max(1) {
+        if attempt > 0 {
+            let prev = queues[idx].broker_name.clone();
+            idx = (1..=n)
+                .map(|k| (idx + k) % n)
+                .find(|&j| queues[j].broker_name != prev)
+                .unwrap_or((idx + 1) % n);
+        }
+        match p.send_to_queue(m, &queues[idx]) {
+            Ok(r) if r.status == SendStatus::SendOk => return Ok(r),
+            Ok(r) => last = Some(Ok(r)),
+            Err(e) if is_final(&e) => return Err(e.into()),
+            Err(e) => last = Some(Err(e)),
+        }
+    }
+    match last {
+        Some(Ok(r)) => Ok(r),
+        Some(Err(e)) => Err(e.into()),
+        None => Err(Fail::new("no attempt was made")),
+    }
+}
+
+/// libstdc++ `std::hash<std::string>` on 64-bit Linux: `_Hash_bytes(p, len,
+/// 0xc70f6907)`, a MurmurHash64A variant. Used for the sharding-key queue,
+/// so that a key stays on the queue the C++ client chose for it.
+pub(crate) fn std_hash_bytes(data: &[u8]) -> u64 {
+    const SEED: u64 = 0xc70f6907;
+    const MUL: u64 = (0xc6a4a793u64 << 32) + 0x5bd1e995;
+    let shift_mix = |v: u64| v ^ (v >> 47);
+    let len = data.len();
+    let aligned = len & !7;
+    let mut hash = SEED ^ (len as u64).wrapping_mul(MUL);
+    for chunk in data[..aligned].chunks_exact(8) {
+        let d = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        let d = shift_mix(d.wrapping_mul(MUL)).wrapping_mul(MUL);
+        hash ^= d;
+        hash = hash.wrapping_mul(MUL);
+    }
+    if len & 7 != 0 {
+        let mut d: u64 = 0;
+        for &b in data[aligned..].iter().rev() {
+            d = (d << 8) + b as u64;
+        }
+        hash ^= d;
+        hash = hash.wrapping_mul(MUL);
+    }
+    hash = shift_mix(hash).wrapping_mul(MUL);
+    shift_mix(hash)
+}
+
+/// Calls the selector once and checks its index.
+unsafe fn select(
+    selector: unsafe extern "C" fn(c_int, *mut CMessage, *mut c_void) -> c_int,
+    n: usize,
+    msg: *mut CMessage,
+    arg: *mut c_void,
+) -> LResult<usize> {
+    let i = selector(n.min(c_int::MAX as usize) as c_int, msg, arg);
+    if i < 0 || i as usize >= n {
+        return Err(Fail::new(format!(
+            "queue index out of range: the selector returned {} for {} queues",
+            i, n
+        )));
+    }
+    Ok(i as usize)
+}
+
+/// Sends and waits: up to 5 attempts (also on a non-SEND_OK status). 0 and
+/// `*result` filled; 1 for NULL; 11 on failure (`*result` untouched).
+#[no_mangle]
+pub unsafe extern "C" fn SendMessageSync(
+    producer: *mut CProducer,
+    msg: *mut CMessage,
+    result: *mut CSendResult,
+) -> c_int {
+    run(code::PRODUCER_SEND_SYNC_FAILED, || {
+        let p = producer_ref(producer)?;
+        let m = msg_ref(msg)?;
+        let out = out(result)?;
+        let m = m.to_message()?;
+        let r = p.running()?.send(&m)?;
+        *out = CSendResult::from_result(&r);
+        Ok(())
+    })
+}
+
+/// Sends a batch (same topic for all) and waits. `msgId` lists the ids
+/// comma-separated (whole ids only, as many as fit). 0; 1 for NULL; 11.
+#[no_mangle]
+pub unsafe extern "C" fn SendBatchMessage(
+    producer: *mut CProducer,
+    msg: *mut CBatchMessage,
+    result: *mut CSendResult,
+) -> c_int {
+    run(code::PRODUCER_SEND_SYNC_FAILED, || {
+        let p = producer_ref(producer)?;
+        let b = msg.as_ref().ok_or_else(|| Fail::null("batch"))?;
+        let out = out(result)?;
+        if b.msgs.is_empty() {
+            return Err(Fail::new("msgs need one message at least"));
+        }
+        let msgs = b
+            .msgs
+            .iter()
+            .map(|m| m.to_message())
+            .collect::<LResult<Vec<_>>>()?;
+        let r = p.running()?.send_batch(&msgs)?;
+        *out = CSendResult::from_result(&r);
+        Ok(())
+    })
+}
+
+/// Sends asynchronously: later exactly one of the callbacks runs on the
+/// producer's callback thread (also for sends still pending at
+/// `ShutdownProducer`, which waits for them). One attempt. 0; 1 for NULL;
+/// 14 when the send cannot start (then no callback runs).
+#[no_mangle]
+pub unsafe extern "C" fn SendMessageAsync(
+    producer: *mut CProducer,
+    msg: *mut CMessage,
+    cSendSuccessCallback: CSendSuccessCallback,
+    cSendExceptionCallback: CSendExceptionCallback,
+) -> c_int {
+    run(code::PRODUCER_SEND_ASYNC_FAILED, || {
+        let p = producer_ref(producer)?;
+        let m = msg_ref(msg)?;
+        let ok = cSendSuccessCallback.ok_or_else(|| Fail::null("cSendSuccessCallback"))?;
+        let ex = cSendExceptionCallback.ok_or_else(|| Fail::null("cSendExceptionCallback"))?;
+        let m = m.to_message()?;
+        p.running()?.send_async(
+            &m,
+            Box::new(move |outcome| match outcome {
+                Ok(r) => ok(CSendResult::from_result(&r)),
+                Err(e) => ex(CMQException::from_error(&e, file!(), line!())),
+            }),
+        )?;
+        Ok(())
+    })
+}
+
+/// `SendMessageAsync` whose callbacks also get `msg` (the pointer value
+/// only: it is never read after this call returns) and `userData`.
+#[no_mangle]
+pub unsafe extern "C" fn SendAsync(
+    producer: *mut CProducer,
+    msg: *mut CMessage,
+    cSendSuccessCallback: COnSendSuccessCallback,
+    cSendExceptionCallback: COnSendExceptionCallback,
+    userData: *mut c_void,
+) -> c_int {
+    run(code::PRODUCER_SEND_ASYNC_FAILED, || {
+        let p = producer_ref(producer)?;
+        let m = msg_ref(msg)?;
+        let ok = cSendSuccessCallback.ok_or_else(|| Fail::null("cSendSuccessCallback"))?;
+        let ex = cSendExceptionCallback.ok_or_else(|| Fail::null("cSendExceptionCallback"))?;
+        let m = m.to_message()?;
+        let (msg_addr, user) = (msg as usize, userData as usize);
+        p.running()?.send_async(
+            &m,
+            Box::new(move |outcome| match outcome {
+                Ok(r) => ok(
+                    CSendResult::from_result(&r),
+                    msg_addr as *mut CMessage,
+                    user as *mut c_void,
+                ),
+                Err(e) => ex(
+                    CMQException::from_error(&e, file!(), line!()),
+                    msg_addr as *mut CMessage,
+                    user as *mut c_void,
+                ),
+            }),
+        )?;
+        Ok(())
+    })
+}
+
+/// Sends without waiting for the broker. 0 once accepted; 1 for NULL; 12
+/// for an invalid message or a topic without route.
+#[no_mangle]
+pub unsafe extern "C" fn SendMessageOneway(producer: *mut CProducer, msg: *mut CMessage) -> c_int {
+    run(code::PRODUCER_SEND_ONEWAY_FAILED, || {
+        let p = producer_ref(producer)?;
+        let m = msg_ref(msg)?;
+        let m = m.to_message()?;
+        let running = p.running()?;
+        // Legacy reports a topic without route; the route is cached.
+        running.queues(m.topic())?;
+        running.send_oneway(&m)?;
+        Ok(())
+    })
+}
+
+/// Oneway to the queue chosen by `selector(size, msg, arg)` (called once on
+/// this thread). 0; 1 for NULL; 12 (also for an out-of-range index).
+#[no_mangle]
+pub unsafe extern "C" fn SendMessageOnewayOrderly(
+    producer: *mut CProducer,
+    msg: *mut CMessage,
+    selector: QueueSelectorCallback,
+    arg: *mut c_void,
+) -> c_int {
+    run(code::PRODUCER_SEND_ONEWAY_FAILED, || {
+        let p = producer_ref(producer)?;
+        let topic = msg_ref(msg)?.topic();
+        let selector = selector.ok_or_else(|| Fail::null("selector"))?;
+        let running = p.running()?;
+        let queues = sorted_queues(&running, &topic)?;
+        let i = select(selector, queues.len(), msg, arg)?;
+        let m = msg_ref(msg)?.to_message()?;
+        running.send_to_queue_oneway(&m, &queues[i])?;
+        Ok(())
+    })
+}
+
+/// Sends to the queue chosen by `callback(size, msg, arg)` (called once, on
+/// this thread) and waits; `autoRetryTimes` more attempts go to a queue on
+/// another broker. 0; 1 for NULL (`arg` included); 13.
+#[no_mangle]
+pub unsafe extern "C" fn SendMessageOrderly(
+    producer: *mut CProducer,
+    msg: *mut CMessage,
+    callback: QueueSelectorCallback,
+    arg: *mut c_void,
+    autoRetryTimes: c_int,
+    result: *mut CSendResult,
+) -> c_int {
+    run(code::PRODUCER_SEND_ORDERLY_FAILED, || {
+        let p = producer_ref(producer)?;
+        let topic = msg_ref(msg)?.topic();
+        let selector = callback.ok_or_else(|| Fail::null("callback"))?;
+        if arg.is_null() {
+            return Err(Fail::null("arg"));
+        }
+        let out = out(result)?;
+        if autoRetryTimes < 0 {
+            return Err(Fail::new(format!(
+                "No route info of this topic, {} (autoRetryTimes {} < 0)",
+                topic, autoRetryTimes
+            )));
+        }
+        let running = p.running()?;
+        let queues = sorted_queues(&running, &topic)?;
+        let i = select(selector, queues.len(), msg, arg)?;
+        let m = msg_ref(msg)?.to_message()?;
+        let attempts = autoRetryTimes as usize + 1;
+        let r = send_to_queues(&running, &m, &queues, i, attempts)?;
+        *out = CSendResult::from_result(&r);
+        Ok(())
+    })
+}
+
+/// Async send to the queue chosen by `callback` (called once on this
+/// thread). 0; 1 for NULL; 15 when the send cannot start.
+#[no_mangle]
+pub unsafe extern "C" fn SendMessageOrderlyAsync(
+    producer: *mut CProducer,
+    msg: *mut CMessage,
+    callback: QueueSelectorCallback,
+    arg: *mut c_void,
+    cSendSuccessCallback: CSendSuccessCallback,
+    cSendExceptionCallback: CSendExceptionCallback,
+) -> c_int {
+    run(code::PRODUCER_SEND_ORDERLYASYNC_FAILED, || {
+        let p = producer_ref(producer)?;
+        let topic = msg_ref(msg)?.topic();
+        let selector = callback.ok_or_else(|| Fail::null("callback"))?;
+        let ok = cSendSuccessCallback.ok_or_else(|| Fail::null("cSendSuccessCallback"))?;
+        let ex = cSendExceptionCallback.ok_or_else(|| Fail::null("cSendExceptionCallback"))?;
+        let running = p.running()?;
+        let queues = sorted_queues(&running, &topic)?;
+        let i = select(selector, queues.len(), msg, arg)?;
+        let m = msg_ref(msg)?.to_message()?;
+        running.send_to_queue_async(
+            &m,
+            &queues[i],
+            Box::new(move |outcome| match outcome {
+                Ok(r) => ok(CSendResult::from_result(&r)),
+                Err(e) => ex(CMQException::from_error(&e, file!(), line!())),
+            }),
+        )?;
+        Ok(())
+    })
+}
+
+/// Sets property `__SHARDINGKEY` on `msg`, then sends to queue
+/// `std::hash<std::string>(key) % n` of the topic's queues ordered by
+/// broker name and queue id (the C++ client's choice), up to 4 attempts.
+/// 0; 1 for NULL; 13.
+#[no_mangle]
+pub unsafe extern "C" fn SendMessageOrderlyByShardingKey(
+    producer: *mut CProducer,
+    msg: *mut CMessage,
+    shardingKey: *const c_char,
+    result: *mut CSendResult,
+) -> c_int {
+    run(code::PRODUCER_SEND_ORDERLY_FAILED, || {
+        let p = producer_ref(producer)?;
+        let cm = msg_mut(msg)?;
+        let key = c_str(shardingKey, "shardingKey")?;
+        let out = out(result)?;
+        cm.set_prop("__SHARDINGKEY", &key);
+        let m = cm.to_message()?;
+        let running = p.running()?;
+        let queues = sorted_queues(&running, m.topic())?;
+        let i = (std_hash_bytes(key.as_bytes()) % queues.len() as u64) as usize;
+        let r = send_to_queues(&running, &m, &queues, i, 4)?;
+        *out = CSendResult::from_result(&r);
+        Ok(())
+    })
+}
+
+/// Sends `msg` as a transaction: the half message synchronously, then (if
+/// stored with SEND_OK) `callback(producer, msg, userData)` on this thread
+/// decides (0 commit, 1 rollback, else unknown), then the decision goes to
+/// the broker. Sets `TRAN_MSG`, `PGROUP`, `UNIQ_KEY` and `__transactionId__`
+/// on `msg` before the callback. 0 whatever the decision, `*result` = the
+/// half message's result; 1 for NULL; 16.
+#[no_mangle]
+pub unsafe extern "C" fn SendMessageTransaction(
+    producer: *mut CProducer,
+    msg: *mut CMessage,
+    callback: CLocalTransactionExecutorCallback,
+    userData: *mut c_void,
+    result: *mut CSendResult,
+) -> c_int {
+    run(code::PRODUCER_SEND_TRANSACTION_FAILED, || {
+        let p = producer_ref(producer)?;
+        let m = msg_ref(msg)?.to_message()?;
+        let exec = callback.ok_or_else(|| Fail::null("callback"))?;
+        let out = out(result)?;
+        if p.kind != Kind::Transaction {
+            return Err(Fail::new(
+                "SendMessageTransaction needs a producer made by CreateTransactionProducer",
+            ));
+        }
+        let running: Arc<Producer> = p.running()?;
+        let group = p.group();
+        let (r, _state) = running.send_in_transaction(&m, |r| {
+            if let Some(cm) = msg.as_mut() {
+                cm.set_prop(names::TRAN_MSG, "true");
+                cm.set_prop(names::PGROUP, &group);
+                cm.set_prop(names::UNIQ_KEY, &r.msg_id);
+                if let Some(t) = &r.transaction_id {
+                    cm.set_prop("__transactionId__", t);
+                }
+            }
+            state_from_c(exec(producer, msg, userData))
+        })?;
+        *out = CSendResult::from_result(&r);
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn null_arguments_give_null_pointer() {
+        unsafe {
+            let mut r = CSendResult::zeroed();
+            let m = super::super::message::CreateMessage(c"T".as_ptr());
+            assert_eq!(SendMessageSync(std::ptr::null_mut(), m, &mut r), 1);
+            assert_eq!(SendMessageOneway(std::ptr::null_mut(), m), 1);
+            let p = super::super::producer::CreateProducer(c"G".as_ptr());
+            assert_eq!(SendMessageSync(p, m, std::ptr::null_mut()), 1);
+            // Not started: the send's own failure code.
+            assert_eq!(SendMessageSync(p, m, &mut r), 11);
+            assert_eq!(SendMessageOneway(p, m), 12);
+            assert_eq!(
+                SendMessageTransaction(p, m, None, std::ptr::null_mut(), &mut r),
+                1
+            );
+            assert_eq!(
+                SendMessageOrderlyByShardingKey(p, m, std::ptr::null(), &mut r),
+                1
+            );
+            assert_eq!(super::super::producer::DestroyProducer(p), 0);
+            assert_eq!(super::super::message::DestroyMessage(m), 0);
+        }
+    }
+
+    #[test]
+    fn std_hash_matches_libstdcxx() {
+        // Values of std::hash<std::string> from g++ / libstdc++ (x86-64).
+        assert_eq!(std_hash_bytes(b""), 6142509188972423790);
+        assert_eq!(std_hash_bytes(b"abc"), 3663726644998027833);
+        assert_eq!(std_hash_bytes(b"order-123456789"), 3211160113063778880);
+        assert_eq!(
+            std_hash_bytes(b"hello world, sharding"),
+            1512857868513404163
+        );
+    }
+}

@@ -1,0 +1,247 @@
+//! The legacy rocketmq-client-cpp C API: C programs compiled against
+//! `include/rocketmq/` only and linked with the release `librocketmq.so`,
+//! run against the real cluster; plus the symbol and link checks.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// The cargo target dir of this test binary (`<target>/debug/deps/x`).
+fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("current_exe");
+    exe.parent()
+        .and_then(Path::parent)
+        .and_then(Path::parent)
+        .expect("target dir")
+        .to_path_buf()
+}
+
+/// Builds the release library once per test process; returns its directory.
+fn release_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let target = target_dir();
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "--release", "--lib"])
+            .env("CARGO_TARGET_DIR", &target)
+            .current_dir(common::root())
+            .status()
+            .expect("cargo build");
+        assert!(status.success(), "cargo build --release --lib failed");
+        target.join("release")
+    })
+}
+
+/// Compiles `tests/c/<name>.c` (with `defines`) against include/ only and
+/// links it with librocketmq; returns the program.
+fn compile(name: &str, defines: &[&str]) -> PathBuf {
+    let lib = release_dir();
+    let out_dir = target_dir().join("legacy-c");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let exe = out_dir.join(format!("{}{}", name, defines.join("")));
+    let root = common::root();
+    let out = Command::new("cc")
+        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-D_GNU_SOURCE"])
+        .args(defines)
+        .arg("-I")
+        .arg(root.join("include"))
+        .arg(root.join("tests/c").join(format!("{}.c", name)))
+        .arg("-o")
+        .arg(&exe)
+        .arg(format!("-L{}", lib.display()))
+        .arg(format!("-Wl,-rpath,{}", lib.display()))
+        .args(["-lrocketmq", "-lpthread", "-Wl,-z,now"])
+        .output()
+        .expect("run cc");
+    assert!(
+        out.status.success(),
+        "cc {}: {}",
+        name,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    exe
+}
+
+fn legacy_program() -> &'static Path {
+    static EXE: OnceLock<PathBuf> = OnceLock::new();
+    EXE.get_or_init(|| compile("legacy_producer", &[]))
+}
+
+/// Runs one mode against the shared cluster (none for "errors").
+fn run_mode(mode: &str) -> String {
+    let namesrv = if mode == "errors" {
+        "127.0.0.1:1".to_string()
+    } else {
+        common::shared().namesrv.clone()
+    };
+    run_mode_on(mode, &namesrv)
+}
+
+/// Runs one mode; returns stdout after asserting exit 0 and no failures.
+fn run_mode_on(mode: &str, namesrv: &str) -> String {
+    let exe = legacy_program();
+    let topic = common::unique_topic(&format!("Legacy_{}", mode));
+    let out = Command::new(exe)
+        .args([namesrv, topic.as_str(), mode])
+        .env("LD_LIBRARY_PATH", release_dir())
+        .output()
+        .expect("run legacy_producer");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    eprintln!(
+        "{}:\n{}{}",
+        mode,
+        stdout,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success(),
+        "mode {} exited {:?}:\n{}",
+        mode,
+        out.status,
+        stdout
+    );
+    assert!(stdout.contains("failures=0"), "{}", stdout);
+    stdout
+}
+
+fn line<'a>(stdout: &'a str, prefix: &str) -> &'a str {
+    stdout
+        .lines()
+        .find(|l| l.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no {:?} line in:\n{}", prefix, stdout))
+}
+
+#[test]
+fn sync_send() {
+    assert_eq!(line(&run_mode("sync"), "sync "), "sync ok=5");
+}
+
+#[test]
+fn concurrent_sync_sends_on_one_producer() {
+    assert_eq!(
+        line(&run_mode("concurrent"), "concurrent "),
+        "concurrent ok=40"
+    );
+}
+
+#[test]
+fn oneway_send() {
+    assert_eq!(line(&run_mode("oneway"), "oneway "), "oneway ok=5");
+}
+
+#[test]
+fn async_send_without_user_data() {
+    assert_eq!(
+        line(&run_mode("async"), "async "),
+        "async accepted=10 success=10 exception=0"
+    );
+}
+
+#[test]
+fn send_async_with_user_data_and_message_identity() {
+    assert_eq!(
+        line(&run_mode("sendasync"), "sendasync "),
+        "sendasync accepted=10 success=10 exception=0 identity=10 once=10"
+    );
+}
+
+#[test]
+fn orderly_send_with_selector() {
+    assert_eq!(
+        line(&run_mode("orderly"), "orderly "),
+        "orderly ok=5 selector_calls=6 identity=6 size_positive=1 out_of_range=1"
+    );
+}
+
+#[test]
+fn orderly_send_by_sharding_key() {
+    assert_eq!(line(&run_mode("sharding"), "sharding "), "sharding ok=5");
+}
+
+#[test]
+fn batch_send() {
+    assert_eq!(
+        line(&run_mode("batch"), "batch "),
+        "batch rc=0 status=0 ids=3 offset_ok=1"
+    );
+}
+
+#[test]
+fn transaction_commit() {
+    assert_eq!(
+        line(&run_mode("transaction"), "transaction "),
+        "transaction rc=0 status=0 valid=1 executor=1 identity=1 uniq=1"
+    );
+}
+
+/// An UNKNOWN transaction: the broker's check-back reaches the C checker
+/// with the producer handle, its user data and a working `CMessageExt*`.
+#[test]
+fn transaction_check_back_reaches_the_checker() {
+    let cluster = common::Cluster::start_with(
+        1,
+        "transactionCheckInterval = 1000\ntransactionTimeout = 1000",
+    );
+    assert_eq!(
+        line(&run_mode_on("check", &cluster.namesrv), "check "),
+        "check rc=0 checked=1"
+    );
+}
+
+#[test]
+fn errors_nulls_and_consumer_stubs() {
+    assert!(run_mode("errors").contains("errors done"));
+}
+
+/// Every legacy function is exported: the layout file's link check
+/// references all of them (and -z now resolves them at load).
+#[test]
+fn legacy_layout_links_every_symbol() {
+    let exe = compile("legacy_layout", &["-DLEGACY_LINK_CHECK"]);
+    let out = Command::new(&exe)
+        .env("LD_LIBRARY_PATH", release_dir())
+        .output()
+        .expect("run legacy_layout");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.is_empty());
+}
+
+/// `nm -D --defined-only librocketmq.so` lists every name of
+/// tests/c/legacy_symbols.txt as a function.
+#[test]
+fn legacy_symbols_are_exported() {
+    let so = release_dir().join("librocketmq.so");
+    let out = Command::new("nm")
+        .args(["-D", "--defined-only"])
+        .arg(&so)
+        .output()
+        .expect("run nm");
+    assert!(out.status.success());
+    let nm = String::from_utf8_lossy(&out.stdout);
+    let exported: std::collections::HashSet<&str> = nm
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f.len() == 3 && f[1] == "T").then_some(f[2])
+        })
+        .collect();
+    let expected =
+        std::fs::read_to_string(common::root().join("tests/c/legacy_symbols.txt")).unwrap();
+    let missing: Vec<&str> = expected
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter(|l| !exported.contains(l))
+        .collect();
+    assert!(missing.is_empty(), "not exported: {:?}", missing);
+    assert_eq!(
+        expected.lines().filter(|l| !l.trim().is_empty()).count(),
+        116
+    );
+}
