@@ -50,7 +50,7 @@ struct Checker {
     user_data: usize,
 }
 
-#[allow(dead_code)] // log_path, credentials and trace are recorded only
+#[allow(dead_code)] // log_path and trace are recorded only
 struct PState {
     config: ProducerConfig,
     running: Option<Arc<Producer>>,
@@ -58,7 +58,6 @@ struct PState {
     registered: Option<(String, String)>,
     shut_down: bool,
     log_path: Option<String>,
-    credentials: Option<(String, String, String)>,
     trace: bool,
 }
 
@@ -105,7 +104,6 @@ impl CProducer {
                 registered: None,
                 shut_down: false,
                 log_path: None,
-                credentials: None,
                 trace: false,
             }),
             kind,
@@ -409,8 +407,9 @@ pub unsafe extern "C" fn SetProducerInstanceName(
     })
 }
 
-/// Stores ACL credentials. Requests are not signed yet (see
-/// docs/legacy-api.md §8). 0; 1; 10 for a NULL string.
+/// Sets the ACL credentials: every request is then signed (ACL v1,
+/// HmacSHA1). The ONS channel is accepted and ignored. 0; 1 for a NULL
+/// producer; 10 for NULL strings or after start.
 #[no_mangle]
 pub unsafe extern "C" fn SetProducerSessionCredentials(
     producer: *mut CProducer,
@@ -418,13 +417,15 @@ pub unsafe extern "C" fn SetProducerSessionCredentials(
     secretKey: *const c_char,
     onsChannel: *const c_char,
 ) -> c_int {
-    run(code::PRODUCER_START_FAILED, || {
-        let p = producer_ref(producer)?;
+    configure(producer, |c| {
         let a = c_str_or_fail(accessKey, "accessKey")?;
         let s = c_str_or_fail(secretKey, "secretKey")?;
-        let o = c_str_or_fail(onsChannel, "onsChannel")?;
-        crate::log::warn("SetProducerSessionCredentials: ACL request signing is not implemented; requests are sent unsigned");
-        p.lock().credentials = Some((a, s, o));
+        let _channel = c_str_or_fail(onsChannel, "onsChannel")?; // Aliyun ONS only
+        c.credentials = Some(crate::acl::Credentials {
+            access_key: a,
+            secret_key: s,
+            security_token: None,
+        });
         Ok(())
     })
 }
