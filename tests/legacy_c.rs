@@ -240,6 +240,35 @@ fn legacy_symbols_are_exported() {
         .filter(|l| !exported.contains(l))
         .collect();
     assert!(missing.is_empty(), "not exported: {:?}", missing);
+    // Symbol hygiene: nothing but the legacy names and the rmq_ API.
+    let legacy: std::collections::HashSet<&str> = expected.lines().map(str::trim).collect();
+    let stray: Vec<&&str> = exported
+        .iter()
+        .filter(|s| !s.starts_with("rmq_") && !legacy.contains(**s))
+        .collect();
+    assert!(stray.is_empty(), "unexpected exports: {:?}", stray);
+    // Every rmq_ function of the native header is exported.
+    let header = std::fs::read_to_string(common::root().join("include/rocketmq.h")).unwrap();
+    for line in header.lines() {
+        if let Some(pos) = line.find("rmq_") {
+            let rest = &line[pos..];
+            if let Some(end) = rest.find('(') {
+                let name = &rest[..end];
+                if line.contains(&format!("{}(", name))
+                    && !line.trim_start().starts_with("typedef")
+                    && !name.contains(' ')
+                    && !name.contains('*')
+                    && !line.contains("(*")
+                {
+                    assert!(
+                        exported.contains(name),
+                        "{} is declared but not exported",
+                        name
+                    );
+                }
+            }
+        }
+    }
     assert_eq!(
         expected.lines().filter(|l| !l.trim().is_empty()).count(),
         116
