@@ -86,6 +86,15 @@ static void mode_sync(void) {
   printf("sync ok=%d\n", ok);
   CHECK(ShutdownProducer(p) == OK);
   CHECK(ShutdownProducer(p) == OK);
+  {
+    /* A send after shutdown: the send's legacy failure code, not a crash. */
+    CMessage* late = message(0);
+    CSendResult r;
+    CHECK(SendMessageSync(p, late, &r) == PRODUCER_SEND_SYNC_FAILED);
+    CHECK(strlen(GetLatestErrorMessage()) > 0);
+    CHECK(SendMessageOneway(p, late) == PRODUCER_SEND_ONEWAY_FAILED);
+    CHECK(DestroyMessage(late) == OK);
+  }
   CHECK(DestroyProducer(p) == OK);
 }
 
