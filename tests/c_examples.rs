@@ -6,6 +6,8 @@ mod common;
 use std::process::Command;
 
 /// Builds the release library and the C examples (cheap when up to date).
+/// The library is built into this test's own target directory (which
+/// honours `CARGO_TARGET_DIR`), and the examples link against it there.
 fn build_examples() {
     let root = common::root();
     let status = Command::new(env!("CARGO"))
@@ -14,8 +16,17 @@ fn build_examples() {
         .status()
         .expect("cargo build");
     assert!(status.success(), "cargo build --release failed");
+    // This binary is <target>/<profile>/deps/c_examples-<hash>.
+    let exe = std::env::current_exe().expect("current_exe");
+    let target = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .and_then(|profile| profile.parent())
+        .map(|t| t.to_path_buf())
+        .unwrap_or_else(|| root.join("target"));
+    let libdir = format!("LIBDIR={}", target.join("release").display());
     let status = Command::new("make")
-        .args(["-s", "-C", "examples-c"])
+        .args(["-s", "-C", "examples-c", libdir.as_str()])
         .current_dir(&root)
         .status()
         .expect("make");
@@ -130,6 +141,287 @@ fn examples_are_valgrind_clean() {
             ])
             .arg(common::root().join("examples-c/build").join(name))
             .args([cluster.namesrv.as_str(), topic.as_str(), count])
+            .output()
+            .expect("run valgrind");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{} under valgrind:\n{}",
+            name,
+            stderr
+        );
+        assert!(stderr.contains("ERROR SUMMARY: 0 errors"), "{}", stderr);
+    }
+}
+
+// The feature examples. Where this process started the shared cluster
+// (not with `ROCKETMQ_NAMESRV`), the tests also read back from its broker
+// what the example stored.
+
+#[test]
+fn producer_orderly_keeps_one_key_on_one_queue() {
+    let cluster = common::shared();
+    let topic = common::unique_topic("CExampleOrderly");
+    let (code, stdout) = run_example("producer_orderly", &[&cluster.namesrv, &topic]);
+    assert_eq!(code, 0, "{}", stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 22, "{}", stdout);
+    let mut queue = None;
+    let mut offsets = Vec::new();
+    for line in &lines[..20] {
+        let f: Vec<&str> = line.split(' ').collect();
+        assert_eq!(f.len(), 6, "{}", line);
+        assert_eq!(
+            (f[0], f[1], f[2], f[4]),
+            ("key", "order-1", "queue", "offset")
+        );
+        let q: i32 = f[3].parse().unwrap();
+        assert_eq!(*queue.get_or_insert(q), q, "one key, one queue: {}", stdout);
+        offsets.push(f[5].parse::<i64>().unwrap());
+    }
+    assert!(
+        offsets.windows(2).all(|w| w[1] == w[0] + 1),
+        "{:?}",
+        offsets
+    );
+    assert!(lines[20].starts_with("selector queue "), "{}", lines[20]);
+    assert!(lines[20]["selector queue ".len()..].parse::<i32>().is_ok());
+    assert_eq!(lines[21], "out-of-range rejected");
+    // The broker holds the 20 messages of the key in send order.
+    if let [broker] = cluster.brokers.as_slice() {
+        let stored = common::pull_n(broker, &topic, queue.unwrap(), offsets[0], 20);
+        let bodies: Vec<String> = stored
+            .iter()
+            .map(|m| String::from_utf8_lossy(&m.body).to_string())
+            .collect();
+        let expected: Vec<String> = (0..20).map(|i| format!("order-1 step {}", i)).collect();
+        assert_eq!(bodies, expected);
+    }
+}
+
+#[test]
+fn producer_batch_prints_every_id() {
+    let cluster = common::shared();
+    let topic = common::unique_topic("CExampleBatch");
+    let (code, stdout) = run_example("producer_batch", &[&cluster.namesrv, &topic]);
+    assert_eq!(code, 0, "{}", stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 12, "{}", stdout);
+    let mut ids = Vec::new();
+    for (i, line) in lines[..10].iter().enumerate() {
+        let f: Vec<&str> = line.split(' ').collect();
+        assert_eq!(f.len(), 3, "{}", line);
+        assert_eq!((f[0], f[1]), ("msg", i.to_string().as_str()));
+        assert_eq!(f[2].len(), 32, "msgId in {}", line);
+        ids.push(f[2].to_string());
+    }
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 10, "ids are distinct: {:?}", ids);
+    assert_eq!(lines[10], "batch SEND_OK 10");
+    // queue <q> offsets <a>..<b> on <broker>
+    let f: Vec<&str> = lines[11].split(' ').collect();
+    assert_eq!((f.len(), f[0], f[2], f[4]), (6, "queue", "offsets", "on"));
+    let queue: i32 = f[1].parse().unwrap();
+    let (first, last) = f[3].split_once("..").unwrap();
+    let (first, last): (i64, i64) = (first.parse().unwrap(), last.parse().unwrap());
+    assert_eq!(last - first, 9);
+    // The broker stored them consecutively, with the ids the batch reported.
+    if let [broker] = cluster.brokers.as_slice() {
+        let stored = common::pull_n(broker, &topic, queue, first, 10);
+        let stored_ids: Vec<String> = stored.iter().map(|m| m.msg_id().to_string()).collect();
+        assert_eq!(stored_ids, ids);
+        for (i, m) in stored.iter().enumerate() {
+            assert_eq!(m.body, format!("batch message {}", i).as_bytes());
+        }
+    }
+}
+
+#[test]
+fn producer_delay_sends_both_kinds() {
+    let cluster = common::shared();
+    let topic = common::unique_topic("CExampleDelay");
+    let (code, stdout) = run_example("producer_delay", &[&cluster.namesrv, &topic]);
+    assert_eq!(code, 0, "{}", stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", stdout);
+    for (line, label) in lines
+        .iter()
+        .zip(["delay-level 1 SEND_OK ", "delay-ms 1000 SEND_OK "])
+    {
+        let id = line
+            .strip_prefix(label)
+            .unwrap_or_else(|| panic!("{}", line));
+        assert_eq!(id.len(), 32, "{}", line);
+    }
+}
+
+#[test]
+fn producer_transaction_reports_each_state() {
+    let cluster = common::shared();
+    let topic = common::unique_topic("CExampleTx");
+    let (code, stdout) = run_example("producer_transaction", &[&cluster.namesrv, &topic]);
+    assert_eq!(code, 0, "{}", stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", stdout);
+    let mut ids = Vec::new();
+    for (i, (line, state)) in lines
+        .iter()
+        .zip(["COMMIT", "ROLLBACK", "UNKNOWN"])
+        .enumerate()
+    {
+        let f: Vec<&str> = line.split(' ').collect();
+        assert_eq!(f.len(), 4, "{}", line);
+        assert_eq!((f[0], f[1], f[2]), ("tx", i.to_string().as_str(), state));
+        assert_eq!(f[3].len(), 32, "msgId in {}", line);
+        ids.push(f[3].to_string());
+    }
+    // The committed message becomes visible in the topic; the rolled-back
+    // one never does.
+    if let [broker] = cluster.brokers.as_slice() {
+        let visible = || -> Vec<String> {
+            (0..4)
+                .flat_map(|q| {
+                    let max = common::max_offset(broker, &topic, q);
+                    common::pull_n(broker, &topic, q, 0, max.max(0) as usize)
+                })
+                .map(|m| m.msg_id().to_string())
+                .collect()
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let mut seen = visible();
+        while !seen.contains(&ids[0]) && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            seen = visible();
+        }
+        assert!(seen.contains(&ids[0]), "committed message not visible");
+        assert!(!seen.contains(&ids[1]), "rolled-back message is visible");
+    }
+}
+
+#[test]
+fn producer_request_times_out_cleanly() {
+    let cluster = common::shared();
+    let topic = common::unique_topic("CExampleRequest");
+    let (code, stdout) = run_example("producer_request", &[&cluster.namesrv, &topic]);
+    assert_eq!(code, 0, "{}", stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", stdout);
+    assert_eq!(lines[0], "request timed out as expected");
+    let waited: u64 = lines[1].strip_prefix("waited ").unwrap().parse().unwrap();
+    assert!((900..3000).contains(&waited), "waited {} ms", waited);
+}
+
+#[test]
+fn producer_namespace_hides_the_namespace() {
+    let cluster = common::shared();
+    let topic = common::unique_topic("CExampleNs");
+    let (code, stdout) = run_example("producer_namespace", &[&cluster.namesrv, &topic]);
+    assert_eq!(code, 0, "{}", stdout);
+    let f: Vec<&str> = stdout.trim().split(' ').collect();
+    assert_eq!(f.len(), 8, "{}", stdout);
+    assert_eq!((f[4], f[6]), ("queue", "offset"));
+    assert_eq!((f[0], f[1], f[2]), ("namespace", "tenant1", "result-topic"));
+    assert_eq!(f[3], topic, "the result's topic has no namespace");
+    let queue: i32 = f[5].parse().unwrap();
+    let offset: i64 = f[7].parse().unwrap();
+    // The broker stored it in tenant1%TOPIC.
+    if let [broker] = cluster.brokers.as_slice() {
+        let stored = format!("tenant1%{}", topic);
+        assert_eq!(common::max_offset(broker, &stored, queue), offset + 1);
+    }
+}
+
+#[test]
+fn producer_compression_sends_zstd() {
+    let cluster = common::shared();
+    let topic = common::unique_topic("CExampleZstd");
+    let (code, stdout) = run_example("producer_compression", &[&cluster.namesrv, &topic]);
+    assert_eq!(code, 0, "{}", stdout);
+    let f: Vec<&str> = stdout.trim().split(' ').collect();
+    assert_eq!(f.len(), 7, "{}", stdout);
+    assert_eq!(
+        (f[0], f[1], f[3], f[5]),
+        ("zstd", "SEND_OK", "queue", "offset")
+    );
+    assert_eq!(f[2].len(), 32, "{}", stdout);
+    // The broker holds it compressed; it inflates to the 64 KiB body.
+    if let [broker] = cluster.brokers.as_slice() {
+        let m = common::pull_one(broker, &topic, f[4].parse().unwrap(), f[6].parse().unwrap());
+        let line = b"RocketMQ compresses big bodies. ";
+        let expected: Vec<u8> = (0..64 * 1024).map(|i| line[i % line.len()]).collect();
+        assert_eq!(m.body.len(), expected.len());
+        assert!(m.body[..] == expected[..], "body differs");
+    }
+}
+
+#[test]
+fn producer_hooks_veto_and_count() {
+    let cluster = common::shared();
+    let topic = common::unique_topic("CExampleHooks");
+    let (code, stdout) = run_example("producer_hooks", &[&cluster.namesrv, &topic]);
+    assert_eq!(code, 0, "{}", stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", stdout);
+    let id = lines[0].strip_prefix("allowed SEND_OK ").expect(lines[0]);
+    assert_eq!(id.len(), 32);
+    assert!(lines[1].starts_with("vetoed: "), "{}", lines[1]);
+    assert!(
+        lines[1].contains("tag forbidden is not allowed"),
+        "{}",
+        lines[1]
+    );
+    assert_eq!(lines[2], "after-hook calls 1");
+}
+
+#[test]
+fn producer_stats_prints_the_json_snapshot() {
+    let cluster = common::shared();
+    let topic = common::unique_topic("CExampleStats");
+    let (code, stdout) = run_example("producer_stats", &[&cluster.namesrv, &topic]);
+    assert_eq!(code, 0, "{}", stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", stdout);
+    assert_eq!(lines[0], "sent 10");
+    let json = lines[1].strip_prefix("stats ").expect(lines[1]);
+    let stats: serde_json::Value = serde_json::from_str(json).expect("stats is JSON");
+    assert_eq!(stats["sends_ok"], 10, "{}", json);
+    assert_eq!(stats["sends_failed"], 0, "{}", json);
+    assert_eq!(stats["in_flight"], 0, "{}", json);
+    assert!(stats["topics"][topic.as_str()]["queues"].as_u64().unwrap() > 0);
+}
+
+/// The feature examples under valgrind, as `examples_are_valgrind_clean`.
+#[test]
+fn feature_examples_are_valgrind_clean() {
+    if Command::new("valgrind").arg("--version").output().is_err() {
+        eprintln!("valgrind not installed; skipped");
+        return;
+    }
+    build_examples();
+    let cluster = common::shared();
+    for name in [
+        "producer_orderly",
+        "producer_batch",
+        "producer_delay",
+        "producer_transaction",
+        "producer_request",
+        "producer_namespace",
+        "producer_compression",
+        "producer_hooks",
+        "producer_stats",
+    ] {
+        let topic = common::unique_topic("CExampleValgrindFeature");
+        let out = Command::new("valgrind")
+            .args([
+                "--leak-check=full",
+                "--errors-for-leak-kinds=definite,indirect",
+                "--error-exitcode=9",
+            ])
+            .arg(common::root().join("examples-c/build").join(name))
+            .args([cluster.namesrv.as_str(), topic.as_str()])
             .output()
             .expect("run valgrind");
         let stderr = String::from_utf8_lossy(&out.stderr);
