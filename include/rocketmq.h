@@ -630,7 +630,11 @@ struct rmq_producer *rmq_producer_new(const char *group);
  `heartbeatBrokerInterval` (ms, 30000), `backPressureForAsyncSendNum`
  (2048), `backPressureForAsyncSendSize` (bytes, 104857600),
  `enableBackpressureForAsyncMode` (true: block when full; false: fail with
- `RMQ_STATUS_QUEUE_FULL`), `shutdownTimeout` (ms, 3000).
+ `RMQ_STATUS_QUEUE_FULL`), `shutdownTimeout` (ms, 3000),
+ `sendLatencyFaultEnable` (true), `compressType` (ZLIB, LZ4, ZSTD),
+ `namespace`, `accessKey` / `secretKey` / `securityToken` (ACL v1
+ signing), `vipChannelEnabled` (false). `compressLevel` is 0..=9 for zlib
+ and 1..=22 for zstd.
 
  Errors: `RMQ_STATUS_UNKNOWN_CONFIG_KEY`; `RMQ_STATUS_INVALID_ARGUMENT`
  (NULL, not UTF-8, value does not parse or is out of range; the setting
