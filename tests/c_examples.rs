@@ -435,3 +435,27 @@ fn feature_examples_are_valgrind_clean() {
         assert!(stderr.contains("ERROR SUMMARY: 0 errors"), "{}", stderr);
     }
 }
+
+#[test]
+fn producer_acl_signs_and_a_wrong_key_is_refused() {
+    let cluster = common::Cluster::start_with(
+        1,
+        "authenticationEnabled = true\ninitAuthenticationUser = \"{\\\"username\\\":\\\"rocketmq\\\",\\\"password\\\":\\\"12345678\\\"}\"",
+    );
+    let topic = common::unique_topic("CExampleAcl");
+    let (code, stdout) = run_example(
+        "producer_acl",
+        &[&cluster.namesrv, &topic, "rocketmq", "12345678"],
+    );
+    assert_eq!(code, 0, "{}", stdout);
+    assert!(
+        stdout.lines().any(|l| l.starts_with("signed SEND_OK ")),
+        "{}",
+        stdout
+    );
+    assert!(
+        stdout.contains("wrong key refused: BROKER (response code 16)"),
+        "{}",
+        stdout
+    );
+}
