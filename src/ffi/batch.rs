@@ -4,7 +4,7 @@ use std::ffi::{c_char, CString};
 
 use super::message::rmq_message;
 use super::producer::{result_arg, rmq_producer, rmq_send_result};
-use super::{guard, guard_new, handle, handle_mut, rmq_status};
+use super::{guard, guard_new, guard_value, handle, handle_mut, rmq_status};
 use crate::message::Message;
 
 /// Opaque batch handle: an ordered list of message copies plus, after a
@@ -45,7 +45,7 @@ pub unsafe extern "C" fn rmq_batch_add(
 /// The number of messages in `batch` (0 for NULL).
 #[no_mangle]
 pub unsafe extern "C" fn rmq_batch_count(batch: *const rmq_batch) -> usize {
-    batch.as_ref().map(|b| b.messages.len()).unwrap_or(0)
+    guard_value(0, || batch.as_ref().map(|b| b.messages.len()).unwrap_or(0))
 }
 
 /// Frees a batch. NULL is a no-op.
@@ -62,11 +62,13 @@ pub unsafe extern "C" fn rmq_batch_free(batch: *mut rmq_batch) {
 /// if `batch` is NULL, `index` is out of range or the batch was not sent.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_batch_msg_id(batch: *const rmq_batch, index: usize) -> *const c_char {
-    batch
-        .as_ref()
-        .and_then(|b| b.ids.get(index))
-        .map(|s| s.as_ptr())
-        .unwrap_or(std::ptr::null())
+    guard_value(std::ptr::null(), || {
+        batch
+            .as_ref()
+            .and_then(|b| b.ids.get(index))
+            .map(|s| s.as_ptr())
+            .unwrap_or(std::ptr::null())
+    })
 }
 
 /// Sends every message of `batch` in one SEND_BATCH_MESSAGE request and

@@ -3,7 +3,7 @@
 
 use std::ffi::{c_char, CString};
 
-use super::{guard, handle, rmq_status, str_arg};
+use super::{guard, guard_value, handle, rmq_status, str_arg};
 use crate::error::{Error, ErrorKind};
 use crate::protocol::message_ext::MessageExt;
 
@@ -39,17 +39,21 @@ impl rmq_message_ext {
 /// The topic (NUL-terminated, valid during the callback); NULL for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_message_ext_topic(msg: *const rmq_message_ext) -> *const c_char {
-    msg.as_ref()
-        .map(|m| m.keep(&m.inner.topic))
-        .unwrap_or(std::ptr::null())
+    guard_value(std::ptr::null(), || {
+        msg.as_ref()
+            .map(|m| m.keep(&m.inner.topic))
+            .unwrap_or(std::ptr::null())
+    })
 }
 
 /// The client message id (`UNIQ_KEY`, else the broker id); NULL for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_message_ext_msg_id(msg: *const rmq_message_ext) -> *const c_char {
-    msg.as_ref()
-        .map(|m| m.keep(m.inner.msg_id()))
-        .unwrap_or(std::ptr::null())
+    guard_value(std::ptr::null(), || {
+        msg.as_ref()
+            .map(|m| m.keep(m.inner.msg_id()))
+            .unwrap_or(std::ptr::null())
+    })
 }
 
 /// The broker message id (store host + commit-log offset); NULL for NULL.
@@ -57,9 +61,11 @@ pub unsafe extern "C" fn rmq_message_ext_msg_id(msg: *const rmq_message_ext) -> 
 pub unsafe extern "C" fn rmq_message_ext_offset_msg_id(
     msg: *const rmq_message_ext,
 ) -> *const c_char {
-    msg.as_ref()
-        .map(|m| m.keep(&m.inner.offset_msg_id))
-        .unwrap_or(std::ptr::null())
+    guard_value(std::ptr::null(), || {
+        msg.as_ref()
+            .map(|m| m.keep(&m.inner.offset_msg_id))
+            .unwrap_or(std::ptr::null())
+    })
 }
 
 /// A property's value (e.g. "TAGS", "KEYS", "__transactionId__", user
@@ -69,13 +75,15 @@ pub unsafe extern "C" fn rmq_message_ext_property(
     msg: *const rmq_message_ext,
     name: *const c_char,
 ) -> *const c_char {
-    let Some(m) = msg.as_ref() else {
-        return std::ptr::null();
-    };
-    match str_arg(name, "name") {
-        Ok(name) => m.keep(m.inner.property(name).unwrap_or("")),
-        Err(_) => std::ptr::null(),
-    }
+    guard_value(std::ptr::null(), || {
+        let Some(m) = msg.as_ref() else {
+            return std::ptr::null();
+        };
+        match str_arg(name, "name") {
+            Ok(name) => m.keep(m.inner.property(name).unwrap_or("")),
+            Err(_) => std::ptr::null(),
+        }
+    })
 }
 
 /// The body: `*data` and `*len` (bytes) point into the view, valid during
@@ -103,7 +111,9 @@ pub unsafe extern "C" fn rmq_message_ext_body(
 /// The queue offset; -1 for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_message_ext_queue_offset(msg: *const rmq_message_ext) -> i64 {
-    msg.as_ref().map(|m| m.inner.queue_offset).unwrap_or(-1)
+    guard_value(-1, || {
+        msg.as_ref().map(|m| m.inner.queue_offset).unwrap_or(-1)
+    })
 }
 
 /// Frees a view returned by `rmq_producer_request`. NULL is a no-op. Never

@@ -120,6 +120,15 @@ pub(crate) fn guard(f: impl FnOnce() -> Result<()>) -> rmq_status {
     }
 }
 
+/// Runs an infallible accessor behind the panic boundary; `fallback` if it
+/// panics (the last error then says so).
+pub(crate) fn guard_value<T>(fallback: T, f: impl FnOnce() -> T) -> T {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        set_last_error(&panic_error());
+        fallback
+    })
+}
+
 /// Runs a constructor behind the panic boundary; NULL on error or panic.
 pub(crate) fn guard_new<T>(f: impl FnOnce() -> Result<T>) -> *mut T {
     match catch_unwind(AssertUnwindSafe(f)) {
