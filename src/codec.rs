@@ -70,36 +70,52 @@ impl RemotingCommand {
     }
 }
 
-/// A command's extFields: name/value pairs in arrival order.
+/// A command's extFields: name/value pairs in arrival order, all text in one
+/// buffer (a decoded header costs two allocations, not two per field).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ExtFields(Vec<(String, String)>);
+pub struct ExtFields {
+    text: String,
+    /// (key start, key end, value end); the value starts at key end.
+    spans: Vec<(u32, u32, u32)>,
+}
 
 impl ExtFields {
-    /// The value of `key` (the last one if repeated).
-    pub fn get(&self, key: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .rev()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+    fn pair(&self, span: &(u32, u32, u32)) -> (&str, &str) {
+        let (k, v, e) = (span.0 as usize, span.1 as usize, span.2 as usize);
+        (&self.text[k..v], &self.text[v..e])
     }
 
-    /// Sets `key` to `value`, replacing an earlier value.
+    /// The value of `key` (the last one if repeated).
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.spans
+            .iter()
+            .rev()
+            .map(|s| self.pair(s))
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v)
+    }
+
+    /// Appends `key` = `value` (a later value of the same key wins in `get`).
     pub fn insert(&mut self, key: String, value: String) {
-        match self.0.iter_mut().find(|(k, _)| *k == key) {
-            Some(slot) => slot.1 = value,
-            None => self.0.push((key, value)),
-        }
+        self.push(&key, &value);
+    }
+
+    fn push(&mut self, key: &str, value: &str) {
+        let k = self.text.len() as u32;
+        self.text.push_str(key);
+        let v = self.text.len() as u32;
+        self.text.push_str(value);
+        self.spans.push((k, v, self.text.len() as u32));
     }
 
     /// Whether there are no fields.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.spans.is_empty()
     }
 
     /// The pairs in order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+        self.spans.iter().map(move |s| self.pair(s))
     }
 }
 
@@ -127,55 +143,104 @@ impl<'de> Deserialize<'de> for ExtFields {
                 self,
                 mut map: A,
             ) -> std::result::Result<ExtFields, A::Error> {
-                let mut out = Vec::with_capacity(map.size_hint().unwrap_or(8));
-                while let Some((k, v)) = map.next_entry::<String, Scalar>()? {
-                    if let Some(v) = v.0 {
-                        out.push((k, v));
+                let mut out = ExtFields {
+                    text: String::with_capacity(256),
+                    spans: Vec::with_capacity(map.size_hint().unwrap_or(8)),
+                };
+                loop {
+                    let start = out.text.len();
+                    if map.next_key_seed(Append(&mut out.text))?.is_none() {
+                        break;
+                    }
+                    let key_end = out.text.len();
+                    // Null values are dropped with their key.
+                    if map.next_value_seed(Append(&mut out.text))? {
+                        out.spans
+                            .push((start as u32, key_end as u32, out.text.len() as u32));
+                    } else {
+                        out.text.truncate(start);
                     }
                 }
-                Ok(ExtFields(out))
+                Ok(out)
             }
         }
         d.deserialize_option(V)
     }
 }
 
-/// A JSON scalar read as text (servers send strings; numbers and booleans
-/// are tolerated, null is dropped).
-struct Scalar(Option<String>);
+/// Appends a JSON scalar's text to a buffer without an intermediate string
+/// (servers send strings; numbers and booleans are tolerated). Yields false
+/// for null.
+struct Append<'a>(&'a mut String);
 
-impl<'de> Deserialize<'de> for Scalar {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Scalar;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a string, number, boolean or null")
-            }
-            fn visit_str<E>(self, v: &str) -> std::result::Result<Scalar, E> {
-                Ok(Scalar(Some(v.to_string())))
-            }
-            fn visit_string<E>(self, v: String) -> std::result::Result<Scalar, E> {
-                Ok(Scalar(Some(v)))
-            }
-            fn visit_i64<E>(self, v: i64) -> std::result::Result<Scalar, E> {
-                Ok(Scalar(Some(v.to_string())))
-            }
-            fn visit_u64<E>(self, v: u64) -> std::result::Result<Scalar, E> {
-                Ok(Scalar(Some(v.to_string())))
-            }
-            fn visit_f64<E>(self, v: f64) -> std::result::Result<Scalar, E> {
-                Ok(Scalar(Some(v.to_string())))
-            }
-            fn visit_bool<E>(self, v: bool) -> std::result::Result<Scalar, E> {
-                Ok(Scalar(Some(v.to_string())))
-            }
-            fn visit_unit<E>(self) -> std::result::Result<Scalar, E> {
-                Ok(Scalar(None))
-            }
-        }
-        d.deserialize_any(V)
+impl<'de> serde::de::DeserializeSeed<'de> for Append<'_> {
+    type Value = bool;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<bool, D::Error> {
+        d.deserialize_any(self)
     }
+}
+
+impl<'de> serde::de::Visitor<'de> for Append<'_> {
+    type Value = bool;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a string, number, boolean or null")
+    }
+    fn visit_str<E>(self, v: &str) -> std::result::Result<bool, E> {
+        self.0.push_str(v);
+        Ok(true)
+    }
+    fn visit_i64<E>(self, v: i64) -> std::result::Result<bool, E> {
+        push_int(self.0, v);
+        Ok(true)
+    }
+    fn visit_u64<E>(self, v: u64) -> std::result::Result<bool, E> {
+        self.0.push_str(&v.to_string());
+        Ok(true)
+    }
+    fn visit_f64<E>(self, v: f64) -> std::result::Result<bool, E> {
+        self.0.push_str(&v.to_string());
+        Ok(true)
+    }
+    fn visit_bool<E>(self, v: bool) -> std::result::Result<bool, E> {
+        self.0.push_str(if v { "true" } else { "false" });
+        Ok(true)
+    }
+    fn visit_unit<E>(self) -> std::result::Result<bool, E> {
+        Ok(false)
+    }
+}
+
+/// The decimal text of `v` in `buf` (what `to_string` gives, without the
+/// formatting machinery: this runs several times per message).
+fn int_text(v: i64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    let mut n = v.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if v < 0 {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    &buf[i..]
+}
+
+/// Appends the decimal text of `v`.
+fn push_int(out: &mut String, v: i64) {
+    let mut buf = [0u8; 20];
+    // Only ASCII digits and '-' are written.
+    out.push_str(std::str::from_utf8(int_text(v, &mut buf)).unwrap_or("0"));
+}
+
+/// Appends the decimal text of `v` to a byte buffer.
+fn push_int_bytes(out: &mut Vec<u8>, v: i64) {
+    let mut buf = [0u8; 20];
+    out.extend_from_slice(int_text(v, &mut buf));
 }
 
 /// Appends one complete frame with a JSON header to `out`.
@@ -251,9 +316,10 @@ impl FieldSink for FieldWriter<'_> {
     }
 
     fn int(&mut self, k: &str, v: i64) {
-        use std::io::Write;
         self.key(k);
-        let _ = write!(self.out, "\"{}\"", v);
+        self.out.push(b'"');
+        push_int_bytes(self.out, v);
+        self.out.push(b'"');
     }
 
     fn bool(&mut self, k: &str, v: bool) {
@@ -273,15 +339,19 @@ pub fn encode_frame_with(
     body: &[u8],
     fields: impl FnOnce(&mut FieldWriter),
 ) {
-    use std::io::Write;
     let start = out.len();
     out.extend_from_slice(&[0u8; 8]); // length and header length, patched below
     let header_start = out.len();
-    let _ = write!(
-        out,
-        "{{\"code\":{},\"language\":\"{}\",\"version\":{},\"opaque\":{},\"flag\":{}",
-        code, LANGUAGE_NAMES[LANGUAGE_RUST as usize], CLIENT_VERSION, opaque, flag
-    );
+    out.extend_from_slice(b"{\"code\":");
+    push_int_bytes(out, code as i64);
+    out.extend_from_slice(b",\"language\":\"");
+    out.extend_from_slice(LANGUAGE_NAMES[LANGUAGE_RUST as usize].as_bytes());
+    out.extend_from_slice(b"\",\"version\":");
+    push_int_bytes(out, CLIENT_VERSION as i64);
+    out.extend_from_slice(b",\"opaque\":");
+    push_int_bytes(out, opaque as i64);
+    out.extend_from_slice(b",\"flag\":");
+    push_int_bytes(out, flag as i64);
     if let Some(remark) = remark {
         out.extend_from_slice(b",\"remark\":");
         write_json_string(out, remark);
@@ -612,6 +682,15 @@ mod tests {
         assert_eq!(out, expected);
         let back = decode_all(&out).unwrap().unwrap();
         assert_eq!(back, cmd);
+    }
+
+    #[test]
+    fn integers_are_written_like_to_string() {
+        for v in [0i64, 7, -7, 10, 479, -2147483648, i64::MAX, i64::MIN] {
+            let mut s = String::new();
+            push_int(&mut s, v);
+            assert_eq!(s, v.to_string());
+        }
     }
 
     #[test]

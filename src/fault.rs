@@ -3,7 +3,7 @@
 //! whose last latency was high, or that failed at the network level, is
 //! avoided for a while. Time is passed in, so tests drive it with any clock.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

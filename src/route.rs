@@ -2,7 +2,7 @@
 //! of one of them (Java `MQClientInstance.topicRouteData2TopicPublishInfo`,
 //! `TopicPublishInfo.selectOneMessageQueue`). Pure data: no sockets.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
 use crate::protocol::perm;
@@ -46,7 +46,7 @@ impl TopicPublishInfo {
         default_queue_nums: Option<i32>,
     ) -> TopicPublishInfo {
         let topic: Arc<str> = Arc::from(topic);
-        let mut broker_addrs = HashMap::new();
+        let mut broker_addrs = HashMap::default();
         for b in &route.broker_datas {
             if let Some(addr) = b.master_addr() {
                 broker_addrs.insert(Arc::<str>::from(b.broker_name.as_str()), addr.to_string());

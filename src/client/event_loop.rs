@@ -7,8 +7,9 @@
 //! or to the callback thread.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::{BinaryHeap, VecDeque};
+
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -37,25 +38,6 @@ pub(crate) const WAKER_TOKEN: Token = Token(0);
 
 /// Longest wait for UNREGISTER_CLIENT answers at shutdown.
 const UNREGISTER_WAIT: Duration = Duration::from_millis(3000);
-
-/// Hashes opaques (sequential i32s) by one multiplication (Fibonacci
-/// hashing) instead of SipHash: they are not attacker-chosen keys.
-#[derive(Default)]
-struct OpaqueHasher(u64);
-
-impl Hasher for OpaqueHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 << 8 | *b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-    fn write_i32(&mut self, v: i32) {
-        self.0 = (v as u32 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
 
 /// What a pending request is for.
 enum PendingKind {
@@ -115,7 +97,7 @@ pub(crate) struct EventLoop {
     tokens: HashMap<String, Token>,
     next_token: usize,
     dirty: Vec<Token>,
-    pending: HashMap<i32, Pending, BuildHasherDefault<OpaqueHasher>>,
+    pending: HashMap<i32, Pending>,
     deadlines: BinaryHeap<Reverse<(Instant, i32)>>,
     next_opaque: i32,
     topics: HashMap<String, TopicState>,
@@ -159,21 +141,21 @@ impl EventLoop {
             wakeup,
             namesrvs: config.namesrv_list(),
             namesrv_index: 0,
-            conns: HashMap::new(),
-            tokens: HashMap::new(),
+            conns: HashMap::default(),
+            tokens: HashMap::default(),
             next_token: 1,
             dirty: Vec::new(),
             pending: HashMap::default(),
             deadlines: BinaryHeap::new(),
             next_opaque: 0,
-            topics: HashMap::new(),
+            topics: HashMap::default(),
             waiting_total: 0,
-            brokers: HashMap::new(),
+            brokers: HashMap::default(),
             fault: FaultTable::default(),
             stats: Stats::default(),
-            replies: HashMap::new(),
-            oneway_unsent: HashMap::new(),
-            backoff: HashMap::new(),
+            replies: HashMap::default(),
+            oneway_unsent: HashMap::default(),
+            backoff: HashMap::default(),
             heartbeat_body,
             next_heartbeat: now + Duration::from_millis(config.heartbeat_broker_interval_ms),
             next_refresh: now + Duration::from_millis(config.poll_name_server_interval_ms),
@@ -769,7 +751,7 @@ impl EventLoop {
     /// that brokers no longer in any route stop getting heartbeats, and
     /// closes idle connections to addresses no longer used.
     fn rebuild_broker_table(&mut self) {
-        let mut brokers = HashMap::new();
+        let mut brokers = HashMap::default();
         for info in self.topics.values().filter_map(|s| s.info.as_ref()) {
             for (name, addr) in &info.broker_addrs {
                 brokers.insert(name.clone(), addr.clone());

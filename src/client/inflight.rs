@@ -118,9 +118,14 @@ impl InFlight {
     }
 
     fn release(&self, bytes: usize) {
-        self.count.fetch_sub(1, Ordering::SeqCst);
-        self.bytes.fetch_sub(bytes, Ordering::SeqCst);
-        if self.waiters.load(Ordering::SeqCst) > 0 {
+        let count = self.count.fetch_sub(1, Ordering::SeqCst) - 1;
+        let used = self.bytes.fetch_sub(bytes, Ordering::SeqCst) - bytes;
+        // Wake blocked senders only once the window has drained to three
+        // quarters (or is empty, which flush waits for): waking them on every
+        // single completion makes sender and I/O thread ping-pong.
+        let drained =
+            count == 0 || (count <= self.max_count / 4 * 3 && used <= self.max_bytes / 4 * 3);
+        if drained && self.waiters.load(Ordering::SeqCst) > 0 {
             let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
             self.cond.notify_all();
         }

@@ -1,7 +1,7 @@
 //! Send statistics kept by the event loop: per broker counts, a latency
 //! histogram and the fault state, rendered as JSON for `stats` snapshots.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -152,7 +152,7 @@ mod tests {
         assert_eq!(stats.quantile_us(0.99), 5000);
         let j = s.to_json(
             "id",
-            &HashMap::new(),
+            &HashMap::default(),
             &FaultTable::default(),
             vec![],
             Instant::now(),
