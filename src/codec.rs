@@ -374,14 +374,33 @@ pub fn encode_frame_with(
 /// quotes, backslashes or control characters (the usual case) is copied as
 /// is; anything else goes through serde_json's escaping.
 fn write_json_string(out: &mut Vec<u8>, s: &str) {
-    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
-        out.push(b'"');
-        out.extend_from_slice(s.as_bytes());
-        out.push(b'"');
-    } else {
-        // Writing into a Vec cannot fail.
-        let _ = serde_json::to_writer(&mut *out, s);
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        // JSON requires escaping quotes, backslashes and control characters
+        // (the properties string carries \u0001 and \u0002 separators).
+        if b >= 0x20 && b != b'"' && b != b'\\' {
+            continue;
+        }
+        out.extend_from_slice(&bytes[start..i]);
+        match b {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            _ => out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[(b >> 4) as usize],
+                HEX[(b & 0xF) as usize],
+            ]),
+        }
+        start = i + 1;
     }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
 }
 
 /// Takes one complete frame off the front of `buf`, if one is there.
@@ -444,7 +463,7 @@ pub fn decode_payload(mut payload: Bytes) -> Result<RemotingCommand> {
 struct JsonHeader {
     code: i32,
     #[serde(default)]
-    language: Option<serde_json::Value>,
+    language: Language,
     #[serde(default)]
     version: Option<i32>,
     #[serde(default)]
@@ -457,18 +476,50 @@ struct JsonHeader {
     ext_fields: ExtFields,
 }
 
+/// `LanguageCode` by name (or number), without allocating; OTHER (7) when
+/// absent or unknown.
+struct Language(u8);
+
+impl Default for Language {
+    fn default() -> Self {
+        Language(7)
+    }
+}
+
+impl<'de> Deserialize<'de> for Language {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Language;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a language name or code")
+            }
+            fn visit_str<E>(self, v: &str) -> std::result::Result<Language, E> {
+                let code = LANGUAGE_NAMES.iter().position(|n| *n == v).unwrap_or(7);
+                Ok(Language(code as u8))
+            }
+            fn visit_u64<E>(self, v: u64) -> std::result::Result<Language, E> {
+                Ok(Language(u8::try_from(v).unwrap_or(7)))
+            }
+            fn visit_i64<E>(self, v: i64) -> std::result::Result<Language, E> {
+                Ok(Language(u8::try_from(v).unwrap_or(7)))
+            }
+            fn visit_unit<E>(self) -> std::result::Result<Language, E> {
+                Ok(Language(7))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 fn decode_json_header(header: &[u8]) -> Result<RemotingCommand> {
-    let h: JsonHeader = serde_json::from_slice(header)
+    // One UTF-8 check of the whole header, then serde_json's str reader
+    // does not validate every string again.
+    let text = std::str::from_utf8(header)
+        .map_err(|_| protocol_error("the JSON header is not UTF-8".into()))?;
+    let h: JsonHeader = serde_json::from_str(text)
         .map_err(|e| protocol_error(format!("undecodable JSON header: {}", e)))?;
-    let language = match &h.language {
-        Some(serde_json::Value::String(name)) => LANGUAGE_NAMES
-            .iter()
-            .position(|n| n == name)
-            .map(|p| p as u8)
-            .unwrap_or(7),
-        Some(serde_json::Value::Number(n)) => n.as_u64().unwrap_or(7) as u8,
-        _ => 7,
-    };
+    let language = h.language.0;
     let ext_fields = h.ext_fields;
     Ok(RemotingCommand {
         code: h.code,
@@ -690,6 +741,33 @@ mod tests {
             let mut s = String::new();
             push_int(&mut s, v);
             assert_eq!(s, v.to_string());
+        }
+    }
+
+    #[test]
+    fn json_strings_are_escaped_like_serde_json() {
+        for s in [
+            "plain",
+            "q\"uote",
+            "back\\slash",
+            "TAGS\u{1}a\u{2}",
+            "tab\tnl\n",
+            "é✓",
+            "",
+        ] {
+            let mut ours = Vec::new();
+            write_json_string(&mut ours, s);
+            assert_eq!(
+                String::from_utf8(ours.clone()).unwrap(),
+                serde_json::to_string(s)
+                    .unwrap()
+                    .replace("\\t", "\\u0009")
+                    .replace("\\n", "\\u000a"),
+                "{:?}",
+                s
+            );
+            let back: String = serde_json::from_slice(&ours).unwrap();
+            assert_eq!(back, s);
         }
     }
 
