@@ -87,12 +87,12 @@ impl ExtFields {
 
     /// The value of `key` (the last one if repeated).
     pub fn get(&self, key: &str) -> Option<&str> {
+        let bytes = self.text.as_bytes();
         self.spans
             .iter()
             .rev()
-            .map(|s| self.pair(s))
-            .find(|(k, _)| *k == key)
-            .map(|(_, v)| v)
+            .find(|(k, v, _)| &bytes[*k as usize..*v as usize] == key.as_bytes())
+            .map(|s| self.pair(s).1)
     }
 
     /// Appends `key` = `value` (a later value of the same key wins in `get`).
@@ -375,20 +375,29 @@ pub fn encode_frame_with(
 /// is; anything else goes through serde_json's escaping.
 fn write_json_string(out: &mut Vec<u8>, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.push(b'"');
-    let bytes = s.as_bytes();
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        // JSON requires escaping quotes, backslashes and control characters
-        // (the properties string carries \u0001 and \u0002 separators).
-        if b >= 0x20 && b != b'"' && b != b'\\' {
-            continue;
+    // JSON requires escaping quotes, backslashes and control characters
+    // (the properties string carries \u0001 and \u0002 separators).
+    const fn escape_table() -> [bool; 256] {
+        let mut t = [false; 256];
+        let mut i = 0;
+        while i < 0x20 {
+            t[i] = true;
+            i += 1;
         }
-        out.extend_from_slice(&bytes[start..i]);
-        match b {
+        t[b'"' as usize] = true;
+        t[b'\\' as usize] = true;
+        t
+    }
+    static ESCAPE: [bool; 256] = escape_table();
+    out.reserve(s.len() + 2);
+    out.push(b'"');
+    let mut rest = s.as_bytes();
+    while let Some(i) = rest.iter().position(|&b| ESCAPE[b as usize]) {
+        out.extend_from_slice(&rest[..i]);
+        match rest[i] {
             b'"' => out.extend_from_slice(b"\\\""),
             b'\\' => out.extend_from_slice(b"\\\\"),
-            _ => out.extend_from_slice(&[
+            b => out.extend_from_slice(&[
                 b'\\',
                 b'u',
                 b'0',
@@ -397,9 +406,9 @@ fn write_json_string(out: &mut Vec<u8>, s: &str) {
                 HEX[(b & 0xF) as usize],
             ]),
         }
-        start = i + 1;
+        rest = &rest[i + 1..];
     }
-    out.extend_from_slice(&bytes[start..]);
+    out.extend_from_slice(rest);
     out.push(b'"');
 }
 
