@@ -103,14 +103,6 @@ impl Message {
     /// empty name or value, separator characters, or a name RocketMQ reserves
     /// (`UNIQ_KEY`, `TAGS`, `DELAY`, … as Java `Message.putUserProperty`).
     pub fn set_property(&mut self, name: &str, value: &str) -> Result<()> {
-        if name.is_empty() || value.is_empty() {
-            return Err(Error::new(
-                ErrorKind::InvalidArgument,
-                "property name and value must not be empty",
-            ));
-        }
-        check_clean("property name", name)?;
-        check_clean("property value", value)?;
         if properties::is_reserved(name) {
             return Err(Error::new(
                 ErrorKind::InvalidArgument,
@@ -120,20 +112,11 @@ impl Message {
                 ),
             ));
         }
-        match self.properties.iter_mut().find(|(n, _)| n == name) {
-            Some(slot) => slot.1 = value.to_string(),
-            None => self.properties.push((name.to_string(), value.to_string())),
-        }
-        Ok(())
+        self.set_property_raw(name, value)
     }
     /// Sets a property the client itself manages (reserved names allowed).
     pub(crate) fn set_system_property(&mut self, name: &str, value: &str) {
-        match self.system_properties.iter_mut().find(|(n, _)| n == name) {
-            Some(slot) => slot.1 = value.to_string(),
-            None => self
-                .system_properties
-                .push((name.to_string(), value.to_string())),
-        }
+        upsert(&mut self.system_properties, name, value);
     }
     /// A property set by the client itself (e.g. `CORRELATION_ID`).
     pub fn system_property(&self, name: &str) -> Option<&str> {
@@ -156,10 +139,7 @@ impl Message {
         }
         check_clean("property name", name)?;
         check_clean("property value", value)?;
-        match self.properties.iter_mut().find(|(n, _)| n == name) {
-            Some(slot) => slot.1 = value.to_string(),
-            None => self.properties.push((name.to_string(), value.to_string())),
-        }
+        upsert(&mut self.properties, name, value);
         Ok(())
     }
     /// A user property's value.
@@ -225,6 +205,14 @@ impl Message {
     /// Sets property `WAIT`.
     pub fn set_wait_store_msg_ok(&mut self, wait: bool) {
         self.wait_store_msg_ok = wait;
+    }
+}
+
+/// Sets `name` in a property list, replacing an earlier value.
+fn upsert(list: &mut Vec<(String, String)>, name: &str, value: &str) {
+    match list.iter_mut().find(|(n, _)| n == name) {
+        Some(slot) => slot.1 = value.to_string(),
+        None => list.push((name.to_string(), value.to_string())),
     }
 }
 

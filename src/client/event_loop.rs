@@ -21,7 +21,7 @@ use super::connection::Connection;
 use super::send::{send_response_to_result, CallbackTask, SendJob, SendStatus};
 use super::stats::Stats;
 use super::{Command, OnewayTarget, Wakeup};
-use crate::codec::{self, RemotingCommand, FLAG_ONEWAY, FLAG_RESPONSE};
+use crate::codec::{self, FieldSink, RemotingCommand, FLAG_ONEWAY, FLAG_RESPONSE};
 use crate::config::ProducerConfig;
 use crate::error::{Error, ErrorKind, Result};
 use crate::fault::FaultTable;
@@ -408,35 +408,16 @@ impl EventLoop {
                 request_code::SEND_MESSAGE_V2
             };
             let flag = if oneway { FLAG_ONEWAY } else { 0 };
-            match self.config.signing_credentials() {
-                None => codec::encode_frame_with(
-                    conn.out(),
-                    code,
-                    opaque,
-                    flag,
-                    None,
-                    &job.msg.body,
-                    |w| header.write(w),
-                ),
-                Some(creds) => {
-                    let mut pairs: Vec<(String, String)> = Vec::new();
-                    header.write(&mut pairs);
-                    crate::acl::sign(creds, &mut pairs, &job.msg.body);
-                    let fields: Vec<(&str, &str)> = pairs
-                        .iter()
-                        .map(|(k, v)| (k.as_str(), v.as_str()))
-                        .collect();
-                    codec::encode_frame(
-                        conn.out(),
-                        code,
-                        opaque,
-                        flag,
-                        None,
-                        &fields,
-                        &job.msg.body,
-                    );
-                }
-            }
+            encode_request(
+                &self.config,
+                conn.out(),
+                code,
+                opaque,
+                flag,
+                None,
+                &job.msg.body,
+                |w| header.write(w),
+            );
         }
         self.mark_dirty(token);
         if oneway {
@@ -635,8 +616,8 @@ impl EventLoop {
             opaque,
             0,
             None,
-            fields,
             body,
+            write_pairs(fields),
         );
         self.mark_dirty(token);
         self.insert_pending(
@@ -960,8 +941,8 @@ impl EventLoop {
                 opaque,
                 FLAG_ONEWAY,
                 remark,
-                &fields,
                 b"",
+                write_pairs(&fields),
             );
             self.mark_dirty(token);
         }
@@ -1397,7 +1378,8 @@ impl EventLoop {
     }
 }
 
-/// Encodes a request frame, signed when ACL credentials are configured.
+/// Encodes a request frame whose extFields `fields` writes, signed (ACL v1)
+/// when credentials are configured: the one place requests get signed.
 #[allow(clippy::too_many_arguments)]
 fn encode_request(
     config: &ProducerConfig,
@@ -1406,22 +1388,29 @@ fn encode_request(
     opaque: i32,
     flag: i32,
     remark: Option<&str>,
-    fields: &[(&str, &str)],
     body: &[u8],
+    fields: impl FnOnce(&mut dyn FieldSink),
 ) {
     match config.signing_credentials() {
-        None => codec::encode_frame(out, code, opaque, flag, remark, fields, body),
+        None => codec::encode_frame_with(out, code, opaque, flag, remark, body, |w| fields(w)),
         Some(creds) => {
-            let mut pairs: Vec<(String, String)> = fields
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect();
+            let mut pairs: Vec<(String, String)> = Vec::new();
+            fields(&mut pairs);
             crate::acl::sign(creds, &mut pairs, body);
-            let fields: Vec<(&str, &str)> = pairs
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str()))
-                .collect();
-            codec::encode_frame(out, code, opaque, flag, remark, &fields, body);
+            codec::encode_frame_with(out, code, opaque, flag, remark, body, |w| {
+                for (k, v) in &pairs {
+                    w.str(k, v);
+                }
+            });
+        }
+    }
+}
+
+/// Writes `(name, value)` pairs as extFields.
+fn write_pairs<'a>(fields: &'a [(&'a str, &'a str)]) -> impl FnOnce(&mut dyn FieldSink) + 'a {
+    move |w| {
+        for (k, v) in fields {
+            w.str(k, v);
         }
     }
 }

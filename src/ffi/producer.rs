@@ -108,6 +108,16 @@ pub(crate) unsafe fn result_arg<'a>(
         .ok_or_else(|| Error::new(ErrorKind::InvalidArgument, "result is NULL"))
 }
 
+/// Calls `f` with `e` as an `rmq_error_info` (valid during the call only).
+pub(crate) fn with_error_info<R>(e: &Error, f: impl FnOnce(&rmq_error_info) -> R) -> R {
+    let text = CString::new(e.to_string().replace('\0', " ")).unwrap_or_default();
+    f(&rmq_error_info {
+        status: e.kind().into(),
+        response_code: e.response_code(),
+        message: text.as_ptr(),
+    })
+}
+
 impl From<&SendResult> for rmq_send_result {
     fn from(r: &SendResult) -> rmq_send_result {
         let mut out = rmq_send_result {
@@ -281,15 +291,7 @@ unsafe fn call_send_callback(
             let result = rmq_send_result::from(&r);
             cb(user_data, &result, std::ptr::null());
         }
-        Err(e) => {
-            let text = CString::new(e.to_string().replace('\0', " ")).unwrap_or_default();
-            let info = rmq_error_info {
-                status: e.kind().into(),
-                response_code: e.response_code(),
-                message: text.as_ptr(),
-            };
-            cb(user_data, std::ptr::null(), &info);
-        }
+        Err(e) => with_error_info(&e, |info| cb(user_data, std::ptr::null(), info)),
     }
 }
 
@@ -494,16 +496,9 @@ pub unsafe extern "C" fn rmq_producer_add_send_hook(
                         // SAFETY: the caller guarantees the hook is callable.
                         unsafe { f(ud2.0, msg, &result, std::ptr::null()) };
                     }
+                    // SAFETY: as above.
                     Err(e) => {
-                        let text =
-                            CString::new(e.to_string().replace('\0', " ")).unwrap_or_default();
-                        let info = rmq_error_info {
-                            status: e.kind().into(),
-                            response_code: e.response_code(),
-                            message: text.as_ptr(),
-                        };
-                        // SAFETY: as above.
-                        unsafe { f(ud2.0, msg, std::ptr::null(), &info) };
+                        with_error_info(e, |info| unsafe { f(ud2.0, msg, std::ptr::null(), info) })
                     }
                 }
             }) as crate::hooks::AfterSend

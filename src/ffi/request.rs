@@ -1,12 +1,12 @@
 //! Request-reply from C: send a request and wait for (or get called back
 //! with) its reply; answer a request.
 
-use std::ffi::{c_void, CString};
+use std::ffi::c_void;
 use std::time::Duration;
 
 use super::message::rmq_message;
 use super::message_ext::rmq_message_ext;
-use super::producer::{result_arg, rmq_error_info, rmq_producer, rmq_send_result};
+use super::producer::{result_arg, rmq_error_info, rmq_producer, rmq_send_result, with_error_info};
 use super::{guard, handle, rmq_status};
 use crate::error::{Error, ErrorKind};
 use crate::protocol::message_ext::MessageExt;
@@ -82,16 +82,9 @@ pub unsafe extern "C" fn rmq_producer_request_async(
                         // SAFETY: the caller guarantees the callback is callable.
                         unsafe { cb(ud.0, &view, std::ptr::null()) };
                     }
+                    // SAFETY: as above.
                     Err(e) => {
-                        let text =
-                            CString::new(e.to_string().replace('\0', " ")).unwrap_or_default();
-                        let info = rmq_error_info {
-                            status: e.kind().into(),
-                            response_code: e.response_code(),
-                            message: text.as_ptr(),
-                        };
-                        // SAFETY: as above.
-                        unsafe { cb(ud.0, std::ptr::null(), &info) };
+                        with_error_info(&e, |info| unsafe { cb(ud.0, std::ptr::null(), info) })
                     }
                 }
             }),

@@ -23,6 +23,22 @@ pub type QueueSelectorCallback =
 pub type CSendSuccessCallback = Option<unsafe extern "C" fn(CSendResult)>;
 /// `void (*)(CMQException)`.
 pub type CSendExceptionCallback = Option<unsafe extern "C" fn(CMQException)>;
+/// The send callback of the user-data-less async sends: exactly one of the
+/// two C callbacks gets the outcome. Fails (NULL_POINTER path) when either
+/// is NULL.
+fn plain_callbacks(
+    success: CSendSuccessCallback,
+    exception: CSendExceptionCallback,
+) -> LResult<crate::producer::SendCallback> {
+    let ok = success.ok_or_else(|| Fail::null("cSendSuccessCallback"))?;
+    let ex = exception.ok_or_else(|| Fail::null("cSendExceptionCallback"))?;
+    Ok(Box::new(move |outcome| match outcome {
+        // SAFETY: the caller guarantees the callbacks are callable.
+        Ok(r) => unsafe { ok(CSendResult::from_result(&r)) },
+        Err(e) => unsafe { ex(CMQException::from_error(&e, file!(), line!())) },
+    }))
+}
+
 /// `void (*)(CSendResult, CMessage*, void*)`.
 pub type COnSendSuccessCallback =
     Option<unsafe extern "C" fn(CSendResult, *mut CMessage, *mut c_void)>;
@@ -201,16 +217,9 @@ pub unsafe extern "C" fn SendMessageAsync(
     run(code::PRODUCER_SEND_ASYNC_FAILED, || {
         let p = producer_ref(producer)?;
         let m = msg_ref(msg)?;
-        let ok = cSendSuccessCallback.ok_or_else(|| Fail::null("cSendSuccessCallback"))?;
-        let ex = cSendExceptionCallback.ok_or_else(|| Fail::null("cSendExceptionCallback"))?;
+        let callbacks = plain_callbacks(cSendSuccessCallback, cSendExceptionCallback)?;
         let m = m.to_message()?;
-        p.running()?.send_async(
-            &m,
-            Box::new(move |outcome| match outcome {
-                Ok(r) => ok(CSendResult::from_result(&r)),
-                Err(e) => ex(CMQException::from_error(&e, file!(), line!())),
-            }),
-        )?;
+        p.running()?.send_async(&m, callbacks)?;
         Ok(())
     })
 }
@@ -341,20 +350,12 @@ pub unsafe extern "C" fn SendMessageOrderlyAsync(
         let p = producer_ref(producer)?;
         let topic = msg_ref(msg)?.topic();
         let selector = callback.ok_or_else(|| Fail::null("callback"))?;
-        let ok = cSendSuccessCallback.ok_or_else(|| Fail::null("cSendSuccessCallback"))?;
-        let ex = cSendExceptionCallback.ok_or_else(|| Fail::null("cSendExceptionCallback"))?;
+        let callbacks = plain_callbacks(cSendSuccessCallback, cSendExceptionCallback)?;
         let running = p.running()?;
         let queues = sorted_queues(&running, &topic)?;
         let i = select(selector, queues.len(), msg, arg)?;
         let m = msg_ref(msg)?.to_message()?;
-        running.send_to_queue_async(
-            &m,
-            &queues[i],
-            Box::new(move |outcome| match outcome {
-                Ok(r) => ok(CSendResult::from_result(&r)),
-                Err(e) => ex(CMQException::from_error(&e, file!(), line!())),
-            }),
-        )?;
+        running.send_to_queue_async(&m, &queues[i], callbacks)?;
         Ok(())
     })
 }
