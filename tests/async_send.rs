@@ -145,7 +145,7 @@ fn shutdown_with_sends_in_flight_completes_each_exactly_once() {
     }
     // Every success is stored: the broker's max offset covers it.
     for (queue, offset) in max_per_queue {
-        let max = common::max_offset(&cluster.brokers[0], &topic, queue);
+        let max = common::max_offset_reaching(&cluster.brokers[0], &topic, queue, offset + 1);
         assert!(
             max > offset,
             "queue {}: broker max offset {} <= acknowledged {}",

@@ -80,9 +80,20 @@ fn selector_and_key_choose_the_queue_and_bad_answers_send_nothing() {
             assert_eq!(r.queue_id, queues[want as usize].queue_id);
         }
         // Out of range: clear error, nothing sent (the queue offsets do not move).
-        let before: Vec<i64> = (0..4)
-            .map(|q| common::max_offset(&cluster_broker(&cluster.namesrv), &topic, q))
-            .collect();
+        // The broker indexes stored messages asynchronously: wait until all
+        // five sent so far (1 + 4) are counted, so "nothing more" is exact.
+        let offsets = || -> Vec<i64> {
+            (0..4)
+                .map(|q| common::max_offset(&cluster_broker(&cluster.namesrv), &topic, q))
+                .collect()
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let mut before = offsets();
+        while before.iter().sum::<i64>() < 5 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            before = offsets();
+        }
+        assert_eq!(before.iter().sum::<i64>(), 5);
         let mut arg = -1i32;
         let st = rmq_producer_send_orderly(
             p,
@@ -97,10 +108,8 @@ fn selector_and_key_choose_the_queue_and_bad_answers_send_nothing() {
             .unwrap()
             .to_string();
         assert!(err.contains("selector returned 4"), "{}", err);
-        let after: Vec<i64> = (0..4)
-            .map(|q| common::max_offset(&cluster_broker(&cluster.namesrv), &topic, q))
-            .collect();
-        assert_eq!(before, after);
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        assert_eq!(before, offsets());
         // By key: stable.
         let key = c"customer-7";
         assert_eq!(

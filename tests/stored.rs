@@ -86,9 +86,20 @@ fn delay_level_one_is_invisible_first_then_delivered() {
     // Create the topic with a plain message, remember where each queue ends.
     p.send(&Message::new(topic.as_str(), &b"plain"[..]))
         .unwrap();
-    let before: Vec<i64> = (0..4)
-        .map(|q| common::max_offset(&broker, &topic, q))
-        .collect();
+    // The broker indexes stored messages asynchronously: wait until the
+    // plain message is counted.
+    let offsets = || -> Vec<i64> {
+        (0..4)
+            .map(|q| common::max_offset(&broker, &topic, q))
+            .collect()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut before = offsets();
+    while before.iter().sum::<i64>() < 1 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        before = offsets();
+    }
+    assert_eq!(before.iter().sum::<i64>(), 1);
     let mut m = Message::new(topic.as_str(), &b"delayed by 1 s"[..]);
     m.set_delay_level(1).unwrap();
     let sent_at = std::time::Instant::now();

@@ -158,33 +158,10 @@ pub fn producer(namesrv: &str, settings: &[(&str, &str)]) -> rocketmq::Producer 
 /// plain blocking socket: a check of what the broker stored that does not
 /// go through the producer under test.
 pub fn max_offset(broker_addr: &str, topic: &str, queue_id: i32) -> i64 {
-    use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(broker_addr).expect("connect broker");
-    s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
-        .unwrap();
-    let mut frame = Vec::new();
     let qid = queue_id.to_string();
-    rocketmq::codec::encode_frame(
-        &mut frame,
-        30,
-        1,
-        0,
-        None,
-        &[("topic", topic), ("queueId", &qid)],
-        b"",
-    );
-    s.write_all(&frame).unwrap();
-    let mut buf = bytes::BytesMut::new();
-    let mut chunk = [0u8; 4096];
-    loop {
-        if let Some(cmd) = rocketmq::codec::decode_frame(&mut buf).unwrap() {
-            assert_eq!(cmd.code, 0, "GET_MAX_OFFSET: {:?}", cmd.remark);
-            return cmd.ext("offset").expect("offset").parse().unwrap();
-        }
-        let n = s.read(&mut chunk).expect("read");
-        assert!(n > 0, "broker closed the connection");
-        buf.extend_from_slice(&chunk[..n]);
-    }
+    let cmd = request(broker_addr, 30, &[("topic", topic), ("queueId", &qid)]);
+    assert_eq!(cmd.code, 0, "GET_MAX_OFFSET: {:?}", cmd.remark);
+    cmd.ext("offset").expect("offset").parse().unwrap()
 }
 
 /// Peak resident set size of this process, KiB (from /proc/self/status).
@@ -355,4 +332,17 @@ pub fn thread_count() -> u64 {
 /// The statistics snapshot of `p`, parsed.
 pub fn stats(p: &rocketmq::Producer) -> serde_json::Value {
     serde_json::from_str(&p.stats_json().unwrap()).unwrap()
+}
+
+/// [`max_offset`] once it reaches `at_least` (the broker indexes stored
+/// messages asynchronously), or its value after 10 s.
+pub fn max_offset_reaching(broker_addr: &str, topic: &str, queue_id: i32, at_least: i64) -> i64 {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let max = max_offset(broker_addr, topic, queue_id);
+        if max >= at_least || std::time::Instant::now() >= deadline {
+            return max;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }
