@@ -48,8 +48,9 @@ impl CompressionType {
         }
     }
 
-    /// Compresses `data` (`level` 0..=9 for zlib, 1..=22 for zstd, ignored
-    /// by LZ4). None if the encoder fails.
+    /// Compresses `data` (`level` 0..=9 for zlib; ignored by LZ4 and by
+    /// zstd, which the pure-Rust `ruzstd` encoder writes at its one
+    /// implemented level, about zstd's level 1). None if the encoder fails.
     pub fn compress(self, data: &[u8], level: u32) -> Option<Vec<u8>> {
         match self {
             CompressionType::Zlib => {
@@ -66,7 +67,10 @@ impl CompressionType {
                 enc.write_all(data).ok()?;
                 enc.finish().ok()
             }
-            CompressionType::Zstd => zstd::encode_all(data, level.clamp(1, 22) as i32).ok(),
+            CompressionType::Zstd => Some(ruzstd::encoding::compress_to_vec(
+                data,
+                ruzstd::encoding::CompressionLevel::Fastest,
+            )),
         }
     }
 
@@ -76,9 +80,9 @@ impl CompressionType {
         let r = match self {
             CompressionType::Zlib => flate2::read::ZlibDecoder::new(data).read_to_end(&mut out),
             CompressionType::Lz4 => lz4_flex::frame::FrameDecoder::new(data).read_to_end(&mut out),
-            CompressionType::Zstd => {
-                zstd::stream::read::Decoder::new(data).and_then(|mut d| d.read_to_end(&mut out))
-            }
+            CompressionType::Zstd => ruzstd::decoding::StreamingDecoder::new(data)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))
+                .and_then(|mut d| d.read_to_end(&mut out)),
         };
         r.map_err(|e| {
             Error::new(

@@ -6,8 +6,9 @@
 //!
 //! Mirrors Java `RemotingCommand.encode/decode`, `RocketMQSerializable`.
 
+mod json;
+
 use bytes::{Buf, Bytes, BytesMut};
-use serde::Deserialize;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::protocol::{CLIENT_VERSION, LANGUAGE_NAMES, LANGUAGE_RUST};
@@ -70,29 +71,45 @@ impl RemotingCommand {
     }
 }
 
-/// A command's extFields: name/value pairs in arrival order, all text in one
-/// buffer (a decoded header costs two allocations, not two per field).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// A command's extFields: name/value pairs in arrival order. Decoded
+/// fields are spans of the received header (no copy) unless a key or value
+/// had escape sequences; fields added with [`ExtFields::insert`] live in a
+/// buffer of their own.
+#[derive(Debug, Clone, Default)]
 pub struct ExtFields {
-    text: String,
-    /// (key start, key end, value end); the value starts at key end.
-    spans: Vec<(u32, u32, u32)>,
+    /// The text the spans point into. Invariant: every span is valid UTF-8.
+    text: Bytes,
+    /// (key start, key end, value start, value end) in `text`.
+    spans: Vec<[u32; 4]>,
 }
 
 impl ExtFields {
-    fn pair(&self, span: &(u32, u32, u32)) -> (&str, &str) {
-        let (k, v, e) = (span.0 as usize, span.1 as usize, span.2 as usize);
-        (&self.text[k..v], &self.text[v..e])
+    /// Fields over `text` (which must be UTF-8 at every span).
+    fn from_spans(text: Bytes, spans: Vec<[u32; 4]>) -> ExtFields {
+        ExtFields { text, spans }
+    }
+
+    #[inline]
+    fn str_at(&self, start: u32, end: u32) -> &str {
+        let bytes = &self.text[start as usize..end as usize];
+        // SAFETY: spans are only made by `push` (from `&str`s) and by the
+        // JSON decoder over a header it checked to be UTF-8 as a whole, at
+        // positions next to ASCII delimiters (quotes) or around ASCII-only
+        // number and literal text, so every span is valid UTF-8.
+        unsafe { std::str::from_utf8_unchecked(bytes) }
+    }
+
+    fn pair(&self, span: &[u32; 4]) -> (&str, &str) {
+        (self.str_at(span[0], span[1]), self.str_at(span[2], span[3]))
     }
 
     /// The value of `key` (the last one if repeated).
     pub fn get(&self, key: &str) -> Option<&str> {
-        let bytes = self.text.as_bytes();
         self.spans
             .iter()
             .rev()
-            .find(|(k, v, _)| &bytes[*k as usize..*v as usize] == key.as_bytes())
-            .map(|s| self.pair(s).1)
+            .find(|s| &self.text[s[0] as usize..s[1] as usize] == key.as_bytes())
+            .map(|s| self.str_at(s[2], s[3]))
     }
 
     /// Appends `key` = `value` (a later value of the same key wins in `get`).
@@ -100,12 +117,16 @@ impl ExtFields {
         self.push(&key, &value);
     }
 
+    /// Appends a pair, copying the fields into a buffer of their own.
     fn push(&mut self, key: &str, value: &str) {
-        let k = self.text.len() as u32;
-        self.text.push_str(key);
-        let v = self.text.len() as u32;
-        self.text.push_str(value);
-        self.spans.push((k, v, self.text.len() as u32));
+        let mut text = Vec::with_capacity(self.text.len() + key.len() + value.len());
+        text.extend_from_slice(&self.text);
+        let k = text.len() as u32;
+        text.extend_from_slice(key.as_bytes());
+        let v = text.len() as u32;
+        text.extend_from_slice(value.as_bytes());
+        self.spans.push([k, v, v, text.len() as u32]);
+        self.text = Bytes::from(text);
     }
 
     /// Whether there are no fields.
@@ -119,128 +140,17 @@ impl ExtFields {
     }
 }
 
-impl<'de> Deserialize<'de> for ExtFields {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = ExtFields;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("an extFields object or null")
-            }
-            fn visit_unit<E>(self) -> std::result::Result<ExtFields, E> {
-                Ok(ExtFields::default())
-            }
-            fn visit_none<E>(self) -> std::result::Result<ExtFields, E> {
-                Ok(ExtFields::default())
-            }
-            fn visit_some<D: serde::Deserializer<'de>>(
-                self,
-                d: D,
-            ) -> std::result::Result<ExtFields, D::Error> {
-                d.deserialize_map(V)
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> std::result::Result<ExtFields, A::Error> {
-                let mut out = ExtFields {
-                    text: String::with_capacity(256),
-                    spans: Vec::with_capacity(map.size_hint().unwrap_or(8)),
-                };
-                loop {
-                    let start = out.text.len();
-                    if map.next_key_seed(Append(&mut out.text))?.is_none() {
-                        break;
-                    }
-                    let key_end = out.text.len();
-                    // Null values are dropped with their key.
-                    if map.next_value_seed(Append(&mut out.text))? {
-                        out.spans
-                            .push((start as u32, key_end as u32, out.text.len() as u32));
-                    } else {
-                        out.text.truncate(start);
-                    }
-                }
-                Ok(out)
-            }
-        }
-        d.deserialize_option(V)
+impl PartialEq for ExtFields {
+    fn eq(&self, other: &ExtFields) -> bool {
+        self.iter().eq(other.iter())
     }
 }
 
-/// Appends a JSON scalar's text to a buffer without an intermediate string
-/// (servers send strings; numbers and booleans are tolerated). Yields false
-/// for null.
-struct Append<'a>(&'a mut String);
-
-impl<'de> serde::de::DeserializeSeed<'de> for Append<'_> {
-    type Value = bool;
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<bool, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> serde::de::Visitor<'de> for Append<'_> {
-    type Value = bool;
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a string, number, boolean or null")
-    }
-    fn visit_str<E>(self, v: &str) -> std::result::Result<bool, E> {
-        self.0.push_str(v);
-        Ok(true)
-    }
-    fn visit_i64<E>(self, v: i64) -> std::result::Result<bool, E> {
-        push_int(self.0, v);
-        Ok(true)
-    }
-    fn visit_u64<E>(self, v: u64) -> std::result::Result<bool, E> {
-        self.0.push_str(&v.to_string());
-        Ok(true)
-    }
-    fn visit_f64<E>(self, v: f64) -> std::result::Result<bool, E> {
-        self.0.push_str(&v.to_string());
-        Ok(true)
-    }
-    fn visit_bool<E>(self, v: bool) -> std::result::Result<bool, E> {
-        self.0.push_str(if v { "true" } else { "false" });
-        Ok(true)
-    }
-    fn visit_unit<E>(self) -> std::result::Result<bool, E> {
-        Ok(false)
-    }
-}
-
-/// The decimal text of `v` in `buf` (what `to_string` gives, without the
-/// formatting machinery: this runs several times per message).
-fn int_text(v: i64, buf: &mut [u8; 20]) -> &[u8] {
-    let mut i = buf.len();
-    let mut n = v.unsigned_abs();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    if v < 0 {
-        i -= 1;
-        buf[i] = b'-';
-    }
-    &buf[i..]
-}
-
-/// Appends the decimal text of `v`.
-fn push_int(out: &mut String, v: i64) {
-    let mut buf = [0u8; 20];
-    // Only ASCII digits and '-' are written.
-    out.push_str(std::str::from_utf8(int_text(v, &mut buf)).unwrap_or("0"));
-}
+impl Eq for ExtFields {}
 
 /// Appends the decimal text of `v` to a byte buffer.
 fn push_int_bytes(out: &mut Vec<u8>, v: i64) {
-    let mut buf = [0u8; 20];
-    out.extend_from_slice(int_text(v, &mut buf));
+    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
 }
 
 /// Appends one complete frame with a JSON header to `out`.
@@ -304,7 +214,7 @@ impl FieldWriter<'_> {
             b","
         });
         self.count += 1;
-        write_json_string(self.out, k);
+        json::write_string(self.out, k);
         self.out.push(b':');
     }
 }
@@ -312,7 +222,7 @@ impl FieldWriter<'_> {
 impl FieldSink for FieldWriter<'_> {
     fn str(&mut self, k: &str, v: &str) {
         self.key(k);
-        write_json_string(self.out, v);
+        json::write_string(self.out, v);
     }
 
     fn int(&mut self, k: &str, v: i64) {
@@ -354,7 +264,7 @@ pub fn encode_frame_with(
     push_int_bytes(out, flag as i64);
     if let Some(remark) = remark {
         out.extend_from_slice(b",\"remark\":");
-        write_json_string(out, remark);
+        json::write_string(out, remark);
     }
     let mut w = FieldWriter { out, count: 0 };
     fields(&mut w);
@@ -368,48 +278,6 @@ pub fn encode_frame_with(
     out[start..start + 4].copy_from_slice(&(total as u32).to_be_bytes());
     let mark = ((SERIALIZE_JSON as u32) << 24) | (header_len as u32 & 0x00FF_FFFF);
     out[start + 4..start + 8].copy_from_slice(&mark.to_be_bytes());
-}
-
-/// Writes `s` as a JSON string literal (quoted, escaped). Text without
-/// quotes, backslashes or control characters (the usual case) is copied as
-/// is; anything else goes through serde_json's escaping.
-fn write_json_string(out: &mut Vec<u8>, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    // JSON requires escaping quotes, backslashes and control characters
-    // (the properties string carries \u0001 and \u0002 separators).
-    const fn escape_table() -> [bool; 256] {
-        let mut t = [false; 256];
-        let mut i = 0;
-        while i < 0x20 {
-            t[i] = true;
-            i += 1;
-        }
-        t[b'"' as usize] = true;
-        t[b'\\' as usize] = true;
-        t
-    }
-    static ESCAPE: [bool; 256] = escape_table();
-    out.reserve(s.len() + 2);
-    out.push(b'"');
-    let mut rest = s.as_bytes();
-    while let Some(i) = rest.iter().position(|&b| ESCAPE[b as usize]) {
-        out.extend_from_slice(&rest[..i]);
-        match rest[i] {
-            b'"' => out.extend_from_slice(b"\\\""),
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            b => out.extend_from_slice(&[
-                b'\\',
-                b'u',
-                b'0',
-                b'0',
-                HEX[(b >> 4) as usize],
-                HEX[(b & 0xF) as usize],
-            ]),
-        }
-        rest = &rest[i + 1..];
-    }
-    out.extend_from_slice(rest);
-    out.push(b'"');
 }
 
 /// Takes one complete frame off the front of `buf`, if one is there.
@@ -458,88 +326,12 @@ pub fn decode_payload(mut payload: Bytes) -> Result<RemotingCommand> {
     }
     let header = payload.split_to(header_len);
     let mut cmd = match serialize_type {
-        SERIALIZE_JSON => decode_json_header(&header)?,
+        SERIALIZE_JSON => json::decode_header(header)?,
         SERIALIZE_ROCKETMQ => decode_binary_header(header)?,
         other => return Err(protocol_error(format!("unknown serialize type {}", other))),
     };
     cmd.body = payload;
     Ok(cmd)
-}
-
-/// The JSON header as servers send it: Java (alphabetical, nulls omitted) or
-/// Rust (struct order, explicit nulls). Unknown fields are ignored.
-#[derive(Deserialize)]
-struct JsonHeader {
-    code: i32,
-    #[serde(default)]
-    language: Language,
-    #[serde(default)]
-    version: Option<i32>,
-    #[serde(default)]
-    opaque: i32,
-    #[serde(default)]
-    flag: i32,
-    #[serde(default)]
-    remark: Option<String>,
-    #[serde(default, rename = "extFields")]
-    ext_fields: ExtFields,
-}
-
-/// `LanguageCode` by name (or number), without allocating; OTHER (7) when
-/// absent or unknown.
-struct Language(u8);
-
-impl Default for Language {
-    fn default() -> Self {
-        Language(7)
-    }
-}
-
-impl<'de> Deserialize<'de> for Language {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Language;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a language name or code")
-            }
-            fn visit_str<E>(self, v: &str) -> std::result::Result<Language, E> {
-                let code = LANGUAGE_NAMES.iter().position(|n| *n == v).unwrap_or(7);
-                Ok(Language(code as u8))
-            }
-            fn visit_u64<E>(self, v: u64) -> std::result::Result<Language, E> {
-                Ok(Language(u8::try_from(v).unwrap_or(7)))
-            }
-            fn visit_i64<E>(self, v: i64) -> std::result::Result<Language, E> {
-                Ok(Language(u8::try_from(v).unwrap_or(7)))
-            }
-            fn visit_unit<E>(self) -> std::result::Result<Language, E> {
-                Ok(Language(7))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-fn decode_json_header(header: &[u8]) -> Result<RemotingCommand> {
-    // One UTF-8 check of the whole header, then serde_json's str reader
-    // does not validate every string again.
-    let text = std::str::from_utf8(header)
-        .map_err(|_| protocol_error("the JSON header is not UTF-8".into()))?;
-    let h: JsonHeader = serde_json::from_str(text)
-        .map_err(|e| protocol_error(format!("undecodable JSON header: {}", e)))?;
-    let language = h.language.0;
-    let ext_fields = h.ext_fields;
-    Ok(RemotingCommand {
-        code: h.code,
-        language,
-        version: h.version.unwrap_or(0),
-        opaque: h.opaque,
-        flag: h.flag,
-        remark: h.remark,
-        ext_fields,
-        body: Bytes::new(),
-    })
 }
 
 fn decode_binary_header(mut h: Bytes) -> Result<RemotingCommand> {
@@ -747,36 +539,9 @@ mod tests {
     #[test]
     fn integers_are_written_like_to_string() {
         for v in [0i64, 7, -7, 10, 479, -2147483648, i64::MAX, i64::MIN] {
-            let mut s = String::new();
-            push_int(&mut s, v);
-            assert_eq!(s, v.to_string());
-        }
-    }
-
-    #[test]
-    fn json_strings_are_escaped_like_serde_json() {
-        for s in [
-            "plain",
-            "q\"uote",
-            "back\\slash",
-            "TAGS\u{1}a\u{2}",
-            "tab\tnl\n",
-            "é✓",
-            "",
-        ] {
-            let mut ours = Vec::new();
-            write_json_string(&mut ours, s);
-            assert_eq!(
-                String::from_utf8(ours.clone()).unwrap(),
-                serde_json::to_string(s)
-                    .unwrap()
-                    .replace("\\t", "\\u0009")
-                    .replace("\\n", "\\u000a"),
-                "{:?}",
-                s
-            );
-            let back: String = serde_json::from_slice(&ours).unwrap();
-            assert_eq!(back, s);
+            let mut s = Vec::new();
+            push_int_bytes(&mut s, v);
+            assert_eq!(s, v.to_string().into_bytes());
         }
     }
 
