@@ -76,6 +76,13 @@ pub struct ProducerConfig {
     /// `shutdownTimeout`, ms: how long shutdown waits for accepted sends
     /// before failing them (not a Java key).
     pub shutdown_timeout_ms: u64,
+    /// `ioBusyPollMicros`, µs (not a Java key): while sync sends are in
+    /// flight or have just completed, and the broker answers sync sends
+    /// faster than this on average, the I/O thread polls without sleeping
+    /// for up to this long instead of waiting to be woken, which saves a
+    /// thread wake-up each way. 0 turns it off; brokers slower than the
+    /// bound (a real broker writing to disk) never cause busy polling.
+    pub io_busy_poll_us: u64,
 }
 
 impl Default for ProducerConfig {
@@ -103,6 +110,7 @@ impl Default for ProducerConfig {
             back_pressure_for_async_send_size: 100 * 1024 * 1024,
             enable_backpressure_for_async_mode: true,
             shutdown_timeout_ms: 3000,
+            io_busy_poll_us: 100,
             send_latency_fault_enable: true,
             namespace: None,
             vip_channel_enabled: false,
@@ -186,6 +194,10 @@ pub const KEYS: &[(&str, &str)] = &[
         "sendLatencyFaultEnable",
         "true/false: avoid slow and failing brokers (default true)",
     ),
+    (
+        "ioBusyPollMicros",
+        "us, busy-poll bound for sync sends to fast brokers (0 = off, default 100, <= 10000)",
+    ),
     ("compressType", "ZLIB (default), LZ4 or ZSTD"),
     (
         "namespace",
@@ -261,6 +273,7 @@ impl ProducerConfig {
                 self.enable_backpressure_for_async_mode = boolean(key, v)?
             }
             "sendLatencyFaultEnable" => self.send_latency_fault_enable = boolean(key, v)?,
+            "ioBusyPollMicros" => self.io_busy_poll_us = number(key, v, 0, 10_000)?,
             "namespace" => {
                 if v.contains('%') {
                     return Err(Error::new(

@@ -414,9 +414,10 @@ impl Producer {
             target,
         );
         running.client.submit(Command::Send(job))?;
-        match rx.recv() {
-            Ok(outcome) => outcome,
-            Err(_) => Err(Error::new(
+        let busy_poll = Duration::from_micros(running.config.io_busy_poll_us);
+        match running.client.wait_sync(&rx, busy_poll) {
+            Some(outcome) => outcome,
+            None => Err(Error::new(
                 ErrorKind::Shutdown,
                 "the producer was shut down before the send completed",
             )),

@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender};
 use mio::{Events, Poll, Token};
 
+use super::busy_poll::BusyPoll;
 use super::connection::Connection;
 use super::send::{send_response_to_result, CallbackTask, SendJob, SendStatus};
 use super::stats::Stats;
@@ -117,6 +118,7 @@ pub(crate) struct EventLoop {
     next_heartbeat: Instant,
     next_refresh: Instant,
     shutdown: Option<ShutdownState>,
+    busy: BusyPoll,
 }
 
 impl EventLoop {
@@ -160,6 +162,7 @@ impl EventLoop {
             next_heartbeat: now + Duration::from_millis(config.heartbeat_broker_interval_ms),
             next_refresh: now + Duration::from_millis(config.poll_name_server_interval_ms),
             shutdown: None,
+            busy: BusyPoll::new(config.io_busy_poll_us),
             config,
             client_id,
         }
@@ -170,17 +173,29 @@ impl EventLoop {
         let mut events = Events::with_capacity(256);
         let mut frames = Vec::new();
         loop {
-            let mut timeout = self.next_timeout(Instant::now());
-            self.wakeup.sleeping.store(true, Ordering::SeqCst);
-            if !self.rx.is_empty() {
-                timeout = Some(Duration::ZERO);
+            let now = Instant::now();
+            // Busy polling: no sleep, so callers need not wake the loop.
+            let spinning = self.busy.active(now);
+            let mut timeout = Some(Duration::ZERO);
+            if !spinning {
+                timeout = self.next_timeout(now);
+                self.wakeup.sleeping.store(true, Ordering::SeqCst);
+                if !self.rx.is_empty() {
+                    timeout = Some(Duration::ZERO);
+                }
             }
             if let Err(e) = self.poll.poll(&mut events, timeout) {
                 if e.kind() != std::io::ErrorKind::Interrupted {
                     break;
                 }
             }
-            self.wakeup.sleeping.store(false, Ordering::SeqCst);
+            if !spinning {
+                self.wakeup.sleeping.store(false, Ordering::SeqCst);
+            } else if events.is_empty() && self.rx.is_empty() {
+                // Let a thread this one keeps from running (the broker on
+                // a small machine) have the CPU.
+                std::thread::yield_now();
+            }
             for event in events.iter() {
                 if event.token() != WAKER_TOKEN {
                     self.on_socket_event(event.token(), &mut frames);
@@ -432,6 +447,9 @@ impl EventLoop {
             }
             return;
         }
+        if job.completion.is_sync() {
+            self.busy.sync_sent(now);
+        }
         let deadline = job.deadline;
         self.insert_pending(
             opaque,
@@ -473,6 +491,12 @@ impl EventLoop {
             )
         });
         self.stats.record(&queue.broker_name, stored, elapsed);
+        if job.completion.is_sync() {
+            self.busy.sync_done(elapsed, now);
+            self.wakeup
+                .sync_answers_fast
+                .store(self.busy.fast(), Ordering::Relaxed);
+        }
         let resp = match outcome {
             Ok(resp) => resp,
             Err(e) if e.kind() == ErrorKind::Timeout => {

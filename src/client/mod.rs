@@ -3,6 +3,7 @@
 //! thread that runs user callbacks. API threads hand work to the loop over a
 //! crossbeam channel and wake it through a mio `Waker` only when it sleeps.
 
+mod busy_poll;
 mod connection;
 mod event_loop;
 pub(crate) mod inflight;
@@ -67,6 +68,9 @@ pub(crate) struct Wakeup {
     waker: mio::Waker,
     /// Set by the loop right before it blocks in `poll`.
     sleeping: AtomicBool,
+    /// Set by the loop while sync round trips are fast enough to busy-poll
+    /// for (see `busy_poll`): a sync caller then spins for its outcome.
+    sync_answers_fast: AtomicBool,
 }
 
 impl Wakeup {
@@ -129,6 +133,7 @@ impl Client {
         let wakeup = Arc::new(Wakeup {
             waker,
             sleeping: AtomicBool::new(false),
+            sync_answers_fast: AtomicBool::new(config.io_busy_poll_us > 0),
         });
         let (tx, rx) = crossbeam_channel::unbounded::<Command>();
         let (callback_tx, callback_rx) = crossbeam_channel::unbounded::<CallbackTask>();
@@ -175,6 +180,28 @@ impl Client {
             }
             Err(_) => Err(Error::new(ErrorKind::Shutdown, "the producer is shut down")),
         }
+    }
+
+    /// Waits for the outcome of a sync send on `rx`. While the loop reports
+    /// fast sync round trips, first checks for it between `sched_yield`s
+    /// for up to `ioBusyPollMicros` µs (see `busy_poll`), then blocks.
+    /// None if the loop dropped the sender without an outcome.
+    pub fn wait_sync<T>(&self, rx: &Receiver<T>, busy_poll: Duration) -> Option<T> {
+        if self.wakeup.sync_answers_fast.load(Ordering::Relaxed) {
+            let until = std::time::Instant::now() + busy_poll;
+            loop {
+                match rx.try_recv() {
+                    Ok(v) => return Some(v),
+                    Err(crossbeam_channel::TryRecvError::Disconnected) => return None,
+                    Err(crossbeam_channel::TryRecvError::Empty) => {}
+                }
+                if std::time::Instant::now() >= until {
+                    break;
+                }
+                std::thread::yield_now();
+            }
+        }
+        rx.recv().ok()
     }
 
     /// A handle that can hand commands to the loop from anywhere (e.g. from

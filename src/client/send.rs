@@ -101,6 +101,11 @@ impl Completion {
         }
     }
 
+    /// Whether a caller is blocked waiting for this outcome (a sync send).
+    pub(crate) fn is_sync(&self) -> bool {
+        matches!(self.0, Some(CompletionKind::Sync(_)))
+    }
+
     /// Whether this is a oneway send (no response expected).
     pub(crate) fn is_oneway(&self) -> bool {
         matches!(self.0, Some(CompletionKind::Oneway(_)))
