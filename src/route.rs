@@ -25,7 +25,7 @@ pub struct TopicPublishInfo {
     /// Writable queues, sorted by broker name, then queue id.
     pub queues: Vec<MessageQueue>,
     /// Broker name → master address, for every broker in the route.
-    pub broker_addrs: HashMap<Arc<str>, String>,
+    pub broker_addrs: HashMap<Arc<str>, Arc<str>>,
     /// Whether the queues come from `orderTopicConf`.
     pub order_topic: bool,
     /// Whether this is the auto-create template's route used for a topic the
@@ -49,7 +49,10 @@ impl TopicPublishInfo {
         let mut broker_addrs = HashMap::default();
         for b in &route.broker_datas {
             if let Some(addr) = b.master_addr() {
-                broker_addrs.insert(Arc::<str>::from(b.broker_name.as_str()), addr.to_string());
+                broker_addrs.insert(
+                    Arc::<str>::from(b.broker_name.as_str()),
+                    Arc::<str>::from(addr),
+                );
             }
         }
         let mut queues = Vec::new();
@@ -197,7 +200,7 @@ mod tests {
         assert_eq!(names[0], "broker-a:0");
         assert_eq!(names[7], "broker-a:7");
         assert_eq!(names[8], "broker-b:0");
-        assert_eq!(info.broker_addrs.get("broker-a").unwrap(), "a:1");
+        assert_eq!(&**info.broker_addrs.get("broker-a").unwrap(), "a:1");
         assert!(!info.broker_addrs.contains_key("broker-s"));
     }
 

@@ -45,7 +45,7 @@ enum PendingKind {
     Send {
         job: Box<SendJob>,
         queue: MessageQueue,
-        addr: String,
+        addr: Arc<str>,
         sent_at: Instant,
     },
     Route {
@@ -104,7 +104,7 @@ pub(crate) struct EventLoop {
     topics: HashMap<String, TopicState>,
     waiting_total: usize,
     /// Broker name → master address, from every route seen.
-    brokers: HashMap<Arc<str>, String>,
+    brokers: HashMap<Arc<str>, Arc<str>>,
     fault: FaultTable,
     stats: Stats,
     /// Requests waiting for their reply, by correlation id.
@@ -119,6 +119,11 @@ pub(crate) struct EventLoop {
     next_refresh: Instant,
     shutdown: Option<ShutdownState>,
     busy: BusyPoll,
+    /// The time poll last returned, for the sends handled in this turn
+    /// (one clock read per turn, not several per message).
+    now: Instant,
+    /// The same moment as wall-clock ms (born timestamps).
+    now_ms: i64,
 }
 
 impl EventLoop {
@@ -163,6 +168,8 @@ impl EventLoop {
             next_refresh: now + Duration::from_millis(config.poll_name_server_interval_ms),
             shutdown: None,
             busy: BusyPoll::new(config.io_busy_poll_us),
+            now,
+            now_ms: crate::protocol::message_id::now_ms(),
             config,
             client_id,
         }
@@ -189,6 +196,8 @@ impl EventLoop {
                     break;
                 }
             }
+            self.now = Instant::now();
+            self.now_ms = crate::protocol::message_id::now_ms();
             if !spinning {
                 self.wakeup.sleeping.store(false, Ordering::SeqCst);
             } else if events.is_empty() && self.rx.is_empty() {
@@ -320,12 +329,19 @@ impl EventLoop {
 
     /// Sends one attempt of `job`, or parks it until its topic's route is known.
     fn dispatch(&mut self, job: Box<SendJob>) {
-        if Instant::now() >= job.deadline {
+        let now = self.now;
+        if now >= job.deadline {
             let e = job.timeout_error(self.config.send_msg_timeout_ms);
             job.finish(Err(e));
             return;
         }
-        let state = self.topics.entry(job.msg.topic.clone()).or_default();
+        if !self.topics.contains_key(job.msg.topic.as_str()) {
+            self.topics
+                .insert(job.msg.topic.clone(), TopicState::default());
+        }
+        let Some(state) = self.topics.get_mut(job.msg.topic.as_str()) else {
+            return;
+        };
         let Some(info) = state.info.clone() else {
             let start = !state.lookup_in_flight;
             let topic = job.msg.topic.clone();
@@ -336,7 +352,6 @@ impl EventLoop {
             }
             return;
         };
-        let now = Instant::now();
         let fault_on = self.config.send_latency_fault_enable && !self.fault.is_empty();
         let fault = &self.fault;
         let fallback = if fault_on
@@ -382,7 +397,7 @@ impl EventLoop {
             return;
         };
         let addr = if self.config.vip_channel_enabled {
-            vip_channel_addr(&addr)
+            Arc::from(vip_channel_addr(&addr))
         } else {
             addr
         };
@@ -397,7 +412,7 @@ impl EventLoop {
             }
         };
         let opaque = self.next_opaque();
-        let born = crate::protocol::message_id::now_ms();
+        let born = self.now_ms;
         let header = SendMessageRequestHeader {
             producer_group: &self.config.producer_group,
             topic: &job.msg.topic,
@@ -468,13 +483,13 @@ impl EventLoop {
 
     fn on_send_outcome(
         &mut self,
-        job: Box<SendJob>,
+        mut job: Box<SendJob>,
         queue: MessageQueue,
-        addr: String,
+        addr: Arc<str>,
         sent_at: Instant,
         outcome: Result<RemotingCommand>,
     ) {
-        let now = Instant::now();
+        let now = self.now;
         let elapsed = now.saturating_duration_since(sent_at);
         if self.config.send_latency_fault_enable {
             let latency = elapsed.as_millis() as u64;
@@ -509,14 +524,8 @@ impl EventLoop {
                 return;
             }
         };
-        match send_response_to_result(
-            &resp,
-            &job.msg,
-            &queue,
-            &addr,
-            self.config.namespace.as_deref(),
-        ) {
-            Ok(result) => {
+        match send_response_to_result(&resp, &queue, &addr, self.config.namespace.as_deref()) {
+            Ok(mut result) => {
                 if result.status != SendStatus::SendOk
                     && self.config.retry_another_broker_when_not_store_ok
                     && job.retries_left > 0
@@ -527,6 +536,7 @@ impl EventLoop {
                     );
                     self.retry_or_finish(job, queue.broker_name, e);
                 } else {
+                    result.msg_id = std::mem::take(&mut job.msg.uniq_key);
                     job.finish(Ok(result));
                 }
             }
@@ -768,7 +778,7 @@ impl EventLoop {
             .iter()
             .filter(|(t, c)| {
                 !self.namesrvs.contains(&c.addr)
-                    && !self.brokers.values().any(|a| *a == c.addr)
+                    && !self.brokers.values().any(|a| **a == *c.addr)
                     && !self.pending.values().any(|p| p.token == **t)
             })
             .map(|(t, _)| *t)
@@ -939,7 +949,7 @@ impl EventLoop {
     ) {
         let addr = match broker {
             OnewayTarget::Addr(addr) => Some(addr),
-            OnewayTarget::BrokerName(name) => self.brokers.get(&name).cloned(),
+            OnewayTarget::BrokerName(name) => self.brokers.get(&name).map(|a| a.to_string()),
         };
         let Some(addr) = addr else {
             crate::log::warn(&format!(
@@ -1140,7 +1150,7 @@ impl EventLoop {
                     let names: Vec<Arc<str>> = self
                         .brokers
                         .iter()
-                        .filter(|(_, a)| **a == addr)
+                        .filter(|(_, a)| ***a == *addr)
                         .map(|(n, _)| n.clone())
                         .collect();
                     for name in names {
@@ -1258,7 +1268,7 @@ impl EventLoop {
         if now >= self.next_heartbeat {
             self.next_heartbeat =
                 now + Duration::from_millis(self.config.heartbeat_broker_interval_ms);
-            let addrs: Vec<String> = self.brokers.values().cloned().collect();
+            let addrs: Vec<Arc<str>> = self.brokers.values().cloned().collect();
             for addr in addrs {
                 if let Ok(token) = self.connection(&addr, false) {
                     self.send_heartbeat(token);
@@ -1350,11 +1360,11 @@ impl EventLoop {
 
     /// Sends UNREGISTER_CLIENT to every connected broker; true if any was sent.
     fn send_unregister(&mut self) -> bool {
-        let addrs: Vec<String> = self.brokers.values().cloned().collect();
+        let addrs: Vec<Arc<str>> = self.brokers.values().cloned().collect();
         let (id, group) = (self.client_id.clone(), self.config.producer_group.clone());
         let mut sent = false;
         for addr in addrs {
-            let Some(&token) = self.tokens.get(&addr) else {
+            let Some(&token) = self.tokens.get(&*addr) else {
                 continue;
             };
             let deadline = Instant::now() + UNREGISTER_WAIT;

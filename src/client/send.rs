@@ -192,9 +192,10 @@ impl SendJob {
 /// Maps a send response to a result (Java `MQClientAPIImpl.processSendResponse`):
 /// SUCCESS, FLUSH_DISK_TIMEOUT, FLUSH_SLAVE_TIMEOUT and SLAVE_NOT_AVAILABLE are
 /// results; any other code is a [`ErrorKind::Broker`] error with its code and remark.
+/// The result's `msg_id` is left empty: the caller moves the message's
+/// `UNIQ_KEY` in when it completes the send.
 pub(crate) fn send_response_to_result(
     resp: &RemotingCommand,
-    msg: &PreparedMessage,
     queue: &MessageQueue,
     addr: &str,
     namespace: Option<&str>,
@@ -209,7 +210,7 @@ pub(crate) fn send_response_to_result(
     let header = SendMessageResponseHeader::decode(resp)?;
     Ok(SendResult {
         status,
-        msg_id: msg.uniq_key.clone(),
+        msg_id: String::new(),
         offset_msg_id: header.msg_id,
         message_queue: MessageQueue {
             topic: match namespace {

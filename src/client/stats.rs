@@ -76,7 +76,7 @@ impl Stats {
     pub fn to_json(
         &self,
         client_id: &str,
-        brokers: &HashMap<Arc<str>, String>,
+        brokers: &HashMap<Arc<str>, Arc<str>>,
         fault: &FaultTable,
         topics: Vec<(String, usize, Vec<Arc<str>>)>,
         now: Instant,
@@ -94,7 +94,7 @@ impl Stats {
             per_broker.insert(
                 name.to_string(),
                 serde_json::json!({
-                    "addr": brokers.get(name),
+                    "addr": brokers.get(name).map(|a| a.as_ref()),
                     "sends_ok": s.ok,
                     "sends_failed": s.failed,
                     "latency_us": {
