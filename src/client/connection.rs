@@ -124,7 +124,9 @@ impl Connection {
             if self.write_buf.capacity() > 4 * 1024 * 1024 {
                 self.write_buf.shrink_to(READ_CHUNK);
             }
-        } else if self.write_pos > 1024 * 1024 {
+        } else if self.write_pos >= READ_CHUNK && self.write_pos * 2 >= self.write_buf.len() {
+            // Reclaim the written front once it is at least half the
+            // buffer: each byte is moved at most once on average.
             self.write_buf.drain(..self.write_pos);
             self.write_pos = 0;
         }
