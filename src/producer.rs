@@ -484,11 +484,7 @@ impl Producer {
     ) -> Result<()> {
         let started = Instant::now();
         let permit = permit(running, prepared.body.len(), started)?;
-        let callback: SendCallback = Box::new(move |outcome| {
-            let _permit = permit; // released after the callback returns (or panics)
-            callback(outcome)
-        });
-        let kind = CompletionKind::Callback(callback, running.client.callback_sender());
+        let kind = CompletionKind::Callback(callback, running.client.callback_sender(), permit);
         let job = job(running, prepared, Mode::Async, kind, started, target);
         running.client.submit(Command::Send(job))
     }

@@ -280,14 +280,16 @@ impl Drop for Client {
 fn run_callbacks(rx: Receiver<CallbackTask>) {
     while let Ok(task) = rx.recv() {
         match task {
-            CallbackTask::Run(cb, outcome) => send::run_callback(cb, outcome),
+            CallbackTask::Run(cb, outcome, permit) => send::run_callback(cb, outcome, permit),
             CallbackTask::Call(f) => {
                 let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
             }
             CallbackTask::Stop => {
                 while let Ok(task) = rx.try_recv() {
                     match task {
-                        CallbackTask::Run(cb, outcome) => send::run_callback(cb, outcome),
+                        CallbackTask::Run(cb, outcome, permit) => {
+                            send::run_callback(cb, outcome, permit)
+                        }
                         CallbackTask::Call(f) => {
                             let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
                         }

@@ -69,8 +69,9 @@ pub type SendCallback = Box<dyn FnOnce(Result<SendResult>) + Send + 'static>;
 pub(crate) enum CompletionKind {
     /// A caller blocked in a sync send.
     Sync(Sender<Result<SendResult>>),
-    /// An async callback, run on the callback thread fed by `Sender`.
-    Callback(SendCallback, Sender<CallbackTask>),
+    /// An async callback, run on the callback thread fed by `Sender`; its
+    /// back-pressure permit is released after the callback returns.
+    Callback(SendCallback, Sender<CallbackTask>, Permit),
     /// A oneway send: nobody waits; the permit is released when the request
     /// is written (or failed).
     Oneway(Permit),
@@ -78,8 +79,8 @@ pub(crate) enum CompletionKind {
 
 /// Work for the callback thread.
 pub(crate) enum CallbackTask {
-    /// Run a callback with its outcome.
-    Run(SendCallback, Result<SendResult>),
+    /// Run a callback with its outcome, then release its permit.
+    Run(SendCallback, Result<SendResult>, Permit),
     /// Run other user code (a transaction check).
     Call(Box<dyn FnOnce() + Send>),
     /// Run what is queued, then end the thread.
@@ -136,12 +137,12 @@ fn deliver(kind: CompletionKind, outcome: Result<SendResult>) {
         CompletionKind::Sync(tx) => {
             let _ = tx.send(outcome); // the caller may have given up
         }
-        CompletionKind::Callback(cb, tx) => {
-            if let Err(crossbeam_channel::SendError(CallbackTask::Run(cb, outcome))) =
-                tx.send(CallbackTask::Run(cb, outcome))
+        CompletionKind::Callback(cb, tx, permit) => {
+            if let Err(crossbeam_channel::SendError(CallbackTask::Run(cb, outcome, permit))) =
+                tx.send(CallbackTask::Run(cb, outcome, permit))
             {
                 // The callback thread is gone: run it here rather than lose it.
-                run_callback(cb, outcome);
+                run_callback(cb, outcome, permit);
             }
         }
         CompletionKind::Oneway(permit) => {
@@ -226,7 +227,10 @@ pub(crate) fn send_response_to_result(
     })
 }
 
-/// Runs `cb`, containing a panic so that it cannot unwind into the library.
-pub(crate) fn run_callback(cb: SendCallback, outcome: Result<SendResult>) {
+/// Runs `cb`, containing a panic so that it cannot unwind into the
+/// library, then releases `permit` (so a flush returns only after the
+/// callbacks it waited for have returned).
+pub(crate) fn run_callback(cb: SendCallback, outcome: Result<SendResult>, permit: Permit) {
     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cb(outcome)));
+    drop(permit);
 }

@@ -205,9 +205,6 @@ struct Span {
     escaped: bool,
 }
 
-/// Key and value spans of one extFields member.
-type Pair = (Span, Span);
-
 struct Parser<'a> {
     s: &'a [u8],
     i: usize,
@@ -399,17 +396,20 @@ impl Parser<'_> {
         }
     }
 
-    /// An extFields object (or null): the spans of its non-null members.
-    fn ext_fields(&mut self) -> Option<Option<Vec<Pair>>> {
+    /// An extFields object (or null): the spans (key start, key end, value
+    /// start, value end) of its non-null members, and whether any of them
+    /// has escapes.
+    fn ext_fields(&mut self) -> Option<Option<(Vec<[u32; 4]>, bool)>> {
         if self.peek() == Some(b'n') {
             self.literal(b"null")?;
             return Some(None);
         }
         self.expect(b'{')?;
-        let mut pairs = Vec::with_capacity(8);
+        let mut spans: Vec<[u32; 4]> = Vec::with_capacity(8);
+        let mut escaped = false;
         if self.peek() == Some(b'}') {
             self.i += 1;
-            return Some(Some(pairs));
+            return Some(Some((spans, escaped)));
         }
         loop {
             let key = self.string()?;
@@ -422,29 +422,46 @@ impl Parser<'_> {
                     // Null means absent: it also hides an earlier value.
                     self.literal(b"null")?;
                     let name = self.text(key)?.into_owned();
-                    let mut kept = Vec::with_capacity(pairs.len());
-                    for (k, v) in pairs {
-                        if self.text(k)? != name {
-                            kept.push((k, v));
+                    let mut kept = Vec::with_capacity(spans.len());
+                    for span in spans {
+                        if self.span_text(span[0], span[1])? != name {
+                            kept.push(span);
                         }
                     }
-                    pairs = kept;
+                    spans = kept;
                     None
                 }
                 _ => Some(self.number()?.0),
             };
             if let Some(value) = value {
-                pairs.push((key, value));
+                escaped |= key.escaped || value.escaped;
+                spans.push([
+                    key.start as u32,
+                    key.end as u32,
+                    value.start as u32,
+                    value.end as u32,
+                ]);
             }
             match self.peek() {
                 Some(b',') => self.i += 1,
                 Some(b'}') => {
                     self.i += 1;
-                    return Some(Some(pairs));
+                    return Some(Some((spans, escaped)));
                 }
                 _ => return None,
             }
         }
+    }
+
+    /// The text of the string content `start..end` (decoded if it has escapes).
+    fn span_text(&self, start: u32, end: u32) -> Option<std::borrow::Cow<'_, str>> {
+        let (start, end) = (start as usize, end as usize);
+        let escaped = self.s[start..end].contains(&b'\\');
+        self.text(Span {
+            start,
+            end,
+            escaped,
+        })
     }
 
     /// Skips any JSON value.
@@ -486,19 +503,21 @@ impl Parser<'_> {
 
     /// The extFields: spans of the header itself, or a decoded copy when a
     /// key or value has escapes.
-    fn finish_ext(&self, header: &Bytes, pairs: Vec<Pair>) -> Option<ExtFields> {
-        if pairs.iter().all(|(k, v)| !k.escaped && !v.escaped) {
-            let spans = pairs
-                .iter()
-                .map(|(k, v)| [k.start as u32, k.end as u32, v.start as u32, v.end as u32])
-                .collect();
+    fn finish_ext(
+        &self,
+        header: &Bytes,
+        (spans, escaped): (Vec<[u32; 4]>, bool),
+    ) -> Option<ExtFields> {
+        if !escaped {
             return Some(ExtFields::from_spans(header.clone(), spans));
         }
-        let mut out = ExtFields::default();
-        for (k, v) in pairs {
-            out.push(&self.text(k)?, &self.text(v)?);
+        let mut pairs = Vec::with_capacity(spans.len());
+        for s in &spans {
+            pairs.push((self.span_text(s[0], s[1])?, self.span_text(s[2], s[3])?));
         }
-        Some(out)
+        Some(ExtFields::from_pairs(
+            pairs.iter().map(|(k, v)| (k.as_ref(), v.as_ref())),
+        ))
     }
 }
 

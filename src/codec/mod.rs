@@ -117,16 +117,27 @@ impl ExtFields {
         self.push(&key, &value);
     }
 
+    /// Fields holding copies of `pairs`, in one buffer.
+    fn from_pairs<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> ExtFields {
+        let mut text = Vec::new();
+        let mut spans = Vec::new();
+        for (key, value) in pairs {
+            let k = text.len() as u32;
+            text.extend_from_slice(key.as_bytes());
+            let v = text.len() as u32;
+            text.extend_from_slice(value.as_bytes());
+            spans.push([k, v, v, text.len() as u32]);
+        }
+        ExtFields {
+            text: Bytes::from(text),
+            spans,
+        }
+    }
+
     /// Appends a pair, copying the fields into a buffer of their own.
     fn push(&mut self, key: &str, value: &str) {
-        let mut text = Vec::with_capacity(self.text.len() + key.len() + value.len());
-        text.extend_from_slice(&self.text);
-        let k = text.len() as u32;
-        text.extend_from_slice(key.as_bytes());
-        let v = text.len() as u32;
-        text.extend_from_slice(value.as_bytes());
-        self.spans.push([k, v, v, text.len() as u32]);
-        self.text = Bytes::from(text);
+        let pairs: Vec<(&str, &str)> = self.iter().chain([(key, value)]).collect();
+        *self = ExtFields::from_pairs(pairs.into_iter());
     }
 
     /// Whether there are no fields.
@@ -369,7 +380,7 @@ fn decode_binary_header(mut h: Bytes) -> Result<RemotingCommand> {
     }
     need(&h, ext_len as usize)?;
     let mut map = h.split_to(ext_len as usize);
-    let mut ext_fields = ExtFields::default();
+    let mut pairs = Vec::new();
     while map.has_remaining() {
         if map.remaining() < 2 {
             return Err(protocol_error("truncated extFields key length".into()));
@@ -384,8 +395,9 @@ fn decode_binary_header(mut h: Bytes) -> Result<RemotingCommand> {
             return Err(protocol_error("truncated extFields value".into()));
         }
         let value = utf8(map.split_to(vlen as usize))?;
-        ext_fields.insert(key, value);
+        pairs.push((key, value));
     }
+    let ext_fields = ExtFields::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     Ok(RemotingCommand {
         code,
         language,
