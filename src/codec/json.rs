@@ -56,17 +56,10 @@ fn escape_mask(w: u64) -> u64 {
 #[inline]
 fn clean_prefix_len(b: &[u8]) -> usize {
     let mut i = 0;
-    while i + 8 <= b.len() {
-        let word = u64::from_le_bytes([
-            b[i],
-            b[i + 1],
-            b[i + 2],
-            b[i + 3],
-            b[i + 4],
-            b[i + 5],
-            b[i + 6],
-            b[i + 7],
-        ]);
+    while let Some(chunk) = b.get(i..i + 8) {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(bytes);
         let mask = escape_mask(word);
         if mask != 0 {
             return i + (mask.trailing_zeros() / 8) as usize;
