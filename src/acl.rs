@@ -29,7 +29,7 @@ pub fn sign(creds: &Credentials, fields: &mut Vec<(String, String)>, body: &[u8]
     // Java sorts with String.compareTo (UTF-16 code units); for the ASCII
     // keys of RocketMQ headers that is byte order.
     let mut sorted: Vec<&(String, String)> = fields.iter().collect();
-    sorted.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
+    sorted.sort_unstable_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
     let mut mac = Hmac::<Sha1>::new_from_slice(creds.secret_key.as_bytes())
         .expect("HMAC accepts keys of any length");
     for (_, v) in sorted {

@@ -607,7 +607,9 @@ impl Producer {
             .recv_timeout(Duration::from_secs(5))
             .map_err(|_| Error::new(ErrorKind::Timeout, "no statistics within 5 s"))?;
         snapshot["in_flight"] = serde_json::json!(running.in_flight.pending());
-        Ok(snapshot.to_string())
+        // to_vec, as the heartbeat body: one serializer instantiation.
+        let bytes = serde_json::to_vec(&snapshot).unwrap_or_default();
+        Ok(String::from_utf8(bytes).unwrap_or_default())
     }
 
     /// Async and oneway sends accepted and not yet completed.

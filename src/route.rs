@@ -74,7 +74,7 @@ impl TopicPublishInfo {
             }
         } else {
             let mut datas = route.queue_datas.clone();
-            datas.sort_by(|a, b| a.broker_name.cmp(&b.broker_name));
+            datas.sort_unstable_by(|a, b| a.broker_name.cmp(&b.broker_name));
             for q in datas {
                 if q.perm & perm::WRITE == 0 {
                     continue;

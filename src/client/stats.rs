@@ -82,7 +82,7 @@ impl Stats {
         now: Instant,
     ) -> serde_json::Value {
         let mut names: Vec<&Arc<str>> = self.brokers.keys().chain(brokers.keys()).collect();
-        names.sort();
+        names.sort_unstable();
         names.dedup();
         let mut per_broker = serde_json::Map::new();
         let (mut ok, mut failed) = (0, 0);

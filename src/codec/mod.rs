@@ -433,7 +433,7 @@ pub fn encode_binary_frame(out: &mut Vec<u8>, cmd: &RemotingCommand) {
     header.extend_from_slice(remark.as_bytes());
     let mut map = Vec::new();
     let mut keys: Vec<_> = cmd.ext_fields.iter().collect();
-    keys.sort();
+    keys.sort_unstable();
     for (k, v) in keys {
         map.extend_from_slice(&(k.len() as i16).to_be_bytes());
         map.extend_from_slice(k.as_bytes());

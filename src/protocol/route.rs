@@ -103,7 +103,8 @@ impl TopicRouteData {
                     Error::new(ErrorKind::Internal, "route data is not UTF-8".to_string())
                 })?;
                 let fixed = quote_numeric_keys(text);
-                serde_json::from_str(&fixed).map_err(|_| {
+                // from_slice again: one instantiation of the decoder, not two.
+                serde_json::from_slice(fixed.as_bytes()).map_err(|_| {
                     Error::new(
                         ErrorKind::Internal,
                         format!("undecodable route data: {}", first),

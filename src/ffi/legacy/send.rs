@@ -55,7 +55,7 @@ fn out<'a>(result: *mut CSendResult) -> LResult<&'a mut CSendResult> {
 /// queue id.
 fn sorted_queues(p: &Producer, topic: &str) -> LResult<Vec<MessageQueue>> {
     let mut q = p.queues(topic)?;
-    q.sort_by(|a, b| {
+    q.sort_unstable_by(|a, b| {
         (a.broker_name.as_ref(), a.queue_id).cmp(&(b.broker_name.as_ref(), b.queue_id))
     });
     if q.is_empty() {
