@@ -606,8 +606,7 @@ impl Producer {
         let mut snapshot = rx
             .recv_timeout(Duration::from_secs(5))
             .map_err(|_| Error::new(ErrorKind::Timeout, "no statistics within 5 s"))?;
-        snapshot["in_flight"] = serde_json::json!(running.in_flight.pending());
-        // to_vec, as the heartbeat body: one serializer instantiation.
+        snapshot.in_flight = running.in_flight.pending();
         let bytes = serde_json::to_vec(&snapshot).unwrap_or_default();
         Ok(String::from_utf8(bytes).unwrap_or_default())
     }

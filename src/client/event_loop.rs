@@ -279,7 +279,7 @@ impl EventLoop {
                                 .map(|i| (t.clone(), i.queues.len(), i.brokers.clone()))
                         })
                         .collect();
-                    let snapshot = self.stats.to_json(
+                    let snapshot = self.stats.snapshot(
                         &self.client_id,
                         &self.brokers,
                         &self.fault,

@@ -42,7 +42,7 @@ pub(crate) enum Command {
         error: Error,
     },
     /// Answer with a statistics snapshot (JSON).
-    Stats { reply: Sender<serde_json::Value> },
+    Stats { reply: Sender<stats::Snapshot> },
     /// Send a oneway request (END_TRANSACTION) to a broker, by name or address.
     Oneway {
         broker: OnewayTarget,

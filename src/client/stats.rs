@@ -1,7 +1,10 @@
 //! Send statistics kept by the event loop: per broker counts, a latency
-//! histogram and the fault state, rendered as JSON for `stats` snapshots.
+//! histogram and the fault state, as snapshots serialized to JSON for
+//! `stats_json`.
 
 use rustc_hash::FxHashMap as HashMap;
+use serde::Serialize;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -72,19 +75,19 @@ impl Stats {
         s.max_us = s.max_us.max(us);
     }
 
-    /// The snapshot as JSON.
-    pub fn to_json(
+    /// A snapshot of the counters, the fault state and the routes.
+    pub fn snapshot(
         &self,
         client_id: &str,
         brokers: &HashMap<Arc<str>, Arc<str>>,
         fault: &FaultTable,
         topics: Vec<(String, usize, Vec<Arc<str>>)>,
         now: Instant,
-    ) -> serde_json::Value {
+    ) -> Snapshot {
         let mut names: Vec<&Arc<str>> = self.brokers.keys().chain(brokers.keys()).collect();
         names.sort_unstable();
         names.dedup();
-        let mut per_broker = serde_json::Map::new();
+        let mut per_broker = BTreeMap::new();
         let (mut ok, mut failed) = (0, 0);
         for name in names {
             let s = self.brokers.get(name).cloned().unwrap_or_default();
@@ -93,45 +96,90 @@ impl Stats {
             let item = fault.get(name);
             per_broker.insert(
                 name.to_string(),
-                serde_json::json!({
-                    "addr": brokers.get(name).map(|a| a.as_ref()),
-                    "sends_ok": s.ok,
-                    "sends_failed": s.failed,
-                    "latency_us": {
-                        "p50": s.quantile_us(0.5),
-                        "p99": s.quantile_us(0.99),
-                        "max": s.max_us,
-                    },
-                    "fault": {
-                        "available": fault.is_available(name, now),
-                        "latency_ms": item.map(|i| i.current_latency_ms),
-                        "isolated": item.is_some_and(|i| i.isolated),
-                        "available_in_ms": item
-                            .map(|i| i.available_at.saturating_duration_since(now).as_millis() as u64)
+                BrokerSnapshot {
+                    addr: brokers.get(name).map(|a| a.to_string()),
+                    fault: FaultSnapshot {
+                        available: fault.is_available(name, now),
+                        available_in_ms: item
+                            .map(|i| {
+                                i.available_at.saturating_duration_since(now).as_millis() as u64
+                            })
                             .unwrap_or(0),
+                        isolated: item.is_some_and(|i| i.isolated),
+                        latency_ms: item.map(|i| i.current_latency_ms),
                     },
-                }),
+                    latency_us: LatencySnapshot {
+                        max: s.max_us,
+                        p50: s.quantile_us(0.5),
+                        p99: s.quantile_us(0.99),
+                    },
+                    sends_failed: s.failed,
+                    sends_ok: s.ok,
+                },
             );
         }
-        let topics: serde_json::Map<String, serde_json::Value> = topics
+        let topics = topics
             .into_iter()
             .map(|(t, queues, brokers)| {
-                let brokers: Vec<String> = brokers.iter().map(|b| b.to_string()).collect();
-                (
-                    t,
-                    serde_json::json!({ "queues": queues, "brokers": brokers }),
-                )
+                let brokers = brokers.iter().map(|b| b.to_string()).collect();
+                (t, TopicSnapshot { brokers, queues })
             })
             .collect();
-        serde_json::json!({
-            "client_id": client_id,
-            "sends_ok": ok,
-            "sends_failed": failed,
-            "retries": self.retries,
-            "brokers": per_broker,
-            "topics": topics,
-        })
+        Snapshot {
+            brokers: per_broker,
+            client_id: client_id.to_string(),
+            in_flight: 0,
+            retries: self.retries,
+            sends_failed: failed,
+            sends_ok: ok,
+            topics,
+        }
     }
+}
+
+/// A statistics snapshot, serialized as the JSON of `stats_json` (members
+/// in alphabetical order).
+#[derive(Debug, Serialize)]
+pub(crate) struct Snapshot {
+    brokers: BTreeMap<String, BrokerSnapshot>,
+    client_id: String,
+    /// Async and oneway sends accepted and not yet completed (set by the
+    /// producer, which counts them).
+    pub in_flight: usize,
+    retries: u64,
+    sends_failed: u64,
+    sends_ok: u64,
+    topics: BTreeMap<String, TopicSnapshot>,
+}
+
+#[derive(Debug, Serialize)]
+struct BrokerSnapshot {
+    addr: Option<String>,
+    fault: FaultSnapshot,
+    latency_us: LatencySnapshot,
+    sends_failed: u64,
+    sends_ok: u64,
+}
+
+#[derive(Debug, Serialize)]
+struct FaultSnapshot {
+    available: bool,
+    available_in_ms: u64,
+    isolated: bool,
+    latency_ms: Option<u64>,
+}
+
+#[derive(Debug, Serialize)]
+struct LatencySnapshot {
+    max: u64,
+    p50: u64,
+    p99: u64,
+}
+
+#[derive(Debug, Serialize)]
+struct TopicSnapshot {
+    brokers: Vec<String>,
+    queues: usize,
 }
 
 #[cfg(test)]
@@ -150,13 +198,30 @@ mod tests {
         let stats = &s.brokers[&b];
         assert_eq!(stats.quantile_us(0.5), 512);
         assert_eq!(stats.quantile_us(0.99), 5000);
-        let j = s.to_json(
+        let snapshot = s.snapshot(
             "id",
             &HashMap::default(),
             &FaultTable::default(),
-            vec![],
+            vec![("T".into(), 4, vec![b.clone()])],
             Instant::now(),
         );
+        let j: serde_json::Value =
+            serde_json::from_slice(&serde_json::to_vec(&snapshot).unwrap()).unwrap();
+        let keys: Vec<&String> = j.as_object().unwrap().keys().collect();
+        assert_eq!(
+            keys,
+            [
+                "brokers",
+                "client_id",
+                "in_flight",
+                "retries",
+                "sends_failed",
+                "sends_ok",
+                "topics"
+            ]
+        );
+        assert_eq!(j["topics"]["T"]["queues"], 4);
+        assert_eq!(j["brokers"]["broker-a"]["latency_us"]["p99"], 5000);
         assert_eq!(j["sends_ok"], 4);
         assert_eq!(j["sends_failed"], 1);
         assert_eq!(j["retries"], 2);

@@ -4,19 +4,41 @@
 /// The HeartbeatData JSON body listing `groups` (the internal
 /// `CLIENT_INNER_PRODUCER` group is added, as Java does).
 pub fn heartbeat_body(client_id: &str, groups: &[String]) -> Vec<u8> {
-    let mut producers: Vec<serde_json::Value> = groups
+    let mut producers: Vec<ProducerData> = groups
         .iter()
-        .map(|g| serde_json::json!({ "groupName": g }))
+        .map(|g| ProducerData { group_name: g })
         .collect();
-    producers.push(serde_json::json!({ "groupName": super::CLIENT_INNER_PRODUCER_GROUP }));
-    let body = serde_json::json!({
-        "clientID": client_id,
-        "consumerDataSet": [],
-        "heartbeatFingerprint": 0,
-        "producerDataSet": producers,
-        "withoutSub": false,
+    producers.push(ProducerData {
+        group_name: super::CLIENT_INNER_PRODUCER_GROUP,
     });
+    let body = HeartbeatData {
+        client_id,
+        consumer_data_set: [],
+        heartbeat_fingerprint: 0,
+        producer_data_set: producers,
+        without_sub: false,
+    };
     serde_json::to_vec(&body).unwrap_or_default()
+}
+
+/// `HeartbeatData` of a producer-only client (members in alphabetical
+/// order, as Java's fastjson writes them).
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct HeartbeatData<'a> {
+    #[serde(rename = "clientID")]
+    client_id: &'a str,
+    consumer_data_set: [(); 0],
+    heartbeat_fingerprint: i64,
+    producer_data_set: Vec<ProducerData<'a>>,
+    without_sub: bool,
+}
+
+/// `ProducerData`.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ProducerData<'a> {
+    group_name: &'a str,
 }
 
 #[cfg(test)]
