@@ -225,8 +225,16 @@ impl FieldWriter<'_> {
             b","
         });
         self.count += 1;
-        json::write_string(self.out, k);
-        self.out.push(b':');
+        // Keys are field names (ASCII identifiers): copied as they are;
+        // anything else is escaped.
+        if k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            self.out.push(b'"');
+            self.out.extend_from_slice(k.as_bytes());
+            self.out.extend_from_slice(b"\":");
+        } else {
+            json::write_string(self.out, k);
+            self.out.push(b':');
+        }
     }
 }
 
