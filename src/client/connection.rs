@@ -16,6 +16,9 @@ use crate::error::{Error, ErrorKind, Result};
 /// Initial buffer capacity, bytes.
 const READ_CHUNK: usize = 64 * 1024;
 
+/// Bytes taken from the socket per `read` call.
+const SCRATCH_LEN: usize = 16 * 1024;
+
 /// A connection and its buffers.
 pub struct Connection {
     /// The `host:port` it was opened for.
@@ -23,6 +26,9 @@ pub struct Connection {
     stream: TcpStream,
     connected: bool,
     read_buf: BytesMut,
+    /// What `read` fills before the bytes join `read_buf` (kept, so that a
+    /// read does not zero a fresh buffer each time).
+    scratch: Box<[u8]>,
     write_buf: Vec<u8>,
     write_pos: usize,
     /// Bytes handed to the socket since the connection opened.
@@ -47,6 +53,7 @@ impl Connection {
             stream,
             connected: false,
             read_buf: BytesMut::with_capacity(READ_CHUNK),
+            scratch: vec![0u8; SCRATCH_LEN].into_boxed_slice(),
             write_buf: Vec::with_capacity(READ_CHUNK),
             write_pos: 0,
             written_total: 0,
@@ -141,17 +148,16 @@ impl Connection {
         if !self.connected {
             return Ok(());
         }
-        let mut scratch = [0u8; 16 * 1024];
         loop {
-            match self.stream.read(&mut scratch) {
+            match self.stream.read(&mut self.scratch) {
                 Ok(0) => {
                     self.decode(frames)?;
                     return Err(self.broken("connection closed by peer"));
                 }
                 Ok(n) => {
-                    self.read_buf.extend_from_slice(&scratch[..n]);
+                    self.read_buf.extend_from_slice(&self.scratch[..n]);
                     self.decode(frames)?;
-                    if n < scratch.len() {
+                    if n < self.scratch.len() {
                         // The receive queue is drained; data arriving later
                         // raises a new edge-triggered event.
                         return Ok(());
