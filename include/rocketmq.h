@@ -633,8 +633,9 @@ struct rmq_producer *rmq_producer_new(const char *group);
  `RMQ_STATUS_QUEUE_FULL`), `shutdownTimeout` (ms, 3000),
  `sendLatencyFaultEnable` (true), `compressType` (ZLIB, LZ4, ZSTD),
  `namespace`, `accessKey` / `secretKey` / `securityToken` (ACL v1
- signing), `vipChannelEnabled` (false). `compressLevel` is 0..=9 for zlib
- and 1..=22 for zstd.
+ signing), `vipChannelEnabled` (false), `ioBusyPollMicros` (µs, 100:
+ busy polling for sync sends to brokers that answer faster than that;
+ 0 = off). `compressLevel` is 0..=9 for zlib; LZ4 and zstd ignore it.
 
  Errors: `RMQ_STATUS_UNKNOWN_CONFIG_KEY`; `RMQ_STATUS_INVALID_ARGUMENT`
  (NULL, not UTF-8, value does not parse or is out of range; the setting

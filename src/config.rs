@@ -29,7 +29,8 @@ pub struct ProducerConfig {
     pub retry_another_broker_when_not_store_ok: bool,
     /// `compressMsgBodyOverHowmuch`, bytes: bodies at least this long are compressed.
     pub compress_msg_body_over_howmuch: usize,
-    /// `compressLevel`: 0..=9 for zlib, 1..=22 for zstd, ignored by LZ4
+    /// `compressLevel`: 0..=9 for zlib; LZ4 and zstd (written at `ruzstd`'s
+    /// one level, about zstd level 1) ignore it
     /// (Java property `rocketmq.message.compressLevel`, default 5).
     pub compress_level: u32,
     /// `compressType`: ZLIB (default), LZ4 or ZSTD (Java property
@@ -154,7 +155,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
     (
         "compressLevel",
-        "0..=9 for zlib, 1..=22 for zstd (default 5)",
+        "0..=9 for zlib; LZ4 and zstd ignore it (default 5)",
     ),
     (
         "maxMessageSize",
