@@ -24,18 +24,22 @@ fn is_system(resource: &str) -> bool {
     SYSTEM.contains(&resource) || resource.to_ascii_lowercase().starts_with("rmq_sys_")
 }
 
+/// The retry or DLQ prefix of `resource` (or "") and the rest.
+fn split_prefix(resource: &str) -> (&'static str, &str) {
+    for prefix in [RETRY_PREFIX, DLQ_PREFIX] {
+        if let Some(rest) = resource.strip_prefix(prefix) {
+            return (prefix, rest);
+        }
+    }
+    ("", resource)
+}
+
 /// `resource` inside `namespace` (None or "": unchanged).
 pub fn wrap(namespace: Option<&str>, resource: &str) -> String {
     let Some(ns) = namespace.filter(|n| !n.is_empty()) else {
         return resource.to_string();
     };
-    let (prefix, bare) = if let Some(rest) = resource.strip_prefix(RETRY_PREFIX) {
-        (RETRY_PREFIX, rest)
-    } else if let Some(rest) = resource.strip_prefix(DLQ_PREFIX) {
-        (DLQ_PREFIX, rest)
-    } else {
-        ("", resource)
-    };
+    let (prefix, bare) = split_prefix(resource);
     if is_system(bare) || bare.starts_with(&format!("{}%", ns)) {
         return resource.to_string();
     }
@@ -47,13 +51,7 @@ pub fn unwrap(namespace: Option<&str>, resource: &str) -> String {
     let Some(ns) = namespace.filter(|n| !n.is_empty()) else {
         return resource.to_string();
     };
-    let (prefix, bare) = if let Some(rest) = resource.strip_prefix(RETRY_PREFIX) {
-        (RETRY_PREFIX, rest)
-    } else if let Some(rest) = resource.strip_prefix(DLQ_PREFIX) {
-        (DLQ_PREFIX, rest)
-    } else {
-        ("", resource)
-    };
+    let (prefix, bare) = split_prefix(resource);
     match bare.strip_prefix(&format!("{}%", ns)) {
         Some(rest) => format!("{}{}", prefix, rest),
         None => resource.to_string(),

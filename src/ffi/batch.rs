@@ -3,7 +3,7 @@
 use std::ffi::{c_char, CString};
 
 use super::message::rmq_message;
-use super::producer::{result_arg, rmq_producer, rmq_send_result};
+use super::producer::{rmq_producer, rmq_send_result, send_into};
 use super::{guard, guard_new, guard_value, handle, handle_mut, rmq_status};
 use crate::message::Message;
 
@@ -87,10 +87,9 @@ pub unsafe extern "C" fn rmq_producer_send_batch(
     batch: *mut rmq_batch,
     result: *mut rmq_send_result,
 ) -> rmq_status {
-    guard(|| {
+    send_into(result, || {
         let p = handle(producer, "producer")?;
         let b = handle_mut(batch, "batch")?;
-        let out = result_arg(result)?;
         let mut r = p.inner.send_batch(&b.messages)?;
         b.ids = r
             .msg_id
@@ -99,7 +98,6 @@ pub unsafe extern "C" fn rmq_producer_send_batch(
             .collect();
         r.msg_id = r.msg_id.split(',').next().unwrap_or("").to_string();
         r.offset_msg_id = r.offset_msg_id.split(',').next().unwrap_or("").to_string();
-        *out = rmq_send_result::from(&r);
-        Ok(())
+        Ok(r)
     })
 }

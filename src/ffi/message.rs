@@ -5,8 +5,7 @@
 
 use std::ffi::c_char;
 
-use super::{guard, guard_new, handle_mut, rmq_status, str_arg};
-use crate::error::{Error, ErrorKind};
+use super::{bytes_arg, guard, guard_new, handle_mut, rmq_status, str_arg};
 use crate::message::Message;
 
 /// Opaque message handle. Create with `rmq_message_new`, free with
@@ -95,17 +94,7 @@ pub unsafe extern "C" fn rmq_message_set_body(
 ) -> rmq_status {
     guard(|| {
         let m = handle_mut(msg, "msg")?;
-        if body.is_null() && len > 0 {
-            return Err(Error::new(
-                ErrorKind::InvalidArgument,
-                "body is NULL but len > 0",
-            ));
-        }
-        let bytes = if len == 0 {
-            Vec::new()
-        } else {
-            std::slice::from_raw_parts(body, len).to_vec()
-        };
+        let bytes = bytes_arg(body, len)?;
         m.inner.set_body(bytes);
         Ok(())
     })

@@ -144,6 +144,24 @@ pub(crate) fn guard_new<T>(f: impl FnOnce() -> Result<T>) -> *mut T {
     }
 }
 
+/// A copy of the `len` bytes at `body` (NULL is allowed when `len` is 0).
+/// Errors: [`ErrorKind::InvalidArgument`] for NULL with `len` > 0.
+///
+/// # Safety
+/// `body` is NULL or points to `len` readable bytes.
+pub(crate) unsafe fn bytes_arg(body: *const u8, len: usize) -> Result<Vec<u8>> {
+    if len == 0 {
+        return Ok(Vec::new());
+    }
+    if body.is_null() {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            "body is NULL but len > 0",
+        ));
+    }
+    Ok(std::slice::from_raw_parts(body, len).to_vec())
+}
+
 /// Borrows a C string as UTF-8. Errors: NULL or invalid UTF-8, naming `what`.
 ///
 /// # Safety

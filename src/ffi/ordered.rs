@@ -5,7 +5,7 @@ use std::ffi::{c_char, c_void};
 
 use super::message::rmq_message;
 use super::producer::{
-    copy_str, result_arg, rmq_producer, rmq_send_callback, rmq_send_result, wrap_callback,
+    copy_str, rmq_producer, rmq_send_callback, rmq_send_result, send_into, wrap_callback,
     RMQ_NAME_CAPACITY,
 };
 use super::{guard, handle, rmq_status, str_arg};
@@ -129,14 +129,10 @@ pub unsafe extern "C" fn rmq_producer_send_to_queue(
     mq: *const rmq_message_queue,
     result: *mut rmq_send_result,
 ) -> rmq_status {
-    guard(|| {
+    send_into(result, || {
         let p = handle(producer, "producer")?;
         let m = handle(msg, "msg")?;
-        let q = queue_arg(mq)?;
-        let out = result_arg(result)?;
-        let r = p.inner.send_to_queue(&m.inner, &q)?;
-        *out = rmq_send_result::from(&r);
-        Ok(())
+        p.inner.send_to_queue(&m.inner, &queue_arg(mq)?)
     })
 }
 
@@ -190,13 +186,12 @@ pub unsafe extern "C" fn rmq_producer_send_orderly(
     arg: *mut c_void,
     result: *mut rmq_send_result,
 ) -> rmq_status {
-    guard(|| {
+    send_into(result, || {
         let p = handle(producer, "producer")?;
         let m = handle(msg, "msg")?;
         let Some(select) = selector else {
             return Err(Error::new(ErrorKind::InvalidArgument, "selector is NULL"));
         };
-        let out = result_arg(result)?;
         let list = p.inner.queues(m.inner.topic())?;
         let c_list: Vec<rmq_message_queue> = list.iter().map(rmq_message_queue::from).collect();
         let index = select(arg, c_list.as_ptr(), c_list.len(), msg);
@@ -215,9 +210,7 @@ pub unsafe extern "C" fn rmq_producer_send_orderly(
                     ),
                 )
             })?;
-        let r = p.inner.send_to_queue(&m.inner, q)?;
-        *out = rmq_send_result::from(&r);
-        Ok(())
+        p.inner.send_to_queue(&m.inner, q)
     })
 }
 
@@ -233,14 +226,12 @@ pub unsafe extern "C" fn rmq_producer_send_orderly_by_key(
     key: *const c_char,
     result: *mut rmq_send_result,
 ) -> rmq_status {
-    guard(|| {
+    send_into(result, || {
         let p = handle(producer, "producer")?;
         let m = handle(msg, "msg")?;
-        let key = str_arg(key, "key")?;
-        let out = result_arg(result)?;
-        let q = p.inner.queue_for_key(m.inner.topic(), key)?;
-        let r = p.inner.send_to_queue(&m.inner, &q)?;
-        *out = rmq_send_result::from(&r);
-        Ok(())
+        let q = p
+            .inner
+            .queue_for_key(m.inner.topic(), str_arg(key, "key")?)?;
+        p.inner.send_to_queue(&m.inner, &q)
     })
 }

@@ -108,6 +108,23 @@ pub(crate) unsafe fn result_arg<'a>(
         .ok_or_else(|| Error::new(ErrorKind::InvalidArgument, "result is NULL"))
 }
 
+/// Runs a sync send behind the panic boundary: checks `result`, then runs
+/// `send` and fills `*result` with its outcome. Errors: NULL `result`, and
+/// those of `send`.
+///
+/// # Safety
+/// `result` is NULL or points to a writable `rmq_send_result`.
+pub(crate) unsafe fn send_into(
+    result: *mut rmq_send_result,
+    send: impl FnOnce() -> Result<SendResult>,
+) -> rmq_status {
+    guard(|| {
+        let out = result_arg(result)?;
+        *out = rmq_send_result::from(&send()?);
+        Ok(())
+    })
+}
+
 /// Calls `f` with `e` as an `rmq_error_info` (valid during the call only).
 pub(crate) fn with_error_info<R>(e: &Error, f: impl FnOnce(&rmq_error_info) -> R) -> R {
     let text = CString::new(e.to_string().replace('\0', " ")).unwrap_or_default();
@@ -224,12 +241,9 @@ pub unsafe extern "C" fn rmq_producer_send(
     msg: *const rmq_message,
     result: *mut rmq_send_result,
 ) -> rmq_status {
-    guard(|| {
+    send_into(result, || {
         let p = handle(producer, "producer")?;
-        let m = handle(msg, "msg")?;
-        let out = result_arg(result)?;
-        *out = rmq_send_result::from(&p.inner.send(&m.inner)?);
-        Ok(())
+        p.inner.send(&handle(msg, "msg")?.inner)
     })
 }
 

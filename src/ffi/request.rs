@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use super::message::rmq_message;
 use super::message_ext::rmq_message_ext;
-use super::producer::{result_arg, rmq_error_info, rmq_producer, rmq_send_result, with_error_info};
-use super::{guard, handle, rmq_status};
+use super::producer::{rmq_error_info, rmq_producer, rmq_send_result, send_into, with_error_info};
+use super::{bytes_arg, guard, handle, rmq_status};
 use crate::error::{Error, ErrorKind};
 use crate::protocol::message_ext::MessageExt;
 
@@ -105,23 +105,10 @@ pub unsafe extern "C" fn rmq_producer_send_reply(
     len: usize,
     result: *mut rmq_send_result,
 ) -> rmq_status {
-    guard(|| {
+    send_into(result, || {
         let p = handle(producer, "producer")?;
         let req = handle(request, "request")?;
-        let out = result_arg(result)?;
-        if body.is_null() && len > 0 {
-            return Err(Error::new(
-                ErrorKind::InvalidArgument,
-                "body is NULL but len > 0",
-            ));
-        }
-        let bytes = if len == 0 {
-            Vec::new()
-        } else {
-            std::slice::from_raw_parts(body, len).to_vec()
-        };
-        let reply = crate::request_reply::reply_message(req.inner(), bytes)?;
-        *out = rmq_send_result::from(&p.inner.send(&reply)?);
-        Ok(())
+        let reply = crate::request_reply::reply_message(req.inner(), bytes_arg(body, len)?)?;
+        p.inner.send(&reply)
     })
 }

@@ -72,18 +72,38 @@ unsafe fn group_of(p: *const c_char) -> Option<CString> {
     (!p.is_null()).then(|| CStr::from_ptr(p).to_owned())
 }
 
-unsafe fn push<'a>(c: *mut CPushConsumer) -> LResult<&'a mut CPushConsumer> {
-    c.as_mut().ok_or_else(|| Fail::null("consumer"))
+/// What both inert handles hold.
+trait Inert {
+    fn group(&mut self) -> &mut CString;
+    fn version(&self) -> &CString;
 }
 
-unsafe fn pull<'a>(c: *mut CPullConsumer) -> LResult<&'a mut CPullConsumer> {
+impl Inert for CPushConsumer {
+    fn group(&mut self) -> &mut CString {
+        &mut self.group
+    }
+    fn version(&self) -> &CString {
+        &self.version
+    }
+}
+
+impl Inert for CPullConsumer {
+    fn group(&mut self) -> &mut CString {
+        &mut self.group
+    }
+    fn version(&self) -> &CString {
+        &self.version
+    }
+}
+
+unsafe fn handle<'a, T>(c: *mut T) -> LResult<&'a mut T> {
     c.as_mut().ok_or_else(|| Fail::null("consumer"))
 }
 
 /// Checks the handle and the listed strings; 0, or 1 for any NULL.
-unsafe fn push_ok(c: *mut CPushConsumer, strings: &[(*const c_char, &str)]) -> c_int {
+unsafe fn check<T>(c: *mut T, strings: &[(*const c_char, &str)]) -> c_int {
     run(code::NULL_POINTER, || {
-        push(c)?;
+        handle(c)?;
         for (s, what) in strings {
             c_str(*s, what)?;
         }
@@ -91,13 +111,47 @@ unsafe fn push_ok(c: *mut CPushConsumer, strings: &[(*const c_char, &str)]) -> c
     })
 }
 
-unsafe fn pull_ok(c: *mut CPullConsumer, strings: &[(*const c_char, &str)]) -> c_int {
+/// Frees a handle made by `Box::into_raw`. 0; 1 for NULL.
+unsafe fn destroy<T>(c: *mut T) -> c_int {
     run(code::NULL_POINTER, || {
-        pull(c)?;
-        for (s, what) in strings {
-            c_str(*s, what)?;
-        }
+        handle(c)?;
+        drop(Box::from_raw(c));
         Ok(())
+    })
+}
+
+/// `code` with `message` as the latest error; 1 for NULL.
+unsafe fn unsupported<T>(c: *mut T, code: c_int, message: &str) -> c_int {
+    run(code, || {
+        handle(c)?;
+        Err(Fail::new(message))
+    })
+}
+
+/// The handle's version text; NULL for NULL.
+unsafe fn version_of<T: Inert>(c: *mut T) -> *const c_char {
+    get(std::ptr::null(), || {
+        c.as_ref()
+            .map(|c| c.version().as_ptr())
+            .unwrap_or(std::ptr::null())
+    })
+}
+
+/// Stores the group. 0; 1 for NULL.
+unsafe fn set_group<T: Inert>(c: *mut T, group: *const c_char) -> c_int {
+    run(code::NULL_POINTER, || {
+        let c = handle(c)?;
+        c_str(group, "groupId")?;
+        *c.group() = CStr::from_ptr(group).to_owned();
+        Ok(())
+    })
+}
+
+/// The handle's group; NULL for NULL.
+unsafe fn group_ptr<T: Inert>(c: *mut T) -> *const c_char {
+    get(std::ptr::null(), || match c.as_mut() {
+        Some(c) => c.group().as_ptr(),
+        None => std::ptr::null(),
     })
 }
 
@@ -119,37 +173,25 @@ pub unsafe extern "C" fn CreatePushConsumer(groupId: *const c_char) -> *mut CPus
 /// Frees the handle. 0; 1 for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn DestroyPushConsumer(consumer: *mut CPushConsumer) -> c_int {
-    run(code::NULL_POINTER, || {
-        push(consumer)?;
-        drop(Box::from_raw(consumer));
-        Ok(())
-    })
+    destroy(consumer)
 }
 
 /// Always 20 (push consumers are not supported); 1 for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn StartPushConsumer(consumer: *mut CPushConsumer) -> c_int {
-    run(code::PUSHCONSUMER_START_FAILED, || {
-        push(consumer)?;
-        Err(Fail::new(PUSH_UNSUPPORTED))
-    })
+    unsupported(consumer, code::PUSHCONSUMER_START_FAILED, PUSH_UNSUPPORTED)
 }
 
 /// 0; 1 for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn ShutdownPushConsumer(consumer: *mut CPushConsumer) -> c_int {
-    push_ok(consumer, &[])
+    check(consumer, &[])
 }
 
 /// The version text; NULL for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn ShowPushConsumerVersion(consumer: *mut CPushConsumer) -> *const c_char {
-    get(std::ptr::null(), || {
-        consumer
-            .as_ref()
-            .map(|c| c.version.as_ptr())
-            .unwrap_or(std::ptr::null())
-    })
+    version_of(consumer)
 }
 
 /// Stores the group. 0; 1 for NULL.
@@ -158,23 +200,13 @@ pub unsafe extern "C" fn SetPushConsumerGroupID(
     consumer: *mut CPushConsumer,
     groupId: *const c_char,
 ) -> c_int {
-    run(code::NULL_POINTER, || {
-        let c = push(consumer)?;
-        c_str(groupId, "groupId")?;
-        c.group = CStr::from_ptr(groupId).to_owned();
-        Ok(())
-    })
+    set_group(consumer, groupId)
 }
 
 /// The group; NULL for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn GetPushConsumerGroupID(consumer: *mut CPushConsumer) -> *const c_char {
-    get(std::ptr::null(), || {
-        consumer
-            .as_ref()
-            .map(|c| c.group.as_ptr())
-            .unwrap_or(std::ptr::null())
-    })
+    group_ptr(consumer)
 }
 
 /// 0; 1 for NULL.
@@ -183,7 +215,7 @@ pub unsafe extern "C" fn SetPushConsumerNameServerAddress(
     consumer: *mut CPushConsumer,
     namesrv: *const c_char,
 ) -> c_int {
-    push_ok(consumer, &[(namesrv, "namesrv")])
+    check(consumer, &[(namesrv, "namesrv")])
 }
 
 /// 0; 1 for NULL.
@@ -192,7 +224,7 @@ pub unsafe extern "C" fn SetPushConsumerNameServerDomain(
     consumer: *mut CPushConsumer,
     domain: *const c_char,
 ) -> c_int {
-    push_ok(consumer, &[(domain, "domain")])
+    check(consumer, &[(domain, "domain")])
 }
 
 /// 0; 1 for NULL.
@@ -202,12 +234,12 @@ pub unsafe extern "C" fn Subscribe(
     topic: *const c_char,
     expression: *const c_char,
 ) -> c_int {
-    push_ok(consumer, &[(topic, "topic"), (expression, "expression")])
+    check(consumer, &[(topic, "topic"), (expression, "expression")])
 }
 
 unsafe fn register(consumer: *mut CPushConsumer, cb: MessageCallBack) -> c_int {
     run(code::NULL_POINTER, || {
-        let c = push(consumer)?;
+        let c = handle(consumer)?;
         if cb.is_none() {
             return Err(Fail::null("pCallback"));
         }
@@ -236,7 +268,7 @@ pub unsafe extern "C" fn RegisterMessageCallback(
 
 unsafe fn unregister(consumer: *mut CPushConsumer) -> c_int {
     run(code::NULL_POINTER, || {
-        push(consumer)?.callback = None;
+        handle(consumer)?.callback = None;
         Ok(())
     })
 }
@@ -255,7 +287,7 @@ pub unsafe extern "C" fn UnregisterMessageCallback(consumer: *mut CPushConsumer)
 
 unsafe fn push_nonzero(consumer: *mut CPushConsumer, v: c_int, what: &str) -> c_int {
     run(code::NULL_POINTER, || {
-        push(consumer)?;
+        handle(consumer)?;
         if v == 0 {
             return Err(Fail::with_code(
                 code::NULL_POINTER,
@@ -267,7 +299,7 @@ unsafe fn push_nonzero(consumer: *mut CPushConsumer, v: c_int, what: &str) -> c_
 }
 
 unsafe fn push_positive(consumer: *mut CPushConsumer, v: c_int, what: &str) -> LResult<()> {
-    push(consumer)?;
+    handle(consumer)?;
     if v <= 0 {
         return Err(Fail::with_code(
             code::NULL_POINTER,
@@ -301,7 +333,7 @@ pub unsafe extern "C" fn SetPushConsumerInstanceName(
     consumer: *mut CPushConsumer,
     instanceName: *const c_char,
 ) -> c_int {
-    push_ok(consumer, &[(instanceName, "instanceName")])
+    check(consumer, &[(instanceName, "instanceName")])
 }
 
 /// 0; 1 for NULL.
@@ -312,7 +344,7 @@ pub unsafe extern "C" fn SetPushConsumerSessionCredentials(
     secretKey: *const c_char,
     channel: *const c_char,
 ) -> c_int {
-    push_ok(
+    check(
         consumer,
         &[
             (accessKey, "accessKey"),
@@ -328,7 +360,7 @@ pub unsafe extern "C" fn SetPushConsumerLogPath(
     consumer: *mut CPushConsumer,
     logPath: *const c_char,
 ) -> c_int {
-    push_ok(consumer, &[(logPath, "logPath")])
+    check(consumer, &[(logPath, "logPath")])
 }
 
 /// 0; 1 for NULL.
@@ -339,7 +371,7 @@ pub unsafe extern "C" fn SetPushConsumerLogFileNumAndSize(
     fileSize: c_long,
 ) -> c_int {
     let _ = (fileNum, fileSize);
-    push_ok(consumer, &[])
+    check(consumer, &[])
 }
 
 /// Sets the process-global log level. 0; 1 for NULL.
@@ -349,7 +381,7 @@ pub unsafe extern "C" fn SetPushConsumerLogLevel(
     level: c_int,
 ) -> c_int {
     run(code::NULL_POINTER, || {
-        push(consumer)?;
+        handle(consumer)?;
         super::producer::set_log_level(level);
         Ok(())
     })
@@ -362,7 +394,7 @@ pub unsafe extern "C" fn SetPushConsumerMessageModel(
     messageModel: c_int,
 ) -> c_int {
     let _ = messageModel;
-    push_ok(consumer, &[])
+    check(consumer, &[])
 }
 
 /// 0; 1 for NULL or a value `<= 0`.
@@ -397,7 +429,7 @@ pub unsafe extern "C" fn SetPushConsumerMessageTrace(
     openTrace: c_int,
 ) -> c_int {
     let _ = openTrace;
-    push_ok(consumer, &[])
+    check(consumer, &[])
 }
 
 /// 0; 1 for NULL.
@@ -407,7 +439,7 @@ pub unsafe extern "C" fn SetPushConsumerSsl(
     enableSsl: c_int,
 ) -> c_int {
     let _ = enableSsl;
-    push_ok(consumer, &[])
+    check(consumer, &[])
 }
 
 /// 0; 1 for NULL.
@@ -416,7 +448,7 @@ pub unsafe extern "C" fn SetPushConsumerSslPropertyFile(
     consumer: *mut CPushConsumer,
     sslPropertyFile: *const c_char,
 ) -> c_int {
-    push_ok(consumer, &[(sslPropertyFile, "sslPropertyFile")])
+    check(consumer, &[(sslPropertyFile, "sslPropertyFile")])
 }
 
 // ---- CPullConsumer.h ----
@@ -436,37 +468,25 @@ pub unsafe extern "C" fn CreatePullConsumer(groupId: *const c_char) -> *mut CPul
 /// Frees the handle. 0; 1 for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn DestroyPullConsumer(consumer: *mut CPullConsumer) -> c_int {
-    run(code::NULL_POINTER, || {
-        pull(consumer)?;
-        drop(Box::from_raw(consumer));
-        Ok(())
-    })
+    destroy(consumer)
 }
 
 /// Always 30 (pull consumers are not supported); 1 for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn StartPullConsumer(consumer: *mut CPullConsumer) -> c_int {
-    run(code::PULLCONSUMER_START_FAILED, || {
-        pull(consumer)?;
-        Err(Fail::new(PULL_UNSUPPORTED))
-    })
+    unsupported(consumer, code::PULLCONSUMER_START_FAILED, PULL_UNSUPPORTED)
 }
 
 /// 0; 1 for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn ShutdownPullConsumer(consumer: *mut CPullConsumer) -> c_int {
-    pull_ok(consumer, &[])
+    check(consumer, &[])
 }
 
 /// The version text; NULL for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn ShowPullConsumerVersion(consumer: *mut CPullConsumer) -> *const c_char {
-    get(std::ptr::null(), || {
-        consumer
-            .as_ref()
-            .map(|c| c.version.as_ptr())
-            .unwrap_or(std::ptr::null())
-    })
+    version_of(consumer)
 }
 
 /// Stores the group. 0; 1 for NULL.
@@ -475,23 +495,13 @@ pub unsafe extern "C" fn SetPullConsumerGroupID(
     consumer: *mut CPullConsumer,
     groupId: *const c_char,
 ) -> c_int {
-    run(code::NULL_POINTER, || {
-        let c = pull(consumer)?;
-        c_str(groupId, "groupId")?;
-        c.group = CStr::from_ptr(groupId).to_owned();
-        Ok(())
-    })
+    set_group(consumer, groupId)
 }
 
 /// The group; NULL for NULL.
 #[no_mangle]
 pub unsafe extern "C" fn GetPullConsumerGroupID(consumer: *mut CPullConsumer) -> *const c_char {
-    get(std::ptr::null(), || {
-        consumer
-            .as_ref()
-            .map(|c| c.group.as_ptr())
-            .unwrap_or(std::ptr::null())
-    })
+    group_ptr(consumer)
 }
 
 /// 0; 1 for NULL.
@@ -500,7 +510,7 @@ pub unsafe extern "C" fn SetPullConsumerNameServerAddress(
     consumer: *mut CPullConsumer,
     namesrv: *const c_char,
 ) -> c_int {
-    pull_ok(consumer, &[(namesrv, "namesrv")])
+    check(consumer, &[(namesrv, "namesrv")])
 }
 
 /// 0; 1 for NULL.
@@ -509,7 +519,7 @@ pub unsafe extern "C" fn SetPullConsumerNameServerDomain(
     consumer: *mut CPullConsumer,
     domain: *const c_char,
 ) -> c_int {
-    pull_ok(consumer, &[(domain, "domain")])
+    check(consumer, &[(domain, "domain")])
 }
 
 /// 0; 1 for NULL.
@@ -520,7 +530,7 @@ pub unsafe extern "C" fn SetPullConsumerSessionCredentials(
     secretKey: *const c_char,
     channel: *const c_char,
 ) -> c_int {
-    pull_ok(
+    check(
         consumer,
         &[
             (accessKey, "accessKey"),
@@ -536,7 +546,7 @@ pub unsafe extern "C" fn SetPullConsumerLogPath(
     consumer: *mut CPullConsumer,
     logPath: *const c_char,
 ) -> c_int {
-    pull_ok(consumer, &[(logPath, "logPath")])
+    check(consumer, &[(logPath, "logPath")])
 }
 
 /// 0; 1 for NULL.
@@ -547,7 +557,7 @@ pub unsafe extern "C" fn SetPullConsumerLogFileNumAndSize(
     fileSize: c_long,
 ) -> c_int {
     let _ = (fileNum, fileSize);
-    pull_ok(consumer, &[])
+    check(consumer, &[])
 }
 
 /// Sets the process-global log level. 0; 1 for NULL.
@@ -557,7 +567,7 @@ pub unsafe extern "C" fn SetPullConsumerLogLevel(
     level: c_int,
 ) -> c_int {
     run(code::NULL_POINTER, || {
-        pull(consumer)?;
+        handle(consumer)?;
         super::producer::set_log_level(level);
         Ok(())
     })
@@ -570,7 +580,7 @@ pub unsafe extern "C" fn SetPullConsumerSsl(
     enableSsl: c_int,
 ) -> c_int {
     let _ = enableSsl;
-    pull_ok(consumer, &[])
+    check(consumer, &[])
 }
 
 /// 0; 1 for NULL.
@@ -579,7 +589,7 @@ pub unsafe extern "C" fn SetPullConsumerSslPropertyFile(
     consumer: *mut CPullConsumer,
     sslPropertyFile: *const c_char,
 ) -> c_int {
-    pull_ok(consumer, &[(sslPropertyFile, "sslPropertyFile")])
+    check(consumer, &[(sslPropertyFile, "sslPropertyFile")])
 }
 
 /// Always 31 with `*mqs = NULL`, `*size = 0`; 1 for NULL arguments.
@@ -591,7 +601,7 @@ pub unsafe extern "C" fn FetchSubscriptionMessageQueues(
     size: *mut c_int,
 ) -> c_int {
     run(code::PULLCONSUMER_FETCH_MQ_FAILED, || {
-        pull(consumer)?;
+        handle(consumer)?;
         c_str(topic, "topic")?;
         if mqs.is_null() || size.is_null() {
             return Err(Fail::null("mqs or size"));
