@@ -17,6 +17,10 @@ pub(crate) struct InFlight {
     max_count: usize,
     max_bytes: usize,
     waiters: AtomicUsize,
+    /// Set by the release that wakes the waiters, cleared by a waiter before
+    /// it sleeps again: one wake-up per round, not one per completion while
+    /// the woken thread is still on its way to the lock.
+    notified: AtomicBool,
     closed: AtomicBool,
     lock: Mutex<()>,
     cond: Condvar,
@@ -43,6 +47,7 @@ impl InFlight {
             max_count: max_count.max(1),
             max_bytes: max_bytes.max(1),
             waiters: AtomicUsize::new(0),
+            notified: AtomicBool::new(false),
             closed: AtomicBool::new(false),
             lock: Mutex::new(()),
             cond: Condvar::new(),
@@ -125,7 +130,10 @@ impl InFlight {
         // single completion makes sender and I/O thread ping-pong.
         let drained =
             count == 0 || (count <= self.max_count / 4 * 3 && used <= self.max_bytes / 4 * 3);
-        if drained && self.waiters.load(Ordering::SeqCst) > 0 {
+        if drained
+            && self.waiters.load(Ordering::SeqCst) > 0
+            && !self.notified.swap(true, Ordering::SeqCst)
+        {
             let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
             self.cond.notify_all();
         }
@@ -136,6 +144,10 @@ impl InFlight {
         self.waiters.fetch_add(1, Ordering::SeqCst);
         let mut guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
         let ok = loop {
+            // Cleared under the lock before the check: a release that comes
+            // after the check sees it clear and notifies (it must take the
+            // lock, so it notifies only once this thread waits).
+            self.notified.store(false, Ordering::SeqCst);
             if ready(self) {
                 break true;
             }
