@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::client::inflight::{InFlight, Permit};
-use crate::client::send::{Completion, CompletionKind, SendJob};
+use crate::client::send::{Completion, CompletionKind, Notify, RawCallback, Receipt, SendJob};
 use crate::client::{Client, Command, OnewayTarget};
 use crate::config::ProducerConfig;
 use crate::error::{Error, ErrorKind, Result};
@@ -319,7 +319,7 @@ impl Producer {
                 });
             }
         });
-        self.send_prepared_async(&running, prepared, None, on_sent)
+        self.send_prepared_async(&running, prepared, None, Notify::Boxed(on_sent))
     }
 
     fn prepare_request(
@@ -416,7 +416,7 @@ impl Producer {
         running.client.submit(Command::Send(job))?;
         let busy_poll = Duration::from_micros(running.config.io_busy_poll_us);
         match running.client.wait_sync(&rx, busy_poll) {
-            Some(outcome) => outcome,
+            Some(outcome) => outcome.map(Receipt::into_result),
             None => Err(Error::new(
                 ErrorKind::Shutdown,
                 "the producer was shut down before the send completed",
@@ -441,11 +441,32 @@ impl Producer {
     /// [`ErrorKind::InvalidState`], [`ErrorKind::Shutdown`]. Everything later
     /// goes to the callback.
     pub fn send_async(&self, msg: &Message, callback: SendCallback) -> Result<()> {
+        self.send_async_with(msg, None, Notify::Boxed(callback))
+    }
+
+    /// [`Producer::send_async`] (or [`Producer::send_to_queue_async`] when
+    /// `mq` is set) with a callback that needs no allocation (the C API's).
+    pub(crate) fn send_async_raw(
+        &self,
+        msg: &Message,
+        mq: Option<&MessageQueue>,
+        callback: RawCallback,
+    ) -> Result<()> {
+        self.send_async_with(msg, mq, Notify::Raw(callback))
+    }
+
+    fn send_async_with(
+        &self,
+        msg: &Message,
+        mq: Option<&MessageQueue>,
+        notify: Notify,
+    ) -> Result<()> {
         let running = self.running()?;
         hooks::run_before(&running.hooks, msg)?;
         let prepared = message::prepare(msg, &running.config)?;
-        let callback = with_after_hooks(&running, std::slice::from_ref(msg), callback);
-        self.send_prepared_async(&running, prepared, None, callback)
+        let notify = with_after_hooks(&running, std::slice::from_ref(msg), notify);
+        let target = mq.map(|mq| wrap_queue(&running, mq));
+        self.send_prepared_async(&running, prepared, target, notify)
     }
 
     /// [`Producer::send_to_queue`] with the outcome delivered as in
@@ -456,11 +477,7 @@ impl Producer {
         mq: &MessageQueue,
         callback: SendCallback,
     ) -> Result<()> {
-        let running = self.running()?;
-        hooks::run_before(&running.hooks, msg)?;
-        let prepared = message::prepare(msg, &running.config)?;
-        let callback = with_after_hooks(&running, std::slice::from_ref(msg), callback);
-        self.send_prepared_async(&running, prepared, Some(wrap_queue(&running, mq)), callback)
+        self.send_async_with(msg, Some(mq), Notify::Boxed(callback))
     }
 
     /// [`Producer::send_batch`] with the outcome delivered as in
@@ -471,8 +488,8 @@ impl Producer {
             hooks::run_before(&running.hooks, m)?;
         }
         let prepared = message::prepare_batch(msgs, &running.config)?;
-        let callback = with_after_hooks(&running, msgs, callback);
-        self.send_prepared_async(&running, prepared, None, callback)
+        let notify = with_after_hooks(&running, msgs, Notify::Boxed(callback));
+        self.send_prepared_async(&running, prepared, None, notify)
     }
 
     fn send_prepared_async(
@@ -480,11 +497,11 @@ impl Producer {
         running: &Running,
         prepared: PreparedMessage,
         target: Option<MessageQueue>,
-        callback: SendCallback,
+        notify: Notify,
     ) -> Result<()> {
         let started = Instant::now();
         let permit = permit(running, prepared.body.len(), started)?;
-        let kind = CompletionKind::Callback(callback, running.client.callback_sender(), permit);
+        let kind = CompletionKind::Callback(notify, running.client.callback_sender(), permit);
         let job = job(running, prepared, Mode::Async, kind, started, target);
         running.client.submit(Command::Send(job))
     }
@@ -666,18 +683,19 @@ pub fn queue_index_for_key(key: &str, n: usize) -> Option<usize> {
 }
 
 /// `callback` preceded by the after-send hooks, if there are any.
-fn with_after_hooks(running: &Running, msgs: &[Message], callback: SendCallback) -> SendCallback {
+fn with_after_hooks(running: &Running, msgs: &[Message], notify: Notify) -> Notify {
     if !running.hooks.iter().any(|h| h.after.is_some()) {
-        return callback;
+        return notify;
     }
     let hooks = running.hooks.clone();
     let msgs = msgs.to_vec(); // bodies are shared, not copied
-    Box::new(move |outcome| {
+    let callback = notify.boxed();
+    Notify::Boxed(Box::new(move |outcome| {
         for m in &msgs {
             hooks::run_after(&hooks, m, &outcome);
         }
         callback(outcome)
-    })
+    }))
 }
 
 /// `mq` with its topic inside the producer's namespace.

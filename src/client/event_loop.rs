@@ -19,7 +19,7 @@ use mio::{Events, Poll, Token};
 
 use super::busy_poll::BusyPoll;
 use super::connection::Connection;
-use super::send::{send_response_to_result, CallbackTask, SendJob, SendStatus};
+use super::send::{send_response_to_receipt, CallbackTask, SendJob, SendStatus};
 use super::stats::Stats;
 use super::{Command, OnewayTarget, Wakeup};
 use crate::codec::{self, FieldSink, RemotingCommand, FLAG_ONEWAY, FLAG_RESPONSE};
@@ -524,7 +524,7 @@ impl EventLoop {
                 return;
             }
         };
-        match send_response_to_result(&resp, &queue, &addr, self.config.namespace.as_deref()) {
+        match send_response_to_receipt(resp, &queue, &addr, self.config.namespace.as_deref()) {
             Ok(mut result) => {
                 if result.status != SendStatus::SendOk
                     && self.config.retry_another_broker_when_not_store_ok

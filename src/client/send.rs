@@ -4,13 +4,14 @@
 //! dropping it uncompleted (e.g. a command lost in a closed channel) delivers
 //! the "producer shut down" error.
 
+use std::ffi::c_void;
 use std::sync::Arc;
 use std::time::Instant;
 
 use crossbeam_channel::Sender;
 
 use super::inflight::Permit;
-use crate::codec::RemotingCommand;
+use crate::codec::{ExtFields, RemotingCommand};
 use crate::error::{Error, ErrorKind, Result};
 use crate::message::PreparedMessage;
 use crate::protocol::header::SendMessageResponseHeader;
@@ -65,13 +66,155 @@ pub struct SendResult {
 /// A user callback for an async send; runs on the producer's callback thread.
 pub type SendCallback = Box<dyn FnOnce(Result<SendResult>) + Send + 'static>;
 
+impl SendResult {
+    /// The result as borrowed fields (what the C API copies out).
+    pub(crate) fn view(&self) -> SendResultView<'_> {
+        SendResultView {
+            status: self.status,
+            msg_id: &self.msg_id,
+            offset_msg_id: &self.offset_msg_id,
+            message_queue: &self.message_queue,
+            queue_offset: self.queue_offset,
+            transaction_id: self.transaction_id.as_deref(),
+            region_id: self.region_id.as_deref(),
+        }
+    }
+}
+
+/// The fields of a [`SendResult`], borrowed: from a `SendResult` or
+/// straight from a [`Receipt`] (no allocation).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SendResultView<'a> {
+    pub status: SendStatus,
+    pub msg_id: &'a str,
+    pub offset_msg_id: &'a str,
+    pub message_queue: &'a MessageQueue,
+    pub queue_offset: i64,
+    pub transaction_id: Option<&'a str>,
+    pub region_id: Option<&'a str>,
+}
+
+impl SendResultView<'_> {
+    /// An owned copy.
+    pub(crate) fn to_result(self) -> SendResult {
+        SendResult {
+            status: self.status,
+            msg_id: self.msg_id.to_string(),
+            offset_msg_id: self.offset_msg_id.to_string(),
+            message_queue: self.message_queue.clone(),
+            queue_offset: self.queue_offset,
+            transaction_id: self.transaction_id.map(str::to_string),
+            region_id: self.region_id.map(str::to_string),
+        }
+    }
+}
+
+/// A stored send as the I/O thread reports it: the broker's text fields
+/// stay in the received response (its extFields), so the I/O thread
+/// allocates nothing; the thread that gets the outcome turns it into a
+/// [`SendResult`] or reads it through [`Receipt::view`].
+#[derive(Debug)]
+pub(crate) struct Receipt {
+    pub status: SendStatus,
+    /// The client message id (`UNIQ_KEY`); set by the loop when it
+    /// completes the send.
+    pub msg_id: String,
+    /// The queue, its topic without the producer's namespace.
+    pub message_queue: MessageQueue,
+    pub queue_offset: i64,
+    /// The response's extFields (`msgId`, `transactionId`, `MSG_REGION`).
+    fields: ExtFields,
+}
+
+impl Receipt {
+    /// The result's fields, borrowed.
+    pub(crate) fn view(&self) -> SendResultView<'_> {
+        SendResultView {
+            status: self.status,
+            msg_id: &self.msg_id,
+            offset_msg_id: self.fields.get("msgId").unwrap_or_default(),
+            message_queue: &self.message_queue,
+            queue_offset: self.queue_offset,
+            transaction_id: self.fields.get("transactionId"),
+            region_id: self.fields.get("MSG_REGION"),
+        }
+    }
+
+    /// The owned result.
+    pub(crate) fn into_result(self) -> SendResult {
+        self.view().to_result()
+    }
+}
+
+/// An async callback that needs no allocation: `call(target, user_data,
+/// outcome)`, the outcome borrowed for the duration of the call. This is
+/// how the C API passes its function pointer (`target`) and user data.
+#[derive(Clone, Copy)]
+pub(crate) struct RawCallback {
+    /// Runs the callback; the caller of the send vouches that `target`
+    /// and `user_data` are valid for it until it has run once.
+    pub call: unsafe fn(*const (), *mut c_void, std::result::Result<SendResultView<'_>, &Error>),
+    pub target: *const (),
+    pub user_data: *mut c_void,
+}
+
+// SAFETY: a RawCallback is only built by the C API, whose contract makes
+// the user data usable from the producer's callback thread.
+unsafe impl Send for RawCallback {}
+
+impl RawCallback {
+    /// Runs the callback with an owned outcome.
+    fn run(self, outcome: std::result::Result<SendResultView<'_>, &Error>) {
+        // SAFETY: see the field docs: valid until run once, and each
+        // completion runs it once.
+        unsafe { (self.call)(self.target, self.user_data, outcome) }
+    }
+
+    /// The callback as a boxed Rust one (for the after-send hooks).
+    pub(crate) fn boxed(self) -> SendCallback {
+        Box::new(move |outcome: Result<SendResult>| match &outcome {
+            Ok(r) => self.run(Ok(r.view())),
+            Err(e) => self.run(Err(e)),
+        })
+    }
+}
+
+/// Who gets an async send's outcome.
+pub(crate) enum Notify {
+    /// A Rust closure, given an owned [`SendResult`].
+    Boxed(SendCallback),
+    /// A plain function given a borrowed view (no allocation).
+    Raw(RawCallback),
+}
+
+impl Notify {
+    /// Runs the callback with `outcome`.
+    fn run(self, outcome: Result<Receipt>) {
+        match self {
+            Notify::Boxed(cb) => cb(outcome.map(Receipt::into_result)),
+            Notify::Raw(raw) => match &outcome {
+                Ok(r) => raw.run(Ok(r.view())),
+                Err(e) => raw.run(Err(e)),
+            },
+        }
+    }
+
+    /// The callback as a boxed Rust one.
+    pub(crate) fn boxed(self) -> SendCallback {
+        match self {
+            Notify::Boxed(cb) => cb,
+            Notify::Raw(raw) => raw.boxed(),
+        }
+    }
+}
+
 /// Where an outcome goes.
 pub(crate) enum CompletionKind {
     /// A caller blocked in a sync send.
-    Sync(Sender<Result<SendResult>>),
+    Sync(Sender<Result<Receipt>>),
     /// An async callback, run on the callback thread fed by `Sender`; its
     /// back-pressure permit is released after the callback returns.
-    Callback(SendCallback, Sender<CallbackTask>, Permit),
+    Callback(Notify, Sender<CallbackTask>, Permit),
     /// A oneway send: nobody waits; the permit is released when the request
     /// is written (or failed).
     Oneway(Permit),
@@ -80,7 +223,7 @@ pub(crate) enum CompletionKind {
 /// Work for the callback thread.
 pub(crate) enum CallbackTask {
     /// Run a callback with its outcome, then release its permit.
-    Run(SendCallback, Result<SendResult>, Permit),
+    Run(Notify, Result<Receipt>, Permit),
     /// Run other user code (a transaction check).
     Call(Box<dyn FnOnce() + Send>),
     /// Run what is queued, then end the thread.
@@ -96,7 +239,7 @@ impl Completion {
     }
 
     /// Delivers `outcome`.
-    pub(crate) fn complete(mut self, outcome: Result<SendResult>) {
+    pub(crate) fn complete(mut self, outcome: Result<Receipt>) {
         if let Some(kind) = self.0.take() {
             deliver(kind, outcome);
         }
@@ -132,7 +275,7 @@ impl Drop for Completion {
     }
 }
 
-fn deliver(kind: CompletionKind, outcome: Result<SendResult>) {
+fn deliver(kind: CompletionKind, outcome: Result<Receipt>) {
     match kind {
         CompletionKind::Sync(tx) => {
             let _ = tx.send(outcome); // the caller may have given up
@@ -172,7 +315,7 @@ pub(crate) struct SendJob {
 
 impl SendJob {
     /// Completes the job with `outcome`.
-    pub fn finish(self, outcome: Result<SendResult>) {
+    pub fn finish(self, outcome: Result<Receipt>) {
         self.completion.complete(outcome)
     }
 
@@ -190,17 +333,18 @@ impl SendJob {
     }
 }
 
-/// Maps a send response to a result (Java `MQClientAPIImpl.processSendResponse`):
+/// Maps a send response to a receipt (Java `MQClientAPIImpl.processSendResponse`):
 /// SUCCESS, FLUSH_DISK_TIMEOUT, FLUSH_SLAVE_TIMEOUT and SLAVE_NOT_AVAILABLE are
-/// results; any other code is a [`ErrorKind::Broker`] error with its code and remark.
-/// The result's `msg_id` is left empty: the caller moves the message's
-/// `UNIQ_KEY` in when it completes the send.
-pub(crate) fn send_response_to_result(
-    resp: &RemotingCommand,
+/// results; any other code is a [`ErrorKind::Broker`] error with its code and
+/// remark; a result without a valid `msgId`, `queueId` or `queueOffset` is an
+/// [`ErrorKind::Internal`] error. The receipt's `msg_id` is left empty: the
+/// caller moves the message's `UNIQ_KEY` in when it completes the send.
+pub(crate) fn send_response_to_receipt(
+    resp: RemotingCommand,
     queue: &MessageQueue,
     addr: &str,
     namespace: Option<&str>,
-) -> Result<SendResult> {
+) -> Result<Receipt> {
     let status = match resp.code {
         response_code::SUCCESS => SendStatus::SendOk,
         response_code::FLUSH_DISK_TIMEOUT => SendStatus::FlushDiskTimeout,
@@ -208,29 +352,28 @@ pub(crate) fn send_response_to_result(
         response_code::SLAVE_NOT_AVAILABLE => SendStatus::SlaveNotAvailable,
         code => return Err(Error::broker(code, resp.remark_str(), addr)),
     };
-    let header = SendMessageResponseHeader::decode(resp)?;
-    Ok(SendResult {
+    let header = SendMessageResponseHeader::decode(&resp)?;
+    let (queue_id, queue_offset) = (header.queue_id, header.queue_offset);
+    Ok(Receipt {
         status,
         msg_id: String::new(),
-        offset_msg_id: header.msg_id,
         message_queue: MessageQueue {
             topic: match namespace {
                 Some(_) => crate::namespace::unwrap(namespace, &queue.topic).into(),
                 None => queue.topic.clone(),
             },
             broker_name: queue.broker_name.clone(),
-            queue_id: header.queue_id,
+            queue_id,
         },
-        queue_offset: header.queue_offset,
-        transaction_id: header.transaction_id,
-        region_id: header.region_id,
+        queue_offset,
+        fields: resp.ext_fields,
     })
 }
 
 /// Runs `cb`, containing a panic so that it cannot unwind into the
 /// library, then releases `permit` (so a flush returns only after the
 /// callbacks it waited for have returned).
-pub(crate) fn run_callback(cb: SendCallback, outcome: Result<SendResult>, permit: Permit) {
-    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cb(outcome)));
+pub(crate) fn run_callback(cb: Notify, outcome: Result<Receipt>, permit: Permit) {
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cb.run(outcome)));
     drop(permit);
 }

@@ -5,7 +5,7 @@ use std::ffi::{c_char, c_void};
 
 use super::message::rmq_message;
 use super::producer::{
-    copy_str, rmq_producer, rmq_send_callback, rmq_send_result, send_into, wrap_callback,
+    copy_str, raw_callback, rmq_producer, rmq_send_callback, rmq_send_result, send_into,
     RMQ_NAME_CAPACITY,
 };
 use super::{guard, handle, rmq_status, str_arg};
@@ -151,8 +151,8 @@ pub unsafe extern "C" fn rmq_producer_send_to_queue_async(
         let p = handle(producer, "producer")?;
         let m = handle(msg, "msg")?;
         let q = queue_arg(mq)?;
-        let cb = wrap_callback(callback, user_data)?;
-        p.inner.send_to_queue_async(&m.inner, &q, cb)
+        let cb = raw_callback(callback, user_data)?;
+        p.inner.send_async_raw(&m.inner, Some(&q), cb)
     })
 }
 

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::message::rmq_message;
 use super::{guard, guard_new, handle, rmq_status, str_arg};
+use crate::client::send::{RawCallback, SendResultView};
 use crate::error::{Error, ErrorKind, Result};
 use crate::message::Message;
 use crate::producer::{Producer, SendResult, SendStatus};
@@ -137,6 +138,12 @@ pub(crate) fn with_error_info<R>(e: &Error, f: impl FnOnce(&rmq_error_info) -> R
 
 impl From<&SendResult> for rmq_send_result {
     fn from(r: &SendResult) -> rmq_send_result {
+        rmq_send_result::from(&r.view())
+    }
+}
+
+impl From<&SendResultView<'_>> for rmq_send_result {
+    fn from(r: &SendResultView<'_>) -> rmq_send_result {
         let mut out = rmq_send_result {
             status: match r.status {
                 SendStatus::SendOk => rmq_send_status::SendOk,
@@ -152,12 +159,9 @@ impl From<&SendResult> for rmq_send_result {
             topic: [0; RMQ_NAME_CAPACITY],
             broker_name: [0; RMQ_NAME_CAPACITY],
         };
-        copy_str(&mut out.msg_id, &r.msg_id);
-        copy_str(&mut out.offset_msg_id, &r.offset_msg_id);
-        copy_str(
-            &mut out.transaction_id,
-            r.transaction_id.as_deref().unwrap_or(""),
-        );
+        copy_str(&mut out.msg_id, r.msg_id);
+        copy_str(&mut out.offset_msg_id, r.offset_msg_id);
+        copy_str(&mut out.transaction_id, r.transaction_id.unwrap_or(""));
         copy_str(&mut out.topic, &r.message_queue.topic);
         copy_str(&mut out.broker_name, &r.message_queue.broker_name);
         out
@@ -247,11 +251,6 @@ pub unsafe extern "C" fn rmq_producer_send(
     })
 }
 
-struct UserData(*mut c_void);
-// SAFETY: the caller of rmq_producer_send_async promises user_data may be
-// used from the callback thread.
-unsafe impl Send for UserData {}
-
 /// Sends `msg` without blocking on the network; `callback(user_data, …)`
 /// gets the outcome exactly once, on the producer's callback thread (see
 /// `rmq_send_callback`): success, broker error, timeout, connection loss, or
@@ -274,39 +273,48 @@ pub unsafe extern "C" fn rmq_producer_send_async(
         let p = handle(producer, "producer")?;
         let m = handle(msg, "msg")?;
         p.inner
-            .send_async(&m.inner, wrap_callback(callback, user_data)?)
+            .send_async_raw(&m.inner, None, raw_callback(callback, user_data)?)
     })
 }
 
-/// Turns a C callback and its user data into a Rust send callback.
-/// Errors: `callback` is NULL.
-pub(crate) fn wrap_callback(
+/// The C callback and its user data as a send callback that needs no
+/// allocation. Errors: `callback` is NULL.
+pub(crate) fn raw_callback(
     callback: rmq_send_callback,
     user_data: *mut c_void,
-) -> Result<crate::producer::SendCallback> {
+) -> Result<RawCallback> {
     let Some(cb) = callback else {
         return Err(Error::new(ErrorKind::InvalidArgument, "callback is NULL"));
     };
-    let user_data = UserData(user_data);
-    Ok(Box::new(move |outcome: Result<SendResult>| {
-        let user_data = user_data;
-        // SAFETY: the caller of the send function guarantees the callback
-        // and user data stay valid until the callback has run.
-        unsafe { call_send_callback(cb, user_data.0, outcome) };
-    }))
+    Ok(RawCallback {
+        call: call_send_callback,
+        target: cb as *const (),
+        user_data,
+    })
 }
 
+/// The C signature of [`rmq_send_callback`] without its `Option`.
+type SendCallbackFn =
+    unsafe extern "C" fn(*mut c_void, *const rmq_send_result, *const rmq_error_info);
+
+/// [`RawCallback::call`] for C callbacks: `target` is the callback.
 unsafe fn call_send_callback(
-    cb: unsafe extern "C" fn(*mut c_void, *const rmq_send_result, *const rmq_error_info),
+    target: *const (),
     user_data: *mut c_void,
-    outcome: Result<SendResult>,
+    outcome: std::result::Result<SendResultView<'_>, &Error>,
 ) {
+    // SAFETY: `raw_callback` made `target` from a SendCallbackFn, and
+    // function pointers round-trip through data pointers on every platform
+    // this library builds for.
+    let cb = unsafe { std::mem::transmute::<*const (), SendCallbackFn>(target) };
     match outcome {
         Ok(r) => {
             let result = rmq_send_result::from(&r);
-            cb(user_data, &result, std::ptr::null());
+            // SAFETY: the caller of the send function guarantees the
+            // callback and user data stay valid until the callback has run.
+            unsafe { cb(user_data, &result, std::ptr::null()) };
         }
-        Err(e) => with_error_info(&e, |info| cb(user_data, std::ptr::null(), info)),
+        Err(e) => with_error_info(e, |info| unsafe { cb(user_data, std::ptr::null(), info) }),
     }
 }
 

@@ -65,26 +65,28 @@ pub fn bool_str(b: bool) -> &'static str {
     }
 }
 
-/// `SendMessageResponseHeader`: what a successful send answer carries.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SendMessageResponseHeader {
+/// `SendMessageResponseHeader`: what a successful send answer carries,
+/// borrowed from the response's extFields (nothing is copied).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SendMessageResponseHeader<'a> {
     /// The broker's id of the stored message (`offsetMsgId`); for batches a
     /// comma-separated list.
-    pub msg_id: String,
+    pub msg_id: &'a str,
     /// Queue the message was stored in.
     pub queue_id: i32,
     /// Consume-queue offset.
     pub queue_offset: i64,
     /// The message's transaction id (its `UNIQ_KEY`), when the broker sends one.
-    pub transaction_id: Option<String>,
+    pub transaction_id: Option<&'a str>,
     /// The broker's region (`MSG_REGION`), when sent.
-    pub region_id: Option<String>,
+    pub region_id: Option<&'a str>,
 }
 
-impl SendMessageResponseHeader {
-    /// Reads the header from a response's extFields. Missing or non-numeric
-    /// required fields are an [`ErrorKind::Internal`] error.
-    pub fn decode(cmd: &RemotingCommand) -> Result<SendMessageResponseHeader> {
+impl<'a> SendMessageResponseHeader<'a> {
+    /// Reads the header from a response's extFields; the strings borrow
+    /// from `cmd`. Missing or non-numeric required fields are an
+    /// [`ErrorKind::Internal`] error.
+    pub fn decode(cmd: &'a RemotingCommand) -> Result<SendMessageResponseHeader<'a>> {
         let missing = |f: &str| {
             Error::new(
                 ErrorKind::Internal,
@@ -92,10 +94,7 @@ impl SendMessageResponseHeader {
             )
         };
         Ok(SendMessageResponseHeader {
-            msg_id: cmd
-                .ext("msgId")
-                .ok_or_else(|| missing("msgId"))?
-                .to_string(),
+            msg_id: cmd.ext("msgId").ok_or_else(|| missing("msgId"))?,
             queue_id: cmd
                 .ext("queueId")
                 .and_then(|v| v.parse().ok())
@@ -104,8 +103,8 @@ impl SendMessageResponseHeader {
                 .ext("queueOffset")
                 .and_then(|v| v.parse().ok())
                 .ok_or_else(|| missing("queueOffset"))?,
-            transaction_id: cmd.ext("transactionId").map(str::to_string),
-            region_id: cmd.ext("MSG_REGION").map(str::to_string),
+            transaction_id: cmd.ext("transactionId"),
+            region_id: cmd.ext("MSG_REGION"),
         })
     }
 }
