@@ -263,25 +263,92 @@ pub fn validate_topic(topic: &str) -> Result<()> {
     Ok(())
 }
 
-/// A message ready for the wire: everything but the target queue.
+/// A message ready for the wire: everything but the target queue. The
+/// topic, the client message id and the properties string share one buffer
+/// (one allocation per send).
 #[derive(Debug, Clone)]
 pub struct PreparedMessage {
-    /// Topic as sent.
-    pub topic: String,
+    /// Topic as sent, then the `UNIQ_KEY` (comma-separated for a batch),
+    /// then the properties string.
+    text: String,
+    topic_end: usize,
+    uniq_end: usize,
     /// Body as sent (compressed when `sys_flag` says so).
     pub body: Bytes,
-    /// The encoded properties string (header field `i`).
-    pub properties: String,
     /// sysFlag (compression bits, transaction type).
     pub sys_flag: i32,
     /// The user flag.
     pub flag: i32,
-    /// The client message id (`UNIQ_KEY`), reported as `msgId`.
-    pub uniq_key: String,
     /// Whether `body` is a batch of encoded messages (SEND_BATCH_MESSAGE).
     pub batch: bool,
     /// Whether this is a reply message (SEND_REPLY_MESSAGE_V2).
     pub reply: bool,
+}
+
+impl PreparedMessage {
+    /// Starts a message for `topic` (wrapped into `namespace`, if any).
+    fn start(topic: &str, namespace: Option<&str>, capacity: usize) -> PreparedMessage {
+        let mut text = String::with_capacity(topic.len() + capacity);
+        crate::namespace::wrap_into(&mut text, namespace, topic);
+        let topic_end = text.len();
+        PreparedMessage {
+            text,
+            topic_end,
+            uniq_end: topic_end,
+            body: Bytes::new(),
+            sys_flag: 0,
+            flag: 0,
+            batch: false,
+            reply: false,
+        }
+    }
+
+    /// Topic as sent (with the producer's namespace).
+    pub fn topic(&self) -> &str {
+        &self.text[..self.topic_end]
+    }
+
+    /// The client message id (`UNIQ_KEY`), reported as `msgId`; for a
+    /// batch, every message's id, comma-separated.
+    pub fn uniq_key(&self) -> &str {
+        &self.text[self.topic_end..self.uniq_end]
+    }
+
+    /// The encoded properties string (header field `i`).
+    pub fn properties(&self) -> &str {
+        &self.text[self.uniq_end..]
+    }
+
+    /// Appends properties (pairs with an empty name or value are skipped).
+    pub fn add_properties<'a>(&mut self, pairs: impl IntoIterator<Item = (&'a str, &'a str)>) {
+        properties::encode_into(&mut self.text, pairs);
+    }
+
+    /// Moves the client message id out (with the buffer it lives in); the
+    /// message is empty afterwards.
+    pub(crate) fn take_uniq_key(&mut self) -> UniqKey {
+        let range = (self.topic_end, self.uniq_end);
+        (self.topic_end, self.uniq_end) = (0, 0);
+        UniqKey {
+            text: std::mem::take(&mut self.text),
+            range,
+        }
+    }
+}
+
+/// A client message id kept in the buffer of the message it came from, so
+/// that completing a send copies nothing.
+#[derive(Debug, Default)]
+pub(crate) struct UniqKey {
+    text: String,
+    range: (usize, usize),
+}
+
+impl UniqKey {
+    /// The id.
+    pub(crate) fn as_str(&self) -> &str {
+        &self.text[self.range.0..self.range.1]
+    }
 }
 
 /// Validates `msg` against `config` and prepares it for the wire: topic
@@ -295,7 +362,6 @@ pub struct PreparedMessage {
 /// [`ErrorKind::InvalidMessage`] (empty body), [`ErrorKind::MessageTooLarge`].
 pub fn prepare(msg: &Message, config: &ProducerConfig) -> Result<PreparedMessage> {
     check(msg, config)?;
-    let uniq_key = UniqIdGenerator::global().next_id();
     let mut sys_flag = 0;
     let mut body = msg.body.clone();
     if msg.body.len() >= config.compress_msg_body_over_howmuch {
@@ -307,16 +373,16 @@ pub fn prepare(msg: &Message, config: &ProducerConfig) -> Result<PreparedMessage
             }
         }
     }
-    Ok(PreparedMessage {
-        topic: crate::namespace::wrap(config.namespace.as_deref(), &msg.topic),
-        body,
-        properties: properties_string(msg, &uniq_key),
-        sys_flag,
-        flag: msg.flag,
-        uniq_key,
-        batch: false,
-        reply: msg.system_property(crate::request_reply::MSG_TYPE) == Some("reply"),
-    })
+    let mut p = PreparedMessage::start(&msg.topic, config.namespace.as_deref(), 160);
+    UniqIdGenerator::global().push_id(&mut p.text);
+    p.uniq_end = p.text.len();
+    let (text, uniq_start) = (&mut p.text, p.topic_end);
+    write_properties(text, msg, uniq_start..p.uniq_end);
+    p.body = body;
+    p.sys_flag = sys_flag;
+    p.flag = msg.flag;
+    p.reply = msg.system_property(crate::request_reply::MSG_TYPE) == Some("reply");
+    Ok(p)
 }
 
 /// The checks every message passes before it is sent: topic rules,
@@ -342,9 +408,15 @@ fn check(msg: &Message, config: &ProducerConfig) -> Result<()> {
     Ok(())
 }
 
-/// The properties string of `msg` with `uniq_key` as its `UNIQ_KEY`.
-fn properties_string(msg: &Message, uniq_key: &str) -> String {
-    let mut props = String::with_capacity(64 + uniq_key.len());
+/// Appends the properties string of `msg` to `out`, with `out[uniq_key]`
+/// (already in `out`) as its `UNIQ_KEY`.
+fn write_properties(out: &mut String, msg: &Message, uniq_key: std::ops::Range<usize>) {
+    // The id is at most 56 ASCII characters: copied to the stack so that
+    // `out` can grow while it is read.
+    let mut id = [0u8; 64];
+    let id_len = uniq_key.len().min(id.len());
+    id[..id_len].copy_from_slice(&out.as_bytes()[uniq_key.start..uniq_key.start + id_len]);
+    let id = std::str::from_utf8(&id[..id_len]).unwrap_or_default();
     let keys = msg.keys.join(" ");
     let wait = if msg.wait_store_msg_ok {
         "true"
@@ -356,9 +428,9 @@ fn properties_string(msg: &Message, uniq_key: &str) -> String {
     let delay_ms = msg.delay_ms.map(|v| v.to_string());
     // Empty values are skipped by encode_into.
     properties::encode_into(
-        &mut props,
+        out,
         [
-            (names::UNIQ_KEY, uniq_key),
+            (names::UNIQ_KEY, id),
             (names::WAIT, wait),
             (names::TAGS, msg.tags.as_deref().unwrap_or("")),
             (names::KEYS, keys.as_str()),
@@ -368,13 +440,20 @@ fn properties_string(msg: &Message, uniq_key: &str) -> String {
         ],
     );
     properties::encode_into(
-        &mut props,
+        out,
         msg.properties
             .iter()
             .chain(&msg.system_properties)
             .map(|(k, v)| (k.as_str(), v.as_str())),
     );
-    props
+}
+
+/// The properties string of `msg` with `uniq_key` as its `UNIQ_KEY`.
+fn properties_string(msg: &Message, uniq_key: &str) -> String {
+    let mut props = String::with_capacity(64 + 2 * uniq_key.len());
+    props.push_str(uniq_key);
+    write_properties(&mut props, msg, 0..uniq_key.len());
+    props.split_off(uniq_key.len())
 }
 
 /// Bytes one message takes in a batch body (§6 record).
@@ -451,23 +530,24 @@ pub fn prepare_batch(msgs: &[Message], config: &ProducerConfig) -> Result<Prepar
             ));
         }
     }
-    let mut props = String::new();
     let wait = if first.wait_store_msg_ok {
         "true"
     } else {
         "false"
     };
-    properties::encode_into(&mut props, [(names::WAIT, wait)]);
-    Ok(PreparedMessage {
-        topic: crate::namespace::wrap(config.namespace.as_deref(), &first.topic),
-        body: Bytes::from(body),
-        properties: props,
-        sys_flag: 0,
-        flag: 0,
-        uniq_key: ids.join(","),
-        batch: true,
-        reply: false,
-    })
+    let ids_len = ids.iter().map(|id| id.len() + 1).sum::<usize>();
+    let mut p = PreparedMessage::start(&first.topic, config.namespace.as_deref(), ids_len + 16);
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            p.text.push(',');
+        }
+        p.text.push_str(id);
+    }
+    p.uniq_end = p.text.len();
+    p.add_properties([(names::WAIT, wait)]);
+    p.body = Bytes::from(body);
+    p.batch = true;
+    Ok(p)
 }
 
 /// Splits `msgs` into consecutive runs whose encoded batch fits `max_bytes`
@@ -520,9 +600,10 @@ mod tests {
         m.set_property("color", "red").unwrap();
         m.set_delay_level(3).unwrap();
         let p = prepare(&m, &ProducerConfig::default()).unwrap();
-        let props = properties::decode(&p.properties);
+        let props = properties::decode(p.properties());
         let get = |k: &str| props.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-        assert_eq!(get("UNIQ_KEY").as_deref(), Some(p.uniq_key.as_str()));
+        assert_eq!(get("UNIQ_KEY").as_deref(), Some(p.uniq_key()));
+        assert_eq!(p.topic(), "t");
         assert_eq!(get("TAGS").as_deref(), Some("TagA"));
         assert_eq!(get("KEYS").as_deref(), Some("k1 k2"));
         assert_eq!(get("WAIT").as_deref(), Some("true"));
@@ -570,11 +651,11 @@ mod tests {
             .collect();
         let p = prepare_batch(&msgs, &config).unwrap();
         assert!(p.batch);
-        assert_eq!(p.uniq_key.split(',').count(), 3);
-        assert_eq!(p.properties, "WAIT\u{1}true\u{2}");
+        assert_eq!(p.uniq_key().split(',').count(), 3);
+        assert_eq!(p.properties(), "WAIT\u{1}true\u{2}");
         // Walk the records.
         let mut b = &p.body[..];
-        for (i, id) in p.uniq_key.split(',').enumerate() {
+        for (i, id) in p.uniq_key().split(',').enumerate() {
             let int = |at: usize| i32::from_be_bytes(b[at..at + 4].try_into().unwrap());
             let total = int(0) as usize;
             let blen = int(16) as usize;

@@ -36,14 +36,29 @@ fn split_prefix(resource: &str) -> (&'static str, &str) {
 
 /// `resource` inside `namespace` (None or "": unchanged).
 pub fn wrap(namespace: Option<&str>, resource: &str) -> String {
+    let mut out = String::new();
+    wrap_into(&mut out, namespace, resource);
+    out
+}
+
+/// [`wrap`], appended to `out`.
+pub fn wrap_into(out: &mut String, namespace: Option<&str>, resource: &str) {
     let Some(ns) = namespace.filter(|n| !n.is_empty()) else {
-        return resource.to_string();
+        out.push_str(resource);
+        return;
     };
     let (prefix, bare) = split_prefix(resource);
-    if is_system(bare) || bare.starts_with(&format!("{}%", ns)) {
-        return resource.to_string();
+    let inside = bare
+        .strip_prefix(ns)
+        .is_some_and(|rest| rest.starts_with('%'));
+    if is_system(bare) || inside {
+        out.push_str(resource);
+        return;
     }
-    format!("{}{}%{}", prefix, ns, bare)
+    out.push_str(prefix);
+    out.push_str(ns);
+    out.push('%');
+    out.push_str(bare);
 }
 
 /// `resource` without `namespace` (unchanged when not inside it).

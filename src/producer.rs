@@ -240,7 +240,7 @@ impl Producer {
         }
         hooks::run_before(&running.hooks, msg)?;
         let prepared = transaction::prepare_half(msg, &running.config)?;
-        let wire_topic = prepared.topic.clone();
+        let wire_topic = prepared.topic().to_string();
         let result = self.send_prepared(&running, prepared, None)?;
         let (state, remark) = if result.status == SendStatus::SendOk {
             match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| executor(&result))) {

@@ -12,7 +12,7 @@ use crate::producer::SendResult;
 use crate::protocol::header::bool_str;
 use crate::protocol::message_ext::MessageExt;
 use crate::protocol::message_id::decode_offset_msg_id;
-use crate::protocol::properties::{self, names};
+use crate::protocol::properties::names;
 use crate::protocol::sys_flag;
 
 /// The outcome of a local transaction (Java `LocalTransactionState`).
@@ -50,13 +50,10 @@ pub fn prepare_half(msg: &Message, config: &ProducerConfig) -> Result<PreparedMe
     let mut plain = msg.clone();
     plain.set_delay_level(0)?;
     let mut prepared = message::prepare(&plain, config)?;
-    properties::encode_into(
-        &mut prepared.properties,
-        [
-            (names::TRAN_MSG, "true"),
-            (names::PGROUP, config.producer_group.as_str()),
-        ],
-    );
+    prepared.add_properties([
+        (names::TRAN_MSG, "true"),
+        (names::PGROUP, config.producer_group.as_str()),
+    ]);
     prepared.sys_flag |= sys_flag::TRANSACTION_PREPARED;
     Ok(prepared)
 }
@@ -124,6 +121,7 @@ pub fn end_fields_after_check(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::properties;
     use crate::route::MessageQueue;
 
     #[test]
@@ -133,7 +131,7 @@ mod tests {
         let mut config = ProducerConfig::default();
         config.producer_group = "G".into();
         let p = prepare_half(&m, &config).unwrap();
-        let props = properties::decode(&p.properties);
+        let props = properties::decode(p.properties());
         let get = |k: &str| props.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
         assert_eq!(get("TRAN_MSG"), Some("true"));
         assert_eq!(get("PGROUP"), Some("G"));

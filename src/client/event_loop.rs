@@ -177,6 +177,7 @@ impl EventLoop {
 
     /// Runs until a shutdown command has been carried out.
     pub(crate) fn run(mut self) {
+        super::send::batch_callbacks();
         let mut events = Events::with_capacity(256);
         let mut frames = Vec::new();
         loop {
@@ -215,6 +216,7 @@ impl EventLoop {
             self.expire(now);
             self.run_timers(now);
             self.flush_dirty();
+            super::send::flush_callbacks();
             if self.shutdown_progress(Instant::now()) {
                 break;
             }
@@ -335,16 +337,16 @@ impl EventLoop {
             job.finish(Err(e));
             return;
         }
-        if !self.topics.contains_key(job.msg.topic.as_str()) {
+        if !self.topics.contains_key(job.msg.topic()) {
             self.topics
-                .insert(job.msg.topic.clone(), TopicState::default());
+                .insert(job.msg.topic().to_string(), TopicState::default());
         }
-        let Some(state) = self.topics.get_mut(job.msg.topic.as_str()) else {
+        let Some(state) = self.topics.get_mut(job.msg.topic()) else {
             return;
         };
         let Some(info) = state.info.clone() else {
             let start = !state.lookup_in_flight;
-            let topic = job.msg.topic.clone();
+            let topic = job.msg.topic().to_string();
             state.waiting.push(job);
             self.waiting_total += 1;
             if start {
@@ -378,7 +380,7 @@ impl EventLoop {
         let Some(queue) = chosen else {
             let e = Error::new(
                 ErrorKind::NoRoute,
-                format!("topic {} has no writable queue", job.msg.topic),
+                format!("topic {} has no writable queue", job.msg.topic()),
             );
             job.finish(Err(e));
             return;
@@ -415,14 +417,14 @@ impl EventLoop {
         let born = self.now_ms;
         let header = SendMessageRequestHeader {
             producer_group: &self.config.producer_group,
-            topic: &job.msg.topic,
+            topic: job.msg.topic(),
             default_topic: &self.config.create_topic_key,
             default_topic_queue_nums: self.config.default_topic_queue_nums,
             queue_id: queue.queue_id,
             sys_flag: job.msg.sys_flag,
             born_timestamp: born,
             flag: job.msg.flag,
-            properties: &job.msg.properties,
+            properties: job.msg.properties(),
             reconsume_times: 0,
             unit_mode: false,
             batch: job.msg.batch,
@@ -536,7 +538,7 @@ impl EventLoop {
                     );
                     self.retry_or_finish(job, queue.broker_name, e);
                 } else {
-                    result.msg_id = std::mem::take(&mut job.msg.uniq_key);
+                    result.msg_id = job.msg.take_uniq_key();
                     job.finish(Ok(result));
                 }
             }
@@ -1406,6 +1408,7 @@ impl EventLoop {
                 Command::Oneway { .. } | Command::Stats { .. } | Command::CancelReply { .. } => {}
             }
         }
+        super::send::flush_callbacks();
         for d in done {
             let _ = d.send(());
         }

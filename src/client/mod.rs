@@ -279,27 +279,30 @@ impl Drop for Client {
 /// (after running what was queued before it) or when every sender is gone.
 fn run_callbacks(rx: Receiver<CallbackTask>) {
     while let Ok(task) = rx.recv() {
-        match task {
-            CallbackTask::Run(cb, outcome, permit) => send::run_callback(cb, outcome, permit),
-            CallbackTask::Call(f) => {
-                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+        if !run_task(task) {
+            while let Ok(task) = rx.try_recv() {
+                run_task(task);
             }
-            CallbackTask::Stop => {
-                while let Ok(task) = rx.try_recv() {
-                    match task {
-                        CallbackTask::Run(cb, outcome, permit) => {
-                            send::run_callback(cb, outcome, permit)
-                        }
-                        CallbackTask::Call(f) => {
-                            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-                        }
-                        CallbackTask::Stop => {}
-                    }
-                }
-                return;
-            }
+            return;
         }
     }
+}
+
+/// Runs one task of the callback thread; false for [`CallbackTask::Stop`].
+fn run_task(task: CallbackTask) -> bool {
+    match task {
+        CallbackTask::Run(cb, outcome, permit) => send::run_callback(cb, outcome, permit),
+        CallbackTask::Batch(tasks) => {
+            for (cb, outcome, permit) in tasks {
+                send::run_callback(cb, outcome, permit);
+            }
+        }
+        CallbackTask::Call(f) => {
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+        }
+        CallbackTask::Stop => return false,
+    }
+    true
 }
 
 /// `clientIP@instanceName[@unitName]` as Java `ClientConfig.buildMQClientId`,

@@ -4,6 +4,7 @@
 //! dropping it uncompleted (e.g. a command lost in a closed channel) delivers
 //! the "producer shut down" error.
 
+use std::cell::RefCell;
 use std::ffi::c_void;
 use std::sync::Arc;
 use std::time::Instant;
@@ -13,7 +14,7 @@ use crossbeam_channel::Sender;
 use super::inflight::Permit;
 use crate::codec::{ExtFields, RemotingCommand};
 use crate::error::{Error, ErrorKind, Result};
-use crate::message::PreparedMessage;
+use crate::message::{PreparedMessage, UniqKey};
 use crate::protocol::header::SendMessageResponseHeader;
 use crate::protocol::response_code;
 use crate::route::MessageQueue;
@@ -118,7 +119,7 @@ pub(crate) struct Receipt {
     pub status: SendStatus,
     /// The client message id (`UNIQ_KEY`); set by the loop when it
     /// completes the send.
-    pub msg_id: String,
+    pub msg_id: UniqKey,
     /// The queue, its topic without the producer's namespace.
     pub message_queue: MessageQueue,
     pub queue_offset: i64,
@@ -131,7 +132,7 @@ impl Receipt {
     pub(crate) fn view(&self) -> SendResultView<'_> {
         SendResultView {
             status: self.status,
-            msg_id: &self.msg_id,
+            msg_id: self.msg_id.as_str(),
             offset_msg_id: self.fields.get("msgId").unwrap_or_default(),
             message_queue: &self.message_queue,
             queue_offset: self.queue_offset,
@@ -224,6 +225,8 @@ pub(crate) enum CompletionKind {
 pub(crate) enum CallbackTask {
     /// Run a callback with its outcome, then release its permit.
     Run(Notify, Result<Receipt>, Permit),
+    /// Run several, in order (what an event-loop turn completed).
+    Batch(Vec<(Notify, Result<Receipt>, Permit)>),
     /// Run other user code (a transaction check).
     Call(Box<dyn FnOnce() + Send>),
     /// Run what is queued, then end the thread.
@@ -281,11 +284,13 @@ fn deliver(kind: CompletionKind, outcome: Result<Receipt>) {
             let _ = tx.send(outcome); // the caller may have given up
         }
         CompletionKind::Callback(cb, tx, permit) => {
-            if let Err(crossbeam_channel::SendError(CallbackTask::Run(cb, outcome, permit))) =
-                tx.send(CallbackTask::Run(cb, outcome, permit))
-            {
-                // The callback thread is gone: run it here rather than lose it.
-                run_callback(cb, outcome, permit);
+            if let Some((cb, outcome, permit)) = defer(&tx, (cb, outcome, permit)) {
+                if let Err(crossbeam_channel::SendError(CallbackTask::Run(cb, outcome, permit))) =
+                    tx.send(CallbackTask::Run(cb, outcome, permit))
+                {
+                    // The callback thread is gone: run it here rather than lose it.
+                    run_callback(cb, outcome, permit);
+                }
             }
         }
         CompletionKind::Oneway(permit) => {
@@ -293,6 +298,96 @@ fn deliver(kind: CompletionKind, outcome: Result<Receipt>) {
                 crate::log::warn(&format!("oneway send failed: {}", e));
             }
             drop(permit);
+        }
+    }
+}
+
+/// A callback with its outcome and permit, ready to run.
+type ReadyCallback = (Notify, Result<Receipt>, Permit);
+
+/// Callbacks completed on an event-loop thread during one turn of its
+/// loop, handed to the callback thread together at the end of the turn:
+/// one channel message (and at most one wake-up) per turn, not per send.
+#[derive(Default)]
+struct Batch {
+    tx: Option<Sender<CallbackTask>>,
+    tasks: Vec<ReadyCallback>,
+}
+
+thread_local! {
+    /// Set on event-loop threads (see [`batch_callbacks`]).
+    static BATCH: RefCell<Option<Batch>> = const { RefCell::new(None) };
+}
+
+/// Makes the current thread (an event loop) collect async callbacks until
+/// [`flush_callbacks`] instead of handing each over at once.
+pub(crate) fn batch_callbacks() {
+    BATCH.with(|b| *b.borrow_mut() = Some(Batch::default()));
+}
+
+/// Collects `task` for `tx` if this thread batches callbacks; else gives it back.
+fn defer(tx: &Sender<CallbackTask>, task: ReadyCallback) -> Option<ReadyCallback> {
+    let mut task = Some(task);
+    let mut other_channel = false;
+    let _ = BATCH.try_with(|b| {
+        let Ok(mut b) = b.try_borrow_mut() else {
+            return;
+        };
+        let Some(batch) = b.as_mut() else {
+            return;
+        };
+        match &batch.tx {
+            Some(batch_tx) if !batch_tx.same_channel(tx) => other_channel = true,
+            _ => {
+                batch.tx.get_or_insert_with(|| tx.clone());
+                batch.tasks.extend(task.take());
+            }
+        }
+    });
+    if other_channel {
+        // Not expected (one loop serves one client); keep the order anyway.
+        flush_callbacks();
+        return defer(tx, task?);
+    }
+    task
+}
+
+/// Hands the callbacks collected on this thread to the callback thread
+/// (runs them here if it is gone).
+pub(crate) fn flush_callbacks() {
+    let taken = BATCH
+        .try_with(|b| {
+            let mut b = b.try_borrow_mut().ok()?;
+            let batch = b.as_mut()?;
+            if batch.tasks.is_empty() {
+                return None;
+            }
+            let next = Vec::with_capacity(batch.tasks.len());
+            Some((batch.tx.take()?, std::mem::replace(&mut batch.tasks, next)))
+        })
+        .ok()
+        .flatten();
+    if let Some((tx, tasks)) = taken {
+        send_batch(&tx, tasks);
+    }
+}
+
+fn send_batch(tx: &Sender<CallbackTask>, tasks: Vec<ReadyCallback>) {
+    if let Err(crossbeam_channel::SendError(CallbackTask::Batch(tasks))) =
+        tx.send(CallbackTask::Batch(tasks))
+    {
+        for (cb, outcome, permit) in tasks {
+            run_callback(cb, outcome, permit);
+        }
+    }
+}
+
+impl Drop for Batch {
+    /// A thread that ends with callbacks still collected hands them over:
+    /// every outcome is delivered exactly once.
+    fn drop(&mut self) {
+        if let Some(tx) = self.tx.take() {
+            send_batch(&tx, std::mem::take(&mut self.tasks));
         }
     }
 }
@@ -356,7 +451,7 @@ pub(crate) fn send_response_to_receipt(
     let (queue_id, queue_offset) = (header.queue_id, header.queue_offset);
     Ok(Receipt {
         status,
-        msg_id: String::new(),
+        msg_id: UniqKey::default(),
         message_queue: MessageQueue {
             topic: match namespace {
                 Some(_) => crate::namespace::unwrap(namespace, &queue.topic).into(),

@@ -84,6 +84,13 @@ impl UniqIdGenerator {
 
     /// A new id: 32 hex characters (56 when the local address is IPv6).
     pub fn next_id(&self) -> String {
+        let mut id = String::with_capacity(self.prefix.len() + 12);
+        self.push_id(&mut id);
+        id
+    }
+
+    /// Appends a new id (see [`UniqIdGenerator::next_id`]) to `out`.
+    pub fn push_id(&self, out: &mut String) {
         let now = now_ms();
         let start = {
             let mut month = self.month.lock().unwrap_or_else(|e| e.into_inner());
@@ -97,11 +104,9 @@ impl UniqIdGenerator {
             diff = 0;
         }
         let counter = self.counter.fetch_add(1, Ordering::Relaxed) as u16;
-        let mut id = String::with_capacity(self.prefix.len() + 12);
-        id.push_str(&self.prefix);
-        push_hex(&mut id, &(diff as i32).to_be_bytes());
-        push_hex(&mut id, &counter.to_be_bytes());
-        id
+        out.push_str(&self.prefix);
+        push_hex(out, &(diff as i32).to_be_bytes());
+        push_hex(out, &counter.to_be_bytes());
     }
 }
 
