@@ -22,7 +22,7 @@ use super::connection::Connection;
 use super::send::{send_response_to_receipt, CallbackTask, SendJob, SendStatus};
 use super::stats::Stats;
 use super::{Command, OnewayTarget, Wakeup};
-use crate::codec::{self, FieldSink, RemotingCommand, FLAG_ONEWAY, FLAG_RESPONSE};
+use crate::codec::{self, FieldSink, RemotingCommand, WriteFields, FLAG_ONEWAY, FLAG_RESPONSE};
 use crate::config::ProducerConfig;
 use crate::error::{Error, ErrorKind, Result};
 use crate::fault::FaultTable;
@@ -448,7 +448,7 @@ impl EventLoop {
                 flag,
                 None,
                 &job.msg.body,
-                |w| header.write(w),
+                &header,
             );
         }
         self.mark_dirty(token);
@@ -653,7 +653,7 @@ impl EventLoop {
             0,
             None,
             body,
-            write_pairs(fields),
+            fields,
         );
         self.mark_dirty(token);
         self.insert_pending(
@@ -978,7 +978,7 @@ impl EventLoop {
                 FLAG_ONEWAY,
                 remark,
                 b"",
-                write_pairs(&fields),
+                &fields[..],
             );
             self.mark_dirty(token);
         }
@@ -1130,6 +1130,15 @@ impl EventLoop {
     }
 
     fn insert_pending(&mut self, opaque: i32, p: Pending) {
+        // An answered request's deadline stays in the heap until it passes.
+        // Drop those once they outnumber the pending requests, so the heap
+        // stays about the size of what is in flight (the rebuild halves it
+        // at least: amortised O(1) per request).
+        if self.deadlines.len() >= 2 * self.pending.len() + 1024 {
+            let pending = &self.pending;
+            self.deadlines
+                .retain(|Reverse((d, o))| pending.get(o).is_some_and(|p| p.deadline == *d));
+        }
         self.deadlines.push(Reverse((p.deadline, opaque)));
         self.pending.insert(opaque, p);
     }
@@ -1418,7 +1427,7 @@ impl EventLoop {
 /// Encodes a request frame whose extFields `fields` writes, signed (ACL v1)
 /// when credentials are configured: the one place requests get signed.
 #[allow(clippy::too_many_arguments)]
-fn encode_request(
+fn encode_request<F: WriteFields + ?Sized>(
     config: &ProducerConfig,
     out: &mut Vec<u8>,
     code: i32,
@@ -1426,28 +1435,21 @@ fn encode_request(
     flag: i32,
     remark: Option<&str>,
     body: &[u8],
-    fields: impl FnOnce(&mut dyn FieldSink),
+    fields: &F,
 ) {
     match config.signing_credentials() {
-        None => codec::encode_frame_with(out, code, opaque, flag, remark, body, |w| fields(w)),
+        None => codec::encode_frame_with(out, code, opaque, flag, remark, body, |w| {
+            fields.write_fields(w)
+        }),
         Some(creds) => {
             let mut pairs: Vec<(String, String)> = Vec::new();
-            fields(&mut pairs);
+            fields.write_fields(&mut pairs);
             crate::acl::sign(creds, &mut pairs, body);
             codec::encode_frame_with(out, code, opaque, flag, remark, body, |w| {
                 for (k, v) in &pairs {
                     w.str(k, v);
                 }
             });
-        }
-    }
-}
-
-/// Writes `(name, value)` pairs as extFields.
-fn write_pairs<'a>(fields: &'a [(&'a str, &'a str)]) -> impl FnOnce(&mut dyn FieldSink) + 'a {
-    move |w| {
-        for (k, v) in fields {
-            w.str(k, v);
         }
     }
 }

@@ -39,7 +39,7 @@ pub struct SendMessageRequestHeader<'a> {
 
 impl SendMessageRequestHeader<'_> {
     /// Writes the extFields, in the order Java's fastjson writes them.
-    pub fn write(&self, w: &mut dyn crate::codec::FieldSink) {
+    pub fn write<S: crate::codec::FieldSink + ?Sized>(&self, w: &mut S) {
         w.str("a", self.producer_group);
         w.str("b", self.topic);
         w.str("c", self.default_topic);
@@ -53,6 +53,12 @@ impl SendMessageRequestHeader<'_> {
         w.bool("k", self.unit_mode);
         w.bool("m", self.batch);
         w.str("n", self.broker_name);
+    }
+}
+
+impl crate::codec::WriteFields for SendMessageRequestHeader<'_> {
+    fn write_fields<S: crate::codec::FieldSink>(&self, w: &mut S) {
+        self.write(w)
     }
 }
 
