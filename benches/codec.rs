@@ -62,7 +62,11 @@ fn codec(c: &mut Criterion) {
         b.iter(|| {
             let mut buf = BytesMut::from(&frame[..]);
             let cmd = decode_frame(&mut buf).unwrap().unwrap();
-            black_box(SendMessageResponseHeader::decode(&cmd).unwrap())
+            black_box(
+                SendMessageResponseHeader::decode(&cmd)
+                    .unwrap()
+                    .queue_offset,
+            )
         })
     });
 }
