@@ -456,6 +456,9 @@ fn properties_string(msg: &Message, uniq_key: &str) -> String {
     props.split_off(uniq_key.len())
 }
 
+/// The CRC-32 of zlib and Java's `java.util.zip.CRC32` (a 1 KiB table).
+const CRC32: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
+
 /// Bytes one message takes in a batch body (§6 record).
 fn batch_record_len(body_len: usize, props_len: usize) -> usize {
     4 + 4 + 4 + 4 + 4 + body_len + 2 + props_len
@@ -510,7 +513,7 @@ pub fn prepare_batch(msgs: &[Message], config: &ProducerConfig) -> Result<Prepar
         body.extend_from_slice(&(total as i32).to_be_bytes());
         body.extend_from_slice(&0i32.to_be_bytes()); // magic code
                                                      // Java UtilAll.crc32: CRC32 with the sign bit cleared.
-        let crc = (crc32fast::hash(&m.body) & 0x7FFF_FFFF) as i32;
+        let crc = (CRC32.checksum(&m.body) & 0x7FFF_FFFF) as i32;
         body.extend_from_slice(&crc.to_be_bytes());
         body.extend_from_slice(&m.flag.to_be_bytes());
         body.extend_from_slice(&(m.body.len() as i32).to_be_bytes());
@@ -639,6 +642,13 @@ mod tests {
     }
 
     #[test]
+    fn batch_crc_is_java_crc32() {
+        // The standard CRC-32 check value, and zlib.crc32 (= java.util.zip.CRC32) of "body0".
+        assert_eq!(CRC32.checksum(b"123456789"), 0xCBF4_3926);
+        assert_eq!(CRC32.checksum(b"body0"), 0xD16F_A58A);
+    }
+
+    #[test]
     fn batch_encoding_and_rules() {
         let config = ProducerConfig::default();
         let msgs: Vec<Message> = (0..3)
@@ -664,7 +674,7 @@ mod tests {
             let props = std::str::from_utf8(&b[22 + blen..22 + blen + plen]).unwrap();
             assert_eq!(total, 22 + blen + plen);
             assert_eq!(body, format!("body{}", i).as_bytes());
-            assert_eq!(int(8) as u32, crc32fast::hash(body) & 0x7FFF_FFFF);
+            assert_eq!(int(8) as u32, CRC32.checksum(body) & 0x7FFF_FFFF);
             assert_eq!(int(12), i as i32);
             assert!(props.contains(&format!("UNIQ_KEY\u{1}{}\u{2}", id)));
             b = &b[total..];

@@ -75,7 +75,9 @@ pub(crate) struct Wakeup {
 
 impl Wakeup {
     pub(crate) fn wake(&self) {
-        if self.sleeping.swap(false, Ordering::SeqCst) {
+        // A plain (SeqCst) load first: while the loop is awake this costs no
+        // locked instruction on a cache line the loop writes every turn.
+        if self.sleeping.load(Ordering::SeqCst) && self.sleeping.swap(false, Ordering::SeqCst) {
             let _ = self.waker.wake();
         }
     }
