@@ -501,7 +501,7 @@ impl Producer {
     ) -> Result<()> {
         let started = Instant::now();
         let permit = permit(running, prepared.body.len(), started)?;
-        let kind = CompletionKind::Callback(notify, running.client.callback_sender(), permit);
+        let kind = CompletionKind::Callback(notify, permit);
         let job = job(running, prepared, Mode::Async, kind, started, target);
         running.client.submit(Command::Send(job))
     }

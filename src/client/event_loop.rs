@@ -87,8 +87,10 @@ pub(crate) struct EventLoop {
     rx: Receiver<Command>,
     /// For work that comes back to the loop from the callback thread.
     self_tx: Sender<Command>,
-    /// The transaction checker and the callback thread's queue, if set.
-    checker: Option<(TransactionChecker, Sender<CallbackTask>)>,
+    /// The transaction checker, if set.
+    checker: Option<TransactionChecker>,
+    /// The callback thread's queue: async callbacks, transaction checks.
+    callbacks: Sender<CallbackTask>,
     wakeup: Arc<Wakeup>,
     config: Arc<ProducerConfig>,
     client_id: String,
@@ -133,7 +135,8 @@ impl EventLoop {
         wakeup: Arc<Wakeup>,
         config: Arc<ProducerConfig>,
         client_id: String,
-        checker: Option<(TransactionChecker, Sender<CallbackTask>)>,
+        checker: Option<TransactionChecker>,
+        callbacks: Sender<CallbackTask>,
     ) -> EventLoop {
         let now = Instant::now();
         let heartbeat_body = bytes::Bytes::from(heartbeat::heartbeat_body(
@@ -145,6 +148,7 @@ impl EventLoop {
             rx,
             self_tx,
             checker,
+            callbacks,
             wakeup,
             namesrvs: config.namesrv_list(),
             namesrv_index: 0,
@@ -177,7 +181,7 @@ impl EventLoop {
 
     /// Runs until a shutdown command has been carried out.
     pub(crate) fn run(mut self) {
-        super::send::batch_callbacks();
+        super::send::batch_callbacks(self.callbacks.clone());
         let mut events = Events::with_capacity(256);
         let mut frames = Vec::new();
         loop {
@@ -992,7 +996,7 @@ impl EventLoop {
         let Some(addr) = self.conns.get(&token).map(|c| c.addr.clone()) else {
             return;
         };
-        let Some((checker, callbacks)) = &self.checker else {
+        let Some(checker) = &self.checker else {
             crate::log::warn(
                 "a broker asked for a transaction state, but no transaction checker is set",
             );
@@ -1024,7 +1028,7 @@ impl EventLoop {
             });
             wakeup.wake();
         };
-        let _ = callbacks.send(CallbackTask::Call(Box::new(task)));
+        let _ = self.callbacks.send(CallbackTask::Call(Box::new(task)));
     }
 
     /// A reply pushed by a broker (Java `ClientRemotingProcessor.receiveReplyMessage`):

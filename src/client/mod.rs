@@ -156,7 +156,8 @@ impl Client {
             wakeup.clone(),
             config,
             client_id.clone(),
-            checker.map(|c| (c, callback_tx.clone())),
+            checker,
+            callback_tx.clone(),
         );
         let loop_thread = std::thread::Builder::new()
             .name("rocketmq-io".into())
@@ -180,7 +181,13 @@ impl Client {
                 self.wakeup.wake();
                 Ok(())
             }
-            Err(_) => Err(Error::new(ErrorKind::Shutdown, "the producer is shut down")),
+            Err(crossbeam_channel::SendError(cmd)) => {
+                if let Command::Send(job) = cmd {
+                    // The caller gets the error: no outcome for this send.
+                    job.cancel();
+                }
+                Err(Error::new(ErrorKind::Shutdown, "the producer is shut down"))
+            }
         }
     }
 
@@ -293,7 +300,6 @@ fn run_callbacks(rx: Receiver<CallbackTask>) {
 /// Runs one task of the callback thread; false for [`CallbackTask::Stop`].
 fn run_task(task: CallbackTask) -> bool {
     match task {
-        CallbackTask::Run(cb, outcome, permit) => send::run_callback(cb, outcome, permit),
         CallbackTask::Batch(tasks) => {
             for (cb, outcome, permit) in tasks {
                 send::run_callback(cb, outcome, permit);

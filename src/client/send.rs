@@ -213,9 +213,10 @@ impl Notify {
 pub(crate) enum CompletionKind {
     /// A caller blocked in a sync send.
     Sync(Sender<Result<Receipt>>),
-    /// An async callback, run on the callback thread fed by `Sender`; its
-    /// back-pressure permit is released after the callback returns.
-    Callback(Notify, Sender<CallbackTask>, Permit),
+    /// An async callback, run on the callback thread of the event loop
+    /// that completes it (see [`batch_callbacks`]); its back-pressure permit
+    /// is released after the callback returns.
+    Callback(Notify, Permit),
     /// A oneway send: nobody waits; the permit is released when the request
     /// is written (or failed).
     Oneway(Permit),
@@ -223,9 +224,8 @@ pub(crate) enum CompletionKind {
 
 /// Work for the callback thread.
 pub(crate) enum CallbackTask {
-    /// Run a callback with its outcome, then release its permit.
-    Run(Notify, Result<Receipt>, Permit),
-    /// Run several, in order (what an event-loop turn completed).
+    /// Run callbacks in order (what an event-loop turn completed), each
+    /// with its outcome, releasing its permit after it returns.
     Batch(Vec<(Notify, Result<Receipt>, Permit)>),
     /// Run other user code (a transaction check).
     Call(Box<dyn FnOnce() + Send>),
@@ -262,6 +262,12 @@ impl Completion {
     pub(crate) fn written(mut self) {
         self.0.take();
     }
+
+    /// Ends a send that was never accepted (the caller got an error
+    /// instead): no outcome is delivered.
+    pub(crate) fn cancel(mut self) {
+        self.0.take();
+    }
 }
 
 impl Drop for Completion {
@@ -283,14 +289,11 @@ fn deliver(kind: CompletionKind, outcome: Result<Receipt>) {
         CompletionKind::Sync(tx) => {
             let _ = tx.send(outcome); // the caller may have given up
         }
-        CompletionKind::Callback(cb, tx, permit) => {
-            if let Some((cb, outcome, permit)) = defer(&tx, (cb, outcome, permit)) {
-                if let Err(crossbeam_channel::SendError(CallbackTask::Run(cb, outcome, permit))) =
-                    tx.send(CallbackTask::Run(cb, outcome, permit))
-                {
-                    // The callback thread is gone: run it here rather than lose it.
-                    run_callback(cb, outcome, permit);
-                }
+        CompletionKind::Callback(cb, permit) => {
+            if let Some((cb, outcome, permit)) = defer((cb, outcome, permit)) {
+                // Not on an event-loop thread: sends complete there, so this
+                // is unreachable in practice; run it rather than lose it.
+                run_callback(cb, outcome, permit);
             }
         }
         CompletionKind::Oneway(permit) => {
@@ -306,11 +309,10 @@ fn deliver(kind: CompletionKind, outcome: Result<Receipt>) {
 type ReadyCallback = (Notify, Result<Receipt>, Permit);
 
 /// Callbacks completed on an event-loop thread during one turn of its
-/// loop, handed to the callback thread together at the end of the turn:
+/// loop, handed to its callback thread together at the end of the turn:
 /// one channel message (and at most one wake-up) per turn, not per send.
-#[derive(Default)]
 struct Batch {
-    tx: Option<Sender<CallbackTask>>,
+    tx: Sender<CallbackTask>,
     tasks: Vec<ReadyCallback>,
 }
 
@@ -319,36 +321,28 @@ thread_local! {
     static BATCH: RefCell<Option<Batch>> = const { RefCell::new(None) };
 }
 
-/// Makes the current thread (an event loop) collect async callbacks until
-/// [`flush_callbacks`] instead of handing each over at once.
-pub(crate) fn batch_callbacks() {
-    BATCH.with(|b| *b.borrow_mut() = Some(Batch::default()));
+/// Makes the current thread (an event loop) the one that completes async
+/// sends: their callbacks are collected until [`flush_callbacks`] and then
+/// handed to the callback thread behind `tx`.
+pub(crate) fn batch_callbacks(tx: Sender<CallbackTask>) {
+    BATCH.with(|b| {
+        *b.borrow_mut() = Some(Batch {
+            tx,
+            tasks: Vec::new(),
+        })
+    });
 }
 
-/// Collects `task` for `tx` if this thread batches callbacks; else gives it back.
-fn defer(tx: &Sender<CallbackTask>, task: ReadyCallback) -> Option<ReadyCallback> {
+/// Collects `task` if this thread batches callbacks; else gives it back.
+fn defer(task: ReadyCallback) -> Option<ReadyCallback> {
     let mut task = Some(task);
-    let mut other_channel = false;
     let _ = BATCH.try_with(|b| {
-        let Ok(mut b) = b.try_borrow_mut() else {
-            return;
-        };
-        let Some(batch) = b.as_mut() else {
-            return;
-        };
-        match &batch.tx {
-            Some(batch_tx) if !batch_tx.same_channel(tx) => other_channel = true,
-            _ => {
-                batch.tx.get_or_insert_with(|| tx.clone());
+        if let Ok(mut b) = b.try_borrow_mut() {
+            if let Some(batch) = b.as_mut() {
                 batch.tasks.extend(task.take());
             }
         }
     });
-    if other_channel {
-        // Not expected (one loop serves one client); keep the order anyway.
-        flush_callbacks();
-        return defer(tx, task?);
-    }
     task
 }
 
@@ -363,7 +357,7 @@ pub(crate) fn flush_callbacks() {
                 return None;
             }
             let next = Vec::with_capacity(batch.tasks.len());
-            Some((batch.tx.take()?, std::mem::replace(&mut batch.tasks, next)))
+            Some((batch.tx.clone(), std::mem::replace(&mut batch.tasks, next)))
         })
         .ok()
         .flatten();
@@ -386,8 +380,8 @@ impl Drop for Batch {
     /// A thread that ends with callbacks still collected hands them over:
     /// every outcome is delivered exactly once.
     fn drop(&mut self) {
-        if let Some(tx) = self.tx.take() {
-            send_batch(&tx, std::mem::take(&mut self.tasks));
+        if !self.tasks.is_empty() {
+            send_batch(&self.tx, std::mem::take(&mut self.tasks));
         }
     }
 }
@@ -412,6 +406,11 @@ impl SendJob {
     /// Completes the job with `outcome`.
     pub fn finish(self, outcome: Result<Receipt>) {
         self.completion.complete(outcome)
+    }
+
+    /// Drops a job that was never accepted, delivering nothing.
+    pub fn cancel(self) {
+        self.completion.cancel()
     }
 
     /// The timeout error, mentioning the last attempt's failure if any.
