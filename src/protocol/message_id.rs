@@ -8,8 +8,7 @@
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use once_cell::sync::Lazy;
@@ -56,7 +55,9 @@ pub fn process_random() -> u32 {
 pub struct UniqIdGenerator {
     prefix: String,
     counter: AtomicU32,
-    month: Mutex<(i64, i64)>, // (start of current month, start of next month), ms
+    /// The current month: its start in ms (high 42 bits) and its length in
+    /// seconds (low 22 bits); 0 before the first id. Races only recompute it.
+    month: AtomicU64,
 }
 
 impl UniqIdGenerator {
@@ -71,7 +72,7 @@ impl UniqIdGenerator {
         UniqIdGenerator {
             prefix,
             counter: AtomicU32::new(0),
-            month: Mutex::new((0, 0)),
+            month: AtomicU64::new(0),
         }
     }
 
@@ -92,13 +93,15 @@ impl UniqIdGenerator {
     /// Appends a new id (see [`UniqIdGenerator::next_id`]) to `out`.
     pub fn push_id(&self, out: &mut String) {
         let now = now_ms();
-        let start = {
-            let mut month = self.month.lock().unwrap_or_else(|e| e.into_inner());
-            if now >= month.1 || now < month.0 - 1_000_000 {
-                *month = month_bounds(now);
-            }
-            month.0
-        };
+        let packed = self.month.load(Ordering::Relaxed);
+        let (mut start, len_s) = ((packed >> 22) as i64, (packed & 0x3F_FFFF) as i64);
+        if now >= start + len_s * 1000 || now < start - 1_000_000 {
+            let (s, next) = month_bounds(now);
+            let len_s = ((next - s) / 1000).clamp(1, 0x3F_FFFF) as u64;
+            self.month
+                .store(((s.max(0) as u64) << 22) | len_s, Ordering::Relaxed);
+            start = s;
+        }
         let mut diff = now - start;
         if diff < 0 && diff > -1_000_000 {
             diff = 0;
