@@ -63,7 +63,12 @@ pub(crate) struct Stats {
 impl Stats {
     /// Records one attempt's outcome on `broker` after `latency`.
     pub fn record(&mut self, broker: &Arc<str>, ok: bool, latency: Duration) {
-        let s = self.brokers.entry(broker.clone()).or_default();
+        if !self.brokers.contains_key(broker) {
+            self.brokers.insert(broker.clone(), Default::default());
+        }
+        let Some(s) = self.brokers.get_mut(broker) else {
+            return;
+        };
         if ok {
             s.ok += 1;
         } else {

@@ -278,6 +278,10 @@ impl FieldSink for FieldWriter<'_> {
     }
 }
 
+/// What follows the code in every request header: our language and version
+/// ([`LANGUAGE_RUST`], [`CLIENT_VERSION`]; a test checks it against them).
+const LANGUAGE_VERSION_OPAQUE: &[u8] = b",\"language\":\"RUST\",\"version\":479,\"opaque\":";
+
 /// [`encode_frame`] with the extFields written by `fields`.
 pub fn encode_frame_with(
     out: &mut Vec<u8>,
@@ -293,11 +297,7 @@ pub fn encode_frame_with(
     let header_start = out.len();
     out.extend_from_slice(b"{\"code\":");
     push_int_bytes(out, code as i64);
-    out.extend_from_slice(b",\"language\":\"");
-    out.extend_from_slice(LANGUAGE_NAMES[LANGUAGE_RUST as usize].as_bytes());
-    out.extend_from_slice(b"\",\"version\":");
-    push_int_bytes(out, CLIENT_VERSION as i64);
-    out.extend_from_slice(b",\"opaque\":");
+    out.extend_from_slice(LANGUAGE_VERSION_OPAQUE);
     push_int_bytes(out, opaque as i64);
     out.extend_from_slice(b",\"flag\":");
     push_int_bytes(out, flag as i64);
@@ -480,6 +480,15 @@ pub fn encode_binary_frame(out: &mut Vec<u8>, cmd: &RemotingCommand) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn header_prefix_matches_the_constants() {
+        let expected = format!(
+            ",\"language\":\"{}\",\"version\":{},\"opaque\":",
+            LANGUAGE_NAMES[LANGUAGE_RUST as usize], CLIENT_VERSION
+        );
+        assert_eq!(LANGUAGE_VERSION_OPAQUE, expected.as_bytes());
+    }
+
     use super::*;
 
     fn decode_all(bytes: &[u8]) -> Result<Option<RemotingCommand>> {
