@@ -11,7 +11,6 @@ mod json;
 use bytes::{Buf, Bytes, BytesMut};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::protocol::{CLIENT_VERSION, LANGUAGE_NAMES, LANGUAGE_RUST};
 
 /// Largest frame accepted (bytes after the length prefix), as Java's
 /// `NettyDecoder` default: 16 MiB.
@@ -279,7 +278,8 @@ impl FieldSink for FieldWriter<'_> {
 }
 
 /// What follows the code in every request header: our language and version
-/// ([`LANGUAGE_RUST`], [`CLIENT_VERSION`]; a test checks it against them).
+/// ([`crate::protocol::LANGUAGE_RUST`], [`crate::protocol::CLIENT_VERSION`];
+/// a test checks it against them).
 const LANGUAGE_VERSION_OPAQUE: &[u8] = b",\"language\":\"RUST\",\"version\":479,\"opaque\":";
 
 /// [`encode_frame`] with the extFields written by `fields`.
@@ -490,6 +490,7 @@ mod tests {
     }
 
     use super::*;
+    use crate::protocol::{CLIENT_VERSION, LANGUAGE_NAMES, LANGUAGE_RUST};
 
     fn decode_all(bytes: &[u8]) -> Result<Option<RemotingCommand>> {
         let mut buf = BytesMut::from(bytes);
