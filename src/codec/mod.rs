@@ -9,6 +9,7 @@
 mod json;
 
 use bytes::{Buf, Bytes, BytesMut};
+use smallvec::SmallVec;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::protocol::{CLIENT_VERSION, LANGUAGE_NAMES, LANGUAGE_RUST};
@@ -71,31 +72,40 @@ impl RemotingCommand {
     }
 }
 
+/// Fields kept inline in [`ExtFields`] before its span list moves to the
+/// heap: a send response has six, most other responses fewer.
+const INLINE_FIELDS: usize = 8;
+
+/// The span list of [`ExtFields`]: (key start, key end, value start, value
+/// end) byte offsets into its text, one entry per field.
+type Spans = SmallVec<[[u32; 4]; INLINE_FIELDS]>;
+
 /// A command's extFields: name/value pairs in arrival order. Decoded
 /// fields are spans of the received header (no copy) unless a key or value
 /// had escape sequences; fields added with [`ExtFields::insert`] live in a
-/// buffer of their own.
+/// buffer of their own. Up to eight fields cost no allocation of their own.
 #[derive(Debug, Clone, Default)]
 pub struct ExtFields {
-    /// The text the spans point into. Invariant: every span is valid UTF-8.
+    /// The text the spans point into. Invariant: every span is in bounds
+    /// and valid UTF-8.
     text: Bytes,
     /// (key start, key end, value start, value end) in `text`.
-    spans: Vec<[u32; 4]>,
+    spans: Spans,
 }
 
 impl ExtFields {
     /// Fields over `text` (which must be UTF-8 at every span).
-    fn from_spans(text: Bytes, spans: Vec<[u32; 4]>) -> ExtFields {
+    fn from_spans(text: Bytes, spans: Spans) -> ExtFields {
         ExtFields { text, spans }
     }
 
     #[inline]
     fn str_at(&self, start: u32, end: u32) -> &str {
         let bytes = &self.text[start as usize..end as usize];
-        // SAFETY: spans are only made by `push` (from `&str`s) and by the
-        // JSON decoder over a header it checked to be UTF-8 as a whole, at
-        // positions next to ASCII delimiters (quotes) or around ASCII-only
-        // number and literal text, so every span is valid UTF-8.
+        // SAFETY: spans are only made by `from_pairs` (from `&str`s) and by
+        // the JSON decoder over a header it checked to be UTF-8 as a whole,
+        // at positions next to ASCII delimiters (quotes) or around
+        // ASCII-only number and literal text, so every span is valid UTF-8.
         unsafe { std::str::from_utf8_unchecked(bytes) }
     }
 
@@ -103,12 +113,18 @@ impl ExtFields {
         (self.str_at(span[0], span[1]), self.str_at(span[2], span[3]))
     }
 
-    /// The value of `key` (the last one if repeated).
+    /// The value of `key` (the last one if repeated). Scans the spans from
+    /// the end comparing key lengths, and the bytes of a key of the right
+    /// length only.
     pub fn get(&self, key: &str) -> Option<&str> {
+        let key = key.as_bytes();
         self.spans
             .iter()
             .rev()
-            .find(|s| &self.text[s[0] as usize..s[1] as usize] == key.as_bytes())
+            .find(|s| {
+                (s[1] - s[0]) as usize == key.len()
+                    && &self.text[s[0] as usize..s[1] as usize] == key
+            })
             .map(|s| self.str_at(s[2], s[3]))
     }
 
@@ -120,7 +136,7 @@ impl ExtFields {
     /// Fields holding copies of `pairs`, in one buffer.
     fn from_pairs<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> ExtFields {
         let mut text = Vec::new();
-        let mut spans = Vec::new();
+        let mut spans = Spans::new();
         for (key, value) in pairs {
             let k = text.len() as u32;
             text.extend_from_slice(key.as_bytes());
