@@ -94,18 +94,29 @@ pub struct ExtFields {
 }
 
 impl ExtFields {
-    /// Fields over `text` (which must be UTF-8 at every span).
-    fn from_spans(text: Bytes, spans: Spans) -> ExtFields {
-        ExtFields { text, spans }
+    /// No fields yet, over `text`: the JSON decoder adds spans of `text`
+    /// with [`ExtFields::spans_mut`].
+    fn over(text: Bytes) -> ExtFields {
+        ExtFields {
+            text,
+            spans: Spans::new(),
+        }
+    }
+
+    /// The span list, for the JSON decoder. Every span it keeps must be
+    /// valid UTF-8 in `text` (see [`ExtFields::str_at`]).
+    fn spans_mut(&mut self) -> &mut Spans {
+        &mut self.spans
     }
 
     #[inline]
     fn str_at(&self, start: u32, end: u32) -> &str {
         let bytes = &self.text[start as usize..end as usize];
         // SAFETY: spans are only made by `from_pairs` (from `&str`s) and by
-        // the JSON decoder over a header it checked to be UTF-8 as a whole,
-        // at positions next to ASCII delimiters (quotes) or around
-        // ASCII-only number and literal text, so every span is valid UTF-8.
+        // the JSON decoder over a header it checked to be UTF-8 as a whole
+        // (all ASCII, or else `std::str::from_utf8`), at positions next to
+        // ASCII delimiters (quotes) or around ASCII-only number and literal
+        // text, so every span is valid UTF-8.
         unsafe { std::str::from_utf8_unchecked(bytes) }
     }
 
@@ -360,16 +371,17 @@ pub fn decode_payload(mut payload: Bytes) -> Result<RemotingCommand> {
         )));
     }
     let header = payload.split_to(header_len);
-    let mut cmd = match serialize_type {
-        SERIALIZE_JSON => json::decode_header(header)?,
-        SERIALIZE_ROCKETMQ => decode_binary_header(header)?,
-        other => return Err(protocol_error(format!("unknown serialize type {}", other))),
-    };
-    cmd.body = payload;
-    Ok(cmd)
+    // The rest is the body. The command is returned straight from the
+    // header decoders: it is large, and each move of it is a copy.
+    match serialize_type {
+        SERIALIZE_JSON => json::decode_header(header, payload),
+        SERIALIZE_ROCKETMQ => decode_binary_header(header, payload),
+        other => Err(protocol_error(format!("unknown serialize type {}", other))),
+    }
 }
 
-fn decode_binary_header(mut h: Bytes) -> Result<RemotingCommand> {
+/// Decodes a ROCKETMQ binary header; `body` becomes the command's body.
+fn decode_binary_header(mut h: Bytes, body: Bytes) -> Result<RemotingCommand> {
     let total = h.len();
     let need = |h: &Bytes, n: usize| -> Result<()> {
         if h.remaining() < n {
@@ -430,7 +442,7 @@ fn decode_binary_header(mut h: Bytes) -> Result<RemotingCommand> {
         flag,
         remark,
         ext_fields,
-        body: Bytes::new(),
+        body,
     })
 }
 
