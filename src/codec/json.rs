@@ -300,6 +300,7 @@ impl<'a> Parser<'a> {
     /// A string literal; checks its escapes without decoding them. Inlined
     /// for the common string without escapes, whose end is found by one
     /// `clean_prefix_len`; [`Parser::string_rest`] reads the others.
+    /// Inlined always: see [`Parser::string_outlined`] for cold callers.
     #[inline(always)]
     fn string(&mut self) -> Option<Span> {
         self.expect(b'"')?;
@@ -312,6 +313,14 @@ impl<'a> Parser<'a> {
         }
         self.i = start + clean;
         self.string_rest(start)
+    }
+
+    /// [`Parser::string`] as one shared out-of-line copy, for the members
+    /// that are rare or short (remark, language, skipped values): inlining
+    /// pays off in the loops over keys and extFields only.
+    #[inline(never)]
+    fn string_outlined(&mut self) -> Option<Span> {
+        self.string()
     }
 
     /// The rest of a string literal that started at `start`, from the
@@ -488,7 +497,7 @@ impl<'a> Parser<'a> {
         if self.null()? {
             return Some(None);
         }
-        let span = self.string()?;
+        let span = self.string_outlined()?;
         Some(Some(self.text(span)?.into_owned()))
     }
 
@@ -498,7 +507,7 @@ impl<'a> Parser<'a> {
             return Some(LANGUAGE_OTHER);
         }
         if self.peek() == Some(b'"') {
-            let span = self.string()?;
+            let span = self.string_outlined()?;
             let name = self.content(span)?;
             let code = LANGUAGE_NAMES.iter().position(|n| n.as_bytes() == &*name);
             return Some(code.map_or(LANGUAGE_OTHER, |c| c as u8));
@@ -561,7 +570,7 @@ impl<'a> Parser<'a> {
             return None;
         }
         match self.peek() {
-            Some(b'"') => self.string().map(drop),
+            Some(b'"') => self.string_outlined().map(drop),
             Some(b't') => self.literal(b"true").map(drop),
             Some(b'f') => self.literal(b"false").map(drop),
             Some(b'n') => self.literal(b"null").map(drop),
@@ -573,7 +582,7 @@ impl<'a> Parser<'a> {
                 }
                 loop {
                     if open == b'{' {
-                        self.string()?;
+                        self.string_outlined()?;
                         self.expect(b':')?;
                     }
                     self.skip_value(depth + 1)?;
@@ -591,15 +600,12 @@ impl<'a> Parser<'a> {
 /// sequences decoded; None for a bad escape (which the parser rejects
 /// first).
 fn unescape_fields(fields: &ExtFields) -> Option<ExtFields> {
-    let decode =
-        |raw: &str| -> Option<String> { String::from_utf8(unescape(raw.as_bytes())?).ok() };
+    let decode = |raw: &str| String::from_utf8(unescape(raw.as_bytes())?).ok();
     let mut pairs = Vec::new();
     for (key, value) in fields.iter() {
         pairs.push((decode(key)?, decode(value)?));
     }
-    Some(ExtFields::from_pairs(
-        pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-    ))
+    Some(ExtFields::from_owned_pairs(&pairs))
 }
 
 /// Decodes the escapes of a string's content (already checked by

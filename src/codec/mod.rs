@@ -161,6 +161,12 @@ impl ExtFields {
         }
     }
 
+    /// Fields holding copies of decoded `pairs` (binary headers, escaped
+    /// JSON ones).
+    fn from_owned_pairs(pairs: &[(String, String)]) -> ExtFields {
+        ExtFields::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    }
+
     /// Appends a pair, copying the fields into a buffer of their own.
     fn push(&mut self, key: &str, value: &str) {
         let pairs: Vec<(&str, &str)> = self.iter().chain([(key, value)]).collect();
@@ -433,7 +439,7 @@ fn decode_binary_header(mut h: Bytes, body: Bytes) -> Result<RemotingCommand> {
         let value = utf8(map.split_to(vlen as usize))?;
         pairs.push((key, value));
     }
-    let ext_fields = ExtFields::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let ext_fields = ExtFields::from_owned_pairs(&pairs);
     Ok(RemotingCommand {
         code,
         language,
