@@ -5,14 +5,17 @@
 //!
 //! The decoder reads the header in place: keys and values of `extFields`
 //! are spans of the received bytes unless one of them carries an escape
-//! sequence, so a typical send response costs one allocation (the span
-//! list). It accepts exactly RFC 8259 JSON (strict escapes, no control
-//! characters in strings, nothing after the object), like serde_json, which
-//! the tests use as the reference.
+//! sequence, and up to eight spans live inside the command, so a typical
+//! send response costs no allocation. It accepts exactly RFC 8259 JSON
+//! (strict escapes, no unpaired surrogates, no control characters in
+//! strings, nothing after the object), like serde_json, which the tests use
+//! as the reference.
+
+use std::borrow::Cow;
 
 use bytes::Bytes;
 
-use super::{protocol_error, ExtFields, RemotingCommand};
+use super::{protocol_error, ExtFields, RemotingCommand, Spans};
 use crate::error::Result;
 use crate::protocol::LANGUAGE_NAMES;
 
@@ -51,10 +54,48 @@ fn escape_mask(w: u64) -> u64 {
     (below_space | quote | backslash) & HIGH
 }
 
-/// Length of the longest prefix of `b` that needs no escaping, eight bytes
-/// at a time (the first flagged byte is found without a byte loop).
+/// Length of the longest prefix of `b` that needs no escaping: sixteen
+/// bytes at a time with SSE2 (part of the x86-64 baseline), the last
+/// fifteen or fewer with [`clean_prefix_len_swar`].
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 #[inline]
 fn clean_prefix_len(b: &[u8]) -> usize {
+    use std::arch::x86_64::{
+        _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8,
+    };
+    let mut i = 0;
+    while let Some(chunk) = b.get(i..i + 16) {
+        // SAFETY: the build targets SSE2 (the `cfg` above), so the CPU has
+        // these intrinsics; `chunk` is 16 bytes in bounds, exactly what the
+        // unaligned load reads.
+        let mask = unsafe {
+            let v = _mm_loadu_si128(chunk.as_ptr().cast());
+            let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+            let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+            // Below 0x20: the unsigned minimum with 0x1F is the byte itself.
+            let control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v);
+            _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), control))
+        };
+        if mask != 0 {
+            return i + mask.trailing_zeros() as usize;
+        }
+        i += 16;
+    }
+    i + clean_prefix_len_swar(&b[i..])
+}
+
+/// Length of the longest prefix of `b` that needs no escaping.
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+#[inline]
+fn clean_prefix_len(b: &[u8]) -> usize {
+    clean_prefix_len_swar(b)
+}
+
+/// [`clean_prefix_len`] eight bytes at a time in a u64 (the first flagged
+/// byte is found without a byte loop).
+#[inline]
+fn clean_prefix_len_swar(b: &[u8]) -> usize {
     let mut i = 0;
     while let Some(chunk) = b.get(i..i + 8) {
         let mut bytes = [0u8; 8];
@@ -108,7 +149,8 @@ pub(super) fn write_string(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
-/// Decodes a JSON header (`header`: exactly the header bytes of a frame).
+/// Decodes a JSON header (`header`: exactly the header bytes of a frame;
+/// `body` becomes the command's body).
 /// `code` is required; `language` may be a name or a number; `version`,
 /// `opaque` and `flag` default to 0, `remark` to none, `extFields` to
 /// empty; null counts as absent; a repeated member's last value wins.
@@ -116,14 +158,27 @@ pub(super) fn write_string(out: &mut Vec<u8>, s: &str) {
 /// text); a null value drops its key (as if absent).
 ///
 /// Errors ([`crate::error::ErrorKind::Internal`]): not UTF-8, not JSON,
-/// `code` missing, a wrong type for a known member, trailing characters.
-pub(super) fn decode_header(header: Bytes) -> Result<RemotingCommand> {
-    if std::str::from_utf8(&header).is_err() {
+/// `code` missing, a wrong type for a known member, trailing characters,
+/// more than 4 GiB (frames carry at most 16 MiB).
+pub(super) fn decode_header(header: Bytes, body: Bytes) -> Result<RemotingCommand> {
+    // `ExtFields::str_at` relies on this check: every span of the header
+    // that the decoder hands out must be valid UTF-8.
+    if !is_ascii(&header) && std::str::from_utf8(&header).is_err() {
         return Err(protocol_error("the JSON header is not UTF-8".into()));
     }
+    if u32::try_from(header.len()).is_err() {
+        return Err(protocol_error("the JSON header is too long".into()));
+    }
+    // Filled in place: the command is large (inline extFields spans).
+    let mut cmd = RemotingCommand {
+        language: LANGUAGE_OTHER,
+        ext_fields: ExtFields::over(header.clone()),
+        body,
+        ..Default::default()
+    };
     let mut p = Parser { s: &header, i: 0 };
-    match p.header(&header) {
-        Some(cmd) => Ok(cmd),
+    match p.header(&mut cmd) {
+        Some(()) => Ok(cmd),
         None => Err(protocol_error(format!(
             "undecodable JSON header (at byte {} of {})",
             p.i,
@@ -132,50 +187,39 @@ pub(super) fn decode_header(header: Bytes) -> Result<RemotingCommand> {
     }
 }
 
+/// Whether every byte of `b` is ASCII. ORs all bytes together without an
+/// early exit, which the compiler turns into 16-byte vector steps: cheaper
+/// than `std::str::from_utf8` on the (ASCII) headers servers send.
+#[inline]
+fn is_ascii(b: &[u8]) -> bool {
+    b.iter().fold(0, |acc, &c| acc | c) < 0x80
+}
+
 impl Parser<'_> {
-    /// The whole header; None at the first error (`self.i` is near it).
-    fn header(&mut self, header: &Bytes) -> Option<RemotingCommand> {
+    /// The whole header, into `cmd` (whose extFields are over the header
+    /// and empty); None at the first error (`self.i` is near it).
+    fn header(&mut self, cmd: &mut RemotingCommand) -> Option<()> {
         let p = self;
-        let mut cmd = RemotingCommand {
-            language: LANGUAGE_OTHER,
-            ..Default::default()
-        };
         let mut code = None;
-        let mut ext = None;
+        let mut ext_escaped = false;
         p.expect(b'{')?;
-        if p.peek() == Some(b'}') {
-            p.i += 1;
-        } else {
+        if !p.eat(b'}') {
             loop {
                 let key = p.string()?;
                 p.expect(b':')?;
-                let name = if key.escaped {
-                    p.text(key)?.into_owned().into_bytes()
-                } else {
-                    Vec::new()
-                };
-                let name = if key.escaped {
-                    &name[..]
-                } else {
-                    &header[key.start..key.end]
-                };
-                match name {
+                match &*p.content(key)? {
                     b"code" => code = p.int()?,
                     b"language" => cmd.language = p.language()?,
                     b"version" => cmd.version = p.int()?.unwrap_or(0),
                     b"opaque" => cmd.opaque = p.int()?.unwrap_or(0),
                     b"flag" => cmd.flag = p.int()?.unwrap_or(0),
                     b"remark" => cmd.remark = p.nullable_string()?,
-                    b"extFields" => ext = p.ext_fields()?,
+                    b"extFields" => ext_escaped = p.ext_fields(cmd.ext_fields.spans_mut())?,
                     _ => p.skip_value(0)?,
                 }
-                match p.peek() {
-                    Some(b',') => p.i += 1,
-                    Some(b'}') => {
-                        p.i += 1;
-                        break;
-                    }
-                    _ => return None,
+                if !p.eat(b',') {
+                    p.expect(b'}')?;
+                    break;
                 }
             }
         }
@@ -183,30 +227,54 @@ impl Parser<'_> {
             return None;
         }
         cmd.code = code?;
-        if let Some(spans) = ext {
-            cmd.ext_fields = p.finish_ext(header, spans)?;
+        if ext_escaped {
+            cmd.ext_fields = unescape_fields(&cmd.ext_fields)?;
         }
-        Some(cmd)
+        Some(())
     }
 }
 
-/// A string's content: `start..end` of the input, and whether it has escapes.
+/// A string's content: `start..end` of the input, and whether it has
+/// escapes. Offsets fit in u32: `decode_header` checks the length.
 #[derive(Clone, Copy)]
 struct Span {
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
     escaped: bool,
+}
+
+impl Span {
+    /// `start..end` of text without escapes (a number or literal, or a
+    /// string known to have none).
+    fn plain(start: usize, end: usize) -> Span {
+        Span {
+            start: start as u32,
+            end: end as u32,
+            escaped: false,
+        }
+    }
 }
 
 struct Parser<'a> {
     s: &'a [u8],
+    /// The next byte to read. Invariant: at most `s.len()`.
     i: usize,
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     /// Skips whitespace; the next byte, if any.
     #[inline]
     fn peek(&mut self) -> Option<u8> {
+        let b = *self.s.get(self.i)?;
+        // JSON whitespace is at most b' ': anything above is a token.
+        if b > b' ' {
+            return Some(b);
+        }
+        self.skip_whitespace()
+    }
+
+    /// [`Parser::peek`] at a byte that may be whitespace.
+    fn skip_whitespace(&mut self) -> Option<u8> {
         loop {
             let b = *self.s.get(self.i)?;
             if !matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
@@ -216,245 +284,284 @@ impl Parser<'_> {
         }
     }
 
+    /// Consumes `c` if it is next (after whitespace).
     #[inline]
-    fn expect(&mut self, c: u8) -> Option<()> {
-        if self.peek() == Some(c) {
-            self.i += 1;
-            Some(())
-        } else {
-            None
-        }
+    fn eat(&mut self, c: u8) -> bool {
+        let next = self.peek() == Some(c);
+        self.i += usize::from(next);
+        next
     }
 
-    /// A string literal; checks its escapes without decoding them.
     #[inline]
+    fn expect(&mut self, c: u8) -> Option<()> {
+        self.eat(c).then_some(())
+    }
+
+    /// A string literal; checks its escapes without decoding them. Inlined
+    /// for the common string without escapes, whose end is found by one
+    /// `clean_prefix_len`; [`Parser::string_rest`] reads the others.
+    /// Inlined always: see [`Parser::string_outlined`] for cold callers.
+    #[inline(always)]
     fn string(&mut self) -> Option<Span> {
         self.expect(b'"')?;
         let start = self.i;
+        let rest = self.s.get(start..).unwrap_or_default();
+        let clean = clean_prefix_len(rest);
+        if rest.get(clean) == Some(&b'"') {
+            self.i = start + clean + 1;
+            return Some(Span::plain(start, start + clean));
+        }
+        self.i = start + clean;
+        self.string_rest(start)
+    }
+
+    /// [`Parser::string`] as one shared out-of-line copy, for the members
+    /// that are rare or short (remark, language, skipped values): inlining
+    /// pays off in the loops over keys and extFields only.
+    #[inline(never)]
+    fn string_outlined(&mut self) -> Option<Span> {
+        self.string()
+    }
+
+    /// The rest of a string literal that started at `start`, from the
+    /// first byte that needs a closer look (`self.i`).
+    #[inline(never)]
+    fn string_rest(&mut self, start: usize) -> Option<Span> {
         let mut escaped = false;
         loop {
-            let rest = self.s.get(self.i..).unwrap_or_default();
-            let clean = clean_prefix_len(rest);
-            self.i += clean;
-            match rest.get(clean) {
-                Some(b'"') => {
+            match self.s.get(self.i)? {
+                b'"' => {
                     let span = Span {
-                        start,
-                        end: self.i,
                         escaped,
+                        ..Span::plain(start, self.i)
                     };
                     self.i += 1;
                     return Some(span);
                 }
-                Some(b'\\') => {
+                b'\\' => {
                     escaped = true;
-                    match self.s.get(self.i + 1) {
-                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.i += 2,
-                        Some(b'u') => {
-                            let hex = self.s.get(self.i + 2..self.i + 6);
-                            if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
-                                return None;
-                            }
-                            self.i += 6;
-                        }
-                        _ => return None,
-                    }
+                    self.escape()?;
                 }
-                Some(_) => return None,
-                None => return None,
+                _ => return None,
             }
+            let rest = self.s.get(self.i..).unwrap_or_default();
+            self.i += clean_prefix_len(rest);
+        }
+    }
+
+    /// Skips the escape sequence at `self.i` (a backslash), checking it as
+    /// serde_json does: a `\u` escape of a surrogate must be a high one
+    /// followed by the `\u` escape of a low one.
+    fn escape(&mut self) -> Option<()> {
+        let rest = self.s.get(self.i..)?;
+        self.i += match rest.get(1)? {
+            b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => 2,
+            b'u' => unicode_escape(rest)?.1,
+            _ => return None,
+        };
+        Some(())
+    }
+
+    /// The span of a stored string content `start..end` (whether it has
+    /// escapes is found again).
+    fn span_at(&self, start: u32, end: u32) -> Span {
+        let raw = &self.s[start as usize..end as usize];
+        Span {
+            escaped: raw.contains(&b'\\'),
+            ..Span::plain(start as usize, end as usize)
+        }
+    }
+
+    /// The bytes of `span`: in place, or decoded if it has escapes (None
+    /// for a bad escape, which `string` has rejected already).
+    #[inline]
+    fn content(&self, span: Span) -> Option<Cow<'a, [u8]>> {
+        let raw = &self.s[span.start as usize..span.end as usize];
+        if span.escaped {
+            unescape(raw).map(Cow::Owned)
+        } else {
+            Some(Cow::Borrowed(raw))
         }
     }
 
     /// The text of `span` (decoded if it has escapes).
-    fn text(&self, span: Span) -> Option<std::borrow::Cow<'_, str>> {
-        let raw = &self.s[span.start..span.end];
-        if !span.escaped {
-            // The whole header was checked to be UTF-8 and spans start and
-            // end next to ASCII quotes.
-            return std::str::from_utf8(raw)
-                .map(std::borrow::Cow::Borrowed)
-                .ok();
-        }
-        unescape(raw).map(std::borrow::Cow::Owned)
+    fn text(&self, span: Span) -> Option<Cow<'a, str>> {
+        // The header is UTF-8 and spans start and end next to ASCII, so
+        // these checks pass; they keep the parser free of unsafe code.
+        Some(match self.content(span)? {
+            Cow::Borrowed(raw) => Cow::Borrowed(std::str::from_utf8(raw).ok()?),
+            Cow::Owned(bytes) => Cow::Owned(String::from_utf8(bytes).ok()?),
+        })
     }
 
-    /// A number; its span and whether it is a plain integer.
-    fn number(&mut self) -> Option<(Span, bool)> {
+    /// The run of ASCII digits at `self.i` (consumed).
+    #[inline]
+    fn digits(&mut self) -> &'a [u8] {
+        let rest = self.s.get(self.i..).unwrap_or_default();
+        let n = rest
+            .iter()
+            .position(|c| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        self.i += n;
+        &rest[..n]
+    }
+
+    /// The integer part of a number: an optional minus, then digits with
+    /// no leading zero. Whether it is negative, and its digits.
+    #[inline]
+    fn int_part(&mut self) -> Option<(bool, &'a [u8])> {
         self.peek();
-        let start = self.i;
-        let digits = |p: &mut Self| {
-            let from = p.i;
-            while p.s.get(p.i).is_some_and(u8::is_ascii_digit) {
-                p.i += 1;
-            }
-            p.i - from
-        };
-        if self.s.get(self.i) == Some(&b'-') {
-            self.i += 1;
-        }
-        let int_start = self.i;
-        let n = digits(self);
-        if n == 0 || (n > 1 && self.s[int_start] == b'0') {
+        let negative = self.s.get(self.i) == Some(&b'-');
+        self.i += usize::from(negative);
+        let digits = self.digits();
+        if digits.is_empty() || (digits.len() > 1 && digits[0] == b'0') {
             return None;
         }
-        // serde_json reads -0 as the float -0.0; so do we.
-        let mut integer = !(n == 1 && self.s[int_start] == b'0' && int_start > start);
+        Some((negative, digits))
+    }
+
+    /// Any number; its span.
+    fn number(&mut self) -> Option<Span> {
+        self.peek();
+        let start = self.i;
+        self.int_part()?;
         if self.s.get(self.i) == Some(&b'.') {
             self.i += 1;
-            integer = false;
-            if digits(self) == 0 {
+            if self.digits().is_empty() {
                 return None;
             }
         }
         if let Some(b'e' | b'E') = self.s.get(self.i) {
             self.i += 1;
-            integer = false;
             if let Some(b'+' | b'-') = self.s.get(self.i) {
                 self.i += 1;
             }
-            if digits(self) == 0 {
+            if self.digits().is_empty() {
                 return None;
             }
         }
-        let span = Span {
-            start,
-            end: self.i,
-            escaped: false,
-        };
-        Some((span, integer))
+        Some(Span::plain(start, self.i))
+    }
+
+    /// A number that serde_json reads as an integer: whether it is
+    /// negative, and its magnitude. None for a fraction or an exponent and
+    /// for -0 (floats to serde_json), for a magnitude beyond u64 (a float
+    /// too) and for bad syntax.
+    #[inline]
+    fn integer(&mut self) -> Option<(bool, u64)> {
+        let (negative, digits) = self.int_part()?;
+        let float = matches!(self.s.get(self.i), Some(b'.' | b'e' | b'E'));
+        // Without leading zeros, the only digits of value 0 are "0".
+        if float || (negative && digits == b"0") {
+            return None;
+        }
+        let magnitude = digits.iter().try_fold(0u64, |m, &d| {
+            m.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+        })?;
+        Some((negative, magnitude))
     }
 
     /// `word` (true, false, null) at the current position.
     fn literal(&mut self, word: &[u8]) -> Option<Span> {
         self.peek();
-        if self.s[self.i..].starts_with(word) {
-            let span = Span {
-                start: self.i,
-                end: self.i + word.len(),
-                escaped: false,
-            };
-            self.i += word.len();
-            Some(span)
-        } else {
-            None
+        let start = self.i;
+        if !self.s[start..].starts_with(word) {
+            return None;
         }
+        self.i += word.len();
+        Some(Span::plain(start, self.i))
+    }
+
+    /// Consumes `null` if it is next: true; false if something else is.
+    #[inline]
+    fn null(&mut self) -> Option<bool> {
+        if self.peek() != Some(b'n') {
+            return Some(false);
+        }
+        self.literal(b"null").map(|_| true)
     }
 
     /// An i32 or null.
     fn int(&mut self) -> Option<Option<i32>> {
-        if self.peek() == Some(b'n') {
-            self.literal(b"null")?;
+        if self.null()? {
             return Some(None);
         }
-        let (span, integer) = self.number()?;
-        let text = std::str::from_utf8(&self.s[span.start..span.end]).unwrap_or("x");
-        match text.parse::<i32>().ok() {
-            Some(v) if integer => Some(Some(v)),
-            _ => None,
-        }
+        let (negative, magnitude) = self.integer()?;
+        let v = i64::try_from(magnitude).ok()?;
+        let v = if negative { -v } else { v };
+        Some(Some(i32::try_from(v).ok()?))
     }
 
     /// A string or null.
     fn nullable_string(&mut self) -> Option<Option<String>> {
-        if self.peek() == Some(b'n') {
-            self.literal(b"null")?;
+        if self.null()? {
             return Some(None);
         }
-        let span = self.string()?;
+        let span = self.string_outlined()?;
         Some(Some(self.text(span)?.into_owned()))
     }
 
     /// A language name, a language number or null.
     fn language(&mut self) -> Option<u8> {
-        match self.peek() {
-            Some(b'n') => {
-                self.literal(b"null")?;
-                Some(LANGUAGE_OTHER)
-            }
-            Some(b'"') => {
-                let span = self.string()?;
-                let name = self.text(span)?;
-                let code = LANGUAGE_NAMES.iter().position(|n| *n == name);
-                Some(code.map_or(LANGUAGE_OTHER, |c| c as u8))
-            }
-            _ => {
-                let (span, integer) = self.number()?;
-                let text = std::str::from_utf8(&self.s[span.start..span.end]).unwrap_or("x");
-                match text.parse::<i64>().ok() {
-                    Some(v) if integer && v >= 0 => Some(u8::try_from(v).unwrap_or(LANGUAGE_OTHER)),
-                    _ => None,
-                }
-            }
+        if self.null()? {
+            return Some(LANGUAGE_OTHER);
+        }
+        if self.peek() == Some(b'"') {
+            let span = self.string_outlined()?;
+            let name = self.content(span)?;
+            let code = LANGUAGE_NAMES.iter().position(|n| n.as_bytes() == &*name);
+            return Some(code.map_or(LANGUAGE_OTHER, |c| c as u8));
+        }
+        match self.integer()? {
+            (false, v) => Some(u8::try_from(v).unwrap_or(LANGUAGE_OTHER)),
+            (true, _) => None,
         }
     }
 
-    /// An extFields object (or null): the spans (key start, key end, value
-    /// start, value end) of its non-null members, and whether any of them
-    /// has escapes.
-    fn ext_fields(&mut self) -> Option<Option<(Vec<[u32; 4]>, bool)>> {
-        if self.peek() == Some(b'n') {
-            self.literal(b"null")?;
-            return Some(None);
+    /// An extFields object (or null): replaces `spans` with the spans (key
+    /// start, key end, value start, value end) of its non-null members;
+    /// whether any of them has escapes.
+    fn ext_fields(&mut self, spans: &mut Spans) -> Option<bool> {
+        spans.clear();
+        if self.null()? {
+            return Some(false);
         }
         self.expect(b'{')?;
-        let mut spans: Vec<[u32; 4]> = Vec::with_capacity(8);
         let mut escaped = false;
-        if self.peek() == Some(b'}') {
-            self.i += 1;
-            return Some(Some((spans, escaped)));
+        if self.eat(b'}') {
+            return Some(escaped);
         }
         loop {
             let key = self.string()?;
             self.expect(b':')?;
             let value = match self.peek() {
-                Some(b'"') => Some(self.string()?),
-                Some(b't') => Some(self.literal(b"true")?),
-                Some(b'f') => Some(self.literal(b"false")?),
+                Some(b'"') => self.string()?,
+                Some(b't') => self.literal(b"true")?,
+                Some(b'f') => self.literal(b"false")?,
                 Some(b'n') => {
                     // Null means absent: it also hides an earlier value.
                     self.literal(b"null")?;
-                    let name = self.text(key)?.into_owned();
-                    let mut kept = Vec::with_capacity(spans.len());
-                    for span in spans {
-                        if self.span_text(span[0], span[1])? != name {
-                            kept.push(span);
-                        }
+                    let name = self.content(key)?;
+                    // (Keys always decode: `string` checked their escapes.)
+                    spans.retain(|s| {
+                        self.content(self.span_at(s[0], s[1]))
+                            .is_none_or(|k| k != name)
+                    });
+                    if !self.eat(b',') {
+                        self.expect(b'}')?;
+                        return Some(escaped);
                     }
-                    spans = kept;
-                    None
+                    continue;
                 }
-                _ => Some(self.number()?.0),
+                _ => self.number()?,
             };
-            if let Some(value) = value {
-                escaped |= key.escaped || value.escaped;
-                spans.push([
-                    key.start as u32,
-                    key.end as u32,
-                    value.start as u32,
-                    value.end as u32,
-                ]);
-            }
-            match self.peek() {
-                Some(b',') => self.i += 1,
-                Some(b'}') => {
-                    self.i += 1;
-                    return Some(Some((spans, escaped)));
-                }
-                _ => return None,
+            escaped |= key.escaped || value.escaped;
+            spans.push([key.start, key.end, value.start, value.end]);
+            if !self.eat(b',') {
+                self.expect(b'}')?;
+                return Some(escaped);
             }
         }
-    }
-
-    /// The text of the string content `start..end` (decoded if it has escapes).
-    fn span_text(&self, start: u32, end: u32) -> Option<std::borrow::Cow<'_, str>> {
-        let (start, end) = (start as usize, end as usize);
-        let escaped = self.s[start..end].contains(&b'\\');
-        self.text(Span {
-            start,
-            end,
-            escaped,
-        })
     }
 
     /// Skips any JSON value.
@@ -463,60 +570,47 @@ impl Parser<'_> {
             return None;
         }
         match self.peek() {
-            Some(b'"') => self.string().map(drop),
+            Some(b'"') => self.string_outlined().map(drop),
             Some(b't') => self.literal(b"true").map(drop),
             Some(b'f') => self.literal(b"false").map(drop),
             Some(b'n') => self.literal(b"null").map(drop),
             Some(open @ (b'{' | b'[')) => {
                 let close = if open == b'{' { b'}' } else { b']' };
                 self.i += 1;
-                if self.peek() == Some(close) {
-                    self.i += 1;
+                if self.eat(close) {
                     return Some(());
                 }
                 loop {
                     if open == b'{' {
-                        self.string()?;
+                        self.string_outlined()?;
                         self.expect(b':')?;
                     }
                     self.skip_value(depth + 1)?;
-                    match self.peek() {
-                        Some(b',') => self.i += 1,
-                        Some(c) if c == close => {
-                            self.i += 1;
-                            return Some(());
-                        }
-                        _ => return None,
+                    if !self.eat(b',') {
+                        return self.expect(close);
                     }
                 }
             }
             _ => self.number().map(drop),
         }
     }
-
-    /// The extFields: spans of the header itself, or a decoded copy when a
-    /// key or value has escapes.
-    fn finish_ext(
-        &self,
-        header: &Bytes,
-        (spans, escaped): (Vec<[u32; 4]>, bool),
-    ) -> Option<ExtFields> {
-        if !escaped {
-            return Some(ExtFields::from_spans(header.clone(), spans));
-        }
-        let mut pairs = Vec::with_capacity(spans.len());
-        for s in &spans {
-            pairs.push((self.span_text(s[0], s[1])?, self.span_text(s[2], s[3])?));
-        }
-        Some(ExtFields::from_pairs(
-            pairs.iter().map(|(k, v)| (k.as_ref(), v.as_ref())),
-        ))
-    }
 }
 
-/// Decodes the escapes of a string's content (already checked for syntax);
-/// None for an invalid surrogate.
-fn unescape(raw: &[u8]) -> Option<String> {
+/// A copy of `fields` (as they are in the header) with their escape
+/// sequences decoded; None for a bad escape (which the parser rejects
+/// first).
+fn unescape_fields(fields: &ExtFields) -> Option<ExtFields> {
+    let decode = |raw: &str| String::from_utf8(unescape(raw.as_bytes())?).ok();
+    let mut pairs = Vec::new();
+    for (key, value) in fields.iter() {
+        pairs.push((decode(key)?, decode(value)?));
+    }
+    Some(ExtFields::from_owned_pairs(&pairs))
+}
+
+/// Decodes the escapes of a string's content (already checked by
+/// [`Parser::escape`]): UTF-8 if `raw` is; None for a bad escape.
+fn unescape(raw: &[u8]) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(raw.len());
     let mut i = 0;
     while i < raw.len() {
@@ -526,7 +620,7 @@ fn unescape(raw: &[u8]) -> Option<String> {
             i += 1;
             continue;
         }
-        let c = match raw[i + 1] {
+        let c = match raw.get(i + 1)? {
             b'"' => '"',
             b'\\' => '\\',
             b'/' => '/',
@@ -535,38 +629,46 @@ fn unescape(raw: &[u8]) -> Option<String> {
             b'n' => '\n',
             b'r' => '\r',
             b't' => '\t',
-            _ => {
-                let unit = hex4(raw.get(i + 2..i + 6)?)?;
-                i += 6;
-                let c = if (0xD800..0xDC00).contains(&unit) {
-                    // A high surrogate must be followed by \u and a low one.
-                    if raw.get(i..i + 2) != Some(b"\\u") {
-                        return None;
-                    }
-                    let low = hex4(raw.get(i + 2..i + 6)?)?;
-                    if !(0xDC00..0xE000).contains(&low) {
-                        return None;
-                    }
-                    i += 6;
-                    char::from_u32(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))?
-                } else {
-                    char::from_u32(unit)?
-                };
+            b'u' => {
+                let (c, len) = unicode_escape(&raw[i..])?;
                 let mut buf = [0u8; 4];
                 out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                i += len;
                 continue;
             }
+            _ => return None,
         };
         out.push(c as u8);
         i += 2;
     }
-    String::from_utf8(out).ok()
+    Some(out)
 }
 
+/// The `\uXXXX` escape at the start of `raw`, joined with the `\uXXXX` of
+/// a low surrogate that must follow a high one: its character and its
+/// length in bytes (6 or 12). None for a bad hex digit or an unpaired
+/// surrogate.
+fn unicode_escape(raw: &[u8]) -> Option<(char, usize)> {
+    let unit = hex4(raw.get(2..6)?)?;
+    if !(0xD800..0xDC00).contains(&unit) {
+        // A lone low surrogate is no char: None.
+        return Some((char::from_u32(unit)?, 6));
+    }
+    if raw.get(6..8)? != b"\\u" {
+        return None;
+    }
+    let low = hex4(raw.get(8..12)?)?;
+    if !(0xDC00..0xE000).contains(&low) {
+        return None;
+    }
+    let c = char::from_u32(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))?;
+    Some((c, 12))
+}
+
+/// The value of four hex digits (either case).
 fn hex4(h: &[u8]) -> Option<u32> {
-    std::str::from_utf8(h)
-        .ok()
-        .and_then(|t| u32::from_str_radix(t, 16).ok())
+    h.iter()
+        .try_fold(0, |v, &c| Some(v << 4 | char::from(c).to_digit(16)?))
 }
 
 #[cfg(test)]
@@ -574,7 +676,7 @@ mod tests {
     use super::*;
 
     fn decode(text: &str) -> Result<RemotingCommand> {
-        decode_header(Bytes::copy_from_slice(text.as_bytes()))
+        decode_header(Bytes::copy_from_slice(text.as_bytes()), Bytes::new())
     }
 
     /// The reference: what serde_json makes of the same header.
@@ -868,6 +970,105 @@ mod tests {
         );
     }
 
+    /// serde_json's verdict on `text` and ours agree, as in
+    /// `agrees_with_serde_json`, for hand-picked edge cases.
+    fn assert_agrees(text: &str) {
+        assert_eq!(ours(text), reference(text), "{}", text);
+    }
+
+    #[test]
+    fn unpaired_surrogates_are_rejected_everywhere() {
+        for text in [
+            r#"{"code":1,"other":"\ud800"}"#,
+            r#"{"code":1,"other":["\udc00"]}"#,
+            r#"{"code":1,"extFields":{"k":"\udc00","k":null}}"#,
+            r#"{"code":1,"extFields":{"k\ud800":null}}"#,
+            r#"{"code":1,"o\ud800x":1}"#,
+            r#"{"code":1,"remark":"\ud83d\u0041"}"#,
+            r#"{"code":1,"remark":"\u+123"}"#,
+            r#"{"code":1,"remark":"\ud83d\ude00\u00E9\u00e9"}"#,
+        ] {
+            assert_agrees(text);
+        }
+        assert!(decode(r#"{"code":1,"other":"\ud800"}"#).is_err());
+    }
+
+    #[test]
+    fn integers_agree_at_the_edges() {
+        for v in [
+            "0",
+            "-0",
+            "-1",
+            "7",
+            "2147483647",
+            "2147483648",
+            "-2147483648",
+            "-2147483649",
+            "9223372036854775807",
+            "9223372036854775808",
+            "18446744073709551615",
+            "18446744073709551616",
+            "123456789012345678901234567890",
+            "00",
+            "-01",
+            "1.0",
+            "1e0",
+            "1E+2",
+            "-",
+            "--1",
+            "+1",
+            "1x",
+        ] {
+            assert_agrees(&format!(r#"{{"code":{}}}"#, v));
+            assert_agrees(&format!(r#"{{"code":0,"opaque":{}}}"#, v));
+            assert_agrees(&format!(r#"{{"code":0,"language":{}}}"#, v));
+            assert_agrees(&format!(r#"{{"code":0,"extFields":{{"n":{}}}}}"#, v));
+        }
+    }
+
+    #[test]
+    fn many_ext_fields_and_repeated_keys() {
+        let fields: Vec<String> = (0..20).map(|i| format!(r#""k{}":"v{}""#, i, i)).collect();
+        let text = format!(
+            r#"{{"code":0,"extFields":{{{},"k3":"last","k5":null}}}}"#,
+            fields.join(",")
+        );
+        assert_agrees(&text);
+        let c = decode(&text).unwrap();
+        assert_eq!(c.ext("k0"), Some("v0"));
+        assert_eq!(c.ext("k19"), Some("v19"));
+        assert_eq!(c.ext("k3"), Some("last"));
+        assert_eq!(c.ext("k5"), None);
+        assert_eq!(c.ext("k"), None);
+        assert_eq!(c.ext_fields.iter().count(), 20);
+    }
+
+    /// Both scanners against a byte loop, at every length and position up
+    /// to a few 16-byte chunks (the SIMD one's chunks and its tail).
+    #[test]
+    fn clean_prefix_len_finds_the_first_flagged_byte() {
+        for len in 0..48 {
+            for at in 0..=len {
+                for b in [0u8, 0x1F, b'"', b'\\', b' ', 0x7F, 0x80, 0xFF] {
+                    let mut text = vec![b'a'; len];
+                    if at < len {
+                        text[at] = b;
+                    }
+                    let expected = text.iter().position(|&c| ESCAPE[c as usize]).unwrap_or(len);
+                    assert_eq!(
+                        clean_prefix_len(&text),
+                        expected,
+                        "{} at {} of {}",
+                        b,
+                        at,
+                        len
+                    );
+                    assert_eq!(clean_prefix_len_swar(&text), expected);
+                }
+            }
+        }
+    }
+
     #[test]
     fn strings_are_escaped_like_serde_json() {
         for s in [
@@ -887,8 +1088,7 @@ mod tests {
                 serde_json::to_string(s)
                     .unwrap()
                     .replace("\\t", "\\u0009")
-                    .replace("\\n", "\\u000a")
-                    .replace("\\u001f", "\\u001f"),
+                    .replace("\\n", "\\u000a"),
                 "{:?}",
                 s
             );

@@ -9,6 +9,7 @@
 mod json;
 
 use bytes::{Buf, Bytes, BytesMut};
+use smallvec::SmallVec;
 
 use crate::error::{Error, ErrorKind, Result};
 
@@ -70,31 +71,51 @@ impl RemotingCommand {
     }
 }
 
+/// Fields kept inline in [`ExtFields`] before its span list moves to the
+/// heap: a send response has six, most other responses fewer.
+const INLINE_FIELDS: usize = 8;
+
+/// The span list of [`ExtFields`]: (key start, key end, value start, value
+/// end) byte offsets into its text, one entry per field.
+type Spans = SmallVec<[[u32; 4]; INLINE_FIELDS]>;
+
 /// A command's extFields: name/value pairs in arrival order. Decoded
 /// fields are spans of the received header (no copy) unless a key or value
 /// had escape sequences; fields added with [`ExtFields::insert`] live in a
-/// buffer of their own.
+/// buffer of their own. Up to eight fields cost no allocation of their own.
 #[derive(Debug, Clone, Default)]
 pub struct ExtFields {
-    /// The text the spans point into. Invariant: every span is valid UTF-8.
+    /// The text the spans point into. Invariant: every span is in bounds
+    /// and valid UTF-8.
     text: Bytes,
     /// (key start, key end, value start, value end) in `text`.
-    spans: Vec<[u32; 4]>,
+    spans: Spans,
 }
 
 impl ExtFields {
-    /// Fields over `text` (which must be UTF-8 at every span).
-    fn from_spans(text: Bytes, spans: Vec<[u32; 4]>) -> ExtFields {
-        ExtFields { text, spans }
+    /// No fields yet, over `text`: the JSON decoder adds spans of `text`
+    /// with [`ExtFields::spans_mut`].
+    fn over(text: Bytes) -> ExtFields {
+        ExtFields {
+            text,
+            spans: Spans::new(),
+        }
+    }
+
+    /// The span list, for the JSON decoder. Every span it keeps must be
+    /// valid UTF-8 in `text` (see [`ExtFields::str_at`]).
+    fn spans_mut(&mut self) -> &mut Spans {
+        &mut self.spans
     }
 
     #[inline]
     fn str_at(&self, start: u32, end: u32) -> &str {
         let bytes = &self.text[start as usize..end as usize];
-        // SAFETY: spans are only made by `push` (from `&str`s) and by the
-        // JSON decoder over a header it checked to be UTF-8 as a whole, at
-        // positions next to ASCII delimiters (quotes) or around ASCII-only
-        // number and literal text, so every span is valid UTF-8.
+        // SAFETY: spans are only made by `from_pairs` (from `&str`s) and by
+        // the JSON decoder over a header it checked to be UTF-8 as a whole
+        // (all ASCII, or else `std::str::from_utf8`), at positions next to
+        // ASCII delimiters (quotes) or around ASCII-only number and literal
+        // text, so every span is valid UTF-8.
         unsafe { std::str::from_utf8_unchecked(bytes) }
     }
 
@@ -102,12 +123,18 @@ impl ExtFields {
         (self.str_at(span[0], span[1]), self.str_at(span[2], span[3]))
     }
 
-    /// The value of `key` (the last one if repeated).
+    /// The value of `key` (the last one if repeated). Scans the spans from
+    /// the end comparing key lengths, and the bytes of a key of the right
+    /// length only.
     pub fn get(&self, key: &str) -> Option<&str> {
+        let key = key.as_bytes();
         self.spans
             .iter()
             .rev()
-            .find(|s| &self.text[s[0] as usize..s[1] as usize] == key.as_bytes())
+            .find(|s| {
+                (s[1] - s[0]) as usize == key.len()
+                    && &self.text[s[0] as usize..s[1] as usize] == key
+            })
             .map(|s| self.str_at(s[2], s[3]))
     }
 
@@ -119,7 +146,7 @@ impl ExtFields {
     /// Fields holding copies of `pairs`, in one buffer.
     fn from_pairs<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> ExtFields {
         let mut text = Vec::new();
-        let mut spans = Vec::new();
+        let mut spans = Spans::new();
         for (key, value) in pairs {
             let k = text.len() as u32;
             text.extend_from_slice(key.as_bytes());
@@ -131,6 +158,12 @@ impl ExtFields {
             text: Bytes::from(text),
             spans,
         }
+    }
+
+    /// Fields holding copies of decoded `pairs` (binary headers, escaped
+    /// JSON ones).
+    fn from_owned_pairs(pairs: &[(String, String)]) -> ExtFields {
+        ExtFields::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
     }
 
     /// Appends a pair, copying the fields into a buffer of their own.
@@ -364,16 +397,17 @@ pub fn decode_payload(mut payload: Bytes) -> Result<RemotingCommand> {
         )));
     }
     let header = payload.split_to(header_len);
-    let mut cmd = match serialize_type {
-        SERIALIZE_JSON => json::decode_header(header)?,
-        SERIALIZE_ROCKETMQ => decode_binary_header(header)?,
-        other => return Err(protocol_error(format!("unknown serialize type {}", other))),
-    };
-    cmd.body = payload;
-    Ok(cmd)
+    // The rest is the body. The command is returned straight from the
+    // header decoders: it is large, and each move of it is a copy.
+    match serialize_type {
+        SERIALIZE_JSON => json::decode_header(header, payload),
+        SERIALIZE_ROCKETMQ => decode_binary_header(header, payload),
+        other => Err(protocol_error(format!("unknown serialize type {}", other))),
+    }
 }
 
-fn decode_binary_header(mut h: Bytes) -> Result<RemotingCommand> {
+/// Decodes a ROCKETMQ binary header; `body` becomes the command's body.
+fn decode_binary_header(mut h: Bytes, body: Bytes) -> Result<RemotingCommand> {
     let total = h.len();
     let need = |h: &Bytes, n: usize| -> Result<()> {
         if h.remaining() < n {
@@ -425,7 +459,7 @@ fn decode_binary_header(mut h: Bytes) -> Result<RemotingCommand> {
         let value = utf8(map.split_to(vlen as usize))?;
         pairs.push((key, value));
     }
-    let ext_fields = ExtFields::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let ext_fields = ExtFields::from_owned_pairs(&pairs);
     Ok(RemotingCommand {
         code,
         language,
@@ -434,7 +468,7 @@ fn decode_binary_header(mut h: Bytes) -> Result<RemotingCommand> {
         flag,
         remark,
         ext_fields,
-        body: Bytes::new(),
+        body,
     })
 }
 
