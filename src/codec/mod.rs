@@ -191,9 +191,15 @@ impl PartialEq for ExtFields {
 
 impl Eq for ExtFields {}
 
-/// Appends the decimal text of `v` to a byte buffer.
+/// Appends the decimal text of `v` to a byte buffer. Single digits (most
+/// header fields: flags, queue ids, counts) are one push.
+#[inline]
 fn push_int_bytes(out: &mut Vec<u8>, v: i64) {
-    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+    if (0..10).contains(&v) {
+        out.push(b'0' + v as u8);
+    } else {
+        out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+    }
 }
 
 /// Appends one complete frame with a JSON header to `out`.
