@@ -324,30 +324,12 @@ impl PreparedMessage {
         properties::encode_into(&mut self.text, pairs);
     }
 
-    /// Moves the client message id out (with the buffer it lives in); the
-    /// message is empty afterwards.
-    pub(crate) fn take_uniq_key(&mut self) -> UniqKey {
-        let range = (self.topic_end, self.uniq_end);
+    /// Moves the buffer out, with the byte range of the client message id
+    /// in it; the message is empty afterwards.
+    pub(crate) fn take_text(&mut self) -> (String, std::ops::Range<usize>) {
+        let range = self.topic_end..self.uniq_end;
         (self.topic_end, self.uniq_end) = (0, 0);
-        UniqKey {
-            text: std::mem::take(&mut self.text),
-            range,
-        }
-    }
-}
-
-/// A client message id kept in the buffer of the message it came from, so
-/// that completing a send copies nothing.
-#[derive(Debug, Default)]
-pub(crate) struct UniqKey {
-    text: String,
-    range: (usize, usize),
-}
-
-impl UniqKey {
-    /// The id.
-    pub(crate) fn as_str(&self) -> &str {
-        &self.text[self.range.0..self.range.1]
+        (std::mem::take(&mut self.text), range)
     }
 }
 
@@ -373,7 +355,13 @@ pub fn prepare(msg: &Message, config: &ProducerConfig) -> Result<PreparedMessage
             }
         }
     }
-    let mut p = PreparedMessage::start(&msg.topic, config.namespace.as_deref(), 160);
+    // Room for the id and usual properties, and for what a send receipt
+    // appends (topic, broker name, three ids, region): one allocation.
+    let mut p = PreparedMessage::start(
+        &msg.topic,
+        config.namespace.as_deref(),
+        320 + msg.topic.len(),
+    );
     UniqIdGenerator::global().push_id(&mut p.text);
     p.uniq_end = p.text.len();
     let (text, uniq_start) = (&mut p.text, p.topic_end);

@@ -19,7 +19,7 @@ use mio::{Events, Poll, Token};
 
 use super::busy_poll::BusyPoll;
 use super::connection::Connection;
-use super::send::{send_response_to_receipt, CallbackTask, SendJob, SendStatus};
+use super::send::{send_response_to_receipt, stored_status, CallbackTask, SendJob, SendStatus};
 use super::stats::Stats;
 use super::{Command, OnewayTarget, Wakeup};
 use crate::codec::{self, FieldSink, RemotingCommand, WriteFields, FLAG_ONEWAY, FLAG_RESPONSE};
@@ -530,22 +530,22 @@ impl EventLoop {
                 return;
             }
         };
-        match send_response_to_receipt(resp, &queue, &addr, self.config.namespace.as_deref()) {
-            Ok(mut result) => {
-                if result.status != SendStatus::SendOk
-                    && self.config.retry_another_broker_when_not_store_ok
-                    && job.retries_left > 0
-                {
-                    let e = Error::new(
-                        ErrorKind::Broker,
-                        format!("{} stored with status {}", addr, result.status.name()),
-                    );
-                    self.retry_or_finish(job, queue.broker_name, e);
-                } else {
-                    result.msg_id = job.msg.take_uniq_key();
-                    job.finish(Ok(result));
-                }
+        if let Some(status) = stored_status(resp.code) {
+            if status != SendStatus::SendOk
+                && self.config.retry_another_broker_when_not_store_ok
+                && job.retries_left > 0
+            {
+                let e = Error::new(
+                    ErrorKind::Broker,
+                    format!("{} stored with status {}", addr, status.name()),
+                );
+                self.retry_or_finish(job, queue.broker_name, e);
+                return;
             }
+        }
+        let ns = self.config.namespace.as_deref();
+        match send_response_to_receipt(&resp, &mut job.msg, &queue, &addr, ns) {
+            Ok(receipt) => job.finish(Ok(receipt)),
             Err(e) => {
                 if e.kind() == ErrorKind::Broker
                     && !crate::protocol::is_retriable_response(e.response_code())

@@ -12,9 +12,9 @@ use std::time::Instant;
 use crossbeam_channel::Sender;
 
 use super::inflight::Permit;
-use crate::codec::{ExtFields, RemotingCommand};
+use crate::codec::RemotingCommand;
 use crate::error::{Error, ErrorKind, Result};
-use crate::message::{PreparedMessage, UniqKey};
+use crate::message::PreparedMessage;
 use crate::protocol::header::SendMessageResponseHeader;
 use crate::protocol::response_code;
 use crate::route::MessageQueue;
@@ -74,7 +74,9 @@ impl SendResult {
             status: self.status,
             msg_id: &self.msg_id,
             offset_msg_id: &self.offset_msg_id,
-            message_queue: &self.message_queue,
+            topic: &self.message_queue.topic,
+            broker_name: &self.message_queue.broker_name,
+            queue_id: self.message_queue.queue_id,
             queue_offset: self.queue_offset,
             transaction_id: self.transaction_id.as_deref(),
             region_id: self.region_id.as_deref(),
@@ -89,7 +91,9 @@ pub(crate) struct SendResultView<'a> {
     pub status: SendStatus,
     pub msg_id: &'a str,
     pub offset_msg_id: &'a str,
-    pub message_queue: &'a MessageQueue,
+    pub topic: &'a str,
+    pub broker_name: &'a str,
+    pub queue_id: i32,
     pub queue_offset: i64,
     pub transaction_id: Option<&'a str>,
     pub region_id: Option<&'a str>,
@@ -102,7 +106,11 @@ impl SendResultView<'_> {
             status: self.status,
             msg_id: self.msg_id.to_string(),
             offset_msg_id: self.offset_msg_id.to_string(),
-            message_queue: self.message_queue.clone(),
+            message_queue: MessageQueue {
+                topic: self.topic.into(),
+                broker_name: self.broker_name.into(),
+                queue_id: self.queue_id,
+            },
             queue_offset: self.queue_offset,
             transaction_id: self.transaction_id.map(str::to_string),
             region_id: self.region_id.map(str::to_string),
@@ -110,34 +118,44 @@ impl SendResultView<'_> {
     }
 }
 
-/// A stored send as the I/O thread reports it: the broker's text fields
-/// stay in the received response (its extFields), so the I/O thread
-/// allocates nothing; the thread that gets the outcome turns it into a
+/// A stored send as the I/O thread reports it: every text field lives in
+/// the sent message's own buffer (its topic and `UNIQ_KEY` are already
+/// there; the broker name and the response's fields are appended), so the
+/// outcome shares no reference count with the I/O thread and costs no
+/// allocation there. The thread that gets it turns it into a
 /// [`SendResult`] or reads it through [`Receipt::view`].
 #[derive(Debug)]
 pub(crate) struct Receipt {
     pub status: SendStatus,
-    /// The client message id (`UNIQ_KEY`); set by the loop when it
-    /// completes the send.
-    pub msg_id: UniqKey,
-    /// The queue, its topic without the producer's namespace.
-    pub message_queue: MessageQueue,
-    pub queue_offset: i64,
-    /// The response's extFields (`msgId`, `transactionId`, `MSG_REGION`).
-    fields: ExtFields,
+    text: String,
+    msg_id: Span,
+    topic: Span,
+    broker_name: Span,
+    offset_msg_id: Span,
+    transaction_id: Option<Span>,
+    region_id: Option<Span>,
+    queue_id: i32,
+    queue_offset: i64,
 }
+
+/// A `start..end` byte range of [`Receipt::text`].
+#[derive(Debug, Clone, Copy)]
+struct Span(u32, u32);
 
 impl Receipt {
     /// The result's fields, borrowed.
     pub(crate) fn view(&self) -> SendResultView<'_> {
+        let at = |s: Span| &self.text[s.0 as usize..s.1 as usize];
         SendResultView {
             status: self.status,
-            msg_id: self.msg_id.as_str(),
-            offset_msg_id: self.fields.get("msgId").unwrap_or_default(),
-            message_queue: &self.message_queue,
+            msg_id: at(self.msg_id),
+            offset_msg_id: at(self.offset_msg_id),
+            topic: at(self.topic),
+            broker_name: at(self.broker_name),
+            queue_id: self.queue_id,
             queue_offset: self.queue_offset,
-            transaction_id: self.fields.get("transactionId"),
-            region_id: self.fields.get("MSG_REGION"),
+            transaction_id: self.transaction_id.map(at),
+            region_id: self.region_id.map(at),
         }
     }
 
@@ -145,6 +163,13 @@ impl Receipt {
     pub(crate) fn into_result(self) -> SendResult {
         self.view().to_result()
     }
+}
+
+/// Appends `s` to `text`; its range.
+fn append(text: &mut String, s: &str) -> Span {
+    let start = text.len() as u32;
+    text.push_str(s);
+    Span(start, text.len() as u32)
 }
 
 /// An async callback that needs no allocation: `call(target, user_data,
@@ -427,40 +452,54 @@ impl SendJob {
     }
 }
 
+/// The store status a send response code means, if the message was stored.
+pub(crate) fn stored_status(code: i32) -> Option<SendStatus> {
+    match code {
+        response_code::SUCCESS => Some(SendStatus::SendOk),
+        response_code::FLUSH_DISK_TIMEOUT => Some(SendStatus::FlushDiskTimeout),
+        response_code::FLUSH_SLAVE_TIMEOUT => Some(SendStatus::FlushSlaveTimeout),
+        response_code::SLAVE_NOT_AVAILABLE => Some(SendStatus::SlaveNotAvailable),
+        _ => None,
+    }
+}
+
 /// Maps a send response to a receipt (Java `MQClientAPIImpl.processSendResponse`):
 /// SUCCESS, FLUSH_DISK_TIMEOUT, FLUSH_SLAVE_TIMEOUT and SLAVE_NOT_AVAILABLE are
 /// results; any other code is a [`ErrorKind::Broker`] error with its code and
 /// remark; a result without a valid `msgId`, `queueId` or `queueOffset` is an
-/// [`ErrorKind::Internal`] error. The receipt's `msg_id` is left empty: the
-/// caller moves the message's `UNIQ_KEY` in when it completes the send.
+/// [`ErrorKind::Internal`] error. The receipt takes `msg`'s buffer (`msg` is
+/// empty afterwards) for its text, with the queue's topic outside the
+/// producer's `namespace`.
 pub(crate) fn send_response_to_receipt(
-    resp: RemotingCommand,
+    resp: &RemotingCommand,
+    msg: &mut PreparedMessage,
     queue: &MessageQueue,
     addr: &str,
     namespace: Option<&str>,
 ) -> Result<Receipt> {
-    let status = match resp.code {
-        response_code::SUCCESS => SendStatus::SendOk,
-        response_code::FLUSH_DISK_TIMEOUT => SendStatus::FlushDiskTimeout,
-        response_code::FLUSH_SLAVE_TIMEOUT => SendStatus::FlushSlaveTimeout,
-        response_code::SLAVE_NOT_AVAILABLE => SendStatus::SlaveNotAvailable,
-        code => return Err(Error::broker(code, resp.remark_str(), addr)),
+    let Some(status) = stored_status(resp.code) else {
+        return Err(Error::broker(resp.code, resp.remark_str(), addr));
     };
-    let header = SendMessageResponseHeader::decode(&resp)?;
-    let (queue_id, queue_offset) = (header.queue_id, header.queue_offset);
+    let header = SendMessageResponseHeader::decode(resp)?;
+    let (mut text, uniq) = msg.take_text();
+    let topic = match namespace {
+        Some(_) => append(
+            &mut text,
+            &crate::namespace::unwrap(namespace, &queue.topic),
+        ),
+        None => append(&mut text, &queue.topic),
+    };
     Ok(Receipt {
         status,
-        msg_id: UniqKey::default(),
-        message_queue: MessageQueue {
-            topic: match namespace {
-                Some(_) => crate::namespace::unwrap(namespace, &queue.topic).into(),
-                None => queue.topic.clone(),
-            },
-            broker_name: queue.broker_name.clone(),
-            queue_id,
-        },
-        queue_offset,
-        fields: resp.ext_fields,
+        msg_id: Span(uniq.start as u32, uniq.end as u32),
+        topic,
+        broker_name: append(&mut text, &queue.broker_name),
+        offset_msg_id: append(&mut text, header.msg_id),
+        transaction_id: header.transaction_id.map(|t| append(&mut text, t)),
+        region_id: header.region_id.map(|r| append(&mut text, r)),
+        queue_id: header.queue_id,
+        queue_offset: header.queue_offset,
+        text,
     })
 }
 

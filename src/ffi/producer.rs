@@ -151,7 +151,7 @@ impl From<&SendResultView<'_>> for rmq_send_result {
                 SendStatus::FlushSlaveTimeout => rmq_send_status::FlushSlaveTimeout,
                 SendStatus::SlaveNotAvailable => rmq_send_status::SlaveNotAvailable,
             },
-            queue_id: r.message_queue.queue_id,
+            queue_id: r.queue_id,
             queue_offset: r.queue_offset,
             msg_id: [0; RMQ_ID_CAPACITY],
             offset_msg_id: [0; RMQ_ID_CAPACITY],
@@ -162,8 +162,8 @@ impl From<&SendResultView<'_>> for rmq_send_result {
         copy_str(&mut out.msg_id, r.msg_id);
         copy_str(&mut out.offset_msg_id, r.offset_msg_id);
         copy_str(&mut out.transaction_id, r.transaction_id.unwrap_or(""));
-        copy_str(&mut out.topic, &r.message_queue.topic);
-        copy_str(&mut out.broker_name, &r.message_queue.broker_name);
+        copy_str(&mut out.topic, r.topic);
+        copy_str(&mut out.broker_name, r.broker_name);
         out
     }
 }
