@@ -144,27 +144,54 @@ impl From<&SendResult> for rmq_send_result {
 
 impl From<&SendResultView<'_>> for rmq_send_result {
     fn from(r: &SendResultView<'_>) -> rmq_send_result {
-        let mut out = rmq_send_result {
-            status: match r.status {
-                SendStatus::SendOk => rmq_send_status::SendOk,
-                SendStatus::FlushDiskTimeout => rmq_send_status::FlushDiskTimeout,
-                SendStatus::FlushSlaveTimeout => rmq_send_status::FlushSlaveTimeout,
-                SendStatus::SlaveNotAvailable => rmq_send_status::SlaveNotAvailable,
-            },
-            queue_id: r.queue_id,
-            queue_offset: r.queue_offset,
-            msg_id: [0; RMQ_ID_CAPACITY],
-            offset_msg_id: [0; RMQ_ID_CAPACITY],
-            transaction_id: [0; RMQ_ID_CAPACITY],
-            topic: [0; RMQ_NAME_CAPACITY],
-            broker_name: [0; RMQ_NAME_CAPACITY],
-        };
-        copy_str(&mut out.msg_id, r.msg_id);
-        copy_str(&mut out.offset_msg_id, r.offset_msg_id);
-        copy_str(&mut out.transaction_id, r.transaction_id.unwrap_or(""));
-        copy_str(&mut out.topic, r.topic);
-        copy_str(&mut out.broker_name, r.broker_name);
-        out
+        let mut out = std::mem::MaybeUninit::<rmq_send_result>::zeroed();
+        // SAFETY: `out` is a valid place for a send result.
+        unsafe { write_send_result(out.as_mut_ptr(), r) };
+        // SAFETY: all-zero bytes are a valid rmq_send_result (status 0 is
+        // SendOk, the rest are integers and chars), and every field was
+        // then written.
+        unsafe { out.assume_init() }
+    }
+}
+
+/// Writes `r` into `*out` field by field, each string with its NUL and
+/// nothing after it (the bytes behind a NUL keep whatever they held).
+///
+/// # Safety
+/// `out` must be valid for writes of an `rmq_send_result`.
+unsafe fn write_send_result(out: *mut rmq_send_result, r: &SendResultView<'_>) {
+    unsafe fn put<const N: usize>(dst: *mut [c_char; N], s: &str) {
+        let n = s.len().min(N - 1);
+        let dst = dst.cast::<c_char>();
+        // SAFETY: `dst` holds N chars and n < N; `s` has at least n bytes.
+        unsafe {
+            std::ptr::copy_nonoverlapping(s.as_ptr().cast::<c_char>(), dst, n);
+            dst.add(n).write(0);
+        }
+    }
+    let status = match r.status {
+        SendStatus::SendOk => rmq_send_status::SendOk,
+        SendStatus::FlushDiskTimeout => rmq_send_status::FlushDiskTimeout,
+        SendStatus::FlushSlaveTimeout => rmq_send_status::FlushSlaveTimeout,
+        SendStatus::SlaveNotAvailable => rmq_send_status::SlaveNotAvailable,
+    };
+    // SAFETY: the caller passes a writable result; fields are written
+    // through raw pointers, never read.
+    unsafe {
+        std::ptr::addr_of_mut!((*out).status).write(status);
+        std::ptr::addr_of_mut!((*out).queue_id).write(r.queue_id);
+        std::ptr::addr_of_mut!((*out).queue_offset).write(r.queue_offset);
+        put(std::ptr::addr_of_mut!((*out).msg_id), r.msg_id);
+        put(
+            std::ptr::addr_of_mut!((*out).offset_msg_id),
+            r.offset_msg_id,
+        );
+        put(
+            std::ptr::addr_of_mut!((*out).transaction_id),
+            r.transaction_id.unwrap_or(""),
+        );
+        put(std::ptr::addr_of_mut!((*out).topic), r.topic);
+        put(std::ptr::addr_of_mut!((*out).broker_name), r.broker_name);
     }
 }
 
@@ -309,10 +336,16 @@ unsafe fn call_send_callback(
     let cb = unsafe { std::mem::transmute::<*const (), SendCallbackFn>(target) };
     match outcome {
         Ok(r) => {
-            let result = rmq_send_result::from(&r);
-            // SAFETY: the caller of the send function guarantees the
-            // callback and user data stay valid until the callback has run.
-            unsafe { cb(user_data, &result, std::ptr::null()) };
+            // Only the strings and their NULs are written, not the whole
+            // arrays: the callback reads the strings, which end at their NUL.
+            let mut result = std::mem::MaybeUninit::<rmq_send_result>::uninit();
+            // SAFETY: `result` is a place for a send result; the caller of
+            // the send function guarantees the callback and user data stay
+            // valid until the callback has run.
+            unsafe {
+                write_send_result(result.as_mut_ptr(), &r);
+                cb(user_data, result.as_ptr(), std::ptr::null());
+            }
         }
         Err(e) => with_error_info(e, |info| unsafe { cb(user_data, std::ptr::null(), info) }),
     }

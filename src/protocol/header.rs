@@ -99,18 +99,29 @@ impl<'a> SendMessageResponseHeader<'a> {
                 format!("send response lacks a valid {}", f),
             )
         };
+        // One pass over the fields (a repeated key's last value wins).
+        let (mut msg_id, mut queue_id, mut queue_offset) = (None, None, None);
+        let (mut transaction_id, mut region_id) = (None, None);
+        for (k, v) in cmd.ext_fields.iter() {
+            match k {
+                "msgId" => msg_id = Some(v),
+                "queueId" => queue_id = Some(v),
+                "queueOffset" => queue_offset = Some(v),
+                "transactionId" => transaction_id = Some(v),
+                "MSG_REGION" => region_id = Some(v),
+                _ => {}
+            }
+        }
         Ok(SendMessageResponseHeader {
-            msg_id: cmd.ext("msgId").ok_or_else(|| missing("msgId"))?,
-            queue_id: cmd
-                .ext("queueId")
+            msg_id: msg_id.ok_or_else(|| missing("msgId"))?,
+            queue_id: queue_id
                 .and_then(|v| v.parse().ok())
                 .ok_or_else(|| missing("queueId"))?,
-            queue_offset: cmd
-                .ext("queueOffset")
+            queue_offset: queue_offset
                 .and_then(|v| v.parse().ok())
                 .ok_or_else(|| missing("queueOffset"))?,
-            transaction_id: cmd.ext("transactionId"),
-            region_id: cmd.ext("MSG_REGION"),
+            transaction_id,
+            region_id,
         })
     }
 }
