@@ -140,43 +140,34 @@ impl Connection {
         Ok(())
     }
 
-    /// Reads everything available and decodes complete frames into `frames`.
-    /// Errors: the peer closed the connection, a read failed, or a frame did
-    /// not decode (the caller then closes only this connection); frames
-    /// decoded before the error are still in `frames`.
-    pub fn read_frames(&mut self, frames: &mut Vec<RemotingCommand>) -> Result<()> {
+    /// Reads once from the socket into the read buffer: true when more may
+    /// be waiting (the read filled the scratch buffer), false when the
+    /// socket is drained (an edge-triggered event comes when data arrives).
+    /// Take the frames out with [`Connection::next_frame`], also after an
+    /// error. Errors: the peer closed the connection, a read failed.
+    pub fn read_some(&mut self) -> Result<bool> {
         if !self.connected {
-            return Ok(());
+            return Ok(false);
         }
         loop {
             match self.stream.read(&mut self.scratch) {
-                Ok(0) => {
-                    self.decode(frames)?;
-                    return Err(self.broken("connection closed by peer"));
-                }
+                Ok(0) => return Err(self.broken("connection closed by peer")),
                 Ok(n) => {
                     self.read_buf.extend_from_slice(&self.scratch[..n]);
-                    self.decode(frames)?;
-                    if n < self.scratch.len() {
-                        // The receive queue is drained; data arriving later
-                        // raises a new edge-triggered event.
-                        return Ok(());
-                    }
+                    return Ok(n == self.scratch.len());
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(self.broken(&e.to_string())),
             }
         }
     }
 
-    fn decode(&mut self, frames: &mut Vec<RemotingCommand>) -> Result<()> {
-        while let Some(cmd) = codec::decode_frame(&mut self.read_buf)
-            .map_err(|e| e.context(&format!("from {}", self.addr)))?
-        {
-            frames.push(cmd);
-        }
-        Ok(())
+    /// The next complete frame read so far, if any. Errors: a frame did not
+    /// decode (the caller then closes only this connection).
+    pub fn next_frame(&mut self) -> Result<Option<RemotingCommand>> {
+        codec::decode_frame(&mut self.read_buf)
+            .map_err(|e| e.context(&format!("from {}", self.addr)))
     }
 
     fn broken(&self, why: &str) -> Error {

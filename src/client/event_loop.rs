@@ -183,7 +183,6 @@ impl EventLoop {
     pub(crate) fn run(mut self) {
         super::send::batch_callbacks(self.callbacks.clone());
         let mut events = Events::with_capacity(256);
-        let mut frames = Vec::new();
         loop {
             let now = Instant::now();
             // Busy polling: no sleep, so callers need not wake the loop.
@@ -212,7 +211,7 @@ impl EventLoop {
             }
             for event in events.iter() {
                 if event.token() != WAKER_TOKEN {
-                    self.on_socket_event(event.token(), &mut frames);
+                    self.on_socket_event(event.token());
                 }
             }
             self.drain_commands();
@@ -884,30 +883,48 @@ impl EventLoop {
         ));
     }
 
-    fn on_socket_event(&mut self, token: Token, frames: &mut Vec<RemotingCommand>) {
+    fn on_socket_event(&mut self, token: Token) {
         let Some(conn) = self.conns.get_mut(&token) else {
             return;
         };
         let was_connected = conn.is_connected();
-        let result = match conn.check_connected() {
-            Ok(true) => conn.flush().and_then(|()| conn.read_frames(frames)),
-            Ok(false) => Ok(()),
+        let mut result = match conn.check_connected() {
+            Ok(true) => conn.flush().map(|()| true),
+            Ok(false) => Ok(false),
             Err(e) => Err(e),
         };
-        if !was_connected {
-            if result.is_err() {
-                let addr = conn.addr.clone();
-                self.connect_failed(&addr);
-            } else if conn.is_connected() {
-                self.backoff.remove(&conn.addr);
+        // Read until the socket is drained, handling each frame as it is
+        // decoded (also those that arrived before a read error).
+        while let Ok(true) = result {
+            let Some(conn) = self.conns.get_mut(&token) else {
+                return;
+            };
+            result = conn.read_some();
+            loop {
+                let frame = match self.conns.get_mut(&token).map(Connection::next_frame) {
+                    Some(Ok(Some(frame))) => frame,
+                    Some(Ok(None)) | None => break,
+                    Some(Err(e)) => {
+                        result = Err(e);
+                        break;
+                    }
+                };
+                self.on_frame(token, frame);
             }
         }
-        for frame in frames.drain(..) {
-            self.on_frame(token, frame);
+        if !was_connected {
+            if let Some(conn) = self.conns.get(&token) {
+                let addr = conn.addr.clone();
+                if result.is_err() {
+                    self.connect_failed(&addr);
+                } else if conn.is_connected() {
+                    self.backoff.remove(&addr);
+                }
+            }
         }
         match result {
             Err(e) => self.close_connection(token, e),
-            Ok(()) => self.release_written_oneways(token),
+            Ok(_) => self.release_written_oneways(token),
         }
     }
 
