@@ -725,7 +725,7 @@ fn job(
     kind: CompletionKind,
     started: Instant,
     target: Option<MessageQueue>,
-) -> Box<SendJob> {
+) -> SendJob {
     let config = &running.config;
     // Like Java, sends to a chosen queue never fail over to another one.
     let retries = match (mode, &target) {
@@ -733,7 +733,7 @@ fn job(
         (Mode::Sync, None) => config.retry_times_when_send_failed,
         (Mode::Async, None) => config.retry_times_when_send_async_failed,
     };
-    Box::new(SendJob {
+    SendJob {
         msg: prepared,
         deadline: started + Duration::from_millis(config.send_msg_timeout_ms),
         retries_left: retries,
@@ -741,7 +741,7 @@ fn job(
         last_error: None,
         target,
         completion: Completion::new(kind),
-    })
+    }
 }
 
 impl Drop for Producer {

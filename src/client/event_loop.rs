@@ -251,7 +251,7 @@ impl EventLoop {
                     if self.shutdown.is_some() {
                         job.finish(Err(shut_down_error()));
                     } else {
-                        self.dispatch(job);
+                        self.dispatch(Box::new(job));
                     }
                 }
                 Command::Route { topic, reply } => self.route_request(topic, reply),

@@ -23,8 +23,11 @@ use send::{CallbackTask, SendJob};
 
 /// Work for the event loop.
 pub(crate) enum Command {
-    /// Route, send and report a message.
-    Send(Box<SendJob>),
+    /// Route, send and report a message. Carried by value: the event loop
+    /// boxes it, so the box is allocated and freed on the loop's thread
+    /// (cheap, thread-local), not allocated on an API thread and freed on
+    /// another.
+    Send(SendJob),
     /// Answer with the topic's route (looked up if not cached).
     Route {
         topic: String,
