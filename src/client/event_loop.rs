@@ -492,7 +492,7 @@ impl EventLoop {
         queue: MessageQueue,
         addr: Arc<str>,
         sent_at: Instant,
-        outcome: Result<RemotingCommand>,
+        outcome: Result<&RemotingCommand>,
     ) {
         let now = self.now;
         let elapsed = now.saturating_duration_since(sent_at);
@@ -543,7 +543,7 @@ impl EventLoop {
             }
         }
         let ns = self.config.namespace.as_deref();
-        match send_response_to_receipt(&resp, &mut job.msg, &queue, &addr, ns) {
+        match send_response_to_receipt(resp, &mut job.msg, &queue, &addr, ns) {
             Ok(receipt) => job.finish(Ok(receipt)),
             Err(e) => {
                 if e.kind() == ErrorKind::Broker
@@ -674,7 +674,7 @@ impl EventLoop {
         topic: String,
         default: bool,
         tries: usize,
-        outcome: Result<RemotingCommand>,
+        outcome: Result<&RemotingCommand>,
     ) {
         let namesrv = self.namesrvs[self.namesrv_index % self.namesrvs.len().max(1)].clone();
         match outcome {
@@ -931,7 +931,7 @@ impl EventLoop {
     fn on_frame(&mut self, token: Token, frame: RemotingCommand) {
         if frame.is_response() {
             if let Some(p) = self.pending.remove(&frame.opaque) {
-                self.on_pending_done(p, Ok(frame));
+                self.on_pending_done(p, Ok(&frame));
             }
             return;
         }
@@ -1164,7 +1164,9 @@ impl EventLoop {
         self.pending.insert(opaque, p);
     }
 
-    fn on_pending_done(&mut self, p: Pending, outcome: Result<RemotingCommand>) {
+    /// Ends a pending request with its response (borrowed: a command is
+    /// large, and nothing downstream keeps it) or its error.
+    fn on_pending_done(&mut self, p: Pending, outcome: Result<&RemotingCommand>) {
         match p.kind {
             PendingKind::Send {
                 job,
