@@ -324,12 +324,12 @@ impl PreparedMessage {
         properties::encode_into(&mut self.text, pairs);
     }
 
-    /// Moves the buffer out, with the byte range of the client message id
-    /// in it; the message is empty afterwards.
-    pub(crate) fn take_text(&mut self) -> (String, std::ops::Range<usize>) {
-        let range = self.topic_end..self.uniq_end;
+    /// Moves the buffer out, with the byte ranges of the topic and of the
+    /// client message id in it; the message is empty afterwards.
+    pub(crate) fn take_text(&mut self) -> (String, std::ops::Range<usize>, std::ops::Range<usize>) {
+        let (topic, uniq) = (0..self.topic_end, self.topic_end..self.uniq_end);
         (self.topic_end, self.uniq_end) = (0, 0);
-        (std::mem::take(&mut self.text), range)
+        (std::mem::take(&mut self.text), topic, uniq)
     }
 }
 
@@ -355,13 +355,19 @@ pub fn prepare(msg: &Message, config: &ProducerConfig) -> Result<PreparedMessage
             }
         }
     }
-    // Room for the id and usual properties, and for what a send receipt
-    // appends (topic, broker name, three ids, region): one allocation.
-    let mut p = PreparedMessage::start(
-        &msg.topic,
-        config.namespace.as_deref(),
-        320 + msg.topic.len(),
-    );
+    // Room for the id (≤ 56), the properties and what a send receipt
+    // usually appends (broker name, offsetMsgId, region; ≤ 64): one
+    // allocation, sized to the message so that many in flight stay small.
+    let props = 32
+        + msg.tags.as_ref().map_or(0, |t| t.len() + 6)
+        + msg.keys.iter().map(|k| k.len() + 6).sum::<usize>()
+        + msg
+            .properties
+            .iter()
+            .chain(&msg.system_properties)
+            .map(|(k, v)| k.len() + v.len() + 2)
+            .sum::<usize>();
+    let mut p = PreparedMessage::start(&msg.topic, config.namespace.as_deref(), 56 + props + 64);
     UniqIdGenerator::global().push_id(&mut p.text);
     p.uniq_end = p.text.len();
     let (text, uniq_start) = (&mut p.text, p.topic_end);

@@ -481,21 +481,32 @@ pub(crate) fn send_response_to_receipt(
         return Err(Error::broker(resp.code, resp.remark_str(), addr));
     };
     let header = SendMessageResponseHeader::decode(resp)?;
-    let (mut text, uniq) = msg.take_text();
+    let (mut text, topic, uniq) = msg.take_text();
+    let msg_id = Span(uniq.start as u32, uniq.end as u32);
+    // The sent topic and id are in the text already; brokers report the
+    // message's UNIQ_KEY as its transaction id.
     let topic = match namespace {
         Some(_) => append(
             &mut text,
             &crate::namespace::unwrap(namespace, &queue.topic),
         ),
+        None if text[topic.clone()] == *queue.topic => Span(topic.start as u32, topic.end as u32),
         None => append(&mut text, &queue.topic),
     };
+    let transaction_id = header.transaction_id.map(|t| {
+        if t == &text[uniq.clone()] {
+            msg_id
+        } else {
+            append(&mut text, t)
+        }
+    });
     Ok(Receipt {
         status,
-        msg_id: Span(uniq.start as u32, uniq.end as u32),
+        msg_id,
         topic,
         broker_name: append(&mut text, &queue.broker_name),
         offset_msg_id: append(&mut text, header.msg_id),
-        transaction_id: header.transaction_id.map(|t| append(&mut text, t)),
+        transaction_id,
         region_id: header.region_id.map(|r| append(&mut text, r)),
         queue_id: header.queue_id,
         queue_offset: header.queue_offset,
