@@ -1,8 +1,13 @@
 //! A send in flight: the prepared message, its budget (deadline, attempts
 //! left), where the last attempt went, and how its outcome reaches the caller.
-//! [`Completion`] guarantees exactly one outcome: completing consumes it, and
-//! dropping it uncompleted (e.g. a command lost in a closed channel) delivers
-//! the "producer shut down" error.
+//! [`Completion`] guarantees exactly one outcome: completing consumes it,
+//! dropping it uncompleted (e.g. a job still queued when the loop ends)
+//! delivers the "producer shut down" error, and only a send whose caller got
+//! an error instead (its submission failed) is cancelled without one.
+//!
+//! Outcomes leave the event loop as [`Receipt`]s, which own all their text,
+//! and async callbacks reach the callback thread in one batch per loop turn
+//! ([`batch_callbacks`], [`flush_callbacks`]).
 
 use std::cell::RefCell;
 use std::ffi::c_void;
