@@ -39,7 +39,8 @@ pub const RMQ_NAME_CAPACITY: usize = 256;
 
 /// The outcome of a successful send. Plain data, caller-allocated: every
 /// string is NUL-terminated inside its array (truncated if longer, which
-/// RocketMQ's own limits never require).
+/// RocketMQ's own limits never require). The bytes after a string's NUL are
+/// unspecified (a callback's result is written string by string).
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct rmq_send_result {
