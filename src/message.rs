@@ -370,8 +370,16 @@ pub fn prepare(msg: &Message, config: &ProducerConfig) -> Result<PreparedMessage
     let mut p = PreparedMessage::start(&msg.topic, config.namespace.as_deref(), 56 + props + 64);
     UniqIdGenerator::global().push_id(&mut p.text);
     p.uniq_end = p.text.len();
-    let (text, uniq_start) = (&mut p.text, p.topic_end);
-    write_properties(text, msg, uniq_start..p.uniq_end);
+    // The id (at most 56 ASCII characters) is copied to the stack so that
+    // the buffer can grow while the properties are written after it.
+    let mut id = [0u8; 64];
+    let id = &mut id[..p.uniq_end - p.topic_end];
+    id.copy_from_slice(p.uniq_key().as_bytes());
+    write_properties(
+        &mut p.text,
+        msg,
+        std::str::from_utf8(id).unwrap_or_default(),
+    );
     p.body = body;
     p.sys_flag = sys_flag;
     p.flag = msg.flag;
@@ -402,15 +410,9 @@ fn check(msg: &Message, config: &ProducerConfig) -> Result<()> {
     Ok(())
 }
 
-/// Appends the properties string of `msg` to `out`, with `out[uniq_key]`
-/// (already in `out`) as its `UNIQ_KEY`.
-fn write_properties(out: &mut String, msg: &Message, uniq_key: std::ops::Range<usize>) {
-    // The id is at most 56 ASCII characters: copied to the stack so that
-    // `out` can grow while it is read.
-    let mut id = [0u8; 64];
-    let id_len = uniq_key.len().min(id.len());
-    id[..id_len].copy_from_slice(&out.as_bytes()[uniq_key.start..uniq_key.start + id_len]);
-    let id = std::str::from_utf8(&id[..id_len]).unwrap_or_default();
+/// Appends the properties string of `msg` to `out`, with `uniq_key` as
+/// its `UNIQ_KEY`.
+fn write_properties(out: &mut String, msg: &Message, uniq_key: &str) {
     let keys = msg.keys.join(" ");
     let wait = if msg.wait_store_msg_ok {
         "true"
@@ -424,7 +426,7 @@ fn write_properties(out: &mut String, msg: &Message, uniq_key: std::ops::Range<u
     properties::encode_into(
         out,
         [
-            (names::UNIQ_KEY, id),
+            (names::UNIQ_KEY, uniq_key),
             (names::WAIT, wait),
             (names::TAGS, msg.tags.as_deref().unwrap_or("")),
             (names::KEYS, keys.as_str()),
@@ -444,10 +446,9 @@ fn write_properties(out: &mut String, msg: &Message, uniq_key: std::ops::Range<u
 
 /// The properties string of `msg` with `uniq_key` as its `UNIQ_KEY`.
 fn properties_string(msg: &Message, uniq_key: &str) -> String {
-    let mut props = String::with_capacity(64 + 2 * uniq_key.len());
-    props.push_str(uniq_key);
-    write_properties(&mut props, msg, 0..uniq_key.len());
-    props.split_off(uniq_key.len())
+    let mut props = String::with_capacity(64 + uniq_key.len());
+    write_properties(&mut props, msg, uniq_key);
+    props
 }
 
 /// The CRC-32 of zlib and Java's `java.util.zip.CRC32` (a 1 KiB table).

@@ -22,7 +22,7 @@ use super::connection::Connection;
 use super::send::{send_response_to_receipt, stored_status, CallbackTask, SendJob, SendStatus};
 use super::stats::Stats;
 use super::{Command, OnewayTarget, Wakeup};
-use crate::codec::{self, FieldSink, RemotingCommand, WriteFields, FLAG_ONEWAY, FLAG_RESPONSE};
+use crate::codec::{self, RemotingCommand, WriteFields, FLAG_ONEWAY, FLAG_RESPONSE};
 use crate::config::ProducerConfig;
 use crate::error::{Error, ErrorKind, Result};
 use crate::fault::FaultTable;
@@ -105,8 +105,8 @@ pub(crate) struct EventLoop {
     tokens: HashMap<String, Token>,
     next_token: usize,
     dirty: Vec<Token>,
-    /// Bytes encoded (about: bodies plus headers) since the dirty
-    /// connections were last flushed.
+    /// Bytes of send requests encoded since the dirty connections were
+    /// last flushed.
     unflushed: usize,
     pending: HashMap<i32, Pending>,
     deadlines: BinaryHeap<Reverse<(Instant, i32)>>,
@@ -455,7 +455,7 @@ impl EventLoop {
                 request_code::SEND_MESSAGE_V2
             };
             let flag = if oneway { FLAG_ONEWAY } else { 0 };
-            self.unflushed += job.msg.body.len() + 512;
+            let before = conn.out().len();
             encode_request(
                 &self.config,
                 conn.out(),
@@ -466,6 +466,7 @@ impl EventLoop {
                 &job.msg.body,
                 &header,
             );
+            self.unflushed += conn.out().len() - before;
         }
         self.mark_dirty(token);
         if oneway {
@@ -1148,7 +1149,7 @@ impl EventLoop {
         if let Some(queue) = self.oneway_unsent.get_mut(&token) {
             while queue.front().is_some_and(|(end, _)| *end <= written) {
                 if let Some((_, job)) = queue.pop_front() {
-                    job.completion.written();
+                    job.completion.dismiss();
                 }
             }
             if queue.is_empty() {
@@ -1483,9 +1484,7 @@ fn encode_request<F: WriteFields + ?Sized>(
             fields.write_fields(&mut pairs);
             crate::acl::sign(creds, &mut pairs, body);
             codec::encode_frame_with(out, code, opaque, flag, remark, body, |w| {
-                for (k, v) in &pairs {
-                    w.str(k, v);
-                }
+                pairs.write_fields(w)
             });
         }
     }

@@ -187,7 +187,7 @@ impl Client {
             Err(crossbeam_channel::SendError(cmd)) => {
                 if let Command::Send(job) = cmd {
                     // The caller gets the error: no outcome for this send.
-                    job.cancel();
+                    job.completion.dismiss();
                 }
                 Err(Error::new(ErrorKind::Shutdown, "the producer is shut down"))
             }

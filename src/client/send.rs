@@ -194,19 +194,11 @@ pub(crate) struct RawCallback {
 unsafe impl Send for RawCallback {}
 
 impl RawCallback {
-    /// Runs the callback with an owned outcome.
+    /// Runs the callback with a borrowed outcome.
     fn run(self, outcome: std::result::Result<SendResultView<'_>, &Error>) {
         // SAFETY: see the field docs: valid until run once, and each
         // completion runs it once.
         unsafe { (self.call)(self.target, self.user_data, outcome) }
-    }
-
-    /// The callback as a boxed Rust one (for the after-send hooks).
-    pub(crate) fn boxed(self) -> SendCallback {
-        Box::new(move |outcome: Result<SendResult>| match &outcome {
-            Ok(r) => self.run(Ok(r.view())),
-            Err(e) => self.run(Err(e)),
-        })
     }
 }
 
@@ -223,18 +215,17 @@ impl Notify {
     fn run(self, outcome: Result<Receipt>) {
         match self {
             Notify::Boxed(cb) => cb(outcome.map(Receipt::into_result)),
-            Notify::Raw(raw) => match &outcome {
-                Ok(r) => raw.run(Ok(r.view())),
-                Err(e) => raw.run(Err(e)),
-            },
+            Notify::Raw(raw) => raw.run(outcome.as_ref().map(Receipt::view)),
         }
     }
 
-    /// The callback as a boxed Rust one.
+    /// The callback as a boxed Rust one (for the after-send hooks).
     pub(crate) fn boxed(self) -> SendCallback {
         match self {
             Notify::Boxed(cb) => cb,
-            Notify::Raw(raw) => raw.boxed(),
+            Notify::Raw(raw) => Box::new(move |outcome: Result<SendResult>| {
+                raw.run(outcome.as_ref().map(SendResult::view))
+            }),
         }
     }
 }
@@ -288,14 +279,10 @@ impl Completion {
         matches!(self.0, Some(CompletionKind::Oneway(_)))
     }
 
-    /// Ends a oneway send whose request has been handed to its connection.
-    pub(crate) fn written(mut self) {
-        self.0.take();
-    }
-
-    /// Ends a send that was never accepted (the caller got an error
-    /// instead): no outcome is delivered.
-    pub(crate) fn cancel(mut self) {
+    /// Ends the send without delivering an outcome: a oneway send whose
+    /// request has been handed to its connection, or a send that was never
+    /// accepted (its caller got an error instead).
+    pub(crate) fn dismiss(mut self) {
         self.0.take();
     }
 }
@@ -436,11 +423,6 @@ impl SendJob {
     /// Completes the job with `outcome`.
     pub fn finish(self, outcome: Result<Receipt>) {
         self.completion.complete(outcome)
-    }
-
-    /// Drops a job that was never accepted, delivering nothing.
-    pub fn cancel(self) {
-        self.completion.cancel()
     }
 
     /// The timeout error, mentioning the last attempt's failure if any.

@@ -231,10 +231,10 @@ pub trait WriteFields {
     fn write_fields<S: FieldSink>(&self, w: &mut S);
 }
 
-impl WriteFields for [(&str, &str)] {
+impl<K: AsRef<str>, V: AsRef<str>> WriteFields for [(K, V)] {
     fn write_fields<S: FieldSink>(&self, w: &mut S) {
         for (k, v) in self {
-            w.str(k, v);
+            w.str(k.as_ref(), v.as_ref());
         }
     }
 }
