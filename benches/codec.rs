@@ -2,9 +2,12 @@
 //! SEND_MESSAGE_V2 request (header + 1 KiB body) and decoding a broker's
 //! send response. Run with `cargo bench --bench codec`.
 
+use bytes::Bytes;
 use bytes::BytesMut;
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use rocketmq::codec::{decode_frame, encode_frame, encode_frame_with, FLAG_RESPONSE};
+use rocketmq::codec::{
+    decode_frame, decode_payload, encode_frame, encode_frame_with, FLAG_RESPONSE,
+};
 use rocketmq::protocol::header::{SendMessageRequestHeader, SendMessageResponseHeader};
 
 /// A response as the Java broker sends it (alphabetical, strings).
@@ -71,5 +74,25 @@ fn codec(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, codec);
+fn parse(c: &mut Criterion) {
+    let frame = Bytes::from(response_frame()).slice(4..);
+    c.bench_function("decode send response payload", |b| {
+        b.iter(|| {
+            let cmd = decode_payload(frame.clone()).unwrap();
+            black_box(cmd.opaque)
+        })
+    });
+    c.bench_function("decode send response payload + header", |b| {
+        b.iter(|| {
+            let cmd = decode_payload(frame.clone()).unwrap();
+            black_box(
+                SendMessageResponseHeader::decode(&cmd)
+                    .unwrap()
+                    .queue_offset,
+            )
+        })
+    });
+}
+
+criterion_group!(benches, codec, parse);
 criterion_main!(benches);

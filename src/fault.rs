@@ -43,6 +43,9 @@ pub struct FaultItem {
 #[derive(Debug, Default)]
 pub struct FaultTable {
     items: HashMap<Arc<str>, FaultItem>,
+    /// No item is avoided from then on: the latest `available_at` ever
+    /// set (an upper bound once items change or go). None when empty.
+    all_available_at: Option<Instant>,
 }
 
 impl FaultTable {
@@ -59,7 +62,7 @@ impl FaultTable {
             available_at: now + duration,
             isolated: isolation,
         };
-        match self.items.get_mut(broker) {
+        let available_at = match self.items.get_mut(broker) {
             Some(old) => {
                 old.current_latency_ms = item.current_latency_ms;
                 old.isolated = isolation;
@@ -69,11 +72,25 @@ impl FaultTable {
                 } else {
                     old.available_at = item.available_at;
                 }
+                old.available_at
             }
             None => {
                 self.items.insert(broker.clone(), item);
+                item.available_at
             }
-        }
+        };
+        self.all_available_at = Some(
+            self.all_available_at
+                .map_or(available_at, |t| t.max(available_at)),
+        );
+    }
+
+    /// Whether every broker is available at `now`: true means
+    /// [`FaultTable::is_available`] is true for any broker, without a
+    /// lookup (after fast successful sends, the common case).
+    #[inline]
+    pub fn all_available(&self, now: Instant) -> bool {
+        self.all_available_at.is_none_or(|t| now >= t)
     }
 
     /// Whether `broker` may be chosen at `now`.
@@ -104,7 +121,7 @@ impl FaultTable {
     /// latency-based avoidance stays.
     pub fn reachable(&mut self, broker: &str) {
         if self.items.get(broker).is_some_and(|i| i.isolated) {
-            self.items.remove(broker);
+            self.remove(broker);
         }
     }
 
@@ -116,6 +133,9 @@ impl FaultTable {
     /// Forgets `broker` (it left the routes, or came back after leaving).
     pub fn remove(&mut self, broker: &str) {
         self.items.remove(broker);
+        if self.items.is_empty() {
+            self.all_available_at = None;
+        }
     }
 
     /// The item of `broker`, if any.
@@ -149,11 +169,15 @@ mod tests {
         let a: Arc<str> = Arc::from("broker-a");
         let b: Arc<str> = Arc::from("broker-b");
         let mut f = FaultTable::default();
+        assert!(f.all_available(t0));
         f.update(&a, 10, false, t0);
         assert!(f.is_available("broker-a", t0));
+        assert!(f.all_available(t0));
         f.update(&a, 600, false, t0);
         assert!(!f.is_available("broker-a", t0 + Duration::from_millis(29_999)));
+        assert!(!f.all_available(t0 + Duration::from_millis(29_999)));
         assert!(f.is_available("broker-a", t0 + Duration::from_millis(30_000)));
+        assert!(f.all_available(t0 + Duration::from_millis(30_000)));
         f.update(&b, 0, true, t0);
         assert_eq!(f.get("broker-b").unwrap().current_latency_ms, ISOLATION_MS);
         assert!(!f.is_available("broker-b", t0 + Duration::from_millis(29_999)));
@@ -161,6 +185,11 @@ mod tests {
         // A fast success ends an isolation early (Java overwrites the item).
         f.update(&b, 5, false, t0 + Duration::from_secs(1));
         assert!(f.is_available("broker-b", t0 + Duration::from_secs(1)));
+        // (An upper bound: broker-a is still avoided until 30 s.)
+        assert!(!f.all_available(t0 + Duration::from_secs(1)));
+        f.remove("broker-a");
+        f.remove("broker-b");
+        assert!(f.all_available(t0));
         // Unknown brokers are available.
         assert!(f.is_available("broker-c", t0));
     }

@@ -352,14 +352,12 @@ impl EventLoop {
             job.finish(Err(e));
             return;
         }
-        if !self.topics.contains_key(job.msg.topic()) {
+        let Some(state) = self.topics.get_mut(job.msg.topic()) else {
             self.topics
                 .insert(job.msg.topic().to_string(), TopicState::default());
-        }
-        let Some(state) = self.topics.get_mut(job.msg.topic()) else {
-            return;
+            return self.dispatch(job);
         };
-        let Some(info) = state.info.clone() else {
+        let Some(info) = state.info.as_deref() else {
             let start = !state.lookup_in_flight;
             let topic = job.msg.topic().to_string();
             state.waiting.push(job);
@@ -369,13 +367,16 @@ impl EventLoop {
             }
             return;
         };
-        let fault_on = self.config.send_latency_fault_enable && !self.fault.is_empty();
         let fault = &self.fault;
+        let fault_on = self.config.send_latency_fault_enable && !fault.is_empty();
+        // Without avoided brokers (the common case), no lookups.
+        let all_available = !fault_on || fault.all_available(now);
+        let available = |b: &str| all_available || fault.is_available(b, now);
         let fallback = if fault_on
             && !info
                 .brokers
                 .iter()
-                .any(|b| fault.is_available(b, now) && Some(b) != job.last_broker.as_ref())
+                .any(|b| available(b) && Some(b) != job.last_broker.as_ref())
         {
             fault.least_bad(info.brokers.iter().map(|b| &**b), now)
         } else {
@@ -387,7 +388,7 @@ impl EventLoop {
                 .select_queue(
                     &mut state.index,
                     job.last_broker.as_deref(),
-                    |b| !fault_on || fault.is_available(b, now),
+                    available,
                     fallback,
                 )
                 .cloned(),

@@ -63,11 +63,9 @@ pub(crate) struct Stats {
 impl Stats {
     /// Records one attempt's outcome on `broker` after `latency`.
     pub fn record(&mut self, broker: &Arc<str>, ok: bool, latency: Duration) {
-        if !self.brokers.contains_key(broker) {
-            self.brokers.insert(broker.clone(), Default::default());
-        }
         let Some(s) = self.brokers.get_mut(broker) else {
-            return;
+            self.brokers.insert(broker.clone(), Default::default());
+            return self.record(broker, ok, latency);
         };
         if ok {
             s.ok += 1;
