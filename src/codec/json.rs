@@ -182,6 +182,7 @@ pub(super) fn decode_header(header: Bytes, body: Bytes) -> Result<RemotingComman
         s: &header,
         i: 0,
         quotes: quotes.as_ref(),
+        next_quote: 0,
     };
     match p.header(&mut cmd) {
         Some(()) => Ok(cmd),
@@ -196,92 +197,123 @@ pub(super) fn decode_header(header: Bytes, body: Bytes) -> Result<RemotingComman
 /// Most bytes a [`QuoteMap`] covers: a send response header is about 300.
 const QUOTE_MAP_BYTES: usize = 512;
 
+/// Most quotes a [`QuoteMap`] holds: a send response header has about 50.
+const QUOTE_MAP_QUOTES: usize = 128;
+
 /// The quotes of a header whose strings need no scanning: one of at most
-/// [`QUOTE_MAP_BYTES`] bytes with no backslash, no control character and
-/// no byte above 0x7F (what brokers send). There every string is clean
-/// and ends at the next quote, so one pass over the header, 16 bytes at a
-/// time, finds the ends of all its strings, and the parser reads each end
-/// off a bit instead of scanning the string byte by byte.
+/// [`QUOTE_MAP_BYTES`] bytes and [`QUOTE_MAP_QUOTES`] quotes, with no
+/// backslash, no control character and no byte above 0x7F (what brokers
+/// send). There every quote opens or closes a string, so the n-th string
+/// the parser meets spans quotes 2n and 2n + 1. One pass over the header,
+/// 16 bytes at a time, finds them all; the parser then reads each string's
+/// end from this list instead of scanning for it, and where a string ends
+/// does not wait for the work before it.
 struct QuoteMap {
-    /// Bit `i % 64` of word `i / 64` is set when byte `i` is a quote.
-    bits: [u64; QUOTE_MAP_BYTES / 64],
+    /// Positions of the quotes, in order (the first `len` are valid; the
+    /// extraction writes up to three past them).
+    pos: [u16; QUOTE_MAP_QUOTES + 4],
+    len: usize,
 }
 
 impl QuoteMap {
-    /// The map of `s`; None if `s` is longer than the map or has a byte
-    /// that needs a closer look.
+    /// The map of `s`; None if `s` is too long, has too many quotes or has
+    /// a byte that needs a closer look.
     fn scan(s: &[u8]) -> Option<QuoteMap> {
         if s.len() > QUOTE_MAP_BYTES {
             return None;
         }
         let mut bits = [0u64; QUOTE_MAP_BYTES / 64];
-        let mut chunks = s.chunks_exact(16);
-        let mut at = 0;
         let mut bad = 0;
-        for chunk in &mut chunks {
-            let (quotes, flagged) = flags16(chunk);
-            bits[at / 64] |= u64::from(quotes) << (at % 64);
+        let mut blocks = s.chunks_exact(64);
+        for (block, word) in (&mut blocks).zip(&mut bits) {
+            let (quotes, flagged) = flags64(block.try_into().ok()?);
+            *word = quotes;
             bad |= flagged;
-            at += 16;
         }
-        let tail = chunks.remainder();
+        let tail = blocks.remainder();
         if !tail.is_empty() {
             // Padded with spaces, which are neither quotes nor flagged.
-            let mut last = [b' '; 16];
+            let mut last = [b' '; 64];
             last[..tail.len()].copy_from_slice(tail);
-            let (quotes, flagged) = flags16(&last);
-            bits[at / 64] |= u64::from(quotes) << (at % 64);
+            let (quotes, flagged) = flags64(&last);
+            bits[s.len() / 64] = quotes;
             bad |= flagged;
         }
-        (bad == 0).then_some(QuoteMap { bits })
+        if bad != 0 {
+            return None;
+        }
+        let mut map = QuoteMap {
+            pos: [0; QUOTE_MAP_QUOTES + 4],
+            len: 0,
+        };
+        for (word, mut w) in bits.into_iter().enumerate() {
+            let len = map.len + w.count_ones() as usize;
+            if len > QUOTE_MAP_QUOTES {
+                return None;
+            }
+            // Four at a time, without a branch per quote: the writes past
+            // the word's last quote are overwritten or beyond `len`.
+            let base = (word * 64) as u16;
+            let mut k = map.len;
+            while w != 0 {
+                for _ in 0..4 {
+                    map.pos[k] = base + w.trailing_zeros() as u16;
+                    w &= w.wrapping_sub(1);
+                    k += 1;
+                }
+            }
+            map.len = len;
+        }
+        Some(map)
     }
 
-    /// The first quote at or after byte `from`.
+    /// Quotes `k` and `k + 1` (the n-th string's, for `k` = 2n).
     #[inline]
-    fn next(&self, from: usize) -> Option<usize> {
-        let mut word = from / 64;
-        let mut bits = *self.bits.get(word)? & (!0u64 << (from % 64));
-        loop {
-            if bits != 0 {
-                return Some(word * 64 + bits.trailing_zeros() as usize);
-            }
-            word += 1;
-            bits = *self.bits.get(word)?;
+    fn pair(&self, k: usize) -> Option<(usize, usize)> {
+        match self.pos[..self.len].get(k..k + 2)? {
+            &[open, close] => Some((usize::from(open), usize::from(close))),
+            _ => None,
         }
     }
 }
 
-/// For 16 bytes (`chunk.len() == 16`): a bit per quote, and a bit per
-/// backslash, control character or non-ASCII byte.
+/// For 64 bytes: a bit per quote, and a bit per backslash, control
+/// character or non-ASCII byte (bit i for byte i).
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 #[inline]
-fn flags16(chunk: &[u8]) -> (u16, u16) {
+fn flags64(block: &[u8; 64]) -> (u64, u64) {
     use std::arch::x86_64::{
         _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
         _mm_set1_epi8,
     };
-    assert_eq!(chunk.len(), 16);
-    // SAFETY: SSE2 is part of the build target (the `cfg` above); the
-    // unaligned load reads exactly the 16 bytes of `chunk`.
-    unsafe {
-        let v = _mm_loadu_si128(chunk.as_ptr().cast());
-        let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
-        let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
-        let control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v);
-        // The sign bit of each byte is its bit 7: set above 0x7F.
-        let flagged = _mm_movemask_epi8(_mm_or_si128(backslash, control)) | _mm_movemask_epi8(v);
-        (_mm_movemask_epi8(quote) as u16, flagged as u16)
+    let (mut quotes, mut flagged) = (0u64, 0u64);
+    for (i, chunk) in block.chunks_exact(16).enumerate() {
+        // SAFETY: SSE2 is part of the build target (the `cfg` above); the
+        // unaligned load reads exactly the 16 bytes of `chunk`.
+        let (q, f) = unsafe {
+            let v = _mm_loadu_si128(chunk.as_ptr().cast());
+            let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+            let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+            let control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v);
+            // The sign bit of each byte is its bit 7: set above 0x7F.
+            let flagged =
+                _mm_movemask_epi8(_mm_or_si128(backslash, control)) | _mm_movemask_epi8(v);
+            (_mm_movemask_epi8(quote) as u16, flagged as u16)
+        };
+        quotes |= u64::from(q) << (16 * i);
+        flagged |= u64::from(f) << (16 * i);
     }
+    (quotes, flagged)
 }
 
-/// [`flags16`] a byte at a time.
+/// [`flags64`] a byte at a time.
 #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
 #[inline]
-fn flags16(chunk: &[u8]) -> (u16, u16) {
-    let (mut quotes, mut flagged) = (0u16, 0u16);
-    for (i, &c) in chunk.iter().enumerate() {
-        quotes |= u16::from(c == b'"') << i;
-        flagged |= u16::from(c == b'\\' || c < 0x20 || c > 0x7F) << i;
+fn flags64(block: &[u8; 64]) -> (u64, u64) {
+    let (mut quotes, mut flagged) = (0u64, 0u64);
+    for (i, &c) in block.iter().enumerate() {
+        quotes |= u64::from(c == b'"') << i;
+        flagged |= u64::from(c == b'\\' || c < 0x20 || c > 0x7F) << i;
     }
     (quotes, flagged)
 }
@@ -360,6 +392,8 @@ struct Parser<'a> {
     i: usize,
     /// Where the quotes of `s` are, when its strings need no scanning.
     quotes: Option<&'a QuoteMap>,
+    /// With `quotes`: the index of the next string's opening quote.
+    next_quote: usize,
 }
 
 impl<'a> Parser<'a> {
@@ -407,9 +441,16 @@ impl<'a> Parser<'a> {
         self.expect(b'"')?;
         let start = self.i;
         if let Some(quotes) = self.quotes {
-            let end = quotes.next(start)?;
-            self.i = end + 1;
-            return Some(Span::plain(start, end));
+            // Strings are read in order, so this is the next pair of
+            // quotes; a header whose quote just read is not its opening
+            // one is not JSON.
+            let (open, close) = quotes.pair(self.next_quote)?;
+            if open + 1 != start {
+                return None;
+            }
+            self.next_quote += 2;
+            self.i = close + 1;
+            return Some(Span::plain(start, close));
         }
         let rest = self.s.get(start..).unwrap_or_default();
         let clean = clean_prefix_len(rest);
@@ -1161,19 +1202,20 @@ mod tests {
                     }
                 })
                 .collect();
+            let quotes: Vec<u16> = (0..len)
+                .filter(|&i| text[i] == b'"')
+                .map(|i| i as u16)
+                .collect();
             let map = QuoteMap::scan(&text).unwrap();
-            for from in 0..=len {
-                let expected = text[from..].iter().position(|&c| c == b'"');
-                assert_eq!(
-                    map.next(from),
-                    expected.map(|p| p + from),
-                    "{} of {}",
-                    from,
-                    len
-                );
-            }
+            assert_eq!(map.pos[..map.len], quotes[..]);
+            let first = quotes
+                .get(0..2)
+                .map(|q| (usize::from(q[0]), usize::from(q[1])));
+            assert_eq!(map.pair(0), first);
         }
         assert!(QuoteMap::scan(&[b'a'; QUOTE_MAP_BYTES + 1]).is_none());
+        assert!(QuoteMap::scan(&[b'"'; QUOTE_MAP_QUOTES]).is_some());
+        assert!(QuoteMap::scan(&[b'"'; QUOTE_MAP_QUOTES + 1]).is_none());
         for b in [b'\\', 0, 0x1F, b'\t', b'\n', 0x7F, 0x80, 0xFF] {
             for at in [0, 15, 16, 37, 39] {
                 let mut text = vec![b'a'; 40];
