@@ -6,8 +6,7 @@
 //! It never runs user code: outcomes go to a blocked caller's reply channel
 //! or to the callback thread.
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::VecDeque;
 
 use rustc_hash::FxHashMap as HashMap;
 use std::sync::atomic::Ordering;
@@ -19,6 +18,7 @@ use mio::{Events, Poll, Token};
 
 use super::busy_poll::BusyPoll;
 use super::connection::Connection;
+use super::deadlines::Deadlines;
 use super::send::{send_response_to_receipt, stored_status, CallbackTask, SendJob, SendStatus};
 use super::stats::Stats;
 use super::{Command, OnewayTarget, Wakeup};
@@ -109,7 +109,7 @@ pub(crate) struct EventLoop {
     /// last flushed.
     unflushed: usize,
     pending: HashMap<i32, Pending>,
-    deadlines: BinaryHeap<Reverse<(Instant, i32)>>,
+    deadlines: Deadlines,
     next_opaque: i32,
     topics: HashMap<String, TopicState>,
     waiting_total: usize,
@@ -166,7 +166,7 @@ impl EventLoop {
             dirty: Vec::new(),
             unflushed: 0,
             pending: HashMap::default(),
-            deadlines: BinaryHeap::new(),
+            deadlines: Deadlines::default(),
             next_opaque: 0,
             topics: HashMap::default(),
             waiting_total: 0,
@@ -1174,9 +1174,9 @@ impl EventLoop {
         if self.deadlines.len() >= 2 * self.pending.len() + 1024 {
             let pending = &self.pending;
             self.deadlines
-                .retain(|Reverse((d, o))| pending.get(o).is_some_and(|p| p.deadline == *d));
+                .retain(|(d, o)| pending.get(o).is_some_and(|p| p.deadline == *d));
         }
-        self.deadlines.push(Reverse((p.deadline, opaque)));
+        self.deadlines.push((p.deadline, opaque));
         self.pending.insert(opaque, p);
     }
 
@@ -1215,7 +1215,7 @@ impl EventLoop {
     /// Fails requests whose deadline has passed; closes a connection whose
     /// connect did not complete in time.
     fn expire(&mut self, now: Instant) {
-        while let Some(Reverse((deadline, opaque))) = self.deadlines.peek().copied() {
+        while let Some((deadline, opaque)) = self.deadlines.peek() {
             if deadline > now {
                 break;
             }
@@ -1291,8 +1291,8 @@ impl EventLoop {
 
     fn next_timeout(&self, now: Instant) -> Option<Duration> {
         let mut next = self.next_heartbeat.min(self.next_refresh);
-        if let Some(Reverse((d, _))) = self.deadlines.peek() {
-            next = next.min(*d);
+        if let Some((d, _)) = self.deadlines.peek() {
+            next = next.min(d);
         }
         if self.waiting_total > 0 {
             for state in self.topics.values() {

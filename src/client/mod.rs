@@ -5,6 +5,7 @@
 
 mod busy_poll;
 mod connection;
+mod deadlines;
 mod event_loop;
 pub(crate) mod inflight;
 pub(crate) mod send;
