@@ -54,29 +54,62 @@ fn escape_mask(w: u64) -> u64 {
     (below_space | quote | backslash) & HIGH
 }
 
-/// Length of the longest prefix of `b` that needs no escaping: sixteen
-/// bytes at a time with SSE2 (part of the x86-64 baseline), the last
-/// fifteen or fewer with [`clean_prefix_len_swar`].
+/// Byte classes of 16 bytes, a bit per byte (bit i for byte i): quotes;
+/// backslashes and control characters (the other bytes JSON escapes);
+/// bytes above 0x7F. One SSE2 pass (part of the x86-64 baseline).
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-#[inline]
-fn clean_prefix_len(b: &[u8]) -> usize {
+#[inline(always)]
+fn classify16(chunk: &[u8; 16]) -> (u16, u16, u16) {
     use std::arch::x86_64::{
         _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
         _mm_set1_epi8,
     };
+    // SAFETY: the build targets SSE2 (the `cfg` above), so the CPU has these
+    // intrinsics; the unaligned load reads exactly the 16 bytes of `chunk`.
+    unsafe {
+        let v = _mm_loadu_si128(chunk.as_ptr().cast());
+        let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+        let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+        // Below 0x20: the unsigned minimum with 0x1F is the byte itself.
+        let control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v);
+        (
+            _mm_movemask_epi8(quote) as u16,
+            _mm_movemask_epi8(_mm_or_si128(backslash, control)) as u16,
+            // The sign bit of each byte is its bit 7.
+            _mm_movemask_epi8(v) as u16,
+        )
+    }
+}
+
+/// [`classify16`] without SSE2.
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+#[inline]
+fn classify16(chunk: &[u8; 16]) -> (u16, u16, u16) {
+    classify16_bytes(chunk)
+}
+
+/// [`classify16`] a byte at a time (the fallback, and the tests' reference).
+#[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
+fn classify16_bytes(chunk: &[u8; 16]) -> (u16, u16, u16) {
+    let (mut quotes, mut escapes, mut high) = (0u16, 0u16, 0u16);
+    for (i, &c) in chunk.iter().enumerate() {
+        quotes |= u16::from(c == b'"') << i;
+        escapes |= u16::from(c == b'\\' || c < 0x20) << i;
+        high |= u16::from(c > 0x7F) << i;
+    }
+    (quotes, escapes, high)
+}
+
+/// Length of the longest prefix of `b` that needs no escaping: sixteen
+/// bytes at a time with [`classify16`], the last fifteen or fewer with
+/// [`clean_prefix_len_swar`].
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[inline]
+fn clean_prefix_len(b: &[u8]) -> usize {
     let mut i = 0;
-    while let Some(chunk) = b.get(i..i + 16) {
-        // SAFETY: the build targets SSE2 (the `cfg` above), so the CPU has
-        // these intrinsics; `chunk` is 16 bytes in bounds, exactly what the
-        // unaligned load reads.
-        let mask = unsafe {
-            let v = _mm_loadu_si128(chunk.as_ptr().cast());
-            let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
-            let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
-            // Below 0x20: the unsigned minimum with 0x1F is the byte itself.
-            let control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v);
-            _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), control))
-        };
+    while let Some(chunk) = b[i..].first_chunk::<16>() {
+        let (quotes, escapes, _) = classify16(chunk);
+        let mask = quotes | escapes;
         if mask != 0 {
             return i + mask.trailing_zeros() as usize;
         }
@@ -279,41 +312,13 @@ impl QuoteMap {
 
 /// For 64 bytes: a bit per quote, and a bit per backslash, control
 /// character or non-ASCII byte (bit i for byte i).
-#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 #[inline]
 fn flags64(block: &[u8; 64]) -> (u64, u64) {
-    use std::arch::x86_64::{
-        _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
-        _mm_set1_epi8,
-    };
     let (mut quotes, mut flagged) = (0u64, 0u64);
-    for (i, chunk) in block.chunks_exact(16).enumerate() {
-        // SAFETY: SSE2 is part of the build target (the `cfg` above); the
-        // unaligned load reads exactly the 16 bytes of `chunk`.
-        let (q, f) = unsafe {
-            let v = _mm_loadu_si128(chunk.as_ptr().cast());
-            let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
-            let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
-            let control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v);
-            // The sign bit of each byte is its bit 7: set above 0x7F.
-            let flagged =
-                _mm_movemask_epi8(_mm_or_si128(backslash, control)) | _mm_movemask_epi8(v);
-            (_mm_movemask_epi8(quote) as u16, flagged as u16)
-        };
+    for (i, chunk) in block.as_chunks::<16>().0.iter().enumerate() {
+        let (q, escapes, high) = classify16(chunk);
         quotes |= u64::from(q) << (16 * i);
-        flagged |= u64::from(f) << (16 * i);
-    }
-    (quotes, flagged)
-}
-
-/// [`flags64`] a byte at a time.
-#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
-#[inline]
-fn flags64(block: &[u8; 64]) -> (u64, u64) {
-    let (mut quotes, mut flagged) = (0u64, 0u64);
-    for (i, &c) in block.iter().enumerate() {
-        quotes |= u64::from(c == b'"') << i;
-        flagged |= u64::from(c == b'\\' || c < 0x20 || c > 0x7F) << i;
+        flagged |= u64::from(escapes | high) << (16 * i);
     }
     (quotes, flagged)
 }
@@ -1214,6 +1219,23 @@ mod tests {
         assert_eq!(c.ext("k5"), None);
         assert_eq!(c.ext("k"), None);
         assert_eq!(c.ext_fields.iter().count(), 20);
+    }
+
+    #[test]
+    fn classify16_matches_a_byte_loop() {
+        for b in 0u8..=255 {
+            for at in [0, 7, 15] {
+                let mut chunk = [b'a'; 16];
+                chunk[at] = b;
+                assert_eq!(
+                    classify16(&chunk),
+                    classify16_bytes(&chunk),
+                    "{} at {}",
+                    b,
+                    at
+                );
+            }
+        }
     }
 
     #[test]
