@@ -1167,10 +1167,10 @@ impl EventLoop {
     }
 
     fn insert_pending(&mut self, opaque: i32, p: Pending) {
-        // An answered request's deadline stays in the heap until it passes.
-        // Drop those once they outnumber the pending requests, so the heap
-        // stays about the size of what is in flight (the rebuild halves it
-        // at least: amortised O(1) per request).
+        // An answered request's deadline stays in `deadlines` until it
+        // passes. Drop those once they outnumber the pending requests, so
+        // the list stays about the size of what is in flight (the rebuild
+        // halves it at least: amortised O(1) per request).
         if self.deadlines.len() >= 2 * self.pending.len() + 1024 {
             let pending = &self.pending;
             self.deadlines

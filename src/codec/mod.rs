@@ -520,6 +520,9 @@ pub fn encode_binary_frame(out: &mut Vec<u8>, cmd: &RemotingCommand) {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use crate::protocol::{CLIENT_VERSION, LANGUAGE_NAMES, LANGUAGE_RUST};
+
     #[test]
     fn header_prefix_matches_the_constants() {
         let expected = format!(
@@ -528,9 +531,6 @@ mod tests {
         );
         assert_eq!(LANGUAGE_VERSION_OPAQUE, expected.as_bytes());
     }
-
-    use super::*;
-    use crate::protocol::{CLIENT_VERSION, LANGUAGE_NAMES, LANGUAGE_RUST};
 
     fn decode_all(bytes: &[u8]) -> Result<Option<RemotingCommand>> {
         let mut buf = BytesMut::from(bytes);

@@ -37,9 +37,9 @@ pub struct SendMessageRequestHeader<'a> {
     pub broker_name: &'a str,
 }
 
-impl SendMessageRequestHeader<'_> {
+impl crate::codec::WriteFields for SendMessageRequestHeader<'_> {
     /// Writes the extFields, in the order Java's fastjson writes them.
-    pub fn write<S: crate::codec::FieldSink + ?Sized>(&self, w: &mut S) {
+    fn write_fields<S: crate::codec::FieldSink>(&self, w: &mut S) {
         w.str("a", self.producer_group);
         w.str("b", self.topic);
         w.str("c", self.default_topic);
@@ -53,12 +53,6 @@ impl SendMessageRequestHeader<'_> {
         w.bool("k", self.unit_mode);
         w.bool("m", self.batch);
         w.str("n", self.broker_name);
-    }
-}
-
-impl crate::codec::WriteFields for SendMessageRequestHeader<'_> {
-    fn write_fields<S: crate::codec::FieldSink>(&self, w: &mut S) {
-        self.write(w)
     }
 }
 
@@ -148,7 +142,9 @@ mod tests {
             broker_name: "broker-a",
         };
         let mut frame = Vec::new();
-        crate::codec::encode_frame_with(&mut frame, 310, 1, 0, None, b"", |w| h.write(w));
+        crate::codec::encode_frame_with(&mut frame, 310, 1, 0, None, b"", |w| {
+            crate::codec::WriteFields::write_fields(&h, w)
+        });
         let cmd = crate::codec::decode_frame(&mut bytes::BytesMut::from(&frame[..]))
             .unwrap()
             .unwrap();
