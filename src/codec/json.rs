@@ -315,7 +315,10 @@ impl QuoteMap {
 #[inline]
 fn flags64(block: &[u8; 64]) -> (u64, u64) {
     let (mut quotes, mut flagged) = (0u64, 0u64);
-    for (i, chunk) in block.as_chunks::<16>().0.iter().enumerate() {
+    for i in 0..4 {
+        let chunk = block[16 * i..]
+            .first_chunk::<16>()
+            .expect("a 64-byte block has four 16-byte chunks");
         let (q, escapes, high) = classify16(chunk);
         quotes |= u64::from(q) << (16 * i);
         flagged |= u64::from(escapes | high) << (16 * i);

@@ -126,6 +126,8 @@ fn coarse_now_ms() -> i64 {
         };
         // SAFETY: clock_gettime writes only the timespec passed in.
         if unsafe { libc::clock_gettime(libc::CLOCK_REALTIME_COARSE, &mut ts) } == 0 {
+            // (`time_t` and `c_long` are 32 bits on some targets.)
+            #[allow(clippy::unnecessary_cast)]
             return ts.tv_sec as i64 * 1000 + ts.tv_nsec as i64 / 1_000_000;
         }
     }
