@@ -12,11 +12,18 @@ pub const LATENCY_MAX_MS: [u64; 7] = [50, 100, 550, 1000, 2000, 3000, 15000];
 /// How long a broker is avoided for a latency at or above the matching
 /// threshold, ms (`MQFaultStrategy.notAvailableDuration`).
 pub const NOT_AVAILABLE_MS: [u64; 7] = [0, 0, 30_000, 60_000, 120_000, 180_000, 600_000];
+// `not_available_duration` skips the table below its third threshold.
+const _: () = assert!(NOT_AVAILABLE_MS[0] == 0 && NOT_AVAILABLE_MS[1] == 0);
 /// How long a broker is avoided after a network error or timeout, ms.
 pub const ISOLATION_MS: u64 = 30_000;
 
 /// The not-available duration for a send that took `latency_ms`.
 pub fn not_available_duration(latency_ms: u64) -> Duration {
+    // Below the first threshold with a non-zero duration (every fast send):
+    // no table walk.
+    if latency_ms < LATENCY_MAX_MS[2] {
+        return Duration::ZERO;
+    }
     let ms = LATENCY_MAX_MS
         .iter()
         .zip(NOT_AVAILABLE_MS)

@@ -230,12 +230,28 @@ fn check_clean(what: &str, s: &str) -> Result<()> {
     }
 }
 
+/// The bytes a topic may have: `[%|a-zA-Z0-9_-]` (Java `TopicValidator`).
+static TOPIC_BYTES: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || matches!(c, b'%' | b'|' | b'_' | b'-');
+        b += 1;
+    }
+    t
+};
+
 /// Checks a topic name as Java `Validators.checkTopic` +
 /// `TopicValidator.isNotAllowedSendTopic`: non-empty, at most 127 characters
 /// of `[%|a-zA-Z0-9_-]`, not a system topic.
 pub fn validate_topic(topic: &str) -> Result<()> {
     let bad = |why: String| Err(Error::new(ErrorKind::InvalidTopic, why));
-    if topic.trim().is_empty() {
+    // Common case first: a non-empty topic of allowed (ASCII) bytes only is
+    // neither blank nor has a bad character; the checks below find which
+    // rule another topic breaks, in order.
+    let plain = !topic.is_empty() && topic.bytes().all(|b| TOPIC_BYTES[b as usize]);
+    if !plain && topic.trim().is_empty() {
         return bad("the topic is empty".into());
     }
     if topic.len() > TOPIC_MAX_LENGTH {
@@ -245,9 +261,13 @@ pub fn validate_topic(topic: &str) -> Result<()> {
             TOPIC_MAX_LENGTH
         ));
     }
-    if let Some(c) = topic
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '%' | '|' | '_' | '-')))
+    if let Some(c) = (!plain)
+        .then(|| {
+            topic
+                .chars()
+                .find(|&c| !(c.is_ascii() && TOPIC_BYTES[c as usize]))
+        })
+        .flatten()
     {
         return bad(format!(
             "the topic {:?} contains {:?}; only [%|a-zA-Z0-9_-] are allowed",

@@ -153,33 +153,68 @@ fn clean_tail_len(tail: &[u8]) -> usize {
 
 /// Writes `s` as a JSON string literal: quoted; `"` and `\` escaped with a
 /// backslash, control characters as `\u00XX` (the properties string carries
-/// \u0001 and \u0002 separators). Clean runs are copied in bulk.
+/// \u0001 and \u0002 separators). Sixteen bytes are classified at a time
+/// ([`classify16`]; the last ones padded with spaces): a clean chunk is one
+/// 16-byte copy; in another, each byte to escape follows the clean run
+/// before it.
 pub(super) fn write_string(out: &mut Vec<u8>, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.reserve(s.len() + 2);
+    let b = s.as_bytes();
+    out.reserve(b.len() + 2);
     out.push(b'"');
-    let mut rest = s.as_bytes();
-    loop {
-        let clean = clean_prefix_len(rest);
-        out.extend_from_slice(&rest[..clean]);
-        let Some(&b) = rest.get(clean) else {
-            break;
-        };
-        match b {
-            b'"' => out.extend_from_slice(b"\\\""),
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            b => out.extend_from_slice(&[
-                b'\\',
-                b'u',
-                b'0',
-                b'0',
-                HEX[(b >> 4) as usize],
-                HEX[(b & 0xF) as usize],
-            ]),
-        }
-        rest = &rest[clean + 1..];
+    let mut chunks = b.chunks_exact(16);
+    for chunk in &mut chunks {
+        write_chunk(out, chunk.try_into().expect("16-byte chunk"), 16);
+    }
+    let tail = chunks.remainder();
+    if !tail.is_empty() {
+        // Spaces are never escaped.
+        let mut last = [b' '; 16];
+        last[..tail.len()].copy_from_slice(tail);
+        write_chunk(out, &last, tail.len());
     }
     out.push(b'"');
+}
+
+/// For [`write_string`]: writes the first `len` bytes of `chunk` (the rest
+/// are spaces), escaped.
+#[inline(always)]
+fn write_chunk(out: &mut Vec<u8>, chunk: &[u8; 16], len: usize) {
+    let (quotes, escapes, _) = classify16(chunk);
+    let mut mask = quotes | escapes;
+    if mask == 0 {
+        // A fixed-size copy (no call), then the padding taken off again.
+        out.extend_from_slice(chunk);
+        out.truncate(out.len() - (16 - len));
+        return;
+    }
+    // Each byte to escape after the clean run before it.
+    let mut done = 0;
+    while mask != 0 {
+        let at = mask.trailing_zeros() as usize;
+        out.extend_from_slice(&chunk[done..at]);
+        push_escape(out, chunk[at]);
+        done = at + 1;
+        mask &= mask - 1;
+    }
+    out.extend_from_slice(&chunk[done..len]);
+}
+
+/// Writes the escape sequence of `c`, a byte JSON requires to be escaped.
+#[inline]
+fn push_escape(out: &mut Vec<u8>, c: u8) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    match c {
+        b'"' => out.extend_from_slice(b"\\\""),
+        b'\\' => out.extend_from_slice(b"\\\\"),
+        c => out.extend_from_slice(&[
+            b'\\',
+            b'u',
+            b'0',
+            b'0',
+            HEX[(c >> 4) as usize],
+            HEX[(c & 0xF) as usize],
+        ]),
+    }
 }
 
 /// Decodes a JSON header (`header`: exactly the header bytes of a frame;
@@ -194,6 +229,13 @@ pub(super) fn write_string(out: &mut Vec<u8>, s: &str) {
 /// `code` missing, a wrong type for a known member, trailing characters,
 /// more than 4 GiB (frames carry at most 16 MiB).
 pub(super) fn decode_header(header: Bytes, body: Bytes) -> Result<RemotingCommand> {
+    decode_header_with(header, body, true)
+}
+
+/// [`decode_header`]; `fast`: whether [`fast_header`] may read it (the
+/// tests compare both ways).
+#[inline(always)]
+fn decode_header_with(header: Bytes, body: Bytes, fast: bool) -> Result<RemotingCommand> {
     let quotes = QuoteMap::scan(&header);
     // `ExtFields::str_at` relies on this check: every span of the header
     // that the decoder hands out must be valid UTF-8 (a quote map implies
@@ -211,11 +253,16 @@ pub(super) fn decode_header(header: Bytes, body: Bytes) -> Result<RemotingComman
         body,
         ..Default::default()
     };
+    if let (true, Some(q)) = (fast, &quotes) {
+        if fast_header(&header, q, &mut cmd).is_some() {
+            return Ok(cmd);
+        }
+        cmd.ext_fields.spans_mut().clear();
+    }
     let mut p = Parser {
         s: &header,
         i: 0,
         quotes: quotes.as_ref(),
-        next_quote: 0,
     };
     match p.header(&mut cmd) {
         Some(()) => Ok(cmd),
@@ -227,38 +274,184 @@ pub(super) fn decode_header(header: Bytes, body: Bytes) -> Result<RemotingComman
     }
 }
 
+/// The header as brokers send it, read in one tight pass: with a quote map,
+/// no whitespace, `code`, `version`, `opaque` and `flag` plain integers
+/// (one to nine digits), `language` a name, `remark` a string or null,
+/// `extFields` an object of strings, other members strings. Fills `cmd`
+/// (fresh from [`decode_header_with`]) as [`Parser::header`] would; None
+/// for anything else, with nothing in `cmd` but extFields spans (which the
+/// caller clears), and the general parser then
+/// reads the header (a test checks both agree on every header this takes).
+fn fast_header(s: &[u8], quotes: &QuoteMap, cmd: &mut RemotingCommand) -> Option<()> {
+    let mut f = Fast { s, quotes, i: 0 };
+    let (mut code, mut language, mut remark) = (None, LANGUAGE_OTHER, None);
+    let (mut version, mut opaque, mut flag) = (0, 0, 0);
+    // The spans go straight into `cmd` (cleared again on failure).
+    let spans = cmd.ext_fields.spans_mut();
+    f.byte(b'{')?;
+    loop {
+        let (key_start, key_end) = f.string()?;
+        f.byte(b':')?;
+        match &s[key_start..key_end] {
+            b"code" => code = Some(f.int()?),
+            b"opaque" => opaque = f.int()?,
+            b"flag" => flag = f.int()?,
+            b"version" => version = f.int()?,
+            b"language" => {
+                let (start, end) = f.string()?;
+                let name = &s[start..end];
+                let code = LANGUAGE_NAMES.iter().position(|n| n.as_bytes() == name);
+                language = code.map_or(LANGUAGE_OTHER, |c| c as u8);
+            }
+            b"remark" => remark = f.nullable_string()?,
+            b"extFields" => {
+                // A repeated member's last value wins.
+                spans.clear();
+                f.string_object(spans)?;
+            }
+            _ => {
+                f.string()?;
+            }
+        }
+        match f.next()? {
+            b',' => {}
+            b'}' => break,
+            _ => return None,
+        }
+    }
+    if f.i != s.len() {
+        return None;
+    }
+    cmd.code = code?;
+    cmd.language = language;
+    cmd.version = version;
+    cmd.opaque = opaque;
+    cmd.flag = flag;
+    // A quote map implies ASCII: `from_utf8` cannot fail.
+    cmd.remark = remark.map(|(start, end)| String::from_utf8_lossy(&s[start..end]).into_owned());
+    Some(())
+}
+
+/// The cursor of [`fast_header`].
+struct Fast<'a> {
+    s: &'a [u8],
+    quotes: &'a QuoteMap,
+    i: usize,
+}
+
+impl Fast<'_> {
+    /// The next byte (consumed).
+    #[inline(always)]
+    fn next(&mut self) -> Option<u8> {
+        let b = *self.s.get(self.i)?;
+        self.i += 1;
+        Some(b)
+    }
+
+    /// Consumes `c`, which must be next.
+    #[inline(always)]
+    fn byte(&mut self, c: u8) -> Option<()> {
+        (self.next()? == c).then_some(())
+    }
+
+    /// A string without escapes, which must be next: its content's start
+    /// and end.
+    #[inline(always)]
+    fn string(&mut self) -> Option<(usize, usize)> {
+        self.byte(b'"')?;
+        let start = self.i;
+        // No escapes: the string ends at the next quote.
+        let close = self.quotes.next_quote(start)?;
+        self.i = close + 1;
+        Some((start, close))
+    }
+
+    /// A string (its content's start and end) or null.
+    fn nullable_string(&mut self) -> Option<Option<(usize, usize)>> {
+        if self.s[self.i..].starts_with(b"null") {
+            self.i += 4;
+            return Some(None);
+        }
+        self.string().map(Some)
+    }
+
+    /// One to nine digits, without a leading zero, not followed by a
+    /// fraction or an exponent.
+    #[inline(always)]
+    fn int(&mut self) -> Option<i32> {
+        let rest = &self.s[self.i..];
+        let n = rest
+            .iter()
+            .take(10)
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        let plain = (1..=9).contains(&n)
+            && (n == 1 || rest[0] != b'0')
+            && !matches!(rest.get(n), Some(b'.' | b'e' | b'E'));
+        if !plain {
+            return None;
+        }
+        self.i += n;
+        Some(
+            rest[..n]
+                .iter()
+                .fold(0i32, |v, &d| v * 10 + i32::from(d - b'0')),
+        )
+    }
+
+    /// An object whose values are all strings: appends the spans (key
+    /// start, key end, value start, value end) of its members.
+    fn string_object(&mut self, spans: &mut Spans) -> Option<()> {
+        self.byte(b'{')?;
+        if self.s.get(self.i) == Some(&b'}') {
+            self.i += 1;
+            return Some(());
+        }
+        loop {
+            let (key_start, key_end) = self.string()?;
+            self.byte(b':')?;
+            let (value_start, value_end) = self.string()?;
+            // Offsets fit in u32: a quote map covers at most 512 bytes.
+            spans.push([key_start, key_end, value_start, value_end].map(|o| o as u32));
+            match self.next()? {
+                b',' => {}
+                b'}' => return Some(()),
+                _ => return None,
+            }
+        }
+    }
+}
+
 /// Most bytes a [`QuoteMap`] covers: a send response header is about 300.
 const QUOTE_MAP_BYTES: usize = 512;
 
-/// Most quotes a [`QuoteMap`] holds: a send response header has about 50.
-const QUOTE_MAP_QUOTES: usize = 128;
-
 /// The quotes of a header whose strings need no scanning: one of at most
-/// [`QUOTE_MAP_BYTES`] bytes and [`QUOTE_MAP_QUOTES`] quotes, with no
-/// backslash, no control character and no byte above 0x7F (what brokers
-/// send). There every quote opens or closes a string, so the n-th string
-/// the parser meets spans quotes 2n and 2n + 1. One pass over the header,
-/// 16 bytes at a time, finds them all; the parser then reads each string's
-/// end from this list instead of scanning for it, and where a string ends
-/// does not wait for the work before it.
+/// [`QUOTE_MAP_BYTES`] bytes with no backslash, no control character and
+/// no byte above 0x7F (what brokers send). There every quote opens or
+/// closes a string, so a string that opens at `i` ends at the first quote
+/// after `i`. One pass over the header, 64 bytes at a time, marks them all;
+/// the parser then reads each string's end from these bits instead of
+/// scanning for it, and where a string ends does not wait for the work
+/// before it.
 struct QuoteMap {
-    /// Positions of the quotes, in order (the first `len` are valid; the
-    /// extraction writes up to three past them).
-    pos: [u16; QUOTE_MAP_QUOTES + 4],
-    len: usize,
+    /// Bit `i % 64` of word `i / 64` is set for a quote at `i` (none past
+    /// the end of the header).
+    bits: [u64; QUOTE_MAP_BYTES / 64],
 }
 
 impl QuoteMap {
-    /// The map of `s`; None if `s` is too long, has too many quotes or has
-    /// a byte that needs a closer look.
+    /// The map of `s`; None if `s` is too long or has a byte that needs a
+    /// closer look.
     fn scan(s: &[u8]) -> Option<QuoteMap> {
         if s.len() > QUOTE_MAP_BYTES {
             return None;
         }
-        let mut bits = [0u64; QUOTE_MAP_BYTES / 64];
+        let mut map = QuoteMap {
+            bits: [0; QUOTE_MAP_BYTES / 64],
+        };
         let mut bad = 0;
         let mut blocks = s.chunks_exact(64);
-        for (block, word) in (&mut blocks).zip(&mut bits) {
+        for (block, word) in (&mut blocks).zip(&mut map.bits) {
             let (quotes, flagged) = flags64(block.try_into().ok()?);
             *word = quotes;
             bad |= flagged;
@@ -269,44 +462,22 @@ impl QuoteMap {
             let mut last = [b' '; 64];
             last[..tail.len()].copy_from_slice(tail);
             let (quotes, flagged) = flags64(&last);
-            bits[s.len() / 64] = quotes;
+            map.bits[s.len() / 64] = quotes;
             bad |= flagged;
         }
-        if bad != 0 {
-            return None;
-        }
-        let mut map = QuoteMap {
-            pos: [0; QUOTE_MAP_QUOTES + 4],
-            len: 0,
-        };
-        for (word, mut w) in bits.into_iter().enumerate() {
-            let len = map.len + w.count_ones() as usize;
-            if len > QUOTE_MAP_QUOTES {
-                return None;
-            }
-            // Four at a time, without a branch per quote: the writes past
-            // the word's last quote are overwritten or beyond `len`.
-            let base = (word * 64) as u16;
-            let mut k = map.len;
-            while w != 0 {
-                for _ in 0..4 {
-                    map.pos[k] = base + w.trailing_zeros() as u16;
-                    w &= w.wrapping_sub(1);
-                    k += 1;
-                }
-            }
-            map.len = len;
-        }
-        Some(map)
+        (bad == 0).then_some(map)
     }
 
-    /// Quotes `k` and `k + 1` (the n-th string's, for `k` = 2n).
-    #[inline]
-    fn pair(&self, k: usize) -> Option<(usize, usize)> {
-        match self.pos[..self.len].get(k..k + 2)? {
-            &[open, close] => Some((usize::from(open), usize::from(close))),
-            _ => None,
+    /// The position of the first quote at or after `from`, if any.
+    #[inline(always)]
+    fn next_quote(&self, from: usize) -> Option<usize> {
+        let mut word = from / 64;
+        let mut w = *self.bits.get(word)? & (!0u64 << (from % 64));
+        while w == 0 {
+            word += 1;
+            w = *self.bits.get(word)?;
         }
+        Some(word * 64 + w.trailing_zeros() as usize)
     }
 }
 
@@ -400,8 +571,6 @@ struct Parser<'a> {
     i: usize,
     /// Where the quotes of `s` are, when its strings need no scanning.
     quotes: Option<&'a QuoteMap>,
-    /// With `quotes`: the index of the next string's opening quote.
-    next_quote: usize,
 }
 
 impl<'a> Parser<'a> {
@@ -449,14 +618,8 @@ impl<'a> Parser<'a> {
         self.expect(b'"')?;
         let start = self.i;
         if let Some(quotes) = self.quotes {
-            // Strings are read in order, so this is the next pair of
-            // quotes; a header whose quote just read is not its opening
-            // one is not JSON.
-            let (open, close) = quotes.pair(self.next_quote)?;
-            if open + 1 != start {
-                return None;
-            }
-            self.next_quote += 2;
+            // No escapes: the string ends at the next quote.
+            let close = quotes.next_quote(start)?;
             self.i = close + 1;
             return Some(Span::plain(start, close));
         }
@@ -931,7 +1094,16 @@ mod tests {
     }
 
     fn ours(text: &str) -> Option<Decoded> {
-        let c = decode(text).ok()?;
+        let header = Bytes::copy_from_slice(text.as_bytes());
+        let fast = decode_header_with(header.clone(), Bytes::new(), true);
+        // The fast path takes a header only to read it as the general
+        // parser does.
+        let general = decode_header_with(header, Bytes::new(), false);
+        match (&fast, &general) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "{}", text),
+            (a, b) => assert_eq!(a.is_ok(), b.is_ok(), "{}", text),
+        }
+        let c = fast.ok()?;
         // Last value wins, as in a JSON map.
         let mut ext = std::collections::BTreeMap::new();
         for (k, v) in c.ext_fields.iter() {
@@ -952,6 +1124,15 @@ mod tests {
         );
         assert_eq!(c.ext("queueOffset"), Some("12"));
         assert_eq!(c.ext("MSG_REGION"), Some("DefaultRegion"));
+        // Headers as brokers write them take the fast path.
+        for text in [
+            r#"{"code":0,"extFields":{"queueId":"1","TRACE_ON":"true","MSG_REGION":"DefaultRegion","msgId":"7F0000010000","queueOffset":"12"},"flag":1,"language":"JAVA","opaque":77,"serializeTypeCurrentRPC":"JSON","version":475}"#,
+            r#"{"code":0,"language":"JAVA","version":479,"opaque":5,"flag":1,"remark":"","extFields":{"msgId":"7F00000100002A9F0000000000000001","queueId":"3"},"serializeTypeCurrentRPC":"JSON"}"#,
+            r#"{"code":17,"language":"RUST","version":0,"opaque":9,"flag":1,"remark":null}"#,
+            r#"{"code":1,"opaque":2,"remark":"no route","extFields":{}}"#,
+        ] {
+            assert!(takes_fast_path(text), "{}", text);
+        }
         let c =
             decode(r#" { "code" : 17 , "remark" : null , "language":12, "extFields" : null } "#)
                 .unwrap();
@@ -995,7 +1176,9 @@ mod tests {
     /// serde_json on what decodes and what it decodes to.
     #[test]
     fn agrees_with_serde_json() {
-        struct Gen(u64);
+        /// A xorshift state, and whether to write headers as brokers do
+        /// (no whitespace, mostly plain strings: what `fast_header` reads).
+        struct Gen(u64, bool);
         impl Gen {
             fn next(&mut self, n: usize) -> usize {
                 self.0 ^= self.0 << 13;
@@ -1007,9 +1190,16 @@ mod tests {
                 items[self.next(items.len())]
             }
             fn ws(&mut self) -> &'static str {
+                if self.1 {
+                    return "";
+                }
                 ["", "", "", " ", "\n\t "][self.next(5)]
             }
             fn scalar(&mut self) -> String {
+                if self.1 && self.next(8) > 0 {
+                    let clean = ["\"JAVA\"", "\"v\"", "\"\"", "\"12\"", "\"DefaultRegion\""];
+                    return self.pick(&clean).to_string();
+                }
                 self.pick(&[
                     "0",
                     "-7",
@@ -1047,6 +1237,9 @@ mod tests {
                 }
             }
             fn key(&mut self) -> &'static str {
+                if self.1 && self.next(8) > 0 {
+                    return self.pick(&["\"k\"", "\"queueId\"", "\"msgId\""]);
+                }
                 self.pick(&["\"k\"", "\"queueId\"", "\"k\\u0001\"", "\"msgId\"", "\"é\""])
             }
             fn object(&mut self, depth: usize) -> String {
@@ -1065,6 +1258,9 @@ mod tests {
             }
             fn header(&mut self) -> String {
                 let mut members = Vec::new();
+                if self.1 && self.next(4) > 0 {
+                    members.push(format!("\"code\":{}", self.pick(&["0", "17", "208"])));
+                }
                 for _ in 0..self.next(9) {
                     let name = self.pick(&[
                         "code",
@@ -1093,8 +1289,15 @@ mod tests {
                                 .collect();
                             format!("{{{}}}", pairs.join(","))
                         }
+                        "other" if self.1 && self.next(4) > 0 => self.scalar(),
                         "other" => self.value(0),
-                        _ if self.next(8) == 0 => self.scalar(),
+                        _ if self.next(if self.1 { 30 } else { 8 }) == 0 => self.scalar(),
+                        "remark" | "language" if self.1 && self.next(4) > 0 => {
+                            self.pick(&["\"JAVA\"", "\"X\"", "\"\""]).to_string()
+                        }
+                        _ if self.1 && self.next(4) > 0 => {
+                            self.pick(&["0", "7", "475", "123456789"]).to_string()
+                        }
                         "remark" => self
                             .pick(&["null", "\"no route\"", "\"a\\\"b\\u00e9\""])
                             .to_string(),
@@ -1115,7 +1318,7 @@ mod tests {
                     ));
                 }
                 let mut text = format!("{}{{{}}}{}", self.ws(), members.join(","), self.ws());
-                if self.next(4) == 0 {
+                if self.next(if self.1 { 8 } else { 4 }) == 0 {
                     // Corrupt it: drop or insert a byte at a char boundary.
                     let at = self.next(text.len() + 1);
                     if text.is_char_boundary(at) {
@@ -1131,12 +1334,14 @@ mod tests {
                 text
             }
         }
-        let mut g = Gen(0x9E37_79B9_7F4A_7C15);
-        let (mut valid, mut invalid) = (0, 0);
-        for _ in 0..30_000 {
+        let mut g = Gen(0x9E37_79B9_7F4A_7C15, false);
+        let (mut valid, mut invalid, mut fast) = (0, 0, 0);
+        for i in 0..30_000 {
+            g.1 = i % 2 == 0;
             let text = g.header();
             let theirs = reference(&text);
             assert_eq!(ours(&text), theirs, "{}", text);
+            fast += usize::from(takes_fast_path(&text));
             if theirs.is_some() {
                 valid += 1;
             } else {
@@ -1144,11 +1349,20 @@ mod tests {
             }
         }
         assert!(
-            valid > 3000 && invalid > 3000,
-            "{} valid, {} invalid",
+            valid > 3000 && invalid > 3000 && fast > 3000,
+            "{} valid, {} invalid, {} read by the fast path",
             valid,
-            invalid
+            invalid,
+            fast
         );
+    }
+
+    /// Whether [`fast_header`] reads `text` (and does not leave it to the
+    /// general parser).
+    fn takes_fast_path(text: &str) -> bool {
+        let mut cmd = RemotingCommand::default();
+        QuoteMap::scan(text.as_bytes())
+            .is_some_and(|q| fast_header(text.as_bytes(), &q, &mut cmd).is_some())
     }
 
     /// serde_json's verdict on `text` and ours agree, as in
@@ -1253,20 +1467,14 @@ mod tests {
                     }
                 })
                 .collect();
-            let quotes: Vec<u16> = (0..len)
-                .filter(|&i| text[i] == b'"')
-                .map(|i| i as u16)
-                .collect();
             let map = QuoteMap::scan(&text).unwrap();
-            assert_eq!(map.pos[..map.len], quotes[..]);
-            let first = quotes
-                .get(0..2)
-                .map(|q| (usize::from(q[0]), usize::from(q[1])));
-            assert_eq!(map.pair(0), first);
+            for from in 0..len + 2 {
+                let next = (from..len).find(|&i| text[i] == b'"');
+                assert_eq!(map.next_quote(from), next, "{} from {}", len, from);
+            }
         }
         assert!(QuoteMap::scan(&[b'a'; QUOTE_MAP_BYTES + 1]).is_none());
-        assert!(QuoteMap::scan(&[b'"'; QUOTE_MAP_QUOTES]).is_some());
-        assert!(QuoteMap::scan(&[b'"'; QUOTE_MAP_QUOTES + 1]).is_none());
+        assert!(QuoteMap::scan(&[b'"'; QUOTE_MAP_BYTES]).is_some());
         for b in [b'\\', 0, 0x1F, b'\t', b'\n', 0x7F, 0x80, 0xFF] {
             for at in [0, 15, 16, 37, 39] {
                 let mut text = vec![b'a'; 40];
@@ -1359,6 +1567,34 @@ mod tests {
                 let expected = text.iter().position(|&c| ESCAPE[c as usize]).unwrap_or(8);
                 assert_eq!(clean_prefix_len(&text), expected, "{} at {}", b, at);
                 assert_eq!(clean_prefix_len(&text[..at]), expected.min(at));
+            }
+        }
+    }
+
+    #[test]
+    fn strings_of_every_length_round_trip() {
+        // Lengths around the 16-byte chunks, with bytes to escape at
+        // scattered places (several in one chunk, at chunk edges, at the end).
+        let mut seed = 7u32;
+        for len in 0..80 {
+            for _ in 0..20 {
+                let s: String = (0..len)
+                    .map(|_| {
+                        seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                        match (seed >> 16) % 8 {
+                            0 => '\u{1}',
+                            1 => '"',
+                            2 => '\\',
+                            3 => 'é',
+                            _ => char::from(b'a' + ((seed >> 8) % 26) as u8),
+                        }
+                    })
+                    .collect();
+                let mut ours = b"x".to_vec();
+                write_string(&mut ours, &s);
+                assert!(ours[1..].iter().all(|&c| c >= 0x20), "{:?}", s);
+                let back: String = serde_json::from_slice(&ours[1..]).unwrap();
+                assert_eq!(back, s);
             }
         }
     }
