@@ -107,6 +107,18 @@ impl Submitter {
     }
 }
 
+/// Room in the command channel. A ring allocated once: an unbounded
+/// channel would allocate (and zero) a block every 31 sends on the calling
+/// thread and free it on the loop's. It holds every async and oneway send
+/// the back-pressure window admits (up to 16 384; beyond that a full
+/// channel holds callers back too) plus 1 024 others (sync sends, route
+/// requests, shutdown). A caller finding it full waits for the loop, which
+/// always drains it (it never waits for an API or callback thread); once
+/// the loop has ended, a send fails with the shutdown error.
+fn command_capacity(config: &ProducerConfig) -> usize {
+    config.back_pressure_for_async_send_num.min(16_384) + 1_024
+}
+
 /// Handle to a running client instance.
 pub(crate) struct Client {
     tx: Sender<Command>,
@@ -141,7 +153,7 @@ impl Client {
             sleeping: AtomicBool::new(false),
             sync_answers_fast: AtomicBool::new(config.io_busy_poll_us > 0),
         });
-        let (tx, rx) = crossbeam_channel::unbounded::<Command>();
+        let (tx, rx) = crossbeam_channel::bounded::<Command>(command_capacity(&config));
         let (callback_tx, callback_rx) = crossbeam_channel::unbounded::<CallbackTask>();
         let client_id = build_client_id(&config);
 

@@ -17,9 +17,15 @@ const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
 /// Appends the upper-case hex of `bytes` to `out`.
 pub fn push_hex(out: &mut String, bytes: &[u8]) {
-    for b in bytes {
-        out.push(HEX[(b >> 4) as usize] as char);
-        out.push(HEX[(b & 0xF) as usize] as char);
+    // Up to 16 bytes per stack buffer, appended with one copy.
+    for chunk in bytes.chunks(16) {
+        let mut hex = [0u8; 32];
+        for (pair, b) in hex.chunks_exact_mut(2).zip(chunk) {
+            pair[0] = HEX[(b >> 4) as usize];
+            pair[1] = HEX[(b & 0xF) as usize];
+        }
+        let hex = &hex[..2 * chunk.len()];
+        out.push_str(std::str::from_utf8(hex).expect("hex digits are ASCII"));
     }
 }
 
@@ -108,8 +114,10 @@ impl UniqIdGenerator {
         }
         let counter = self.counter.fetch_add(1, Ordering::Relaxed) as u16;
         out.push_str(&self.prefix);
-        push_hex(out, &(diff as i32).to_be_bytes());
-        push_hex(out, &counter.to_be_bytes());
+        let mut tail = [0u8; 6];
+        tail[..4].copy_from_slice(&(diff as i32).to_be_bytes());
+        tail[4..].copy_from_slice(&counter.to_be_bytes());
+        push_hex(out, &tail);
     }
 }
 
