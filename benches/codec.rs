@@ -8,7 +8,9 @@ use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use rocketmq::codec::{
     decode_frame, decode_payload, encode_frame, encode_frame_with, WriteFields, FLAG_RESPONSE,
 };
-use rocketmq::protocol::header::{SendMessageRequestHeader, SendMessageResponseHeader};
+use rocketmq::protocol::header::{
+    SendHeaderConstants, SendMessageRequestHeader, SendMessageResponseHeader,
+};
 
 /// A response as the Java broker sends it (alphabetical, strings).
 fn response_frame() -> Vec<u8> {
@@ -37,21 +39,18 @@ fn codec(c: &mut Criterion) {
     let properties =
         "UNIQ_KEY\u{1}7F0000010A2B18B4AAC27D8E3F2A0001\u{2}WAIT\u{1}true\u{2}TAGS\u{1}TagA\u{2}";
     let mut out = Vec::with_capacity(64 * 1024);
+    let constants = SendHeaderConstants::new("bench_group", "TBW102", 4);
     c.bench_function("encode SEND_MESSAGE_V2 (1 KiB body)", |b| {
         b.iter(|| {
             out.clear();
             let header = SendMessageRequestHeader {
-                producer_group: "bench_group",
+                constants: &constants,
                 topic: "BenchTopic",
-                default_topic: "TBW102",
-                default_topic_queue_nums: 4,
                 queue_id: 3,
                 sys_flag: 0,
                 born_timestamp: 1_763_800_000_000,
                 flag: 0,
                 properties,
-                reconsume_times: 0,
-                unit_mode: false,
                 batch: false,
                 broker_name: "broker-a",
             };

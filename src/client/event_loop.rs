@@ -26,7 +26,7 @@ use crate::codec::{self, RemotingCommand, WriteFields, FLAG_ONEWAY, FLAG_RESPONS
 use crate::config::ProducerConfig;
 use crate::error::{Error, ErrorKind, Result};
 use crate::fault::FaultTable;
-use crate::protocol::header::SendMessageRequestHeader;
+use crate::protocol::header::{SendHeaderConstants, SendMessageRequestHeader};
 use crate::protocol::message_ext;
 use crate::protocol::route::TopicRouteData;
 use crate::protocol::{heartbeat, request_code, response_code};
@@ -97,6 +97,8 @@ pub(crate) struct EventLoop {
     /// The callback thread's queue: async callbacks, transaction checks.
     callbacks: Sender<CallbackTask>,
     wakeup: Arc<Wakeup>,
+    /// The send header fields that are the same for every send.
+    send_header_constants: SendHeaderConstants,
     config: Arc<ProducerConfig>,
     client_id: String,
     namesrvs: Vec<String>,
@@ -181,6 +183,11 @@ impl EventLoop {
             next_refresh: now + Duration::from_millis(config.poll_name_server_interval_ms),
             shutdown: None,
             busy: BusyPoll::new(config.io_busy_poll_us),
+            send_header_constants: SendHeaderConstants::new(
+                &config.producer_group,
+                &config.create_topic_key,
+                config.default_topic_queue_nums,
+            ),
             now,
             now_ms: crate::protocol::message_id::now_ms(),
             config,
@@ -432,17 +439,13 @@ impl EventLoop {
         let opaque = self.next_opaque();
         let born = self.now_ms;
         let header = SendMessageRequestHeader {
-            producer_group: &self.config.producer_group,
+            constants: &self.send_header_constants,
             topic: job.msg.topic(),
-            default_topic: &self.config.create_topic_key,
-            default_topic_queue_nums: self.config.default_topic_queue_nums,
             queue_id: queue.queue_id,
             sys_flag: job.msg.sys_flag,
             born_timestamp: born,
             flag: job.msg.flag,
             properties: job.msg.properties(),
-            reconsume_times: 0,
-            unit_mode: false,
             batch: job.msg.batch,
             broker_name: &queue.broker_name,
         };

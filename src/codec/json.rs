@@ -153,24 +153,29 @@ fn clean_tail_len(tail: &[u8]) -> usize {
 
 /// Writes `s` as a JSON string literal: quoted; `"` and `\` escaped with a
 /// backslash, control characters as `\u00XX` (the properties string carries
-/// \u0001 and \u0002 separators). Sixteen bytes are classified at a time
-/// ([`classify16`]; the last ones padded with spaces): a clean chunk is one
-/// 16-byte copy; in another, each byte to escape follows the clean run
-/// before it.
+/// \u0001 and \u0002 separators). The clean prefix (usually all of `s`) is
+/// found by [`clean_prefix_len`] and copied at once; the rest is classified
+/// sixteen bytes at a time ([`classify16`]; the last ones padded with
+/// spaces): a clean chunk is one 16-byte copy; in another, each byte to
+/// escape follows the clean run before it.
 pub(super) fn write_string(out: &mut Vec<u8>, s: &str) {
     let b = s.as_bytes();
     out.reserve(b.len() + 2);
     out.push(b'"');
-    let mut chunks = b.chunks_exact(16);
-    for chunk in &mut chunks {
-        write_chunk(out, chunk.try_into().expect("16-byte chunk"), 16);
-    }
-    let tail = chunks.remainder();
-    if !tail.is_empty() {
-        // Spaces are never escaped.
-        let mut last = [b' '; 16];
-        last[..tail.len()].copy_from_slice(tail);
-        write_chunk(out, &last, tail.len());
+    let clean = clean_prefix_len(b);
+    out.extend_from_slice(&b[..clean]);
+    if clean < b.len() {
+        let mut chunks = b[clean..].chunks_exact(16);
+        for chunk in &mut chunks {
+            write_chunk(out, chunk.try_into().expect("16-byte chunk"), 16);
+        }
+        let tail = chunks.remainder();
+        if !tail.is_empty() {
+            // Spaces are never escaped.
+            let mut last = [b' '; 16];
+            last[..tail.len()].copy_from_slice(tail);
+            write_chunk(out, &last, tail.len());
+        }
     }
     out.push(b'"');
 }

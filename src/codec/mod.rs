@@ -248,6 +248,56 @@ pub trait FieldSink {
     fn int(&mut self, k: &str, v: i64);
     /// A boolean field, written as "true"/"false".
     fn bool(&mut self, k: &str, v: bool);
+    /// Fields rendered before (the same for many requests): a frame copies
+    /// their JSON text; other sinks take the pairs one by one.
+    fn rendered(&mut self, fields: &RenderedFields) {
+        for (k, v) in &fields.pairs {
+            self.str(k, v);
+        }
+    }
+}
+
+/// String fields together with their JSON text, rendered once: how the
+/// parts of a request header that never change for a producer (its group,
+/// the auto-create topic, constant flags) are written into each request
+/// by one copy (see [`FieldSink::rendered`]).
+#[derive(Debug, Clone, Default)]
+pub struct RenderedFields {
+    pairs: Vec<(String, String)>,
+    /// `"k":"v"` members, comma-separated, as a [`FieldWriter`] writes them.
+    json: Vec<u8>,
+}
+
+impl RenderedFields {
+    /// The fields `pairs`, in order.
+    pub fn new<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> RenderedFields {
+        let pairs: Vec<(String, String)> = pairs
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
+        let mut json = Vec::new();
+        let mut w = FieldWriter {
+            out: &mut json,
+            count: 0,
+        };
+        pairs.write_fields(&mut w);
+        // The writer opened the object: keep the members only.
+        let members = match pairs.is_empty() {
+            true => Vec::new(),
+            false => json.split_off(EXT_FIELDS_OPEN.len()),
+        };
+        RenderedFields {
+            pairs,
+            json: members,
+        }
+    }
+
+    /// The fields, in order.
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.pairs
+    }
 }
 
 impl FieldSink for Vec<(String, String)> {
@@ -262,6 +312,9 @@ impl FieldSink for Vec<(String, String)> {
     }
 }
 
+/// What opens the extFields member, after the header's other members.
+const EXT_FIELDS_OPEN: &[u8] = b",\"extFields\":{";
+
 /// Writes extFields straight into a frame being encoded: no intermediate
 /// strings for numbers. Used through [`encode_frame_with`].
 pub struct FieldWriter<'a> {
@@ -273,7 +326,7 @@ impl FieldWriter<'_> {
     #[inline(always)]
     fn key(&mut self, k: &str) {
         self.out.extend_from_slice(if self.count == 0 {
-            b",\"extFields\":{"
+            EXT_FIELDS_OPEN
         } else {
             b","
         });
@@ -313,6 +366,20 @@ impl FieldSink for FieldWriter<'_> {
         self.key(k);
         self.out
             .extend_from_slice(if v { b"\"true\"" } else { b"\"false\"" });
+    }
+
+    #[inline(always)]
+    fn rendered(&mut self, fields: &RenderedFields) {
+        if fields.pairs.is_empty() {
+            return;
+        }
+        self.out.extend_from_slice(if self.count == 0 {
+            EXT_FIELDS_OPEN
+        } else {
+            b","
+        });
+        self.count += fields.pairs.len();
+        self.out.extend_from_slice(&fields.json);
     }
 }
 

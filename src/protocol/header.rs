@@ -2,21 +2,48 @@
 //! Each request header turns into the `extFields` pairs the Java client sends;
 //! every value is a string, booleans are "true"/"false".
 
-use crate::codec::RemotingCommand;
+use crate::codec::{FieldSink, RemotingCommand, RenderedFields, WriteFields};
 use crate::error::{Error, ErrorKind, Result};
+
+/// The fields of `SendMessageRequestHeaderV2` that are the same for every
+/// send of a producer, rendered once: `a` (producer group), `c` (the
+/// auto-create template topic, `TBW102`) with `d` (queue count for an
+/// auto-created topic), `j` (reconsume times, 0 for producers) with `k`
+/// (unit mode, false).
+#[derive(Debug, Clone)]
+pub struct SendHeaderConstants {
+    group: RenderedFields,
+    default_topic: RenderedFields,
+    reconsume_unit_mode: RenderedFields,
+}
+
+impl SendHeaderConstants {
+    /// The constants of a producer in `producer_group` whose auto-created
+    /// topics copy `default_topic` with `default_topic_queue_nums` queues.
+    pub fn new(
+        producer_group: &str,
+        default_topic: &str,
+        default_topic_queue_nums: i32,
+    ) -> SendHeaderConstants {
+        SendHeaderConstants {
+            group: RenderedFields::new([("a", producer_group)]),
+            default_topic: RenderedFields::new([
+                ("c", default_topic.to_string()),
+                ("d", default_topic_queue_nums.to_string()),
+            ]),
+            reconsume_unit_mode: RenderedFields::new([("j", "0"), ("k", bool_str(false))]),
+        }
+    }
+}
 
 /// `SendMessageRequestHeaderV2` (Java `SendMessageRequestHeaderV2`): the
 /// single-letter field names of SEND_MESSAGE_V2 and SEND_BATCH_MESSAGE.
 #[derive(Debug, Clone)]
 pub struct SendMessageRequestHeader<'a> {
-    /// `a`: producer group.
-    pub producer_group: &'a str,
+    /// `a`, `c`, `d`, `j`, `k`: the producer's constants.
+    pub constants: &'a SendHeaderConstants,
     /// `b`: topic.
     pub topic: &'a str,
-    /// `c`: the auto-create template topic (`TBW102`).
-    pub default_topic: &'a str,
-    /// `d`: queue count for an auto-created topic.
-    pub default_topic_queue_nums: i32,
     /// `e`: target queue id.
     pub queue_id: i32,
     /// `f`: sysFlag.
@@ -27,30 +54,24 @@ pub struct SendMessageRequestHeader<'a> {
     pub flag: i32,
     /// `i`: the properties string.
     pub properties: &'a str,
-    /// `j`: reconsume times (0 for producers).
-    pub reconsume_times: i32,
-    /// `k`: unit mode.
-    pub unit_mode: bool,
     /// `m`: batch.
     pub batch: bool,
     /// `n`: broker name of the target queue.
     pub broker_name: &'a str,
 }
 
-impl crate::codec::WriteFields for SendMessageRequestHeader<'_> {
+impl WriteFields for SendMessageRequestHeader<'_> {
     /// Writes the extFields, in the order Java's fastjson writes them.
-    fn write_fields<S: crate::codec::FieldSink>(&self, w: &mut S) {
-        w.str("a", self.producer_group);
+    fn write_fields<S: FieldSink>(&self, w: &mut S) {
+        w.rendered(&self.constants.group);
         w.str("b", self.topic);
-        w.str("c", self.default_topic);
-        w.int("d", self.default_topic_queue_nums as i64);
+        w.rendered(&self.constants.default_topic);
         w.int("e", self.queue_id as i64);
         w.int("f", self.sys_flag as i64);
         w.int("g", self.born_timestamp);
         w.int("h", self.flag as i64);
         w.str("i", self.properties);
-        w.int("j", self.reconsume_times as i64);
-        w.bool("k", self.unit_mode);
+        w.rendered(&self.constants.reconsume_unit_mode);
         w.bool("m", self.batch);
         w.str("n", self.broker_name);
     }
@@ -126,25 +147,20 @@ mod tests {
 
     #[test]
     fn send_header_fields() {
+        let constants = SendHeaderConstants::new("g\"roup", "TBW102", 4);
         let h = SendMessageRequestHeader {
-            producer_group: "g",
+            constants: &constants,
             topic: "t",
-            default_topic: "TBW102",
-            default_topic_queue_nums: 4,
             queue_id: 3,
             sys_flag: 0x301,
             born_timestamp: 1700000000000,
             flag: 0,
             properties: "WAIT\u{1}true\u{2}",
-            reconsume_times: 0,
-            unit_mode: false,
             batch: false,
             broker_name: "broker-a",
         };
         let mut frame = Vec::new();
-        crate::codec::encode_frame_with(&mut frame, 310, 1, 0, None, b"", |w| {
-            crate::codec::WriteFields::write_fields(&h, w)
-        });
+        crate::codec::encode_frame_with(&mut frame, 310, 1, 0, None, b"", |w| h.write_fields(w));
         let cmd = crate::codec::decode_frame(&mut bytes::BytesMut::from(&frame[..]))
             .unwrap()
             .unwrap();
@@ -153,7 +169,20 @@ mod tests {
             names,
             ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "m", "n"]
         );
+        assert_eq!(cmd.ext("a"), Some("g\"roup"));
+        assert_eq!(cmd.ext("c"), Some("TBW102"));
+        assert_eq!(cmd.ext("d"), Some("4"));
+        assert_eq!(cmd.ext("j"), Some("0"));
         assert_eq!(cmd.ext("f"), Some("769"));
+        // The signing sink gets the same pairs, in the same order.
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        h.write_fields(&mut pairs);
+        let signed: Vec<(&str, &str)> = pairs
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let sent: Vec<(&str, &str)> = cmd.ext_fields.iter().collect();
+        assert_eq!(signed, sent);
         assert_eq!(cmd.ext("g"), Some("1700000000000"));
         assert_eq!(cmd.ext("i"), Some("WAIT\u{1}true\u{2}"));
         assert_eq!(cmd.ext("k"), Some("false"));

@@ -17,15 +17,9 @@ const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
 /// Appends the upper-case hex of `bytes` to `out`.
 pub fn push_hex(out: &mut String, bytes: &[u8]) {
-    // Up to 16 bytes per stack buffer, appended with one copy.
-    for chunk in bytes.chunks(16) {
-        let mut hex = [0u8; 32];
-        for (pair, b) in hex.chunks_exact_mut(2).zip(chunk) {
-            pair[0] = HEX[(b >> 4) as usize];
-            pair[1] = HEX[(b & 0xF) as usize];
-        }
-        let hex = &hex[..2 * chunk.len()];
-        out.push_str(std::str::from_utf8(hex).expect("hex digits are ASCII"));
+    for b in bytes {
+        out.push(HEX[(b >> 4) as usize] as char);
+        out.push(HEX[(b & 0xF) as usize] as char);
     }
 }
 
@@ -114,10 +108,15 @@ impl UniqIdGenerator {
         }
         let counter = self.counter.fetch_add(1, Ordering::Relaxed) as u16;
         out.push_str(&self.prefix);
-        let mut tail = [0u8; 6];
-        tail[..4].copy_from_slice(&(diff as i32).to_be_bytes());
-        tail[4..].copy_from_slice(&counter.to_be_bytes());
-        push_hex(out, &tail);
+        // The last six bytes (time, counter) as twelve hex digits, built
+        // on the stack and appended with one copy.
+        let tail = (u64::from(diff as i32 as u32) << 16) | u64::from(counter);
+        let mut hex = [0u8; 12];
+        for (i, h) in hex.iter_mut().enumerate() {
+            *h = HEX[((tail >> (44 - 4 * i)) & 0xF) as usize];
+        }
+        // SAFETY: every byte comes from HEX, which is ASCII.
+        out.push_str(unsafe { std::str::from_utf8_unchecked(&hex) });
     }
 }
 
