@@ -15,7 +15,7 @@ use std::borrow::Cow;
 
 use bytes::Bytes;
 
-use super::{protocol_error, ExtFields, RemotingCommand, Spans};
+use super::{protocol_error, same_bytes, ExtFields, RemotingCommand, Spans};
 use crate::error::Result;
 use crate::protocol::LANGUAGE_NAMES;
 
@@ -297,26 +297,28 @@ fn fast_header(s: &[u8], quotes: &QuoteMap, cmd: &mut RemotingCommand) -> Option
     loop {
         let (key_start, key_end) = f.string()?;
         f.byte(b':')?;
-        match &s[key_start..key_end] {
-            b"code" => code = Some(f.int()?),
-            b"opaque" => opaque = f.int()?,
-            b"flag" => flag = f.int()?,
-            b"version" => version = f.int()?,
-            b"language" => {
-                let (start, end) = f.string()?;
-                let name = &s[start..end];
-                let code = LANGUAGE_NAMES.iter().position(|n| n.as_bytes() == name);
-                language = code.map_or(LANGUAGE_OTHER, |c| c as u8);
-            }
-            b"remark" => remark = f.nullable_string()?,
-            b"extFields" => {
-                // A repeated member's last value wins.
-                spans.clear();
-                f.string_object(spans)?;
-            }
-            _ => {
-                f.string()?;
-            }
+        let key = &s[key_start..key_end];
+        if same_bytes(key, b"code") {
+            code = Some(f.int()?);
+        } else if same_bytes(key, b"opaque") {
+            opaque = f.int()?;
+        } else if same_bytes(key, b"flag") {
+            flag = f.int()?;
+        } else if same_bytes(key, b"version") {
+            version = f.int()?;
+        } else if same_bytes(key, b"language") {
+            let (start, end) = f.string()?;
+            let name = &s[start..end];
+            let code = LANGUAGE_NAMES.iter().position(|n| n.as_bytes() == name);
+            language = code.map_or(LANGUAGE_OTHER, |c| c as u8);
+        } else if same_bytes(key, b"remark") {
+            remark = f.nullable_string()?;
+        } else if same_bytes(key, b"extFields") {
+            // A repeated member's last value wins.
+            spans.clear();
+            f.string_object(spans)?;
+        } else {
+            f.string()?;
         }
         match f.next()? {
             b',' => {}

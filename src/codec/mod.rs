@@ -191,6 +191,26 @@ impl PartialEq for ExtFields {
 
 impl Eq for ExtFields {}
 
+/// Whether `a` and `b` are the same bytes. Header keys are short: for 4
+/// to 16 bytes, two overlapping word compares (no call; with `b` a
+/// literal, its words are constants).
+#[inline(always)]
+pub fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word8 =
+        |x: &[u8], at: usize| u64::from_le_bytes(x[at..at + 8].try_into().expect("8 bytes"));
+    let word4 =
+        |x: &[u8], at: usize| u32::from_le_bytes(x[at..at + 4].try_into().expect("4 bytes"));
+    match n {
+        8..=16 => word8(a, 0) == word8(b, 0) && word8(a, n - 8) == word8(b, n - 8),
+        4..=7 => word4(a, 0) == word4(b, 0) && word4(a, n - 4) == word4(b, n - 4),
+        _ => a == b,
+    }
+}
+
 /// Appends the decimal text of `v` to a byte buffer. Single digits (most
 /// header fields: flags, queue ids, counts) are one push.
 #[inline]
@@ -589,6 +609,22 @@ pub fn encode_binary_frame(out: &mut Vec<u8>, cmd: &RemotingCommand) {
 mod tests {
     use super::*;
     use crate::protocol::{CLIENT_VERSION, LANGUAGE_NAMES, LANGUAGE_RUST};
+
+    #[test]
+    fn same_bytes_compares_every_byte() {
+        for n in 0..24usize {
+            let a: Vec<u8> = (0..n as u8).map(|i| b'a' + i).collect();
+            assert!(same_bytes(&a, &a.clone()));
+            if n > 0 {
+                assert!(!same_bytes(&a, &a[..n - 1]));
+            }
+            for at in 0..n {
+                let mut b = a.clone();
+                b[at] ^= 0x20;
+                assert!(!same_bytes(&a, &b), "{} bytes, differing at {}", n, at);
+            }
+        }
+    }
 
     #[test]
     fn header_prefix_matches_the_constants() {

@@ -2,7 +2,7 @@
 //! Each request header turns into the `extFields` pairs the Java client sends;
 //! every value is a string, booleans are "true"/"false".
 
-use crate::codec::{FieldSink, RemotingCommand, RenderedFields, WriteFields};
+use crate::codec::{same_bytes, FieldSink, RemotingCommand, RenderedFields, WriteFields};
 use crate::error::{Error, ErrorKind, Result};
 
 /// The fields of `SendMessageRequestHeaderV2` that are the same for every
@@ -118,13 +118,17 @@ impl<'a> SendMessageResponseHeader<'a> {
         let (mut msg_id, mut queue_id, mut queue_offset) = (None, None, None);
         let (mut transaction_id, mut region_id) = (None, None);
         for (k, v) in cmd.ext_fields.iter() {
-            match k {
-                "msgId" => msg_id = Some(v),
-                "queueId" => queue_id = Some(v),
-                "queueOffset" => queue_offset = Some(v),
-                "transactionId" => transaction_id = Some(v),
-                "MSG_REGION" => region_id = Some(v),
-                _ => {}
+            let k = k.as_bytes();
+            if same_bytes(k, b"msgId") {
+                msg_id = Some(v);
+            } else if same_bytes(k, b"queueId") {
+                queue_id = Some(v);
+            } else if same_bytes(k, b"queueOffset") {
+                queue_offset = Some(v);
+            } else if same_bytes(k, b"transactionId") {
+                transaction_id = Some(v);
+            } else if same_bytes(k, b"MSG_REGION") {
+                region_id = Some(v);
             }
         }
         Ok(SendMessageResponseHeader {
