@@ -305,10 +305,45 @@ pub struct PreparedMessage {
     pub reply: bool,
 }
 
+/// Message text buffers whose sends have ended, for the next messages.
+/// A text is allocated on the API thread that prepares the message and
+/// ends on the producer's callback thread: freeing it there would make
+/// both threads take the allocator's arena lock for every send. The
+/// callback thread hands it back here ([`recycle_text`]) and
+/// [`PreparedMessage::start`] reuses it. At most 1 024 buffers of at most
+/// 4 KiB wait here; others are freed.
+static TEXT_POOL: once_cell::sync::Lazy<(
+    crossbeam_channel::Sender<String>,
+    crossbeam_channel::Receiver<String>,
+)> = once_cell::sync::Lazy::new(|| crossbeam_channel::bounded(1024));
+
+/// Largest buffer kept in [`TEXT_POOL`], bytes.
+const POOLED_TEXT_MAX: usize = 4096;
+
+/// Gives a message text buffer (from a receipt whose callback has run)
+/// back for reuse; any thread may call it.
+pub(crate) fn recycle_text(text: String) {
+    if text.capacity() <= POOLED_TEXT_MAX {
+        let _ = TEXT_POOL.0.try_send(text);
+    }
+}
+
+/// An empty buffer with room for `capacity` bytes: a recycled one if any.
+fn text_buffer(capacity: usize) -> String {
+    match TEXT_POOL.1.try_recv() {
+        Ok(mut text) => {
+            text.clear();
+            text.reserve(capacity);
+            text
+        }
+        Err(_) => String::with_capacity(capacity),
+    }
+}
+
 impl PreparedMessage {
     /// Starts a message for `topic` (wrapped into `namespace`, if any).
     fn start(topic: &str, namespace: Option<&str>, capacity: usize) -> PreparedMessage {
-        let mut text = String::with_capacity(topic.len() + capacity);
+        let mut text = text_buffer(topic.len() + capacity);
         crate::namespace::wrap_into(&mut text, namespace, topic);
         let topic_end = text.len();
         PreparedMessage {

@@ -215,7 +215,12 @@ impl Notify {
     fn run(self, outcome: Result<Receipt>) {
         match self {
             Notify::Boxed(cb) => cb(outcome.map(Receipt::into_result)),
-            Notify::Raw(raw) => raw.run(outcome.as_ref().map(Receipt::view)),
+            Notify::Raw(raw) => {
+                raw.run(outcome.as_ref().map(Receipt::view));
+                if let Ok(receipt) = outcome {
+                    crate::message::recycle_text(receipt.text);
+                }
+            }
         }
     }
 
