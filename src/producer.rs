@@ -737,9 +737,8 @@ fn job(
         msg: prepared,
         deadline: started + Duration::from_millis(config.send_msg_timeout_ms),
         retries_left: retries,
-        last_broker: None,
-        last_error: None,
-        target,
+        last_attempt: None,
+        target: target.map(Box::new),
         completion: Completion::new(kind),
     }
 }

@@ -383,18 +383,18 @@ impl EventLoop {
             && !info
                 .brokers
                 .iter()
-                .any(|b| available(b) && Some(b) != job.last_broker.as_ref())
+                .any(|b| available(b) && Some(b) != job.last_broker())
         {
             fault.least_bad(info.brokers.iter().map(|b| &**b), now)
         } else {
             None
         };
-        let chosen = match &job.target {
+        let chosen = match job.target.as_deref() {
             Some(target) => Some(target.clone()),
             None => info
                 .select_queue(
                     &mut state.index,
-                    job.last_broker.as_deref(),
+                    job.last_broker().map(|b| &**b),
                     available,
                     fallback,
                 )
@@ -583,15 +583,14 @@ impl EventLoop {
             return;
         }
         if Instant::now() >= job.deadline {
-            job.last_error = Some(error);
+            job.last_attempt = Some(Box::new((broker, error)));
             let e = job.timeout_error(self.config.send_msg_timeout_ms);
             job.finish(Err(e));
             return;
         }
         job.retries_left -= 1;
         self.stats.retries += 1;
-        job.last_broker = Some(broker);
-        job.last_error = Some(error);
+        job.last_attempt = Some(Box::new((broker, error)));
         self.dispatch(job);
     }
 

@@ -415,16 +415,21 @@ pub(crate) struct SendJob {
     pub deadline: Instant,
     /// Attempts still allowed after the current one.
     pub retries_left: u32,
-    /// Broker of the previous failed attempt, avoided by the next one.
-    pub last_broker: Option<Arc<str>>,
-    /// Why the previous attempt failed.
-    pub last_error: Option<Error>,
+    /// The previous failed attempt: its broker (avoided by the next
+    /// attempt) and why it failed. Boxed, as `target`: both are rare, and a
+    /// job is moved several times on its way to the event loop.
+    pub last_attempt: Option<Box<(Arc<str>, Error)>>,
     /// The queue chosen by the caller (ordered sends), else round robin.
-    pub target: Option<MessageQueue>,
+    pub target: Option<Box<MessageQueue>>,
     pub completion: Completion,
 }
 
 impl SendJob {
+    /// The broker of the previous failed attempt, if any.
+    pub fn last_broker(&self) -> Option<&Arc<str>> {
+        self.last_attempt.as_deref().map(|(broker, _)| broker)
+    }
+
     /// Completes the job with `outcome`.
     pub fn finish(self, outcome: Result<Receipt>) {
         self.completion.complete(outcome)
@@ -436,7 +441,7 @@ impl SendJob {
             "send did not complete within sendMsgTimeout ({} ms)",
             budget_ms
         );
-        if let Some(e) = &self.last_error {
+        if let Some((_, e)) = self.last_attempt.as_deref() {
             msg.push_str("; last attempt: ");
             msg.push_str(&e.to_string());
         }
