@@ -65,6 +65,12 @@ enum Mode {
 /// A RocketMQ producer.
 pub struct Producer {
     inner: Mutex<Inner>,
+    /// What `start` made, kept until the producer is dropped: sends read
+    /// it without taking `inner`'s lock (one producer, many sending
+    /// threads).
+    started: std::sync::OnceLock<Arc<Running>>,
+    /// Set when shutdown is done: sends are refused from then on.
+    shut_down: std::sync::atomic::AtomicBool,
 }
 
 impl Producer {
@@ -83,6 +89,8 @@ impl Producer {
                 checker: None,
                 hooks: Vec::new(),
             })),
+            started: std::sync::OnceLock::new(),
+            shut_down: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -157,24 +165,35 @@ impl Producer {
             config.back_pressure_for_async_send_num,
             config.back_pressure_for_async_send_size,
         );
-        *inner = Inner::Running(Arc::new(Running {
+        let running = Arc::new(Running {
             client,
             config,
             in_flight,
             transactional,
             hooks,
-        }));
+        });
+        // Set once: `inner` leaves Created only here, under its lock.
+        let _ = self.started.set(running.clone());
+        *inner = Inner::Running(running);
         Ok(())
     }
 
-    fn running(&self) -> Result<Arc<Running>> {
-        match &*self.lock() {
-            Inner::Running(r) => Ok(r.clone()),
-            Inner::Created(..) => Err(Error::new(
-                ErrorKind::InvalidState,
-                "the producer is not started",
-            )),
-            Inner::ShutDown => Err(Error::new(ErrorKind::Shutdown, "the producer is shut down")),
+    /// The running state, for a send: no lock taken.
+    fn running(&self) -> Result<&Running> {
+        match self.started.get() {
+            _ if self.shut_down.load(std::sync::atomic::Ordering::Acquire) => {
+                Err(Error::new(ErrorKind::Shutdown, "the producer is shut down"))
+            }
+            Some(running) => Ok(running),
+            None => match &*self.lock() {
+                Inner::ShutDown => {
+                    Err(Error::new(ErrorKind::Shutdown, "the producer is shut down"))
+                }
+                _ => Err(Error::new(
+                    ErrorKind::InvalidState,
+                    "the producer is not started",
+                )),
+            },
         }
     }
 
@@ -656,6 +675,8 @@ impl Producer {
             r.client.shutdown(timeout)?;
         }
         *self.lock() = Inner::ShutDown;
+        self.shut_down
+            .store(true, std::sync::atomic::Ordering::Release);
         Ok(())
     }
 
