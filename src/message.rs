@@ -310,12 +310,12 @@ pub struct PreparedMessage {
 /// ends on the producer's callback thread: freeing it there would make
 /// both threads take the allocator's arena lock for every send. The
 /// callback thread hands it back here ([`recycle_text`]) and
-/// [`PreparedMessage::start`] reuses it. At most 1 024 buffers of at most
-/// 4 KiB wait here; others are freed.
-static TEXT_POOL: once_cell::sync::Lazy<(
-    crossbeam_channel::Sender<String>,
-    crossbeam_channel::Receiver<String>,
-)> = once_cell::sync::Lazy::new(|| crossbeam_channel::bounded(1024));
+/// [`PreparedMessage::start`] reuses it. At most [`POOLED_TEXTS`] buffers
+/// of at most [`POOLED_TEXT_MAX`] bytes wait here; others are freed.
+static TEXT_POOL: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// Most buffers kept in [`TEXT_POOL`].
+const POOLED_TEXTS: usize = 1024;
 
 /// Largest buffer kept in [`TEXT_POOL`], bytes.
 const POOLED_TEXT_MAX: usize = 4096;
@@ -323,20 +323,26 @@ const POOLED_TEXT_MAX: usize = 4096;
 /// Gives a message text buffer (from a receipt whose callback has run)
 /// back for reuse; any thread may call it.
 pub(crate) fn recycle_text(text: String) {
-    if text.capacity() <= POOLED_TEXT_MAX {
-        let _ = TEXT_POOL.0.try_send(text);
+    if text.capacity() > POOLED_TEXT_MAX {
+        return;
+    }
+    if let Ok(mut pool) = TEXT_POOL.lock() {
+        if pool.len() < POOLED_TEXTS {
+            pool.push(text);
+        }
     }
 }
 
 /// An empty buffer with room for `capacity` bytes: a recycled one if any.
 fn text_buffer(capacity: usize) -> String {
-    match TEXT_POOL.1.try_recv() {
-        Ok(mut text) => {
+    let pooled = TEXT_POOL.lock().ok().and_then(|mut pool| pool.pop());
+    match pooled {
+        Some(mut text) => {
             text.clear();
             text.reserve(capacity);
             text
         }
-        Err(_) => String::with_capacity(capacity),
+        None => String::with_capacity(capacity),
     }
 }
 

@@ -164,18 +164,11 @@ pub(super) fn write_string(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     let clean = clean_prefix_len(b);
     out.extend_from_slice(&b[..clean]);
-    if clean < b.len() {
-        let mut chunks = b[clean..].chunks_exact(16);
-        for chunk in &mut chunks {
-            write_chunk(out, chunk.try_into().expect("16-byte chunk"), 16);
-        }
-        let tail = chunks.remainder();
-        if !tail.is_empty() {
-            // Spaces are never escaped.
-            let mut last = [b' '; 16];
-            last[..tail.len()].copy_from_slice(tail);
-            write_chunk(out, &last, tail.len());
-        }
+    for chunk in b[clean..].chunks(16) {
+        // The last chunk padded with spaces, which are never escaped.
+        let mut padded = [b' '; 16];
+        padded[..chunk.len()].copy_from_slice(chunk);
+        write_chunk(out, &padded, chunk.len());
     }
     out.push(b'"');
 }
@@ -291,6 +284,7 @@ fn fast_header(s: &[u8], quotes: &QuoteMap, cmd: &mut RemotingCommand) -> Option
     let mut f = Fast { s, quotes, i: 0 };
     let (mut code, mut language, mut remark) = (None, LANGUAGE_OTHER, None);
     let (mut version, mut opaque, mut flag) = (0, 0, 0);
+    let mut code_value = 0;
     // The spans go straight into `cmd` (cleared again on failure).
     let spans = cmd.ext_fields.spans_mut();
     f.byte(b'{')?;
@@ -298,14 +292,21 @@ fn fast_header(s: &[u8], quotes: &QuoteMap, cmd: &mut RemotingCommand) -> Option
         let (key_start, key_end) = f.string()?;
         f.byte(b':')?;
         let key = &s[key_start..key_end];
-        if same_bytes(key, b"code") {
-            code = Some(f.int()?);
+        // The integer members share one read (one copy of its code).
+        let int_member = if same_bytes(key, b"code") {
+            code = Some(());
+            Some(&mut code_value)
         } else if same_bytes(key, b"opaque") {
-            opaque = f.int()?;
+            Some(&mut opaque)
         } else if same_bytes(key, b"flag") {
-            flag = f.int()?;
+            Some(&mut flag)
         } else if same_bytes(key, b"version") {
-            version = f.int()?;
+            Some(&mut version)
+        } else {
+            None
+        };
+        if let Some(member) = int_member {
+            *member = f.int()?;
         } else if same_bytes(key, b"language") {
             let (start, end) = f.string()?;
             let name = &s[start..end];
@@ -329,7 +330,8 @@ fn fast_header(s: &[u8], quotes: &QuoteMap, cmd: &mut RemotingCommand) -> Option
     if f.i != s.len() {
         return None;
     }
-    cmd.code = code?;
+    code?;
+    cmd.code = code_value;
     cmd.language = language;
     cmd.version = version;
     cmd.opaque = opaque;

@@ -290,12 +290,10 @@ pub struct RenderedFields {
 
 impl RenderedFields {
     /// The fields `pairs`, in order.
-    pub fn new<K: Into<String>, V: Into<String>>(
-        pairs: impl IntoIterator<Item = (K, V)>,
-    ) -> RenderedFields {
+    pub fn new(pairs: &[(&str, &str)]) -> RenderedFields {
         let pairs: Vec<(String, String)> = pairs
-            .into_iter()
-            .map(|(k, v)| (k.into(), v.into()))
+            .iter()
+            .map(|&(k, v)| (k.to_string(), v.to_string()))
             .collect();
         let mut json = Vec::new();
         let mut w = FieldWriter {

@@ -25,13 +25,11 @@ impl SendHeaderConstants {
         default_topic: &str,
         default_topic_queue_nums: i32,
     ) -> SendHeaderConstants {
+        let queue_nums = default_topic_queue_nums.to_string();
         SendHeaderConstants {
-            group: RenderedFields::new([("a", producer_group)]),
-            default_topic: RenderedFields::new([
-                ("c", default_topic.to_string()),
-                ("d", default_topic_queue_nums.to_string()),
-            ]),
-            reconsume_unit_mode: RenderedFields::new([("j", "0"), ("k", bool_str(false))]),
+            group: RenderedFields::new(&[("a", producer_group)]),
+            default_topic: RenderedFields::new(&[("c", default_topic), ("d", &queue_nums)]),
+            reconsume_unit_mode: RenderedFields::new(&[("j", "0"), ("k", bool_str(false))]),
         }
     }
 }
