@@ -31,7 +31,7 @@ use crate::protocol::message_ext;
 use crate::protocol::route::TopicRouteData;
 use crate::protocol::{heartbeat, request_code, response_code};
 use crate::request_reply::{self, ReplyCompletion};
-use crate::route::{MessageQueue, TopicPublishInfo};
+use crate::route::TopicPublishInfo;
 use crate::transaction::{self, TransactionChecker, TransactionState};
 
 /// Token of the waker; connections get tokens from 1 up.
@@ -49,8 +49,8 @@ const UNREGISTER_WAIT: Duration = Duration::from_millis(3000);
 enum PendingKind {
     Send {
         job: Box<SendJob>,
-        queue: MessageQueue,
-        addr: Arc<str>,
+        /// The broker of the chosen queue.
+        broker: Arc<str>,
         sent_at: Instant,
     },
     Route {
@@ -389,16 +389,16 @@ impl EventLoop {
         } else {
             None
         };
+        // Borrowed from the route until the connection is known: a send
+        // keeps only its broker's name (one reference count).
         let chosen = match job.target.as_deref() {
-            Some(target) => Some(target.clone()),
-            None => info
-                .select_queue(
-                    &mut state.index,
-                    job.last_broker().map(|b| &**b),
-                    available,
-                    fallback,
-                )
-                .cloned(),
+            Some(target) => Some(target),
+            None => info.select_queue(
+                &mut state.index,
+                job.last_broker().map(|b| &**b),
+                available,
+                fallback,
+            ),
         };
         let Some(queue) = chosen else {
             let e = Error::new(
@@ -408,32 +408,40 @@ impl EventLoop {
             job.finish(Err(e));
             return;
         };
+        let (broker, queue_id) = (queue.broker_name.clone(), queue.queue_id);
         let addr = info
             .broker_addrs
-            .get(&queue.broker_name)
-            .or_else(|| self.brokers.get(&queue.broker_name))
-            .cloned();
+            .get(&broker)
+            .or_else(|| self.brokers.get(&broker));
         let Some(addr) = addr else {
             let e = Error::new(
                 ErrorKind::NoRoute,
-                format!("broker {} has no master address", queue.broker_name),
+                format!("broker {} has no master address", broker),
             );
-            self.retry_or_finish(job, queue.broker_name.clone(), e);
+            self.retry_or_finish(job, broker, e);
             return;
         };
-        let addr = if self.config.vip_channel_enabled {
-            Arc::from(vip_channel_addr(&addr))
+        let vip;
+        let addr: &str = if self.config.vip_channel_enabled {
+            vip = vip_channel_addr(addr);
+            &vip
         } else {
             addr
         };
-        let token = match self.connection(&addr, true) {
-            Ok(t) => t,
-            Err(e) => {
-                if self.config.send_latency_fault_enable {
-                    self.fault.update(&queue.broker_name, 0, true, now);
+        let token = match self.tokens.get(addr) {
+            Some(token) => *token,
+            None => {
+                let addr = addr.to_string();
+                match self.connection(&addr, true) {
+                    Ok(token) => token,
+                    Err(e) => {
+                        if self.config.send_latency_fault_enable {
+                            self.fault.update(&broker, 0, true, now);
+                        }
+                        self.retry_or_finish(job, broker, e);
+                        return;
+                    }
                 }
-                self.retry_or_finish(job, queue.broker_name.clone(), e);
-                return;
             }
         };
         let opaque = self.next_opaque();
@@ -441,13 +449,13 @@ impl EventLoop {
         let header = SendMessageRequestHeader {
             constants: &self.send_header_constants,
             topic: job.msg.topic(),
-            queue_id: queue.queue_id,
+            queue_id,
             sys_flag: job.msg.sys_flag,
             born_timestamp: born,
             flag: job.msg.flag,
             properties: job.msg.properties(),
             batch: job.msg.batch,
-            broker_name: &queue.broker_name,
+            broker_name: &broker,
         };
         let oneway = job.completion.is_oneway();
         if let Some(conn) = self.conns.get_mut(&token) {
@@ -496,28 +504,33 @@ impl EventLoop {
                 deadline,
                 kind: PendingKind::Send {
                     job,
-                    queue,
-                    addr,
+                    broker,
                     sent_at: now,
                 },
             },
         );
     }
 
+    /// Maps the outcome of a send that went to `broker` over connection
+    /// `token` (whose address error messages name).
     fn on_send_outcome(
         &mut self,
         mut job: Box<SendJob>,
-        queue: MessageQueue,
-        addr: Arc<str>,
+        broker: Arc<str>,
+        token: Token,
         sent_at: Instant,
         outcome: Result<&RemotingCommand>,
     ) {
+        let addr = |conns: &HashMap<Token, Connection>| {
+            conns
+                .get(&token)
+                .map_or_else(|| broker.to_string(), |c| c.addr.clone())
+        };
         let now = self.now;
         let elapsed = now.saturating_duration_since(sent_at);
         if self.config.send_latency_fault_enable {
             let latency = elapsed.as_millis() as u64;
-            self.fault
-                .update(&queue.broker_name, latency, outcome.is_err(), now);
+            self.fault.update(&broker, latency, outcome.is_err(), now);
         }
         let stored = outcome.as_ref().is_ok_and(|r| {
             matches!(
@@ -528,7 +541,7 @@ impl EventLoop {
                     | response_code::SLAVE_NOT_AVAILABLE
             )
         });
-        self.stats.record(&queue.broker_name, stored, elapsed);
+        self.stats.record(&broker, stored, elapsed);
         if job.completion.is_sync() {
             self.busy.sync_done(elapsed, now);
             self.wakeup
@@ -543,7 +556,7 @@ impl EventLoop {
                 return;
             }
             Err(e) => {
-                self.retry_or_finish(job, queue.broker_name, e);
+                self.retry_or_finish(job, broker, e);
                 return;
             }
         };
@@ -554,14 +567,26 @@ impl EventLoop {
             {
                 let e = Error::new(
                     ErrorKind::Broker,
-                    format!("{} stored with status {}", addr, status.name()),
+                    format!("{} stored with status {}", addr(&self.conns), status.name()),
                 );
-                self.retry_or_finish(job, queue.broker_name, e);
+                self.retry_or_finish(job, broker, e);
                 return;
             }
         }
+        let Some(status) = stored_status(resp.code) else {
+            let e = Error::broker(resp.code, resp.remark_str(), &addr(&self.conns));
+            if crate::protocol::is_retriable_response(resp.code) {
+                self.retry_or_finish(job, broker, e);
+            } else {
+                job.finish(Err(e));
+            }
+            return;
+        };
         let ns = self.config.namespace.as_deref();
-        match send_response_to_receipt(resp, &mut job.msg, &queue, &addr, ns) {
+        // A chosen queue is reported as chosen; else the route's queue,
+        // whose topic is the message's.
+        let topic = job.target.as_deref().map(|q| &*q.topic);
+        match send_response_to_receipt(resp, status, &mut job.msg, topic, &broker, ns) {
             Ok(receipt) => job.finish(Ok(receipt)),
             Err(e) => {
                 if e.kind() == ErrorKind::Broker
@@ -569,7 +594,7 @@ impl EventLoop {
                 {
                     job.finish(Err(e));
                 } else {
-                    self.retry_or_finish(job, queue.broker_name, e);
+                    self.retry_or_finish(job, broker, e);
                 }
             }
         }
@@ -1188,10 +1213,9 @@ impl EventLoop {
         match p.kind {
             PendingKind::Send {
                 job,
-                queue,
-                addr,
+                broker,
                 sent_at,
-            } => self.on_send_outcome(job, queue, addr, sent_at, outcome),
+            } => self.on_send_outcome(job, broker, p.token, sent_at, outcome),
             PendingKind::Route {
                 topic,
                 default,

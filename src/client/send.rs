@@ -460,35 +460,37 @@ pub(crate) fn stored_status(code: i32) -> Option<SendStatus> {
     }
 }
 
-/// Maps a send response to a receipt (Java `MQClientAPIImpl.processSendResponse`):
-/// SUCCESS, FLUSH_DISK_TIMEOUT, FLUSH_SLAVE_TIMEOUT and SLAVE_NOT_AVAILABLE are
-/// results; any other code is a [`ErrorKind::Broker`] error with its code and
-/// remark; a result without a valid `msgId`, `queueId` or `queueOffset` is an
-/// [`ErrorKind::Internal`] error. The receipt takes `msg`'s buffer (`msg` is
-/// empty afterwards) for its text, with the queue's topic outside the
-/// producer's `namespace`.
+/// Maps a stored send's response (its code means `status`, see
+/// [`stored_status`]) to a receipt (Java `MQClientAPIImpl.processSendResponse`);
+/// a response without a valid `msgId`, `queueId` or `queueOffset` is an
+/// [`ErrorKind::Internal`] error. The receipt takes `msg`'s buffer (`msg`
+/// is empty afterwards) for its text; its queue is `broker_name`'s, of
+/// `chosen_topic` (a queue the caller chose) or else of the message's
+/// topic, outside the producer's `namespace`.
 pub(crate) fn send_response_to_receipt(
     resp: &RemotingCommand,
+    status: SendStatus,
     msg: &mut PreparedMessage,
-    queue: &MessageQueue,
-    addr: &str,
+    chosen_topic: Option<&str>,
+    broker_name: &str,
     namespace: Option<&str>,
 ) -> Result<Receipt> {
-    let Some(status) = stored_status(resp.code) else {
-        return Err(Error::broker(resp.code, resp.remark_str(), addr));
-    };
     let header = SendMessageResponseHeader::decode(resp)?;
     let (mut text, topic, uniq) = msg.take_text();
     let msg_id = Span(uniq.start as u32, uniq.end as u32);
     // The sent topic and id are in the text already; brokers report the
     // message's UNIQ_KEY as its transaction id.
-    let topic = match namespace {
-        Some(_) => append(
-            &mut text,
-            &crate::namespace::unwrap(namespace, &queue.topic),
-        ),
-        None if text[topic.clone()] == *queue.topic => Span(topic.start as u32, topic.end as u32),
-        None => append(&mut text, &queue.topic),
+    let sent_topic = Span(topic.start as u32, topic.end as u32);
+    let topic = match (chosen_topic, namespace) {
+        (Some(chosen), _) if chosen != &text[topic.clone()] => {
+            let chosen = crate::namespace::unwrap(namespace, chosen);
+            append(&mut text, &chosen)
+        }
+        (_, Some(_)) => {
+            let bare = crate::namespace::unwrap(namespace, &text[topic.clone()]);
+            append(&mut text, &bare)
+        }
+        (_, None) => sent_topic,
     };
     let transaction_id = header.transaction_id.map(|t| {
         if t == &text[uniq.clone()] {
@@ -501,7 +503,7 @@ pub(crate) fn send_response_to_receipt(
         status,
         msg_id,
         topic,
-        broker_name: append(&mut text, &queue.broker_name),
+        broker_name: append(&mut text, broker_name),
         offset_msg_id: append(&mut text, header.msg_id),
         transaction_id,
         region_id: header.region_id.map(|r| append(&mut text, r)),
