@@ -48,7 +48,7 @@ const UNREGISTER_WAIT: Duration = Duration::from_millis(3000);
 /// What a pending request is for.
 enum PendingKind {
     Send {
-        job: Box<SendJob>,
+        job: SendJob,
         /// The broker of the chosen queue.
         broker: Arc<str>,
         sent_at: Instant,
@@ -75,7 +75,7 @@ struct Pending {
 struct TopicState {
     info: Option<Arc<TopicPublishInfo>>,
     index: u32,
-    waiting: Vec<Box<SendJob>>,
+    waiting: Vec<SendJob>,
     /// Callers waiting for the route itself (selectors, queue lists).
     route_waiters: Vec<Sender<Result<Arc<TopicPublishInfo>>>>,
     lookup_in_flight: bool,
@@ -123,7 +123,7 @@ pub(crate) struct EventLoop {
     replies: HashMap<String, (Instant, ReplyCompletion)>,
     /// Per connection: oneway sends whose bytes are not yet all written,
     /// with the byte position their frame ends at.
-    oneway_unsent: HashMap<Token, VecDeque<(u64, Box<SendJob>)>>,
+    oneway_unsent: HashMap<Token, VecDeque<(u64, SendJob)>>,
     /// Address → (no connect attempt before, consecutive failures).
     backoff: HashMap<String, (Instant, u32)>,
     heartbeat_body: bytes::Bytes,
@@ -267,7 +267,7 @@ impl EventLoop {
                     if self.shutdown.is_some() {
                         job.finish(Err(shut_down_error()));
                     } else {
-                        self.dispatch(Box::new(job));
+                        self.dispatch(job);
                         if self.unflushed >= FLUSH_CHUNK {
                             self.flush_dirty();
                         }
@@ -352,7 +352,7 @@ impl EventLoop {
     // ----- sends ----------------------------------------------------------
 
     /// Sends one attempt of `job`, or parks it until its topic's route is known.
-    fn dispatch(&mut self, job: Box<SendJob>) {
+    fn dispatch(&mut self, job: SendJob) {
         let now = self.now;
         if now >= job.deadline {
             let e = job.timeout_error(self.config.send_msg_timeout_ms);
@@ -515,7 +515,7 @@ impl EventLoop {
     /// `token` (whose address error messages name).
     fn on_send_outcome(
         &mut self,
-        mut job: Box<SendJob>,
+        mut job: SendJob,
         broker: Arc<str>,
         token: Token,
         sent_at: Instant,
@@ -602,7 +602,7 @@ impl EventLoop {
 
     /// Sends the next attempt on another broker if attempts and time are
     /// left, else completes with `error`.
-    fn retry_or_finish(&mut self, mut job: Box<SendJob>, broker: Arc<str>, error: Error) {
+    fn retry_or_finish(&mut self, mut job: SendJob, broker: Arc<str>, error: Error) {
         if job.retries_left == 0 || self.shutdown_draining_over() {
             job.finish(Err(error));
             return;

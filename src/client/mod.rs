@@ -24,10 +24,9 @@ use send::{CallbackTask, SendJob};
 
 /// Work for the event loop.
 pub(crate) enum Command {
-    /// Route, send and report a message. Carried by value: the event loop
-    /// boxes it, so the box is allocated and freed on the loop's thread
-    /// (cheap, thread-local), not allocated on an API thread and freed on
-    /// another.
+    /// Route, send and report a message. Carried by value all the way
+    /// (the loop keeps it inline among its pending requests): no
+    /// allocation per send, and none freed on another thread.
     Send(SendJob),
     /// Answer with the topic's route (looked up if not cached).
     Route {
