@@ -132,15 +132,27 @@ impl<'a> SendMessageResponseHeader<'a> {
         Ok(SendMessageResponseHeader {
             msg_id: msg_id.ok_or_else(|| missing("msgId"))?,
             queue_id: queue_id
-                .and_then(|v| v.parse().ok())
+                .and_then(parse_int)
+                .and_then(|v| i32::try_from(v).ok())
                 .ok_or_else(|| missing("queueId"))?,
             queue_offset: queue_offset
-                .and_then(|v| v.parse().ok())
+                .and_then(parse_int)
                 .ok_or_else(|| missing("queueOffset"))?,
             transaction_id,
             region_id,
         })
     }
+}
+
+/// A decimal integer as Java's `Long.parseLong` reads it (what
+/// `str::parse` accepts): up to 18 plain digits inline, anything else
+/// (signs, longer numbers, junk) through `str::parse`.
+fn parse_int(v: &str) -> Option<i64> {
+    let b = v.as_bytes();
+    if !b.is_empty() && b.len() <= 18 && b.iter().all(u8::is_ascii_digit) {
+        return Some(b.iter().fold(0i64, |n, &d| n * 10 + i64::from(d - b'0')));
+    }
+    v.parse().ok()
 }
 
 #[cfg(test)]
@@ -202,6 +214,23 @@ mod tests {
             (2, 17, None)
         );
         cmd.ext_fields.insert("queueOffset".into(), "x".into());
+        assert!(SendMessageResponseHeader::decode(&cmd).is_err());
+        for (text, value) in [
+            ("0", Some(0)),
+            ("007", Some(7)),
+            ("123456789012345678", Some(123_456_789_012_345_678)),
+            ("9223372036854775807", Some(i64::MAX)),
+            ("9223372036854775808", None),
+            ("-5", Some(-5)),
+            ("+5", Some(5)),
+            ("", None),
+            ("1 ", None),
+        ] {
+            assert_eq!(parse_int(text), value, "{:?}", text);
+            assert_eq!(parse_int(text), text.parse().ok(), "{:?}", text);
+        }
+        cmd.ext_fields.insert("queueOffset".into(), "5".into());
+        cmd.ext_fields.insert("queueId".into(), "2147483648".into());
         assert!(SendMessageResponseHeader::decode(&cmd).is_err());
     }
 }
