@@ -247,11 +247,11 @@ static TOPIC_BYTES: [bool; 256] = {
 /// of `[%|a-zA-Z0-9_-]`, not a system topic.
 pub fn validate_topic(topic: &str) -> Result<()> {
     let bad = |why: String| Err(Error::new(ErrorKind::InvalidTopic, why));
-    // Common case first: a non-empty topic of allowed (ASCII) bytes only is
-    // neither blank nor has a bad character; the checks below find which
-    // rule another topic breaks, in order.
-    let plain = !topic.is_empty() && topic.bytes().all(|b| TOPIC_BYTES[b as usize]);
-    if !plain && topic.trim().is_empty() {
+    // Every byte of a non-ASCII character is outside the table: the first
+    // bad byte starts the first bad character. A topic without one cannot
+    // be blank (no whitespace in the table): no trimming.
+    let bad_at = topic.bytes().position(|b| !TOPIC_BYTES[b as usize]);
+    if topic.is_empty() || (bad_at.is_some() && topic.trim().is_empty()) {
         return bad("the topic is empty".into());
     }
     if topic.len() > TOPIC_MAX_LENGTH {
@@ -261,14 +261,8 @@ pub fn validate_topic(topic: &str) -> Result<()> {
             TOPIC_MAX_LENGTH
         ));
     }
-    if let Some(c) = (!plain)
-        .then(|| {
-            topic
-                .chars()
-                .find(|&c| !(c.is_ascii() && TOPIC_BYTES[c as usize]))
-        })
-        .flatten()
-    {
+    if let Some(at) = bad_at {
+        let c = topic[at..].chars().next().unwrap_or_default();
         return bad(format!(
             "the topic {:?} contains {:?}; only [%|a-zA-Z0-9_-] are allowed",
             topic, c
@@ -649,6 +643,13 @@ mod tests {
         }
         assert!(validate_topic(&"x".repeat(127)).is_ok());
         assert!(validate_topic(&"x".repeat(128)).is_err());
+        // Each error names the rule broken first, and the first bad character.
+        let why = |t: &str| validate_topic(t).unwrap_err().to_string();
+        assert!(why(" \t").contains("empty"), "{}", why(" \t"));
+        assert!(why("").contains("empty"));
+        assert!(why(&"é".repeat(100)).contains("characters long"));
+        assert!(why("tópico").contains("'ó'"), "{}", why("tópico"));
+        assert!(why("a b/c").contains("' '"), "{}", why("a b/c"));
     }
 
     #[test]

@@ -341,6 +341,29 @@ fn fast_header(s: &[u8], quotes: &QuoteMap, cmd: &mut RemotingCommand) -> Option
     Some(())
 }
 
+/// The integer `rest` starts with, and its length, if it is plain: one to
+/// nine digits (no overflow possible), without a leading zero, not followed
+/// by a fraction or an exponent. How servers write header integers; both
+/// header readers read these inline.
+#[inline(always)]
+fn plain_int(rest: &[u8]) -> Option<(i32, usize)> {
+    let n = rest
+        .iter()
+        .take(10)
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    let plain = (1..=9).contains(&n)
+        && (n == 1 || rest[0] != b'0')
+        && !matches!(rest.get(n), Some(b'.' | b'e' | b'E'));
+    if !plain {
+        return None;
+    }
+    let v = rest[..n]
+        .iter()
+        .fold(0i32, |v, &d| v * 10 + i32::from(d - b'0'));
+    Some((v, n))
+}
+
 /// The cursor of [`fast_header`].
 struct Fast<'a> {
     s: &'a [u8],
@@ -384,28 +407,12 @@ impl Fast<'_> {
         self.string().map(Some)
     }
 
-    /// One to nine digits, without a leading zero, not followed by a
-    /// fraction or an exponent.
+    /// A [`plain_int`], which must be next.
     #[inline(always)]
     fn int(&mut self) -> Option<i32> {
-        let rest = &self.s[self.i..];
-        let n = rest
-            .iter()
-            .take(10)
-            .take_while(|c| c.is_ascii_digit())
-            .count();
-        let plain = (1..=9).contains(&n)
-            && (n == 1 || rest[0] != b'0')
-            && !matches!(rest.get(n), Some(b'.' | b'e' | b'E'));
-        if !plain {
-            return None;
-        }
+        let (v, n) = plain_int(&self.s[self.i..])?;
         self.i += n;
-        Some(
-            rest[..n]
-                .iter()
-                .fold(0i32, |v, &d| v * 10 + i32::from(d - b'0')),
-        )
+        Some(v)
     }
 
     /// An object whose values are all strings: appends the spans (key
@@ -808,25 +815,12 @@ impl<'a> Parser<'a> {
         self.literal(b"null").map(|_| true)
     }
 
-    /// An i32 or null. Inlined for what servers send, one to nine digits
-    /// right at `self.i` (no overflow possible); [`Parser::int_rest`] reads
-    /// the rest.
+    /// An i32 or null. A [`plain_int`] right at `self.i` (what servers
+    /// send) is read inline; [`Parser::int_rest`] reads the rest.
     #[inline]
     fn int(&mut self) -> Option<Option<i32>> {
-        let rest = self.s.get(self.i..).unwrap_or_default();
-        let n = rest
-            .iter()
-            .take(10)
-            .take_while(|c| c.is_ascii_digit())
-            .count();
-        let plain = (1..=9).contains(&n)
-            && (n == 1 || rest[0] != b'0')
-            && !matches!(rest.get(n), Some(b'.' | b'e' | b'E'));
-        if plain {
+        if let Some((v, n)) = plain_int(self.s.get(self.i..).unwrap_or_default()) {
             self.i += n;
-            let v = rest[..n]
-                .iter()
-                .fold(0i32, |v, &d| v * 10 + i32::from(d - b'0'));
             return Some(Some(v));
         }
         self.int_rest()

@@ -15,11 +15,19 @@ use once_cell::sync::Lazy;
 
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
-/// Appends the upper-case hex of `bytes` to `out`.
+/// Appends the upper-case hex of `bytes` to `out`: built on the stack
+/// eight bytes at a time, each run appended with one copy.
+#[inline]
 pub fn push_hex(out: &mut String, bytes: &[u8]) {
-    for b in bytes {
-        out.push(HEX[(b >> 4) as usize] as char);
-        out.push(HEX[(b & 0xF) as usize] as char);
+    for chunk in bytes.chunks(8) {
+        let mut hex = [0u8; 16];
+        for (pair, b) in hex.chunks_exact_mut(2).zip(chunk) {
+            pair[0] = HEX[(b >> 4) as usize];
+            pair[1] = HEX[(b & 0xF) as usize];
+        }
+        // SAFETY: every byte written comes from HEX, which is ASCII (a
+        // message id is pushed per send: no validation pass).
+        out.push_str(unsafe { std::str::from_utf8_unchecked(&hex[..2 * chunk.len()]) });
     }
 }
 
@@ -108,15 +116,11 @@ impl UniqIdGenerator {
         }
         let counter = self.counter.fetch_add(1, Ordering::Relaxed) as u16;
         out.push_str(&self.prefix);
-        // The last six bytes (time, counter) as twelve hex digits, built
-        // on the stack and appended with one copy.
-        let tail = (u64::from(diff as i32 as u32) << 16) | u64::from(counter);
-        let mut hex = [0u8; 12];
-        for (i, h) in hex.iter_mut().enumerate() {
-            *h = HEX[((tail >> (44 - 4 * i)) & 0xF) as usize];
-        }
-        // SAFETY: every byte comes from HEX, which is ASCII.
-        out.push_str(unsafe { std::str::from_utf8_unchecked(&hex) });
+        // The last six bytes: time (4), counter (2), big-endian.
+        let mut tail = [0u8; 6];
+        tail[..4].copy_from_slice(&(diff as i32).to_be_bytes());
+        tail[4..].copy_from_slice(&counter.to_be_bytes());
+        push_hex(out, &tail);
     }
 }
 
@@ -226,6 +230,11 @@ mod tests {
         push_hex(&mut id, &123_456_789i32.to_be_bytes());
         push_hex(&mut id, &7u16.to_be_bytes());
         assert_eq!(id, "0A00000530391B6D3586075BCD150007");
+        // More than one 8-byte run, and none.
+        let mut hex = String::from("x");
+        push_hex(&mut hex, &(0u8..=16).map(|b| b * 15).collect::<Vec<_>>());
+        push_hex(&mut hex, &[]);
+        assert_eq!(hex, "x000F1E2D3C4B5A69788796A5B4C3D2E1F0");
     }
 
     #[test]
