@@ -40,9 +40,11 @@ struct Setup {
     hooks: Vec<SendHook>,
 }
 
+/// The life-cycle state; once started, what start made is in
+/// `Producer::started`.
 enum Inner {
-    Created(Setup),
-    Running(Arc<Running>),
+    Created(Box<Setup>),
+    Running,
     ShutDown,
 }
 
@@ -68,8 +70,9 @@ pub struct Producer {
     /// What `start` made, kept until the producer is dropped: sends read
     /// it without taking `inner`'s lock (one producer, many sending
     /// threads).
-    started: std::sync::OnceLock<Arc<Running>>,
-    /// Set when shutdown is done: sends are refused from then on.
+    started: std::sync::OnceLock<Running>,
+    /// Set when shutdown is done (before `inner` becomes ShutDown): sends
+    /// are refused from then on.
     shut_down: std::sync::atomic::AtomicBool,
 }
 
@@ -84,11 +87,11 @@ impl Producer {
     /// A producer with the given configuration.
     pub fn with_config(config: ProducerConfig) -> Producer {
         Producer {
-            inner: Mutex::new(Inner::Created(Setup {
+            inner: Mutex::new(Inner::Created(Box::new(Setup {
                 config,
                 checker: None,
                 hooks: Vec::new(),
-            })),
+            }))),
             started: std::sync::OnceLock::new(),
             shut_down: std::sync::atomic::AtomicBool::new(false),
         }
@@ -102,7 +105,7 @@ impl Producer {
     pub fn state(&self) -> State {
         match &*self.lock() {
             Inner::Created(..) => State::Created,
-            Inner::Running(_) => State::Running,
+            Inner::Running => State::Running,
             Inner::ShutDown => State::ShutDown,
         }
     }
@@ -122,10 +125,10 @@ impl Producer {
 
     /// A copy of the configuration.
     pub fn config(&self) -> ProducerConfig {
-        match &*self.lock() {
-            Inner::Created(setup) => setup.config.clone(),
-            Inner::Running(r) => (*r.config).clone(),
-            Inner::ShutDown => ProducerConfig::default(),
+        match (&*self.lock(), self.started.get()) {
+            (Inner::Created(setup), _) => setup.config.clone(),
+            (Inner::Running, Some(r)) => (*r.config).clone(),
+            _ => ProducerConfig::default(),
         }
     }
 
@@ -146,7 +149,7 @@ impl Producer {
                     Arc::new(std::mem::take(&mut setup.hooks)),
                 )
             }
-            Inner::Running(_) => {
+            Inner::Running => {
                 return Err(Error::new(
                     ErrorKind::InvalidState,
                     "the producer is already started",
@@ -165,16 +168,15 @@ impl Producer {
             config.back_pressure_for_async_send_num,
             config.back_pressure_for_async_send_size,
         );
-        let running = Arc::new(Running {
+        // Set once: `inner` leaves Created only here, under its lock.
+        let _ = self.started.set(Running {
             client,
             config,
             in_flight,
             transactional,
             hooks,
         });
-        // Set once: `inner` leaves Created only here, under its lock.
-        let _ = self.started.set(running.clone());
-        *inner = Inner::Running(running);
+        *inner = Inner::Running;
         Ok(())
     }
 
@@ -185,15 +187,10 @@ impl Producer {
                 Err(Error::new(ErrorKind::Shutdown, "the producer is shut down"))
             }
             Some(running) => Ok(running),
-            None => match &*self.lock() {
-                Inner::ShutDown => {
-                    Err(Error::new(ErrorKind::Shutdown, "the producer is shut down"))
-                }
-                _ => Err(Error::new(
-                    ErrorKind::InvalidState,
-                    "the producer is not started",
-                )),
-            },
+            None => Err(Error::new(
+                ErrorKind::InvalidState,
+                "the producer is not started",
+            )),
         }
     }
 
@@ -260,7 +257,7 @@ impl Producer {
         hooks::run_before(&running.hooks, msg)?;
         let prepared = transaction::prepare_half(msg, &running.config)?;
         let wire_topic = prepared.topic().to_string();
-        let result = self.send_prepared(&running, prepared, None)?;
+        let result = self.send_prepared(running, prepared, None)?;
         let (state, remark) = if result.status == SendStatus::SendOk {
             match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| executor(&result))) {
                 Ok(state) => (state, None),
@@ -302,8 +299,8 @@ impl Producer {
         let running = self.running()?;
         let (tx, rx) = crossbeam_channel::bounded(1);
         let (id, prepared) =
-            self.prepare_request(&running, msg, timeout, ReplyCompletion::Sync(tx))?;
-        if let Err(e) = self.send_prepared(&running, prepared, None) {
+            self.prepare_request(running, msg, timeout, ReplyCompletion::Sync(tx))?;
+        if let Err(e) = self.send_prepared(running, prepared, None) {
             let _ = running.client.submit(Command::CancelReply {
                 correlation_id: id,
                 error: e.clone(),
@@ -328,7 +325,7 @@ impl Producer {
     ) -> Result<()> {
         let running = self.running()?;
         let completion = ReplyCompletion::Callback(callback, running.client.callback_sender());
-        let (id, prepared) = self.prepare_request(&running, msg, timeout, completion)?;
+        let (id, prepared) = self.prepare_request(running, msg, timeout, completion)?;
         let loop_handle = running.client.submitter();
         let on_sent: SendCallback = Box::new(move |outcome| {
             if let Err(e) = outcome {
@@ -338,7 +335,7 @@ impl Producer {
                 });
             }
         });
-        self.send_prepared_async(&running, prepared, None, Notify::Boxed(on_sent))
+        self.send_prepared_async(running, prepared, None, Notify::Boxed(on_sent))
     }
 
     fn prepare_request(
@@ -382,7 +379,7 @@ impl Producer {
         let running = self.running()?;
         hooks::run_before(&running.hooks, msg)?;
         let prepared = message::prepare(msg, &running.config)?;
-        let outcome = self.send_prepared(&running, prepared, None);
+        let outcome = self.send_prepared(running, prepared, None);
         hooks::run_after(&running.hooks, msg, &outcome);
         outcome
     }
@@ -395,7 +392,7 @@ impl Producer {
         let running = self.running()?;
         hooks::run_before(&running.hooks, msg)?;
         let prepared = message::prepare(msg, &running.config)?;
-        let outcome = self.send_prepared(&running, prepared, Some(wrap_queue(&running, mq)));
+        let outcome = self.send_prepared(running, prepared, Some(wrap_queue(running, mq)));
         hooks::run_after(&running.hooks, msg, &outcome);
         outcome
     }
@@ -410,7 +407,7 @@ impl Producer {
             hooks::run_before(&running.hooks, m)?;
         }
         let prepared = message::prepare_batch(msgs, &running.config)?;
-        let outcome = self.send_prepared(&running, prepared, None);
+        let outcome = self.send_prepared(running, prepared, None);
         for m in msgs {
             hooks::run_after(&running.hooks, m, &outcome);
         }
@@ -483,9 +480,9 @@ impl Producer {
         let running = self.running()?;
         hooks::run_before(&running.hooks, msg)?;
         let prepared = message::prepare(msg, &running.config)?;
-        let notify = with_after_hooks(&running, std::slice::from_ref(msg), notify);
-        let target = mq.map(|mq| wrap_queue(&running, mq));
-        self.send_prepared_async(&running, prepared, target, notify)
+        let notify = with_after_hooks(running, std::slice::from_ref(msg), notify);
+        let target = mq.map(|mq| wrap_queue(running, mq));
+        self.send_prepared_async(running, prepared, target, notify)
     }
 
     /// [`Producer::send_to_queue`] with the outcome delivered as in
@@ -507,8 +504,8 @@ impl Producer {
             hooks::run_before(&running.hooks, m)?;
         }
         let prepared = message::prepare_batch(msgs, &running.config)?;
-        let notify = with_after_hooks(&running, msgs, Notify::Boxed(callback));
-        self.send_prepared_async(&running, prepared, None, notify)
+        let notify = with_after_hooks(running, msgs, Notify::Boxed(callback));
+        self.send_prepared_async(running, prepared, None, notify)
     }
 
     fn send_prepared_async(
@@ -539,7 +536,7 @@ impl Producer {
     /// [`Producer::send_oneway`] to the queue `mq`.
     pub fn send_to_queue_oneway(&self, msg: &Message, mq: &MessageQueue) -> Result<()> {
         let running = self.running()?;
-        self.oneway(msg, Some(wrap_queue(&running, mq)))
+        self.oneway(msg, Some(wrap_queue(running, mq)))
     }
 
     fn oneway(&self, msg: &Message, target: Option<MessageQueue>) -> Result<()> {
@@ -547,9 +544,9 @@ impl Producer {
         hooks::run_before(&running.hooks, msg)?;
         let prepared = message::prepare(msg, &running.config)?;
         let started = Instant::now();
-        let permit = permit(&running, prepared.body.len(), started)?;
+        let permit = permit(running, prepared.body.len(), started)?;
         let kind = CompletionKind::Oneway(permit);
-        let job = job(&running, prepared, Mode::Oneway, kind, started, target);
+        let job = job(running, prepared, Mode::Oneway, kind, started, target);
         running.client.submit(Command::Send(job))
     }
 
@@ -616,7 +613,7 @@ impl Producer {
                     "the producer is not started",
                 ))
             }
-            Inner::Running(_) => {}
+            Inner::Running => {}
         }
         let running = self.running()?;
         if running.client.on_callback_thread() {
@@ -661,10 +658,10 @@ impl Producer {
     /// (the producer stays running).
     pub fn shutdown_with_timeout(&self, timeout: Duration) -> Result<()> {
         let running = match &*self.lock() {
-            Inner::Running(r) => Some(r.clone()),
+            Inner::Running => self.started.get(),
             _ => None,
         };
-        if let Some(r) = &running {
+        if let Some(r) = running {
             if r.client.on_callback_thread() {
                 return Err(Error::new(
                     ErrorKind::InvalidState,
@@ -674,9 +671,9 @@ impl Producer {
             r.in_flight.close();
             r.client.shutdown(timeout)?;
         }
-        *self.lock() = Inner::ShutDown;
         self.shut_down
             .store(true, std::sync::atomic::Ordering::Release);
+        *self.lock() = Inner::ShutDown;
         Ok(())
     }
 

@@ -428,20 +428,22 @@ impl EventLoop {
         } else {
             addr
         };
+        // `addr` borrows the route tables: copied only to open a connection.
         let token = match self.tokens.get(addr) {
-            Some(token) => *token,
+            Some(token) => Ok(*token),
             None => {
                 let addr = addr.to_string();
-                match self.connection(&addr, true) {
-                    Ok(token) => token,
-                    Err(e) => {
-                        if self.config.send_latency_fault_enable {
-                            self.fault.update(&broker, 0, true, now);
-                        }
-                        self.retry_or_finish(job, broker, e);
-                        return;
-                    }
+                self.connection(&addr, true)
+            }
+        };
+        let token = match token {
+            Ok(token) => token,
+            Err(e) => {
+                if self.config.send_latency_fault_enable {
+                    self.fault.update(&broker, 0, true, now);
                 }
+                self.retry_or_finish(job, broker, e);
+                return;
             }
         };
         let opaque = self.next_opaque();
@@ -532,15 +534,9 @@ impl EventLoop {
             let latency = elapsed.as_millis() as u64;
             self.fault.update(&broker, latency, outcome.is_err(), now);
         }
-        let stored = outcome.as_ref().is_ok_and(|r| {
-            matches!(
-                r.code,
-                response_code::SUCCESS
-                    | response_code::FLUSH_DISK_TIMEOUT
-                    | response_code::FLUSH_SLAVE_TIMEOUT
-                    | response_code::SLAVE_NOT_AVAILABLE
-            )
-        });
+        let stored = outcome
+            .as_ref()
+            .is_ok_and(|r| stored_status(r.code).is_some());
         self.stats.record(&broker, stored, elapsed);
         if job.completion.is_sync() {
             self.busy.sync_done(elapsed, now);
@@ -560,19 +556,8 @@ impl EventLoop {
                 return;
             }
         };
-        if let Some(status) = stored_status(resp.code) {
-            if status != SendStatus::SendOk
-                && self.config.retry_another_broker_when_not_store_ok
-                && job.retries_left > 0
-            {
-                let e = Error::new(
-                    ErrorKind::Broker,
-                    format!("{} stored with status {}", addr(&self.conns), status.name()),
-                );
-                self.retry_or_finish(job, broker, e);
-                return;
-            }
-        }
+        // Not stored: the broker's error, retried on the codes Java
+        // retries (`retryResponseCodes`).
         let Some(status) = stored_status(resp.code) else {
             let e = Error::broker(resp.code, resp.remark_str(), &addr(&self.conns));
             if crate::protocol::is_retriable_response(resp.code) {
@@ -582,21 +567,27 @@ impl EventLoop {
             }
             return;
         };
+        if status != SendStatus::SendOk
+            && self.config.retry_another_broker_when_not_store_ok
+            && job.retries_left > 0
+        {
+            let e = Error::new(
+                ErrorKind::Broker,
+                format!("{} stored with status {}", addr(&self.conns), status.name()),
+            );
+            self.retry_or_finish(job, broker, e);
+            return;
+        }
         let ns = self.config.namespace.as_deref();
         // A chosen queue is reported as chosen; else the route's queue,
         // whose topic is the message's.
         let topic = job.target.as_deref().map(|q| &*q.topic);
         match send_response_to_receipt(resp, status, &mut job.msg, topic, &broker, ns) {
             Ok(receipt) => job.finish(Ok(receipt)),
-            Err(e) => {
-                if e.kind() == ErrorKind::Broker
-                    && !crate::protocol::is_retriable_response(e.response_code())
-                {
-                    job.finish(Err(e));
-                } else {
-                    self.retry_or_finish(job, broker, e);
-                }
-            }
+            // A stored response without a valid msgId, queueId or
+            // queueOffset: retried as Java retries a header it cannot
+            // decode (a `RemotingCommandException`).
+            Err(e) => self.retry_or_finish(job, broker, e),
         }
     }
 
