@@ -93,19 +93,14 @@ impl Error {
         }
     }
 
-    /// An error response from a broker or NameServer: kind [`ErrorKind::Broker`]
-    /// with the response `code` and the peer's `remark`.
-    pub fn broker(code: i32, remark: &str, addr: &str) -> Error {
+    /// An error response from a broker or NameServer at `addr`: kind
+    /// [`ErrorKind::Broker`] with the response `code` (named `code_name`,
+    /// e.g. `TOPIC_NOT_EXIST`) and the peer's `remark`.
+    pub fn broker(code: i32, code_name: &str, remark: &str, addr: &str) -> Error {
         Error {
             kind: ErrorKind::Broker,
             response_code: code,
-            message: format!(
-                "{} answered {} ({}): {}",
-                addr,
-                code,
-                crate::protocol::response_code_name(code),
-                remark
-            ),
+            message: format!("{} answered {} ({}): {}", addr, code, code_name, remark),
         }
     }
 

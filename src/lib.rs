@@ -1,10 +1,15 @@
-//! A native Apache RocketMQ producer with a C ABI.
+//! A native Apache RocketMQ client with a C ABI.
 //!
-//! Layers, bottom up: [`codec`] (frames and headers), [`protocol`] (codes,
-//! typed headers, route data, ids, properties), [`message`] (the user's
-//! message and its validation), [`route`] (writable queues and queue choice),
-//! `client` (the event loop that owns every socket, and the callback thread),
-//! [`producer`] (the Rust API) and `ffi` (the C API, `rmq_*`).
+//! Layers, bottom up; each reaches only downward (`docs/architecture.md`):
+//! [`error`] and [`log`]; [`codec`] (frames and headers); [`protocol`]
+//! (codes, typed headers, route data, ids, properties); the leaf helpers
+//! [`acl`], [`compression`], [`namespace`] and [`config`] (key tables);
+//! [`message`] (the user's message, its validation, its wire form);
+//! [`routing`] (writable queues, queue choice, the fault table, sharding
+//! hashes: pure code); [`result`] (send results); [`client`] (the
+//! role-neutral engine: the event loop that owns every socket, and the
+//! callback thread); [`producer`] (a role on the engine, and the Rust API);
+//! [`ffi`] (the C APIs, which reach only the public Rust API).
 //!
 //! ```no_run
 //! use rocketmq::{Message, Producer};
@@ -19,30 +24,28 @@
 #![warn(missing_docs)]
 
 pub mod acl;
+pub mod client;
 pub mod codec;
 pub mod compression;
 pub mod config;
 pub mod error;
-pub mod fault;
-pub mod hooks;
+pub mod ffi;
 pub mod log;
 pub mod message;
 pub mod namespace;
 pub mod producer;
 pub mod protocol;
-pub mod request_reply;
-pub mod route;
-pub mod transaction;
+pub mod result;
+pub mod routing;
 
-mod client;
-pub mod ffi;
-
-pub use config::ProducerConfig;
+pub use client::ClientConfig;
 pub use error::{Error, ErrorKind, Result};
 pub use message::Message;
-pub use producer::{Producer, SendCallback, SendResult, SendStatus, State};
-pub use route::MessageQueue;
-pub use transaction::{TransactionChecker, TransactionState};
+pub use producer::config::ProducerConfig;
+pub use producer::transaction::{TransactionChecker, TransactionState};
+pub use producer::{Producer, SendCallback, State};
+pub use result::{SendResult, SendStatus};
+pub use routing::MessageQueue;
 
 /// Constants of the C API, for tests that compare them with the header.
 pub mod ffi_consts {

@@ -158,7 +158,7 @@ fn send_hooks_veto_observe_and_survive_panics() {
     p.set("namesrvAddr", &cluster.namesrv).unwrap();
     let seen = Arc::new(AtomicUsize::new(0));
     let seen2 = seen.clone();
-    p.add_send_hook(rocketmq::hooks::SendHook {
+    p.add_send_hook(rocketmq::producer::hooks::SendHook {
         before: Some(Box::new(|m| {
             if m.tags() == Some("forbidden") {
                 Err("tag forbidden here".into())
@@ -172,14 +172,14 @@ fn send_hooks_veto_observe_and_survive_panics() {
         })),
     })
     .unwrap();
-    p.add_send_hook(rocketmq::hooks::SendHook {
+    p.add_send_hook(rocketmq::producer::hooks::SendHook {
         before: Some(Box::new(|_| panic!("buggy hook"))),
         after: Some(Box::new(|_, _| panic!("buggy hook"))),
     })
     .unwrap();
     p.start().unwrap();
     assert_eq!(
-        p.add_send_hook(rocketmq::hooks::SendHook {
+        p.add_send_hook(rocketmq::producer::hooks::SendHook {
             before: None,
             after: None
         })

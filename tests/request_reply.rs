@@ -56,7 +56,7 @@ fn request_gets_its_reply_and_times_out_without_one() {
         request.property("REPLY_TO_CLIENT"),
         requester.client_id().as_deref()
     );
-    let reply = rocketmq::request_reply::reply_message(&request, &b"pong"[..]).unwrap();
+    let reply = rocketmq::producer::request_reply::reply_message(&request, &b"pong"[..]).unwrap();
     responder.send(&reply).unwrap();
     let answer = waiting.join().unwrap().unwrap();
     assert_eq!(&answer.body[..], b"pong");
@@ -76,7 +76,7 @@ fn request_gets_its_reply_and_times_out_without_one() {
         .unwrap();
     let request = read_request(&broker, &topic, b"ping2");
     responder
-        .send(&rocketmq::request_reply::reply_message(&request, &b"pong2"[..]).unwrap())
+        .send(&rocketmq::producer::request_reply::reply_message(&request, &b"pong2"[..]).unwrap())
         .unwrap();
     let answer = rx.recv_timeout(Duration::from_secs(15)).unwrap().unwrap();
     assert_eq!(&answer.body[..], b"pong2");

@@ -10,7 +10,7 @@ use super::producer::{
 };
 use super::{guard, handle, rmq_status, str_arg};
 use crate::error::{Error, ErrorKind, Result};
-use crate::route::MessageQueue;
+use crate::routing::MessageQueue;
 
 /// A queue of a topic: plain data, caller-allocated, strings NUL-terminated
 /// inside their arrays. Mirrors Java `MessageQueue`.

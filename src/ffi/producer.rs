@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use super::message::rmq_message;
 use super::{guard, guard_new, handle, rmq_status, str_arg};
-use crate::client::send::{RawCallback, SendResultView};
 use crate::error::{Error, ErrorKind, Result};
 use crate::message::Message;
 use crate::producer::{Producer, SendResult, SendStatus};
+use crate::producer::{RawCallback, SendResultView};
 
 /// Opaque producer handle. Create with `rmq_producer_new`, free with
 /// `rmq_producer_free`.
@@ -546,7 +546,7 @@ pub unsafe extern "C" fn rmq_producer_add_send_hook(
                 // SAFETY: NUL-terminated within the buffer.
                 let text = unsafe { std::ffi::CStr::from_ptr(reason.as_ptr()) };
                 Err(text.to_string_lossy().into_owned())
-            }) as crate::hooks::BeforeSend
+            }) as crate::producer::hooks::BeforeSend
         });
         let after = after.map(|f| {
             Box::new(move |m: &Message, outcome: &Result<SendResult>| {
@@ -562,10 +562,10 @@ pub unsafe extern "C" fn rmq_producer_add_send_hook(
                         with_error_info(e, |info| unsafe { f(ud2.0, msg, std::ptr::null(), info) })
                     }
                 }
-            }) as crate::hooks::AfterSend
+            }) as crate::producer::hooks::AfterSend
         });
         p.inner
-            .add_send_hook(crate::hooks::SendHook { before, after })
+            .add_send_hook(crate::producer::hooks::SendHook { before, after })
     })
 }
 

@@ -108,7 +108,8 @@ pub unsafe extern "C" fn rmq_producer_send_reply(
     send_into(result, || {
         let p = handle(producer, "producer")?;
         let req = handle(request, "request")?;
-        let reply = crate::request_reply::reply_message(req.inner(), bytes_arg(body, len)?)?;
+        let reply =
+            crate::producer::request_reply::reply_message(req.inner(), bytes_arg(body, len)?)?;
         p.inner.send(&reply)
     })
 }

@@ -9,8 +9,8 @@ use super::message_ext::rmq_message_ext;
 use super::producer::{rmq_producer, rmq_send_result};
 use super::{guard, handle, rmq_status};
 use crate::error::{Error, ErrorKind};
+use crate::producer::transaction::TransactionState;
 use crate::protocol::message_ext::MessageExt;
-use crate::transaction::TransactionState;
 
 /// A local transaction's outcome (Java `LocalTransactionState`).
 #[repr(C)]

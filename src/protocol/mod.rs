@@ -89,6 +89,13 @@ pub fn is_retriable_response(code: i32) -> bool {
     )
 }
 
+/// The error for an error response `code` with `remark` from the peer at
+/// `addr` (a broker or NameServer): [`crate::error::ErrorKind::Broker`],
+/// the code and its Java name in the message.
+pub fn broker_error(code: i32, remark: &str, addr: &str) -> crate::error::Error {
+    crate::error::Error::broker(code, response_code_name(code), remark, addr)
+}
+
 /// The Java name of a response code, or `"UNKNOWN"`.
 pub fn response_code_name(code: i32) -> &'static str {
     match code {

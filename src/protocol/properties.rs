@@ -22,6 +22,16 @@ pub mod names {
     pub const TRAN_MSG: &str = "TRAN_MSG";
     /// Producer group of a transaction.
     pub const PGROUP: &str = "PGROUP";
+    /// Request-reply: the id that pairs a request with its reply.
+    pub const CORRELATION_ID: &str = "CORRELATION_ID";
+    /// Request-reply: the client id of the requester.
+    pub const REPLY_TO_CLIENT: &str = "REPLY_TO_CLIENT";
+    /// Request-reply: the request's timeout, ms.
+    pub const TTL: &str = "TTL";
+    /// Request-reply: "reply" on reply messages.
+    pub const MSG_TYPE: &str = "MSG_TYPE";
+    /// Set by the broker on stored messages: its cluster name.
+    pub const CLUSTER: &str = "CLUSTER";
 }
 
 /// Property names a user may not set directly (Java

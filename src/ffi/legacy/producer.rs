@@ -15,11 +15,11 @@ use once_cell::sync::Lazy;
 
 use super::message::{CMessage, CMessageExt};
 use super::{c_str, c_str_or_fail, code, get, run, Fail, LResult};
-use crate::config::ProducerConfig;
 use crate::log::Level;
+use crate::producer::config::ProducerConfig;
+use crate::producer::transaction::TransactionState;
 use crate::producer::Producer;
 use crate::protocol::message_ext::MessageExt;
-use crate::transaction::TransactionState;
 
 /// `CTransactionStatus (*)(CProducer*, CMessageExt*, void*)`.
 pub type CLocalTransactionCheckerCallback =
@@ -142,7 +142,7 @@ impl CProducer {
             return Ok(());
         }
         let key = (
-            s.config.instance_name.clone(),
+            s.config.client.instance_name.clone(),
             s.config.producer_group.clone(),
         );
         if groups().contains(&key) {
@@ -155,12 +155,12 @@ impl CProducer {
         // has its own connections, so a counter keeps the ids of producers
         // that share an instance name apart (brokers track clients by id).
         let mut config = s.config.clone();
-        if config.instance_name != "DEFAULT" {
+        if config.client.instance_name != "DEFAULT" {
             static STARTS: AtomicU64 = AtomicU64::new(0);
-            config.instance_name = format!(
+            config.client.instance_name = format!(
                 "{}#{}#{}",
                 std::process::id(),
-                config.instance_name,
+                config.client.instance_name,
                 STARTS.fetch_add(1, Ordering::Relaxed)
             );
         }
@@ -352,7 +352,7 @@ pub unsafe extern "C" fn SetProducerNameServerAddress(
     configure(producer, |c| {
         let s = c_str_or_fail(namesrv, "namesrv")?;
         let s = s.trim();
-        c.namesrv_addr = s.strip_prefix("http://").unwrap_or(s).to_string();
+        c.client.namesrv_addr = s.strip_prefix("http://").unwrap_or(s).to_string();
         Ok(())
     })
 }
@@ -401,7 +401,7 @@ pub unsafe extern "C" fn SetProducerInstanceName(
     configure(producer, |c| {
         let n = c_str_or_fail(instanceName, "instanceName")?;
         if !n.is_empty() {
-            c.instance_name = n;
+            c.client.instance_name = n;
         }
         Ok(())
     })
@@ -421,7 +421,7 @@ pub unsafe extern "C" fn SetProducerSessionCredentials(
         let a = c_str_or_fail(accessKey, "accessKey")?;
         let s = c_str_or_fail(secretKey, "secretKey")?;
         let _channel = c_str_or_fail(onsChannel, "onsChannel")?; // Aliyun ONS only
-        c.credentials = Some(crate::acl::Credentials {
+        c.client.credentials = Some(crate::acl::Credentials {
             access_key: a,
             secret_key: s,
             security_token: None,

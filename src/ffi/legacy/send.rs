@@ -14,7 +14,7 @@ use crate::error::{Error, ErrorKind};
 use crate::message::Message;
 use crate::producer::{Producer, SendResult, SendStatus};
 use crate::protocol::properties::names;
-use crate::route::MessageQueue;
+use crate::routing::MessageQueue;
 
 /// `int (*)(int size, CMessage* msg, void* arg)`.
 pub type QueueSelectorCallback =

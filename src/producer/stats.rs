@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::fault::FaultTable;
+use crate::routing::FaultTable;
 
 /// Latency histogram: bucket i counts latencies in [2^i, 2^(i+1)) µs.
 const BUCKETS: usize = 40;

@@ -3,7 +3,7 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::message::Message;
-use crate::producer::SendResult;
+use crate::result::SendResult;
 
 /// Runs before a send on the caller's thread; `Err(reason)` refuses the
 /// send, which then fails with [`ErrorKind::Vetoed`] and `reason`.
@@ -33,7 +33,7 @@ pub fn run_before(hooks: &[SendHook], msg: &Message) -> Result<()> {
                         format!("a send hook refused the message: {}", reason),
                     ))
                 }
-                Err(_) => crate::log::warn("a before-send hook panicked; the send goes on"),
+                Err(_) => log::warn!("a before-send hook panicked; the send goes on"),
             }
         }
     }
@@ -47,7 +47,7 @@ pub fn run_after(hooks: &[SendHook], msg: &Message, outcome: &Result<SendResult>
             if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| after(msg, outcome)))
                 .is_err()
             {
-                crate::log::warn("an after-send hook panicked");
+                log::warn!("an after-send hook panicked");
             }
         }
     }

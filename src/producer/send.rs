@@ -17,111 +17,17 @@ use std::time::Instant;
 use crossbeam_channel::Sender;
 
 use super::inflight::Permit;
+use crate::client::callbacks::CallbackSender;
 use crate::codec::RemotingCommand;
 use crate::error::{Error, ErrorKind, Result};
 use crate::message::PreparedMessage;
 use crate::protocol::header::SendMessageResponseHeader;
 use crate::protocol::response_code;
-use crate::route::MessageQueue;
-
-/// How the broker stored a message (Java `SendStatus`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(i32)]
-pub enum SendStatus {
-    /// Stored.
-    SendOk = 0,
-    /// Stored; the synchronous disk flush timed out.
-    FlushDiskTimeout = 1,
-    /// Stored; replication to the slave timed out.
-    FlushSlaveTimeout = 2,
-    /// Stored; no slave was available for synchronous replication.
-    SlaveNotAvailable = 3,
-}
-
-impl SendStatus {
-    /// The Java name, e.g. `SEND_OK`.
-    pub fn name(self) -> &'static str {
-        match self {
-            SendStatus::SendOk => "SEND_OK",
-            SendStatus::FlushDiskTimeout => "FLUSH_DISK_TIMEOUT",
-            SendStatus::FlushSlaveTimeout => "FLUSH_SLAVE_TIMEOUT",
-            SendStatus::SlaveNotAvailable => "SLAVE_NOT_AVAILABLE",
-        }
-    }
-}
-
-/// The outcome of a successful send (Java `SendResult`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SendResult {
-    /// Store status.
-    pub status: SendStatus,
-    /// The client message id (`UNIQ_KEY`).
-    pub msg_id: String,
-    /// The broker's message id (store host + commit-log offset).
-    pub offset_msg_id: String,
-    /// The queue the message was stored in.
-    pub message_queue: MessageQueue,
-    /// Offset in that queue.
-    pub queue_offset: i64,
-    /// Transaction id as the broker reports it (the `UNIQ_KEY`), if any.
-    pub transaction_id: Option<String>,
-    /// The broker's region, if reported.
-    pub region_id: Option<String>,
-}
+use crate::result::{SendResult, SendResultView, SendStatus};
+use crate::routing::MessageQueue;
 
 /// A user callback for an async send; runs on the producer's callback thread.
 pub type SendCallback = Box<dyn FnOnce(Result<SendResult>) + Send + 'static>;
-
-impl SendResult {
-    /// The result as borrowed fields (what the C API copies out).
-    pub(crate) fn view(&self) -> SendResultView<'_> {
-        SendResultView {
-            status: self.status,
-            msg_id: &self.msg_id,
-            offset_msg_id: &self.offset_msg_id,
-            topic: &self.message_queue.topic,
-            broker_name: &self.message_queue.broker_name,
-            queue_id: self.message_queue.queue_id,
-            queue_offset: self.queue_offset,
-            transaction_id: self.transaction_id.as_deref(),
-            region_id: self.region_id.as_deref(),
-        }
-    }
-}
-
-/// The fields of a [`SendResult`], borrowed: from a `SendResult` or
-/// straight from a [`Receipt`] (no allocation).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct SendResultView<'a> {
-    pub status: SendStatus,
-    pub msg_id: &'a str,
-    pub offset_msg_id: &'a str,
-    pub topic: &'a str,
-    pub broker_name: &'a str,
-    pub queue_id: i32,
-    pub queue_offset: i64,
-    pub transaction_id: Option<&'a str>,
-    pub region_id: Option<&'a str>,
-}
-
-impl SendResultView<'_> {
-    /// An owned copy.
-    pub(crate) fn to_result(self) -> SendResult {
-        SendResult {
-            status: self.status,
-            msg_id: self.msg_id.to_string(),
-            offset_msg_id: self.offset_msg_id.to_string(),
-            message_queue: MessageQueue {
-                topic: self.topic.into(),
-                broker_name: self.broker_name.into(),
-                queue_id: self.queue_id,
-            },
-            queue_offset: self.queue_offset,
-            transaction_id: self.transaction_id.map(str::to_string),
-            region_id: self.region_id.map(str::to_string),
-        }
-    }
-}
 
 /// A stored send as the I/O thread reports it: every text field lives in
 /// the sent message's own buffer (its topic and `UNIQ_KEY` are already
@@ -180,12 +86,15 @@ fn append(text: &mut String, s: &str) -> Span {
 /// An async callback that needs no allocation: `call(target, user_data,
 /// outcome)`, the outcome borrowed for the duration of the call. This is
 /// how the C API passes its function pointer (`target`) and user data.
+/// Runs on the producer's callback thread, exactly once per accepted send.
 #[derive(Clone, Copy)]
-pub(crate) struct RawCallback {
+pub struct RawCallback {
     /// Runs the callback; the caller of the send vouches that `target`
     /// and `user_data` are valid for it until it has run once.
     pub call: unsafe fn(*const (), *mut c_void, std::result::Result<SendResultView<'_>, &Error>),
+    /// The first argument of `call` (e.g. a C function pointer).
     pub target: *const (),
+    /// The second argument of `call`.
     pub user_data: *mut c_void,
 }
 
@@ -246,17 +155,6 @@ pub(crate) enum CompletionKind {
     /// A oneway send: nobody waits; the permit is released when the request
     /// is written (or failed).
     Oneway(Permit),
-}
-
-/// Work for the callback thread.
-pub(crate) enum CallbackTask {
-    /// Run callbacks in order (what an event-loop turn completed), each
-    /// with its outcome, releasing its permit after it returns.
-    Batch(Vec<(Notify, Result<Receipt>, Permit)>),
-    /// Run other user code (a transaction check).
-    Call(Box<dyn FnOnce() + Send>),
-    /// Run what is queued, then end the thread.
-    Stop,
 }
 
 /// Delivers exactly one outcome; see the module docs.
@@ -320,7 +218,7 @@ fn deliver(kind: CompletionKind, outcome: Result<Receipt>) {
         }
         CompletionKind::Oneway(permit) => {
             if let Err(e) = outcome {
-                crate::log::warn(&format!("oneway send failed: {}", e));
+                log::warn!("oneway send failed: {}", e);
             }
             drop(permit);
         }
@@ -334,7 +232,7 @@ type ReadyCallback = (Notify, Result<Receipt>, Permit);
 /// loop, handed to its callback thread together at the end of the turn:
 /// one channel message (and at most one wake-up) per turn, not per send.
 struct Batch {
-    tx: Sender<CallbackTask>,
+    tx: CallbackSender,
     tasks: Vec<ReadyCallback>,
 }
 
@@ -346,7 +244,7 @@ thread_local! {
 /// Makes the current thread (an event loop) the one that completes async
 /// sends: their callbacks are collected until [`flush_callbacks`] and then
 /// handed to the callback thread behind `tx`.
-pub(crate) fn batch_callbacks(tx: Sender<CallbackTask>) {
+pub(crate) fn batch_callbacks(tx: CallbackSender) {
     BATCH.with(|b| {
         *b.borrow_mut() = Some(Batch {
             tx,
@@ -388,14 +286,12 @@ pub(crate) fn flush_callbacks() {
     }
 }
 
-fn send_batch(tx: &Sender<CallbackTask>, tasks: Vec<ReadyCallback>) {
-    if let Err(crossbeam_channel::SendError(CallbackTask::Batch(tasks))) =
-        tx.send(CallbackTask::Batch(tasks))
-    {
+fn send_batch(tx: &CallbackSender, tasks: Vec<ReadyCallback>) {
+    tx.run(Box::new(move || {
         for (cb, outcome, permit) in tasks {
             run_callback(cb, outcome, permit);
         }
-    }
+    }));
 }
 
 impl Drop for Batch {

@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use bytes::Bytes;
 use crossbeam_channel::Sender;
 
-use crate::client::send::CallbackTask;
+use crate::client::callbacks::CallbackSender;
 use crate::codec::RemotingCommand;
 use crate::error::{Error, ErrorKind, Result};
 use crate::message::Message;
@@ -17,16 +17,9 @@ use crate::protocol::message_ext::{decompress, MessageExt};
 use crate::protocol::message_id::UniqIdGenerator;
 use crate::protocol::properties;
 
-/// Property: the id that pairs a request with its reply.
-pub const CORRELATION_ID: &str = "CORRELATION_ID";
-/// Property: the client id of the requester.
-pub const REPLY_TO_CLIENT: &str = "REPLY_TO_CLIENT";
-/// Property: the request's timeout, ms.
-pub const TTL: &str = "TTL";
-/// Property: "reply" on reply messages.
-pub const MSG_TYPE: &str = "MSG_TYPE";
-/// Property set by the broker on stored messages: its cluster name.
-pub const CLUSTER: &str = "CLUSTER";
+pub use crate::protocol::properties::names::{
+    CLUSTER, CORRELATION_ID, MSG_TYPE, REPLY_TO_CLIENT, TTL,
+};
 
 /// Outcome callback of an async request; runs on the callback thread.
 pub type ReplyCallback = Box<dyn FnOnce(Result<MessageExt>) + Send + 'static>;
@@ -36,7 +29,7 @@ pub(crate) enum ReplyCompletion {
     /// A caller blocked in `request`.
     Sync(Sender<Result<MessageExt>>),
     /// A callback, run on the callback thread.
-    Callback(ReplyCallback, Sender<CallbackTask>),
+    Callback(ReplyCallback, CallbackSender),
 }
 
 impl ReplyCompletion {
@@ -46,14 +39,7 @@ impl ReplyCompletion {
             ReplyCompletion::Sync(tx) => {
                 let _ = tx.send(outcome);
             }
-            ReplyCompletion::Callback(cb, tx) => {
-                let task = Box::new(move || cb(outcome));
-                if let Err(crossbeam_channel::SendError(CallbackTask::Call(task))) =
-                    tx.send(CallbackTask::Call(task))
-                {
-                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(task));
-                }
-            }
+            ReplyCompletion::Callback(cb, tx) => tx.run(Box::new(move || cb(outcome))),
         }
     }
 }

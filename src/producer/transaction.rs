@@ -4,16 +4,16 @@
 
 use std::sync::Arc;
 
+use super::config::ProducerConfig;
 use crate::codec::RemotingCommand;
-use crate::config::ProducerConfig;
 use crate::error::{Error, ErrorKind, Result};
 use crate::message::{self, Message, PreparedMessage};
-use crate::producer::SendResult;
 use crate::protocol::header::bool_str;
 use crate::protocol::message_ext::MessageExt;
 use crate::protocol::message_id::decode_offset_msg_id;
 use crate::protocol::properties::names;
 use crate::protocol::sys_flag;
+use crate::result::SendResult;
 
 /// The outcome of a local transaction (Java `LocalTransactionState`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,7 +49,7 @@ pub type TransactionChecker = Arc<dyn Fn(&MessageExt) -> TransactionState + Send
 pub fn prepare_half(msg: &Message, config: &ProducerConfig) -> Result<PreparedMessage> {
     let mut plain = msg.clone();
     plain.set_delay_level(0)?;
-    let mut prepared = message::prepare(&plain, config)?;
+    let mut prepared = message::prepare(&plain, &config.prepare_options())?;
     prepared.add_properties([
         (names::TRAN_MSG, "true"),
         (names::PGROUP, config.producer_group.as_str()),
@@ -122,7 +122,7 @@ pub fn end_fields_after_check(
 mod tests {
     use super::*;
     use crate::protocol::properties;
-    use crate::route::MessageQueue;
+    use crate::routing::MessageQueue;
 
     #[test]
     fn half_message_properties() {
@@ -142,7 +142,7 @@ mod tests {
     #[test]
     fn end_fields() {
         let r = SendResult {
-            status: crate::producer::SendStatus::SendOk,
+            status: crate::result::SendStatus::SendOk,
             msg_id: "UNIQ".into(),
             offset_msg_id: "C0A8000100002A9F000000000012D687".into(),
             message_queue: MessageQueue {

@@ -1,26 +1,24 @@
-//! The Rust producer API: configure, start, send (sync or async with a
-//! callback), shut down. Mirrors Java `DefaultMQProducer`.
-//!
-//! A `Producer` is `Send + Sync`: one instance may be used from many threads
-//! at once. Each started producer owns two threads: the event loop (all
-//! sockets) and the callback thread (all async callbacks, in completion order).
+//! The producer's API (Java `DefaultMQProducer`, `TransactionMQProducer`):
+//! configure, start, send in every mode, shut down.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::client::inflight::{InFlight, Permit};
-use crate::client::send::{Completion, CompletionKind, Notify, RawCallback, Receipt, SendJob};
-use crate::client::{Client, Command, OnewayTarget};
-use crate::config::ProducerConfig;
+use super::config::ProducerConfig;
+use super::hooks::{self, SendHook};
+use super::inflight::{InFlight, Permit};
+use super::request_reply::{self, ReplyCallback, ReplyCompletion};
+use super::role::{BrokerTarget, ProducerCommand, ProducerRole};
+use super::send::{
+    Completion, CompletionKind, Notify, RawCallback, Receipt, SendCallback, SendJob,
+};
+use super::transaction::{self, TransactionChecker, TransactionState};
+use crate::client::{Client, RoleSender};
 use crate::error::{Error, ErrorKind, Result};
-use crate::hooks::{self, SendHook};
 use crate::message::{self, Message, PreparedMessage};
 use crate::protocol::message_ext::MessageExt;
-use crate::request_reply::{self, ReplyCallback, ReplyCompletion};
-use crate::route::{MessageQueue, TopicPublishInfo};
-use crate::transaction::{self, TransactionChecker, TransactionState};
-
-pub use crate::client::send::{SendCallback, SendResult, SendStatus};
+use crate::result::{SendResult, SendStatus};
+use crate::routing::{queue_index_for_key, MessageQueue, TopicPublishInfo};
 
 /// Life-cycle state of a producer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +48,8 @@ enum Inner {
 
 struct Running {
     client: Client,
+    /// The role's command channel.
+    tx: RoleSender<ProducerCommand>,
     config: Arc<ProducerConfig>,
     in_flight: Arc<InFlight>,
     transactional: bool,
@@ -110,7 +110,7 @@ impl Producer {
         }
     }
 
-    /// Sets configuration `key` to `value` (see [`crate::config::KEYS`]).
+    /// Sets configuration `key` to `value` (see [`config::keys`]).
     /// Errors: those of [`ProducerConfig::set`]; [`ErrorKind::InvalidState`]
     /// once started.
     pub fn set(&self, key: &str, value: &str) -> Result<()> {
@@ -141,8 +141,10 @@ impl Producer {
             Inner::Created(setup) => {
                 let mut config = setup.config.clone();
                 // Java wraps the group at start (DefaultMQProducer.start).
-                config.producer_group =
-                    crate::namespace::wrap(config.namespace.as_deref(), &config.producer_group);
+                config.producer_group = crate::namespace::wrap(
+                    config.client.namespace.as_deref(),
+                    &config.producer_group,
+                );
                 (
                     Arc::new(config),
                     setup.checker.clone(),
@@ -163,7 +165,10 @@ impl Producer {
             }
         };
         let transactional = checker.is_some();
-        let client = Client::start(config.clone(), checker)?;
+        let (tx, rx) = crossbeam_channel::bounded(command_capacity(&config));
+        let role = ProducerRole::new(config.clone(), (tx.clone(), rx), checker);
+        let client = Client::start(Arc::new(config.client.clone()), vec![Box::new(role)])?;
+        let tx = client.role_sender(tx);
         let in_flight = InFlight::new(
             config.back_pressure_for_async_send_num,
             config.back_pressure_for_async_send_size,
@@ -171,6 +176,7 @@ impl Producer {
         // Set once: `inner` leaves Created only here, under its lock.
         let _ = self.started.set(Running {
             client,
+            tx,
             config,
             in_flight,
             transactional,
@@ -278,9 +284,8 @@ impl Producer {
             &result,
             state,
         )?;
-        running.client.submit(Command::Oneway {
-            broker: OnewayTarget::BrokerName(result.message_queue.broker_name.clone()),
-            code: crate::protocol::request_code::END_TRANSACTION,
+        running.submit(ProducerCommand::EndTransaction {
+            broker: BrokerTarget::Name(result.message_queue.broker_name.clone()),
             fields,
             remark,
         })?;
@@ -301,7 +306,7 @@ impl Producer {
         let (id, prepared) =
             self.prepare_request(running, msg, timeout, ReplyCompletion::Sync(tx))?;
         if let Err(e) = self.send_prepared(running, prepared, None) {
-            let _ = running.client.submit(Command::CancelReply {
+            let _ = running.submit(ProducerCommand::CancelReply {
                 correlation_id: id,
                 error: e.clone(),
             });
@@ -324,12 +329,13 @@ impl Producer {
         callback: ReplyCallback,
     ) -> Result<()> {
         let running = self.running()?;
-        let completion = ReplyCompletion::Callback(callback, running.client.callback_sender());
+        let completion = ReplyCompletion::Callback(callback, running.client.callbacks());
         let (id, prepared) = self.prepare_request(running, msg, timeout, completion)?;
-        let loop_handle = running.client.submitter();
+        let loop_handle = running.tx.clone();
         let on_sent: SendCallback = Box::new(move |outcome| {
             if let Err(e) = outcome {
-                loop_handle.submit(Command::CancelReply {
+                // Dropped if the loop is gone: it failed the wait itself.
+                let _ = loop_handle.send(ProducerCommand::CancelReply {
                     correlation_id: id,
                     error: e,
                 });
@@ -352,8 +358,8 @@ impl Producer {
         for (k, v) in request_reply::request_properties(&id, &running.client.client_id, ttl) {
             request.set_system_property(&k, &v);
         }
-        let prepared = message::prepare(&request, &running.config)?;
-        running.client.submit(Command::AwaitReply {
+        let prepared = message::prepare(&request, &running.config.prepare_options())?;
+        running.submit(ProducerCommand::AwaitReply {
             correlation_id: id.clone(),
             deadline: Instant::now() + timeout,
             completion,
@@ -378,7 +384,7 @@ impl Producer {
     pub fn send(&self, msg: &Message) -> Result<SendResult> {
         let running = self.running()?;
         hooks::run_before(&running.hooks, msg)?;
-        let prepared = message::prepare(msg, &running.config)?;
+        let prepared = message::prepare(msg, &running.config.prepare_options())?;
         let outcome = self.send_prepared(running, prepared, None);
         hooks::run_after(&running.hooks, msg, &outcome);
         outcome
@@ -391,7 +397,7 @@ impl Producer {
     pub fn send_to_queue(&self, msg: &Message, mq: &MessageQueue) -> Result<SendResult> {
         let running = self.running()?;
         hooks::run_before(&running.hooks, msg)?;
-        let prepared = message::prepare(msg, &running.config)?;
+        let prepared = message::prepare(msg, &running.config.prepare_options())?;
         let outcome = self.send_prepared(running, prepared, Some(wrap_queue(running, mq)));
         hooks::run_after(&running.hooks, msg, &outcome);
         outcome
@@ -406,7 +412,7 @@ impl Producer {
         for m in msgs {
             hooks::run_before(&running.hooks, m)?;
         }
-        let prepared = message::prepare_batch(msgs, &running.config)?;
+        let prepared = message::prepare_batch(msgs, &running.config.prepare_options())?;
         let outcome = self.send_prepared(running, prepared, None);
         for m in msgs {
             hooks::run_after(&running.hooks, m, &outcome);
@@ -429,8 +435,8 @@ impl Producer {
             Instant::now(),
             target,
         );
-        running.client.submit(Command::Send(job))?;
-        let busy_poll = Duration::from_micros(running.config.io_busy_poll_us);
+        running.submit(ProducerCommand::Send(job))?;
+        let busy_poll = Duration::from_micros(running.config.client.io_busy_poll_us);
         match running.client.wait_sync(&rx, busy_poll) {
             Some(outcome) => outcome.map(Receipt::into_result),
             None => Err(Error::new(
@@ -479,7 +485,7 @@ impl Producer {
     ) -> Result<()> {
         let running = self.running()?;
         hooks::run_before(&running.hooks, msg)?;
-        let prepared = message::prepare(msg, &running.config)?;
+        let prepared = message::prepare(msg, &running.config.prepare_options())?;
         let notify = with_after_hooks(running, std::slice::from_ref(msg), notify);
         let target = mq.map(|mq| wrap_queue(running, mq));
         self.send_prepared_async(running, prepared, target, notify)
@@ -503,7 +509,7 @@ impl Producer {
         for m in msgs {
             hooks::run_before(&running.hooks, m)?;
         }
-        let prepared = message::prepare_batch(msgs, &running.config)?;
+        let prepared = message::prepare_batch(msgs, &running.config.prepare_options())?;
         let notify = with_after_hooks(running, msgs, Notify::Boxed(callback));
         self.send_prepared_async(running, prepared, None, notify)
     }
@@ -519,7 +525,7 @@ impl Producer {
         let permit = permit(running, prepared.body.len(), started)?;
         let kind = CompletionKind::Callback(notify, permit);
         let job = job(running, prepared, Mode::Async, kind, started, target);
-        running.client.submit(Command::Send(job))
+        running.submit(ProducerCommand::Send(job))
     }
 
     /// Sends `msg` oneway (Java `sendOneway`): one attempt, no response is
@@ -542,12 +548,12 @@ impl Producer {
     fn oneway(&self, msg: &Message, target: Option<MessageQueue>) -> Result<()> {
         let running = self.running()?;
         hooks::run_before(&running.hooks, msg)?;
-        let prepared = message::prepare(msg, &running.config)?;
+        let prepared = message::prepare(msg, &running.config.prepare_options())?;
         let started = Instant::now();
         let permit = permit(running, prepared.body.len(), started)?;
         let kind = CompletionKind::Oneway(permit);
         let job = job(running, prepared, Mode::Oneway, kind, started, target);
-        running.client.submit(Command::Send(job))
+        running.submit(ProducerCommand::Send(job))
     }
 
     /// The writable queues of `topic`, looked up on the NameServer if not
@@ -556,7 +562,7 @@ impl Producer {
     /// [`ErrorKind::NoRoute`], [`ErrorKind::Timeout`], state errors.
     pub fn queues(&self, topic: &str) -> Result<Vec<MessageQueue>> {
         let running = self.running()?;
-        let ns = running.config.namespace.as_deref();
+        let ns = running.config.client.namespace.as_deref();
         let route = self.route(&crate::namespace::wrap(ns, topic))?;
         Ok(route
             .queues
@@ -573,7 +579,7 @@ impl Producer {
         message::validate_topic(topic)?;
         let running = self.running()?;
         let (tx, rx) = crossbeam_channel::bounded(1);
-        running.client.submit(Command::Route {
+        running.submit(ProducerCommand::Route {
             topic: topic.to_string(),
             reply: tx,
         })?;
@@ -635,7 +641,7 @@ impl Producer {
     pub fn stats_json(&self) -> Result<String> {
         let running = self.running()?;
         let (tx, rx) = crossbeam_channel::bounded(1);
-        running.client.submit(Command::Stats { reply: tx })?;
+        running.submit(ProducerCommand::Stats { reply: tx })?;
         let mut snapshot = rx
             .recv_timeout(Duration::from_secs(5))
             .map_err(|_| Error::new(ErrorKind::Timeout, "no statistics within 5 s"))?;
@@ -684,22 +690,6 @@ impl Producer {
     }
 }
 
-/// Java `String.hashCode()`: `s[0]*31^(n-1) + … + s[n-1]` over UTF-16 code
-/// units, wrapping in 32 bits.
-pub fn java_string_hash(s: &str) -> i32 {
-    s.encode_utf16()
-        .fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(c as i32))
-}
-
-/// Index of the queue for sharding `key` among `n` queues, as Java
-/// `SelectMessageQueueByHash`: `abs(hashCode % n)`. None when `n` is 0.
-pub fn queue_index_for_key(key: &str, n: usize) -> Option<usize> {
-    if n == 0 {
-        return None;
-    }
-    Some((java_string_hash(key) % n as i32).unsigned_abs() as usize)
-}
-
 /// `callback` preceded by the after-send hooks, if there are any.
 fn with_after_hooks(running: &Running, msgs: &[Message], notify: Notify) -> Notify {
     if !running.hooks.iter().any(|h| h.after.is_some()) {
@@ -716,9 +706,38 @@ fn with_after_hooks(running: &Running, msgs: &[Message], notify: Notify) -> Noti
     }))
 }
 
+impl Running {
+    /// Hands `cmd` to the producer's role. If the loop is gone the command
+    /// is dropped, a send in it dismissed (its caller gets the error).
+    /// Errors: [`ErrorKind::Shutdown`].
+    fn submit(&self, cmd: ProducerCommand) -> Result<()> {
+        match self.tx.send(cmd) {
+            Ok(()) => Ok(()),
+            Err(cmd) => {
+                if let ProducerCommand::Send(job) = cmd {
+                    job.completion.dismiss();
+                }
+                Err(Error::new(ErrorKind::Shutdown, "the producer is shut down"))
+            }
+        }
+    }
+}
+
+/// Room in the command channel. A ring allocated once: an unbounded
+/// channel would allocate (and zero) a block every 31 sends on the calling
+/// thread and free it on the loop's. It holds every async and oneway send
+/// the back-pressure window admits (up to 16 384; beyond that a full
+/// channel holds callers back too) plus 1 024 others (sync sends, route
+/// requests, replies). A caller finding it full waits for the loop, which
+/// always drains it (it never waits for an API or callback thread); once
+/// the loop has ended, a send fails with the shutdown error.
+fn command_capacity(config: &ProducerConfig) -> usize {
+    config.back_pressure_for_async_send_num.min(16_384) + 1_024
+}
+
 /// `mq` with its topic inside the producer's namespace.
 fn wrap_queue(running: &Running, mq: &MessageQueue) -> MessageQueue {
-    match running.config.namespace.as_deref() {
+    match running.config.client.namespace.as_deref() {
         None => mq.clone(),
         ns => MessageQueue {
             topic: crate::namespace::wrap(ns, &mq.topic).into(),
@@ -764,22 +783,5 @@ fn job(
 impl Drop for Producer {
     fn drop(&mut self) {
         let _ = self.shutdown();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn java_string_hash_matches_java() {
-        assert_eq!(java_string_hash(""), 0);
-        assert_eq!(java_string_hash("hello"), 99162322);
-        assert_eq!(java_string_hash("Aa"), java_string_hash("BB"));
-        assert_eq!(java_string_hash("order-123456789"), -1902235530);
-        assert_eq!(java_string_hash("é"), 233);
-        assert_eq!(queue_index_for_key("hello", 4), Some(2));
-        assert_eq!(queue_index_for_key("order-123456789", 8), Some(2));
-        assert_eq!(queue_index_for_key("x", 0), None);
     }
 }

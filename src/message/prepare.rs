@@ -1,0 +1,304 @@
+//! A message's preparation for the wire (Java `DefaultMQProducerImpl.sendKernelImpl`):
+//! `UNIQ_KEY`, the properties string, compression and sysFlag, in one
+//! buffer per send (recycled through a small pool).
+
+use bytes::Bytes;
+
+use super::user::Message;
+use super::validation::check;
+use crate::compression::CompressionType;
+use crate::error::Result;
+use crate::protocol::message_id::UniqIdGenerator;
+use crate::protocol::properties::{self, names};
+
+/// What preparing a message needs from the producer's settings (Java
+/// `DefaultMQProducer`'s `maxMessageSize`, `compressMsgBodyOverHowmuch`,
+/// compression type and level, and `ClientConfig.namespace`).
+#[derive(Debug, Clone, Copy)]
+pub struct PrepareOptions<'a> {
+    /// Resources are sent as `namespace%name` when set.
+    pub namespace: Option<&'a str>,
+    /// Largest body accepted, bytes (`maxMessageSize`).
+    pub max_message_size: usize,
+    /// Bodies at least this long are compressed, bytes (`compressMsgBodyOverHowmuch`).
+    pub compress_over: usize,
+    /// The compression (`compressType`).
+    pub compress_type: CompressionType,
+    /// The compression level (`compressLevel`).
+    pub compress_level: u32,
+}
+
+impl Default for PrepareOptions<'_> {
+    /// Java's defaults: no namespace, 4 MiB, compress from 4096 bytes, zlib level 5.
+    fn default() -> Self {
+        PrepareOptions {
+            namespace: None,
+            max_message_size: 4 * 1024 * 1024,
+            compress_over: 4096,
+            compress_type: CompressionType::Zlib,
+            compress_level: 5,
+        }
+    }
+}
+
+/// A message ready for the wire: everything but the target queue. The
+/// topic, the client message id and the properties string share one buffer
+/// (one allocation per send).
+#[derive(Debug, Clone)]
+pub struct PreparedMessage {
+    /// Topic as sent, then the `UNIQ_KEY` (comma-separated for a batch),
+    /// then the properties string.
+    pub(super) text: String,
+    pub(super) topic_end: usize,
+    pub(super) uniq_end: usize,
+    /// Body as sent (compressed when `sys_flag` says so).
+    pub body: Bytes,
+    /// sysFlag (compression bits, transaction type).
+    pub sys_flag: i32,
+    /// The user flag.
+    pub flag: i32,
+    /// Whether `body` is a batch of encoded messages (SEND_BATCH_MESSAGE).
+    pub batch: bool,
+    /// Whether this is a reply message (SEND_REPLY_MESSAGE_V2).
+    pub reply: bool,
+}
+
+/// Message text buffers whose sends have ended, for the next messages.
+/// A text is allocated on the API thread that prepares the message and
+/// ends on the producer's callback thread: freeing it there would make
+/// both threads take the allocator's arena lock for every send. The
+/// callback thread hands it back here ([`recycle_text`]) and
+/// [`PreparedMessage::start`] reuses it. At most [`POOLED_TEXTS`] buffers
+/// of at most [`POOLED_TEXT_MAX`] bytes wait here; others are freed.
+static TEXT_POOL: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// Most buffers kept in [`TEXT_POOL`].
+const POOLED_TEXTS: usize = 1024;
+
+/// Largest buffer kept in [`TEXT_POOL`], bytes.
+const POOLED_TEXT_MAX: usize = 4096;
+
+/// Gives a message text buffer (from a receipt whose callback has run)
+/// back for reuse; any thread may call it.
+pub(crate) fn recycle_text(text: String) {
+    if text.capacity() > POOLED_TEXT_MAX {
+        return;
+    }
+    if let Ok(mut pool) = TEXT_POOL.lock() {
+        if pool.len() < POOLED_TEXTS {
+            pool.push(text);
+        }
+    }
+}
+
+/// An empty buffer with room for `capacity` bytes: a recycled one if any.
+fn text_buffer(capacity: usize) -> String {
+    let pooled = TEXT_POOL.lock().ok().and_then(|mut pool| pool.pop());
+    match pooled {
+        Some(mut text) => {
+            text.clear();
+            text.reserve(capacity);
+            text
+        }
+        None => String::with_capacity(capacity),
+    }
+}
+
+impl PreparedMessage {
+    /// Starts a message for `topic` (wrapped into `namespace`, if any).
+    pub(super) fn start(topic: &str, namespace: Option<&str>, capacity: usize) -> PreparedMessage {
+        let mut text = text_buffer(topic.len() + capacity);
+        crate::namespace::wrap_into(&mut text, namespace, topic);
+        let topic_end = text.len();
+        PreparedMessage {
+            text,
+            topic_end,
+            uniq_end: topic_end,
+            body: Bytes::new(),
+            sys_flag: 0,
+            flag: 0,
+            batch: false,
+            reply: false,
+        }
+    }
+
+    /// Topic as sent (with the producer's namespace).
+    pub fn topic(&self) -> &str {
+        &self.text[..self.topic_end]
+    }
+
+    /// The client message id (`UNIQ_KEY`), reported as `msgId`; for a
+    /// batch, every message's id, comma-separated.
+    pub fn uniq_key(&self) -> &str {
+        &self.text[self.topic_end..self.uniq_end]
+    }
+
+    /// The encoded properties string (header field `i`).
+    pub fn properties(&self) -> &str {
+        &self.text[self.uniq_end..]
+    }
+
+    /// Appends properties (pairs with an empty name or value are skipped).
+    pub fn add_properties<'a>(&mut self, pairs: impl IntoIterator<Item = (&'a str, &'a str)>) {
+        properties::encode_into(&mut self.text, pairs);
+    }
+
+    /// Moves the buffer out, with the byte ranges of the topic and of the
+    /// client message id in it; the message is empty afterwards.
+    pub(crate) fn take_text(&mut self) -> (String, std::ops::Range<usize>, std::ops::Range<usize>) {
+        let (topic, uniq) = (0..self.topic_end, self.topic_end..self.uniq_end);
+        (self.topic_end, self.uniq_end) = (0, 0);
+        (std::mem::take(&mut self.text), topic, uniq)
+    }
+}
+
+/// Validates `msg` against `config` and prepares it for the wire: topic
+/// rules, non-empty body, body ≤ `maxMessageSize` bytes, a fresh `UNIQ_KEY`,
+/// compression with `compressType` (zlib by default: sysFlag 0x301) when the
+/// body is at least `compressMsgBodyOverHowmuch` bytes and compression makes
+/// it smaller.
+///
+/// Mirrors Java `DefaultMQProducerImpl.sendDefaultImpl` (checks) and
+/// `sendKernelImpl` (id, compression, sysFlag). Errors: [`ErrorKind::InvalidTopic`],
+/// [`ErrorKind::InvalidMessage`] (empty body), [`ErrorKind::MessageTooLarge`].
+pub fn prepare(msg: &Message, config: &PrepareOptions<'_>) -> Result<PreparedMessage> {
+    check(msg, config.max_message_size)?;
+    let mut sys_flag = 0;
+    let mut body = msg.body.clone();
+    if msg.body.len() >= config.compress_over {
+        let kind = config.compress_type;
+        if let Some(compressed) = kind.compress(&msg.body, config.compress_level) {
+            if compressed.len() < msg.body.len() {
+                body = Bytes::from(compressed);
+                sys_flag |= kind.sys_flag();
+            }
+        }
+    }
+    // Room for the id (≤ 56), the properties and what a send receipt
+    // usually appends (broker name, offsetMsgId, region; ≤ 64): one
+    // allocation, sized to the message so that many in flight stay small.
+    let props = 32
+        + msg.tags.as_ref().map_or(0, |t| t.len() + 6)
+        + msg.keys.iter().map(|k| k.len() + 6).sum::<usize>()
+        + msg
+            .properties
+            .iter()
+            .chain(&msg.system_properties)
+            .map(|(k, v)| k.len() + v.len() + 2)
+            .sum::<usize>();
+    let mut p = PreparedMessage::start(&msg.topic, config.namespace, 56 + props + 64);
+    UniqIdGenerator::global().push_id(&mut p.text);
+    p.uniq_end = p.text.len();
+    // The id (at most 56 ASCII characters) is copied to the stack so that
+    // the buffer can grow while the properties are written after it.
+    let mut id = [0u8; 64];
+    let id = &mut id[..p.uniq_end - p.topic_end];
+    id.copy_from_slice(p.uniq_key().as_bytes());
+    write_properties(
+        &mut p.text,
+        msg,
+        std::str::from_utf8(id).unwrap_or_default(),
+    );
+    p.body = body;
+    p.sys_flag = sys_flag;
+    p.flag = msg.flag;
+    p.reply = msg.system_property(names::MSG_TYPE) == Some("reply");
+    Ok(p)
+}
+
+/// The checks every message passes before it is sent: topic rules,
+
+/// Appends the properties string of `msg` to `out`, with `uniq_key` as
+/// its `UNIQ_KEY`.
+fn write_properties(out: &mut String, msg: &Message, uniq_key: &str) {
+    let keys = msg.keys.join(" ");
+    let wait = if msg.wait_store_msg_ok {
+        "true"
+    } else {
+        "false"
+    };
+    let delay = (msg.delay_level > 0).then(|| msg.delay_level.to_string());
+    let deliver_at = msg.delivery_timestamp_ms.map(|v| v.to_string());
+    let delay_ms = msg.delay_ms.map(|v| v.to_string());
+    // Empty values are skipped by encode_into.
+    properties::encode_into(
+        out,
+        [
+            (names::UNIQ_KEY, uniq_key),
+            (names::WAIT, wait),
+            (names::TAGS, msg.tags.as_deref().unwrap_or("")),
+            (names::KEYS, keys.as_str()),
+            (names::DELAY, delay.as_deref().unwrap_or("")),
+            ("TIMER_DELIVER_MS", deliver_at.as_deref().unwrap_or("")),
+            ("TIMER_DELAY_MS", delay_ms.as_deref().unwrap_or("")),
+        ],
+    );
+    properties::encode_into(
+        out,
+        msg.properties
+            .iter()
+            .chain(&msg.system_properties)
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+    );
+}
+
+/// The properties string of `msg` with `uniq_key` as its `UNIQ_KEY`.
+pub(super) fn properties_string(msg: &Message, uniq_key: &str) -> String {
+    let mut props = String::with_capacity(64 + uniq_key.len());
+    write_properties(&mut props, msg, uniq_key);
+    props
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+    use std::io::Read;
+
+    #[test]
+    fn properties_are_encoded() {
+        let mut m = Message::new("t", &b"body"[..]);
+        m.set_tags("TagA").unwrap();
+        m.set_keys("k1 k2").unwrap();
+        m.set_property("color", "red").unwrap();
+        m.set_delay_level(3).unwrap();
+        let p = prepare(&m, &PrepareOptions::default()).unwrap();
+        let props = properties::decode(p.properties());
+        let get = |k: &str| props.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        assert_eq!(get("UNIQ_KEY").as_deref(), Some(p.uniq_key()));
+        assert_eq!(p.topic(), "t");
+        assert_eq!(get("TAGS").as_deref(), Some("TagA"));
+        assert_eq!(get("KEYS").as_deref(), Some("k1 k2"));
+        assert_eq!(get("WAIT").as_deref(), Some("true"));
+        assert_eq!(get("DELAY").as_deref(), Some("3"));
+        assert_eq!(get("color").as_deref(), Some("red"));
+        assert_eq!(p.sys_flag, 0);
+    }
+
+    #[test]
+    fn big_bodies_are_compressed_small_ones_not() {
+        let config = PrepareOptions::default();
+        let body: Vec<u8> = (0..64 * 1024).map(|i| (i % 251) as u8).collect();
+        let p = prepare(&Message::new("t", body.clone()), &config).unwrap();
+        assert_eq!(p.sys_flag, 0x301);
+        let mut back = Vec::new();
+        flate2::read::ZlibDecoder::new(&p.body[..])
+            .read_to_end(&mut back)
+            .unwrap();
+        assert_eq!(back, body);
+        let p = prepare(&Message::new("t", vec![7u8; 4095]), &config).unwrap();
+        assert_eq!(p.sys_flag, 0);
+        assert_eq!(p.body.len(), 4095);
+    }
+
+    #[test]
+    fn size_and_body_checks() {
+        let config = PrepareOptions::default();
+        let e = prepare(&Message::new("t", vec![0u8; 4 * 1024 * 1024 + 1]), &config).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::MessageTooLarge);
+        let e = prepare(&Message::new("t", Vec::new()), &config).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidMessage);
+        let e = prepare(&Message::new("bad topic", &b"x"[..]), &config).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidTopic);
+    }
+}
