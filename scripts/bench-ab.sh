@@ -74,7 +74,12 @@ lib_b_src=$(realpath "$lib_b_src")
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/bench-ab.XXXXXX")
 nb_pid=""
+run_pid=""
 cleanup() {
+  if [ -n "$run_pid" ]; then
+    kill "$run_pid" 2>/dev/null || true
+    wait "$run_pid" 2>/dev/null || true
+  fi
   if [ -n "$nb_pid" ]; then
     kill "$nb_pid" 2>/dev/null || true
     wait "$nb_pid" 2>/dev/null || true
@@ -148,9 +153,14 @@ run_one() { # side pair mode
     oneway) count=$oneway_count ;;
     sync) count=$sync_count ;;
   esac
-  line=$(env -u LD_LIBRARY_PATH -u LD_PRELOAD timeout "$run_timeout" \
-           "$work/$side/bin/bench" --namesrv "$namesrv" --mode "$mode" --count "$count" \
-           2> "$work/run.err") || rc=$?
+  # In the background and waited for, so that a signal to this script stops the run at once.
+  env -u LD_LIBRARY_PATH -u LD_PRELOAD timeout "$run_timeout" \
+    "$work/$side/bin/bench" --namesrv "$namesrv" --mode "$mode" --count "$count" \
+    > "$work/run.out" 2> "$work/run.err" &
+  run_pid=$!
+  wait "$run_pid" || rc=$?
+  run_pid=""
+  line=$(head -n 1 "$work/run.out")
   if [ "$rc" -ne 0 ]; then
     echo "pair $pair ${side^^} $mode: bench exit status $rc$( [ "$rc" -eq 124 ] && echo " (timed out)")" >&2
     tail -n 5 "$work/run.err" >&2
