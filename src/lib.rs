@@ -1,9 +1,10 @@
 //! A native Apache RocketMQ client with a C ABI.
 //!
 //! Layers, bottom up; each reaches only downward (`docs/architecture.md`):
-//! [`error`] and [`log`]; [`codec`] (frames and headers); [`protocol`]
-//! (codes, typed headers, route data, ids, properties); the leaf helpers
-//! [`acl`], [`compression`], [`namespace`] and [`config`] (key tables);
+//! [`error`] and [`log`]; the helpers [`acl`], [`compression`],
+//! [`namespace`] and [`config`] (key tables); [`codec`] (frames and
+//! headers); [`protocol`] (codes, typed headers, route data, ids,
+//! properties);
 //! [`message`] (the user's message, its validation, its wire form);
 //! [`routing`] (writable queues, queue choice, the fault table, sharding
 //! hashes: pure code); [`result`] (send results); [`client`] (the

@@ -7,11 +7,14 @@
 //! to a role's channel and wake the loop through a mio `Waker` only when it
 //! sleeps ([`Wakeup`]).
 //!
-//! Files: [`event_loop`] (the poll loop), [`engine`] (the state roles work
-//! with), [`events`], [`connections`] (and [`connection`], one socket), [`requests`]
-//! (pending by opaque, with deadlines), [`routes`], [`inbound`] (broker →
-//! client requests), [`timers`], [`shutdown`], [`callbacks`] (the callback
-//! thread), [`role`] (what a role is), [`config`] (`ClientConfig`).
+//! Files: [`handle`] (what API threads hold: start, sync wait, shutdown),
+//! [`event_loop`] (the poll loop), [`engine`] (the state roles work with),
+//! [`events`] (what roles are told), [`connections`] (and [`connection`],
+//! one socket), [`requests`] (pending by opaque, with [`deadlines`]),
+//! [`routes`], [`inbound`] (frames in: responses and broker → client
+//! requests), [`timers`], [`shutdown`], [`callbacks`] (the callback thread),
+//! [`wakeup`] and [`busy_poll`] (how the loop is woken, and when it spins),
+//! [`role`] (what a role is), [`config`] (`ClientConfig`).
 
 mod busy_poll;
 pub(crate) mod callbacks;

@@ -206,8 +206,6 @@ pub fn prepare(msg: &Message, config: &PrepareOptions<'_>) -> Result<PreparedMes
     Ok(p)
 }
 
-/// The checks every message passes before it is sent: topic rules,
-
 /// Appends the properties string of `msg` to `out`, with `uniq_key` as
 /// its `UNIQ_KEY`.
 fn write_properties(out: &mut String, msg: &Message, uniq_key: &str) {

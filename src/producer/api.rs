@@ -295,7 +295,7 @@ impl Producer {
     /// Sends `msg` as a request and waits up to `timeout` for its reply
     /// (Java `DefaultMQProducer.request(Message, long)`): the message gets
     /// CORRELATION_ID, REPLY_TO_CLIENT (this client's id) and TTL; a
-    /// responder answers with [`crate::request_reply::reply_message`] sent
+    /// responder answers with [`crate::producer::request_reply::reply_message`] sent
     /// by [`Producer::send`]; the broker pushes the reply here.
     ///
     /// Errors: those of [`Producer::send`] for the request itself;
@@ -467,8 +467,11 @@ impl Producer {
     }
 
     /// [`Producer::send_async`] (or [`Producer::send_to_queue_async`] when
-    /// `mq` is set) with a callback that needs no allocation (the C API's).
-    pub(crate) fn send_async_raw(
+    /// `mq` is set) with a callback that needs no allocation (the C API's):
+    /// `callback.call` gets a borrowed [`crate::result::SendResultView`] or
+    /// the error, once, on the callback thread. Errors: those of
+    /// [`Producer::send_async`] (the callback then never runs).
+    pub fn send_async_raw(
         &self,
         msg: &Message,
         mq: Option<&MessageQueue>,

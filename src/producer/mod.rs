@@ -9,8 +9,9 @@
 //! [`request_reply`], the features built on sends.
 //!
 //! A `Producer` is `Send + Sync`: one instance may be used from many threads
-//! at once. Each started producer owns two threads: the event loop (all
-//! sockets) and the callback thread (all async callbacks, in completion order).
+//! at once. Each started producer starts its own client engine, which owns
+//! two threads: the I/O thread (all sockets) and the callback thread (all
+//! async callbacks, in completion order).
 
 mod api;
 pub mod config;

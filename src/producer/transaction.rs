@@ -128,8 +128,10 @@ mod tests {
     fn half_message_properties() {
         let mut m = Message::new("T", &b"x"[..]);
         m.set_delay_level(3).unwrap();
-        let mut config = ProducerConfig::default();
-        config.producer_group = "G".into();
+        let config = ProducerConfig {
+            producer_group: "G".into(),
+            ..Default::default()
+        };
         let p = prepare_half(&m, &config).unwrap();
         let props = properties::decode(p.properties());
         let get = |k: &str| props.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());

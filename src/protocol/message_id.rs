@@ -208,7 +208,7 @@ pub fn decode_offset_msg_id(id: &str) -> Option<OffsetMsgId> {
 }
 
 fn from_hex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())
