@@ -15,15 +15,12 @@ use std::borrow::Cow;
 
 use bytes::Bytes;
 
-use super::{protocol_error, same_bytes, ExtFields, RemotingCommand, Spans};
+use super::language::language_code;
+use super::{protocol_error, same_bytes, ExtFields, RemotingCommand, Spans, LANGUAGE_OTHER};
 use crate::error::Result;
-use crate::protocol::LANGUAGE_NAMES;
 
 /// Nesting limit for skipped (unknown) members.
 const MAX_DEPTH: usize = 32;
-
-/// `LanguageCode` OTHER, for an absent or unknown language.
-const LANGUAGE_OTHER: u8 = 7;
 
 /// Bytes JSON requires to be escaped inside a string: control characters,
 /// quote and backslash.
@@ -309,9 +306,7 @@ fn fast_header(s: &[u8], quotes: &QuoteMap, cmd: &mut RemotingCommand) -> Option
             *member = f.int()?;
         } else if same_bytes(key, b"language") {
             let (start, end) = f.string()?;
-            let name = &s[start..end];
-            let code = LANGUAGE_NAMES.iter().position(|n| n.as_bytes() == name);
-            language = code.map_or(LANGUAGE_OTHER, |c| c as u8);
+            language = language_code(&s[start..end]);
         } else if same_bytes(key, b"remark") {
             remark = f.nullable_string()?;
         } else if same_bytes(key, b"extFields") {
@@ -855,9 +850,7 @@ impl<'a> Parser<'a> {
         }
         if self.peek() == Some(b'"') {
             let span = self.string_outlined()?;
-            let name = self.content(span)?;
-            let code = LANGUAGE_NAMES.iter().position(|n| n.as_bytes() == &*name);
-            return Some(code.map_or(LANGUAGE_OTHER, |c| c as u8));
+            return Some(language_code(&self.content(span)?));
         }
         match self.integer()? {
             (false, v) => Some(u8::try_from(v).unwrap_or(LANGUAGE_OTHER)),
@@ -1021,6 +1014,7 @@ fn hex4(h: &[u8]) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::LANGUAGE_NAMES;
 
     fn decode(text: &str) -> Result<RemotingCommand> {
         decode_header(Bytes::copy_from_slice(text.as_bytes()), Bytes::new())

@@ -7,6 +7,9 @@
 //! Mirrors Java `RemotingCommand.encode/decode`, `RocketMQSerializable`.
 
 mod json;
+mod language;
+
+pub use language::{LANGUAGE_NAMES, LANGUAGE_OTHER, LANGUAGE_RUST};
 
 use bytes::{Buf, Bytes, BytesMut};
 use smallvec::SmallVec;
@@ -401,9 +404,12 @@ impl FieldSink for FieldWriter<'_> {
     }
 }
 
+/// The MQVersion ordinal this client sends (`MQVersion.Version.V5_3_3`). Must
+/// be ≥ 401 so that NameServers answer routes in standard JSON.
+pub const CLIENT_VERSION: i32 = 479;
+
 /// What follows the code in every request header: our language and version
-/// ([`crate::protocol::LANGUAGE_RUST`], [`crate::protocol::CLIENT_VERSION`];
-/// a test checks it against them).
+/// ([`LANGUAGE_RUST`], [`CLIENT_VERSION`]; a test checks it against them).
 const LANGUAGE_VERSION_OPAQUE: &[u8] = b",\"language\":\"RUST\",\"version\":479,\"opaque\":";
 
 /// [`encode_frame`] with the extFields written by `fields`.
@@ -606,7 +612,6 @@ pub fn encode_binary_frame(out: &mut Vec<u8>, cmd: &RemotingCommand) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::{CLIENT_VERSION, LANGUAGE_NAMES, LANGUAGE_RUST};
 
     #[test]
     fn same_bytes_compares_every_byte() {
