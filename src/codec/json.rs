@@ -2,28 +2,28 @@
 //! decoder for the one shape servers send (`shared/docs/protocol.md` §1):
 //! an object with `code`, `language`, `version`, `opaque`, `flag`, `remark`
 //! and `extFields` (an object of scalars), any other member skipped.
+//! Mirrors Java `RemotingSerializable` / `RemotingCommand` JSON headers.
 //!
-//! The decoder reads the header in place: keys and values of `extFields`
-//! are spans of the received bytes unless one of them carries an escape
-//! sequence, and up to eight spans live inside the command, so a typical
-//! send response costs no allocation. It accepts exactly RFC 8259 JSON
-//! (strict escapes, no unpaired surrogates, no control characters in
-//! strings, nothing after the object), like serde_json, which the tests use
-//! as the reference.
+//! Two readers, one result. [`fast_header`] reads the header as brokers
+//! write it (no whitespace, no escapes, ASCII, at most 512 bytes) in place:
+//! the keys and values of `extFields` are spans of the received bytes, and
+//! up to eight spans live inside the command, so a typical send response
+//! costs no allocation. Anything else goes to [`general_header`], serde_json
+//! with visitors that fill the same command: it accepts exactly RFC 8259
+//! JSON (strict escapes, no unpaired surrogates, no control characters in
+//! strings, nothing after the object). The tests check that both readers
+//! agree with each other and with `serde_json::Value`.
 
 use std::borrow::Cow;
 
 use bytes::Bytes;
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Unexpected, Visitor};
+use serde::{Deserialize, Deserializer};
+use serde_json::value::RawValue;
 
-use super::{protocol_error, same_bytes, ExtFields, RemotingCommand, Spans};
+use super::language::language_code;
+use super::{protocol_error, same_bytes, ExtFields, RemotingCommand, Spans, LANGUAGE_OTHER};
 use crate::error::Result;
-use crate::protocol::LANGUAGE_NAMES;
-
-/// Nesting limit for skipped (unknown) members.
-const MAX_DEPTH: usize = 32;
-
-/// `LanguageCode` OTHER, for an absent or unknown language.
-const LANGUAGE_OTHER: u8 = 7;
 
 /// Bytes JSON requires to be escaped inside a string: control characters,
 /// quote and backslash.
@@ -224,8 +224,10 @@ fn push_escape(out: &mut Vec<u8>, c: u8) {
 /// text); a null value drops its key (as if absent).
 ///
 /// Errors ([`crate::error::ErrorKind::Internal`]): not UTF-8, not JSON,
-/// `code` missing, a wrong type for a known member, trailing characters,
-/// more than 4 GiB (frames carry at most 16 MiB).
+/// `code` missing, a wrong type for a known member, a negative `language`,
+/// an array or object in `extFields`, trailing characters; the message
+/// names the problem (for a JSON error serde_json's text, with its line and
+/// column).
 pub(super) fn decode_header(header: Bytes, body: Bytes) -> Result<RemotingCommand> {
     decode_header_with(header, body, true)
 }
@@ -234,16 +236,6 @@ pub(super) fn decode_header(header: Bytes, body: Bytes) -> Result<RemotingComman
 /// tests compare both ways).
 #[inline(always)]
 fn decode_header_with(header: Bytes, body: Bytes, fast: bool) -> Result<RemotingCommand> {
-    let quotes = QuoteMap::scan(&header);
-    // `ExtFields::str_at` relies on this check: every span of the header
-    // that the decoder hands out must be valid UTF-8 (a quote map implies
-    // ASCII).
-    if quotes.is_none() && !is_ascii(&header) && std::str::from_utf8(&header).is_err() {
-        return Err(protocol_error("the JSON header is not UTF-8".into()));
-    }
-    if u32::try_from(header.len()).is_err() {
-        return Err(protocol_error("the JSON header is too long".into()));
-    }
     // Filled in place: the command is large (inline extFields spans).
     let mut cmd = RemotingCommand {
         language: LANGUAGE_OTHER,
@@ -251,35 +243,26 @@ fn decode_header_with(header: Bytes, body: Bytes, fast: bool) -> Result<Remoting
         body,
         ..Default::default()
     };
-    if let (true, Some(q)) = (fast, &quotes) {
-        if fast_header(&header, q, &mut cmd).is_some() {
+    // A quote map implies ASCII, so every span of the header that the fast
+    // reader hands out is valid UTF-8 (as `ExtFields::str_at` requires).
+    if let (true, Some(quotes)) = (fast, QuoteMap::scan(&header)) {
+        if fast_header(&header, &quotes, &mut cmd).is_some() {
             return Ok(cmd);
         }
         cmd.ext_fields.spans_mut().clear();
     }
-    let mut p = Parser {
-        s: &header,
-        i: 0,
-        quotes: quotes.as_ref(),
-    };
-    match p.header(&mut cmd) {
-        Some(()) => Ok(cmd),
-        None => Err(protocol_error(format!(
-            "undecodable JSON header (at byte {} of {})",
-            p.i,
-            header.len()
-        ))),
-    }
+    general_header(&header, &mut cmd)?;
+    Ok(cmd)
 }
 
 /// The header as brokers send it, read in one tight pass: with a quote map,
 /// no whitespace, `code`, `version`, `opaque` and `flag` plain integers
 /// (one to nine digits), `language` a name, `remark` a string or null,
 /// `extFields` an object of strings, other members strings. Fills `cmd`
-/// (fresh from [`decode_header_with`]) as [`Parser::header`] would; None
+/// (fresh from [`decode_header_with`]) as [`general_header`] would; None
 /// for anything else, with nothing in `cmd` but extFields spans (which the
-/// caller clears), and the general parser then
-/// reads the header (a test checks both agree on every header this takes).
+/// caller clears), and the general reader then reads the header (a test
+/// checks both agree on every header this takes).
 fn fast_header(s: &[u8], quotes: &QuoteMap, cmd: &mut RemotingCommand) -> Option<()> {
     let mut f = Fast { s, quotes, i: 0 };
     let (mut code, mut language, mut remark) = (None, LANGUAGE_OTHER, None);
@@ -309,9 +292,7 @@ fn fast_header(s: &[u8], quotes: &QuoteMap, cmd: &mut RemotingCommand) -> Option
             *member = f.int()?;
         } else if same_bytes(key, b"language") {
             let (start, end) = f.string()?;
-            let name = &s[start..end];
-            let code = LANGUAGE_NAMES.iter().position(|n| n.as_bytes() == name);
-            language = code.map_or(LANGUAGE_OTHER, |c| c as u8);
+            language = language_code(&s[start..end]);
         } else if same_bytes(key, b"remark") {
             remark = f.nullable_string()?;
         } else if same_bytes(key, b"extFields") {
@@ -343,8 +324,8 @@ fn fast_header(s: &[u8], quotes: &QuoteMap, cmd: &mut RemotingCommand) -> Option
 
 /// The integer `rest` starts with, and its length, if it is plain: one to
 /// nine digits (no overflow possible), without a leading zero, not followed
-/// by a fraction or an exponent. How servers write header integers; both
-/// header readers read these inline.
+/// by a fraction or an exponent. How servers write header integers, which
+/// the fast reader reads inline.
 #[inline(always)]
 fn plain_int(rest: &[u8]) -> Option<(i32, usize)> {
     let n = rest
@@ -513,514 +494,287 @@ fn flags64(block: &[u8; 64]) -> (u64, u64) {
     (quotes, flagged)
 }
 
-/// Whether every byte of `b` is ASCII. ORs all bytes together without an
-/// early exit, which the compiler turns into 16-byte vector steps: cheaper
-/// than `std::str::from_utf8` on the (ASCII) headers servers send.
-#[inline]
-fn is_ascii(b: &[u8]) -> bool {
-    b.iter().fold(0, |acc, &c| acc | c) < 0x80
-}
-
-impl Parser<'_> {
-    /// The whole header, into `cmd` (whose extFields are over the header
-    /// and empty); None at the first error (`self.i` is near it).
-    fn header(&mut self, cmd: &mut RemotingCommand) -> Option<()> {
-        let p = self;
-        let mut code = None;
-        let mut ext_escaped = false;
-        p.expect(b'{')?;
-        if !p.eat(b'}') {
-            loop {
-                let key = p.string()?;
-                p.expect(b':')?;
-                match &*p.content(key)? {
-                    b"code" => code = p.int()?,
-                    b"language" => cmd.language = p.language()?,
-                    b"version" => cmd.version = p.int()?.unwrap_or(0),
-                    b"opaque" => cmd.opaque = p.int()?.unwrap_or(0),
-                    b"flag" => cmd.flag = p.int()?.unwrap_or(0),
-                    b"remark" => cmd.remark = p.nullable_string()?,
-                    b"extFields" => ext_escaped = p.ext_fields(cmd.ext_fields.spans_mut())?,
-                    _ => p.skip_value(0)?,
-                }
-                if !p.eat(b',') {
-                    p.expect(b'}')?;
-                    break;
-                }
-            }
-        }
-        if p.peek().is_some() {
-            return None;
-        }
-        cmd.code = code?;
-        if ext_escaped {
-            cmd.ext_fields = unescape_fields(&cmd.ext_fields)?;
-        }
-        Some(())
-    }
-}
-
-/// A string's content: `start..end` of the input, and whether it has
-/// escapes. Offsets fit in u32: `decode_header` checks the length.
-#[derive(Clone, Copy)]
-struct Span {
-    start: u32,
-    end: u32,
-    escaped: bool,
-}
-
-impl Span {
-    /// `start..end` of text without escapes (a number or literal, or a
-    /// string known to have none).
-    fn plain(start: usize, end: usize) -> Span {
-        Span {
-            start: start as u32,
-            end: end as u32,
-            escaped: false,
-        }
-    }
-}
-
-struct Parser<'a> {
-    s: &'a [u8],
-    /// The next byte to read. Invariant: at most `s.len()`.
-    i: usize,
-    /// Where the quotes of `s` are, when its strings need no scanning.
-    quotes: Option<&'a QuoteMap>,
-}
-
-impl<'a> Parser<'a> {
-    /// Skips whitespace; the next byte, if any.
-    #[inline]
-    fn peek(&mut self) -> Option<u8> {
-        let b = *self.s.get(self.i)?;
-        // JSON whitespace is at most b' ': anything above is a token.
-        if b > b' ' {
-            return Some(b);
-        }
-        self.skip_whitespace()
-    }
-
-    /// [`Parser::peek`] at a byte that may be whitespace.
-    fn skip_whitespace(&mut self) -> Option<u8> {
-        loop {
-            let b = *self.s.get(self.i)?;
-            if !matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
-                return Some(b);
-            }
-            self.i += 1;
-        }
-    }
-
-    /// Consumes `c` if it is next (after whitespace).
-    #[inline]
-    fn eat(&mut self, c: u8) -> bool {
-        let next = self.peek() == Some(c);
-        self.i += usize::from(next);
-        next
-    }
-
-    #[inline]
-    fn expect(&mut self, c: u8) -> Option<()> {
-        self.eat(c).then_some(())
-    }
-
-    /// A string literal; checks its escapes without decoding them. Inlined
-    /// for the common string without escapes, whose end is found by one
-    /// `clean_prefix_len`; [`Parser::string_rest`] reads the others.
-    /// Inlined always: see [`Parser::string_outlined`] for cold callers.
-    #[inline(always)]
-    fn string(&mut self) -> Option<Span> {
-        self.expect(b'"')?;
-        let start = self.i;
-        if let Some(quotes) = self.quotes {
-            // No escapes: the string ends at the next quote.
-            let close = quotes.next_quote(start)?;
-            self.i = close + 1;
-            return Some(Span::plain(start, close));
-        }
-        let rest = self.s.get(start..).unwrap_or_default();
-        let clean = clean_prefix_len(rest);
-        if rest.get(clean) == Some(&b'"') {
-            self.i = start + clean + 1;
-            return Some(Span::plain(start, start + clean));
-        }
-        self.i = start + clean;
-        self.string_rest(start)
-    }
-
-    /// [`Parser::string`] as one shared out-of-line copy, for the members
-    /// that are rare or short (remark, language, skipped values): inlining
-    /// pays off in the loops over keys and extFields only.
-    #[inline(never)]
-    fn string_outlined(&mut self) -> Option<Span> {
-        self.string()
-    }
-
-    /// The rest of a string literal that started at `start`, from the
-    /// first byte that needs a closer look (`self.i`).
-    #[inline(never)]
-    fn string_rest(&mut self, start: usize) -> Option<Span> {
-        let mut escaped = false;
-        loop {
-            match self.s.get(self.i)? {
-                b'"' => {
-                    let span = Span {
-                        escaped,
-                        ..Span::plain(start, self.i)
-                    };
-                    self.i += 1;
-                    return Some(span);
-                }
-                b'\\' => {
-                    escaped = true;
-                    self.escape()?;
-                }
-                _ => return None,
-            }
-            let rest = self.s.get(self.i..).unwrap_or_default();
-            self.i += clean_prefix_len(rest);
-        }
-    }
-
-    /// Skips the escape sequence at `self.i` (a backslash), checking it as
-    /// serde_json does: a `\u` escape of a surrogate must be a high one
-    /// followed by the `\u` escape of a low one.
-    fn escape(&mut self) -> Option<()> {
-        let rest = self.s.get(self.i..)?;
-        self.i += match rest.get(1)? {
-            b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => 2,
-            b'u' => unicode_escape(rest)?.1,
-            _ => return None,
-        };
-        Some(())
-    }
-
-    /// The span of a stored string content `start..end` (whether it has
-    /// escapes is found again).
-    fn span_at(&self, start: u32, end: u32) -> Span {
-        let raw = &self.s[start as usize..end as usize];
-        Span {
-            escaped: raw.contains(&b'\\'),
-            ..Span::plain(start as usize, end as usize)
-        }
-    }
-
-    /// The bytes of `span`: in place, or decoded if it has escapes (None
-    /// for a bad escape, which `string` has rejected already).
-    #[inline]
-    fn content(&self, span: Span) -> Option<Cow<'a, [u8]>> {
-        let raw = &self.s[span.start as usize..span.end as usize];
-        if span.escaped {
-            unescape(raw).map(Cow::Owned)
-        } else {
-            Some(Cow::Borrowed(raw))
-        }
-    }
-
-    /// The text of `span` (decoded if it has escapes).
-    fn text(&self, span: Span) -> Option<Cow<'a, str>> {
-        // The header is UTF-8 and spans start and end next to ASCII, so
-        // these checks pass; they keep the parser free of unsafe code.
-        Some(match self.content(span)? {
-            Cow::Borrowed(raw) => Cow::Borrowed(std::str::from_utf8(raw).ok()?),
-            Cow::Owned(bytes) => Cow::Owned(String::from_utf8(bytes).ok()?),
+/// The general reader: any header [`fast_header`] does not take, through
+/// serde_json (strict RFC 8259: escapes decoded and checked, unpaired
+/// surrogates rejected everywhere, nesting of skipped members limited by
+/// serde_json's recursion limit of 128). Fills `cmd` (fresh from
+/// [`decode_header_with`]) as described at [`decode_header`]. Out of line:
+/// the fast path stays small.
+#[inline(never)]
+fn general_header(header: &[u8], cmd: &mut RemotingCommand) -> Result<()> {
+    // `ExtFields::from_pairs` copies the fields; no span of `header` is kept.
+    let text = std::str::from_utf8(header)
+        .map_err(|_| protocol_error("the JSON header is not UTF-8".into()))?;
+    let mut de = serde_json::Deserializer::from_str(text);
+    serde::Deserializer::deserialize_map(&mut de, HeaderVisitor { cmd })
+        .and_then(|()| de.end())
+        .map_err(|e| {
+            protocol_error(format!(
+                "undecodable JSON header ({} bytes): {}",
+                header.len(),
+                e
+            ))
         })
+}
+
+/// Reads the header object into `cmd` (for [`general_header`]).
+struct HeaderVisitor<'c> {
+    cmd: &'c mut RemotingCommand,
+}
+
+impl<'de> Visitor<'de> for HeaderVisitor<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a remoting command header object")
     }
 
-    /// The run of ASCII digits at `self.i` (consumed).
-    #[inline]
-    fn digits(&mut self) -> &'a [u8] {
-        let rest = self.s.get(self.i..).unwrap_or_default();
-        let n = rest
-            .iter()
-            .position(|c| !c.is_ascii_digit())
-            .unwrap_or(rest.len());
-        self.i += n;
-        &rest[..n]
-    }
-
-    /// The integer part of a number: an optional minus, then digits with
-    /// no leading zero. Whether it is negative, and its digits.
-    #[inline]
-    fn int_part(&mut self) -> Option<(bool, &'a [u8])> {
-        self.peek();
-        let negative = self.s.get(self.i) == Some(&b'-');
-        self.i += usize::from(negative);
-        let digits = self.digits();
-        if digits.is_empty() || (digits.len() > 1 && digits[0] == b'0') {
-            return None;
-        }
-        Some((negative, digits))
-    }
-
-    /// Any number; its span.
-    fn number(&mut self) -> Option<Span> {
-        self.peek();
-        let start = self.i;
-        self.int_part()?;
-        if self.s.get(self.i) == Some(&b'.') {
-            self.i += 1;
-            if self.digits().is_empty() {
-                return None;
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
+        let cmd = self.cmd;
+        let mut code = None;
+        // A repeated member's last value wins, for extFields too.
+        let mut fields = Vec::new();
+        while let Some(member) = map.next_key::<Member>()? {
+            match member {
+                Member::Code => code = map.next_value::<Option<i32>>()?,
+                Member::Language => cmd.language = map.next_value::<Language>()?.0,
+                Member::Version => cmd.version = map.next_value::<Option<i32>>()?.unwrap_or(0),
+                Member::Opaque => cmd.opaque = map.next_value::<Option<i32>>()?.unwrap_or(0),
+                Member::Flag => cmd.flag = map.next_value::<Option<i32>>()?.unwrap_or(0),
+                Member::Remark => cmd.remark = map.next_value()?,
+                Member::ExtFields => {
+                    fields.clear();
+                    map.next_value_seed(ExtFieldsSeed(&mut fields))?;
+                }
+                Member::Other => {
+                    map.next_value::<Skip>()?;
+                }
             }
         }
-        if let Some(b'e' | b'E') = self.s.get(self.i) {
-            self.i += 1;
-            if let Some(b'+' | b'-') = self.s.get(self.i) {
-                self.i += 1;
+        cmd.code = code.ok_or_else(|| de::Error::missing_field("code"))?;
+        if !fields.is_empty() {
+            cmd.ext_fields = ExtFields::from_pairs(fields.iter().map(|(k, v)| (&**k, &**v)));
+        }
+        Ok(())
+    }
+}
+
+/// A member name of the header object.
+enum Member {
+    Code,
+    Language,
+    Version,
+    Opaque,
+    Flag,
+    Remark,
+    ExtFields,
+    /// Any other member (`serializeTypeCurrentRPC`, ...): skipped.
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Member {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Member, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Member;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a member name")
             }
-            if self.digits().is_empty() {
-                return None;
+            fn visit_str<E: de::Error>(self, name: &str) -> std::result::Result<Member, E> {
+                Ok(match name {
+                    "code" => Member::Code,
+                    "language" => Member::Language,
+                    "version" => Member::Version,
+                    "opaque" => Member::Opaque,
+                    "flag" => Member::Flag,
+                    "remark" => Member::Remark,
+                    "extFields" => Member::ExtFields,
+                    _ => Member::Other,
+                })
             }
         }
-        Some(Span::plain(start, self.i))
+        d.deserialize_str(V)
+    }
+}
+
+/// The `language` member: a name (unknown ones are OTHER), a non-negative
+/// integer (codes above 255 are OTHER) or null (OTHER). A negative number,
+/// a fraction or any other type is an error.
+struct Language(u8);
+
+impl<'de> Deserialize<'de> for Language {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Language, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Language;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a language name or code")
+            }
+            fn visit_str<E: de::Error>(self, name: &str) -> std::result::Result<Language, E> {
+                Ok(Language(language_code(name.as_bytes())))
+            }
+            fn visit_u64<E: de::Error>(self, code: u64) -> std::result::Result<Language, E> {
+                Ok(Language(u8::try_from(code).unwrap_or(LANGUAGE_OTHER)))
+            }
+            fn visit_i64<E: de::Error>(self, code: i64) -> std::result::Result<Language, E> {
+                match u64::try_from(code) {
+                    Ok(code) => self.visit_u64(code),
+                    Err(_) => Err(E::invalid_value(Unexpected::Signed(code), &self)),
+                }
+            }
+            fn visit_unit<E: de::Error>(self) -> std::result::Result<Language, E> {
+                Ok(Language(LANGUAGE_OTHER))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A string, borrowed from the header when it has no escapes.
+struct Text<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Text<'de>, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(
+                self,
+                s: &'de str,
+            ) -> std::result::Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(s)))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> std::result::Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(s.to_owned())))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// The pairs of an extFields member, in arrival order.
+type Pairs<'de> = Vec<(Cow<'de, str>, Cow<'de, str>)>;
+
+/// Reads an extFields object (or null: no fields) into its pairs. Values
+/// may be strings (decoded), numbers (their text as written, e.g.
+/// `-1.5e3`), booleans (`true`, `false`) or null, which drops the key's
+/// earlier values (as if absent); arrays and objects are errors. Repeated
+/// keys are all kept (the last one wins in [`ExtFields::get`]), as by
+/// [`fast_header`].
+struct ExtFieldsSeed<'p, 'de>(&'p mut Pairs<'de>);
+
+impl<'de> DeserializeSeed<'de> for ExtFieldsSeed<'_, 'de> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ExtFieldsSeed<'_, 'de> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an extFields object of strings, numbers and booleans")
     }
 
-    /// A number that serde_json reads as an integer: whether it is
-    /// negative, and its magnitude. None for a fraction or an exponent and
-    /// for -0 (floats to serde_json), for a magnitude beyond u64 (a float
-    /// too) and for bad syntax.
-    #[inline]
-    fn integer(&mut self) -> Option<(bool, u64)> {
-        let (negative, digits) = self.int_part()?;
-        let float = matches!(self.s.get(self.i), Some(b'.' | b'e' | b'E'));
-        // Without leading zeros, the only digits of value 0 are "0".
-        if float || (negative && digits == b"0") {
-            return None;
-        }
-        let magnitude = digits.iter().try_fold(0u64, |m, &d| {
-            m.checked_mul(10)?.checked_add(u64::from(d - b'0'))
-        })?;
-        Some((negative, magnitude))
+    fn visit_unit<E: de::Error>(self) -> std::result::Result<(), E> {
+        Ok(())
     }
 
-    /// `word` (true, false, null) at the current position.
-    fn literal(&mut self, word: &[u8]) -> Option<Span> {
-        self.peek();
-        let start = self.i;
-        if !self.s[start..].starts_with(word) {
-            return None;
-        }
-        self.i += word.len();
-        Some(Span::plain(start, self.i))
-    }
-
-    /// Consumes `null` if it is next: true; false if something else is.
-    #[inline]
-    fn null(&mut self) -> Option<bool> {
-        if self.peek() != Some(b'n') {
-            return Some(false);
-        }
-        self.literal(b"null").map(|_| true)
-    }
-
-    /// An i32 or null. A [`plain_int`] right at `self.i` (what servers
-    /// send) is read inline; [`Parser::int_rest`] reads the rest.
-    #[inline]
-    fn int(&mut self) -> Option<Option<i32>> {
-        if let Some((v, n)) = plain_int(self.s.get(self.i..).unwrap_or_default()) {
-            self.i += n;
-            return Some(Some(v));
-        }
-        self.int_rest()
-    }
-
-    /// [`Parser::int`] of anything else: whitespace first, a sign, null,
-    /// too many digits, bad syntax.
-    #[inline(never)]
-    fn int_rest(&mut self) -> Option<Option<i32>> {
-        if self.null()? {
-            return Some(None);
-        }
-        let (negative, magnitude) = self.integer()?;
-        let v = i64::try_from(magnitude).ok()?;
-        let v = if negative { -v } else { v };
-        Some(Some(i32::try_from(v).ok()?))
-    }
-
-    /// A string or null.
-    fn nullable_string(&mut self) -> Option<Option<String>> {
-        if self.null()? {
-            return Some(None);
-        }
-        let span = self.string_outlined()?;
-        Some(Some(self.text(span)?.into_owned()))
-    }
-
-    /// A language name, a language number or null.
-    fn language(&mut self) -> Option<u8> {
-        if self.null()? {
-            return Some(LANGUAGE_OTHER);
-        }
-        if self.peek() == Some(b'"') {
-            let span = self.string_outlined()?;
-            let name = self.content(span)?;
-            let code = LANGUAGE_NAMES.iter().position(|n| n.as_bytes() == &*name);
-            return Some(code.map_or(LANGUAGE_OTHER, |c| c as u8));
-        }
-        match self.integer()? {
-            (false, v) => Some(u8::try_from(v).unwrap_or(LANGUAGE_OTHER)),
-            (true, _) => None,
-        }
-    }
-
-    /// An extFields object (or null): replaces `spans` with the spans (key
-    /// start, key end, value start, value end) of its non-null members;
-    /// whether any of them has escapes.
-    fn ext_fields(&mut self, spans: &mut Spans) -> Option<bool> {
-        spans.clear();
-        if self.null()? {
-            return Some(false);
-        }
-        self.expect(b'{')?;
-        let mut escaped = false;
-        if self.eat(b'}') {
-            return Some(escaped);
-        }
-        loop {
-            let key = self.string()?;
-            self.expect(b':')?;
-            let value = match self.peek() {
-                Some(b'"') => self.string()?,
-                Some(b't') => self.literal(b"true")?,
-                Some(b'f') => self.literal(b"false")?,
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
+        while let Some(Text(key)) = map.next_key()? {
+            // The value's text as written (numbers keep their form).
+            let raw = map.next_value::<&'de RawValue>()?.get();
+            let value = match raw.as_bytes().first() {
+                Some(b'"') => {
+                    // serde_json checked the string's syntax but not that its
+                    // surrogate escapes pair up, the one thing decoding it
+                    // can find wrong.
+                    let text = serde_json::from_str::<Text>(raw).map_err(|_| {
+                        de::Error::custom("an extFields string with an unpaired surrogate escape")
+                    })?;
+                    text.0
+                }
                 Some(b'n') => {
                     // Null means absent: it also hides an earlier value.
-                    self.literal(b"null")?;
-                    let name = self.content(key)?;
-                    // (Keys always decode: `string` checked their escapes.)
-                    spans.retain(|s| {
-                        self.content(self.span_at(s[0], s[1]))
-                            .is_none_or(|k| k != name)
-                    });
-                    if !self.eat(b',') {
-                        self.expect(b'}')?;
-                        return Some(escaped);
-                    }
+                    self.0.retain(|(k, _)| *k != key);
                     continue;
                 }
-                _ => self.number()?,
+                Some(b'[' | b'{') => {
+                    return Err(de::Error::invalid_type(
+                        Unexpected::Other("an array or object"),
+                        &self,
+                    ))
+                }
+                _ => Cow::Borrowed(raw),
             };
-            escaped |= key.escaped || value.escaped;
-            spans.push([key.start, key.end, value.start, value.end]);
-            if !self.eat(b',') {
-                self.expect(b'}')?;
-                return Some(escaped);
-            }
+            self.0.push((key, value));
         }
-    }
-
-    /// Skips any JSON value.
-    fn skip_value(&mut self, depth: usize) -> Option<()> {
-        if depth > MAX_DEPTH {
-            return None;
-        }
-        match self.peek() {
-            Some(b'"') => self.string_outlined().map(drop),
-            Some(b't') => self.literal(b"true").map(drop),
-            Some(b'f') => self.literal(b"false").map(drop),
-            Some(b'n') => self.literal(b"null").map(drop),
-            Some(open @ (b'{' | b'[')) => {
-                let close = if open == b'{' { b'}' } else { b']' };
-                self.i += 1;
-                if self.eat(close) {
-                    return Some(());
-                }
-                loop {
-                    if open == b'{' {
-                        self.string_outlined()?;
-                        self.expect(b':')?;
-                    }
-                    self.skip_value(depth + 1)?;
-                    if !self.eat(b',') {
-                        return self.expect(close);
-                    }
-                }
-            }
-            _ => self.number().map(drop),
-        }
+        Ok(())
     }
 }
 
-/// A copy of `fields` (as they are in the header) with their escape
-/// sequences decoded; None for a bad escape (which the parser rejects
-/// first).
-fn unescape_fields(fields: &ExtFields) -> Option<ExtFields> {
-    let decode = |raw: &str| String::from_utf8(unescape(raw.as_bytes())?).ok();
-    let mut pairs = Vec::new();
-    for (key, value) in fields.iter() {
-        pairs.push((decode(key)?, decode(value)?));
+/// Any JSON value, checked and dropped: the strings in it are decoded, so
+/// an unpaired surrogate is an error here too (serde's `IgnoredAny` would
+/// let it through, and so would differ from reading the value).
+struct Skip;
+
+impl<'de> Deserialize<'de> for Skip {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Skip, D::Error> {
+        d.deserialize_any(Skip)
     }
-    Some(ExtFields::from_owned_pairs(&pairs))
 }
 
-/// Decodes the escapes of a string's content (already checked by
-/// [`Parser::escape`]): UTF-8 if `raw` is; None for a bad escape.
-fn unescape(raw: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(raw.len());
-    let mut i = 0;
-    while i < raw.len() {
-        let b = raw[i];
-        if b != b'\\' {
-            out.push(b);
-            i += 1;
-            continue;
-        }
-        let c = match raw.get(i + 1)? {
-            b'"' => '"',
-            b'\\' => '\\',
-            b'/' => '/',
-            b'b' => '\u{8}',
-            b'f' => '\u{c}',
-            b'n' => '\n',
-            b'r' => '\r',
-            b't' => '\t',
-            b'u' => {
-                let (c, len) = unicode_escape(&raw[i..])?;
-                let mut buf = [0u8; 4];
-                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-                i += len;
-                continue;
-            }
-            _ => return None,
-        };
-        out.push(c as u8);
-        i += 2;
-    }
-    Some(out)
-}
+impl<'de> Visitor<'de> for Skip {
+    type Value = Skip;
 
-/// The `\uXXXX` escape at the start of `raw`, joined with the `\uXXXX` of
-/// a low surrogate that must follow a high one: its character and its
-/// length in bytes (6 or 12). None for a bad hex digit or an unpaired
-/// surrogate.
-fn unicode_escape(raw: &[u8]) -> Option<(char, usize)> {
-    let unit = hex4(raw.get(2..6)?)?;
-    if !(0xD800..0xDC00).contains(&unit) {
-        // A lone low surrogate is no char: None.
-        return Some((char::from_u32(unit)?, 6));
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
     }
-    if raw.get(6..8)? != b"\\u" {
-        return None;
-    }
-    let low = hex4(raw.get(8..12)?)?;
-    if !(0xDC00..0xE000).contains(&low) {
-        return None;
-    }
-    let c = char::from_u32(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))?;
-    Some((c, 12))
-}
 
-/// The value of four hex digits (either case).
-fn hex4(h: &[u8]) -> Option<u32> {
-    h.iter()
-        .try_fold(0, |v, &c| Some(v << 4 | char::from(c).to_digit(16)?))
+    fn visit_bool<E: de::Error>(self, _: bool) -> std::result::Result<Skip, E> {
+        Ok(Skip)
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> std::result::Result<Skip, E> {
+        Ok(Skip)
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> std::result::Result<Skip, E> {
+        Ok(Skip)
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> std::result::Result<Skip, E> {
+        Ok(Skip)
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> std::result::Result<Skip, E> {
+        Ok(Skip)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> std::result::Result<Skip, E> {
+        Ok(Skip)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Skip, A::Error> {
+        while seq.next_element::<Skip>()?.is_some() {}
+        Ok(Skip)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Skip, A::Error> {
+        while map.next_entry::<Skip, Skip>()?.is_some() {}
+        Ok(Skip)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::LANGUAGE_NAMES;
 
     fn decode(text: &str) -> Result<RemotingCommand> {
         decode_header(Bytes::copy_from_slice(text.as_bytes()), Bytes::new())
@@ -1173,6 +927,25 @@ mod tests {
             assert!(decode(bad).is_err(), "{:?}", bad);
         }
         assert!(decode(r#"{"code":1,"other":{"x":[1,{"y":null}],"z":"w"}}"#).is_ok());
+    }
+
+    #[test]
+    fn errors_say_what_is_wrong() {
+        let err = |text: &[u8]| {
+            let e = decode_header(Bytes::copy_from_slice(text), Bytes::new()).unwrap_err();
+            assert_eq!(e.kind(), crate::error::ErrorKind::Internal);
+            e.message().to_string()
+        };
+        assert!(err(b"{\"code\":1,\"remark\":\"\xff\"}").contains("not UTF-8"));
+        assert!(err(b"{}").contains("missing field `code`"));
+        assert!(err(br#"{"code":"1"}"#).contains("invalid type"));
+        let surrogate = err(br#"{"code":1,"extFields":{"k":"\ud800"}}"#);
+        assert!(surrogate.contains("unpaired surrogate"), "{}", surrogate);
+        // Skipped members may nest as deep as serde_json allows (128
+        // levels); deeper is an error, not a stack overflow.
+        let nested = |n: usize| format!(r#"{{"code":1,"o":{}1{}}}"#, "[".repeat(n), "]".repeat(n));
+        assert!(decode(&nested(100)).is_ok());
+        assert!(err(nested(100_000).as_bytes()).contains("recursion limit"));
     }
 
     /// Pseudo-random headers, valid and corrupted: ours agrees with
@@ -1361,7 +1134,7 @@ mod tests {
     }
 
     /// Whether [`fast_header`] reads `text` (and does not leave it to the
-    /// general parser).
+    /// general reader).
     fn takes_fast_path(text: &str) -> bool {
         let mut cmd = RemotingCommand::default();
         QuoteMap::scan(text.as_bytes())

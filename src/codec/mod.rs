@@ -7,6 +7,9 @@
 //! Mirrors Java `RemotingCommand.encode/decode`, `RocketMQSerializable`.
 
 mod json;
+mod language;
+
+pub use language::{LANGUAGE_NAMES, LANGUAGE_OTHER, LANGUAGE_RUST};
 
 use bytes::{Buf, Bytes, BytesMut};
 use smallvec::SmallVec;
@@ -79,10 +82,11 @@ const INLINE_FIELDS: usize = 8;
 /// end) byte offsets into its text, one entry per field.
 type Spans = SmallVec<[[u32; 4]; INLINE_FIELDS]>;
 
-/// A command's extFields: name/value pairs in arrival order. Decoded
-/// fields are spans of the received header (no copy) unless a key or value
-/// had escape sequences; fields added with [`ExtFields::insert`] live in a
-/// buffer of their own. Up to eight fields cost no allocation of their own.
+/// A command's extFields: name/value pairs in arrival order. Fields read by
+/// the fast JSON reader (plain headers as brokers write them) are spans of
+/// the received header (no copy); those of other headers, and fields added
+/// with [`ExtFields::insert`], live in a buffer of their own. Up to eight
+/// fields cost no allocation of their own.
 #[derive(Debug, Clone, Default)]
 pub struct ExtFields {
     /// The text the spans point into. Invariant: every span is in bounds
@@ -93,8 +97,8 @@ pub struct ExtFields {
 }
 
 impl ExtFields {
-    /// No fields yet, over `text`: the JSON decoder adds spans of `text`
-    /// with [`ExtFields::spans_mut`].
+    /// No fields yet, over `text`: the fast JSON reader adds spans of
+    /// `text` with [`ExtFields::spans_mut`].
     fn over(text: Bytes) -> ExtFields {
         ExtFields {
             text,
@@ -102,7 +106,7 @@ impl ExtFields {
         }
     }
 
-    /// The span list, for the JSON decoder. Every span it keeps must be
+    /// The span list, for the fast JSON reader. Every span it keeps must be
     /// valid UTF-8 in `text` (see [`ExtFields::str_at`]).
     fn spans_mut(&mut self) -> &mut Spans {
         &mut self.spans
@@ -112,10 +116,8 @@ impl ExtFields {
     fn str_at(&self, start: u32, end: u32) -> &str {
         let bytes = &self.text[start as usize..end as usize];
         // SAFETY: spans are only made by `from_pairs` (from `&str`s) and by
-        // the JSON decoder over a header it checked to be UTF-8 as a whole
-        // (all ASCII, or else `std::str::from_utf8`), at positions next to
-        // ASCII delimiters (quotes) or around ASCII-only number and literal
-        // text, so every span is valid UTF-8.
+        // the fast JSON reader over a header whose quote map showed it to be
+        // all ASCII, so every span is valid UTF-8.
         unsafe { std::str::from_utf8_unchecked(bytes) }
     }
 
@@ -160,8 +162,7 @@ impl ExtFields {
         }
     }
 
-    /// Fields holding copies of decoded `pairs` (binary headers, escaped
-    /// JSON ones).
+    /// Fields holding copies of decoded `pairs` (binary headers).
     fn from_owned_pairs(pairs: &[(String, String)]) -> ExtFields {
         ExtFields::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
     }
@@ -401,9 +402,12 @@ impl FieldSink for FieldWriter<'_> {
     }
 }
 
+/// The MQVersion ordinal this client sends (`MQVersion.Version.V5_3_3`). Must
+/// be ≥ 401 so that NameServers answer routes in standard JSON.
+pub const CLIENT_VERSION: i32 = 479;
+
 /// What follows the code in every request header: our language and version
-/// ([`crate::protocol::LANGUAGE_RUST`], [`crate::protocol::CLIENT_VERSION`];
-/// a test checks it against them).
+/// ([`LANGUAGE_RUST`], [`CLIENT_VERSION`]; a test checks it against them).
 const LANGUAGE_VERSION_OPAQUE: &[u8] = b",\"language\":\"RUST\",\"version\":479,\"opaque\":";
 
 /// [`encode_frame`] with the extFields written by `fields`.
@@ -606,7 +610,6 @@ pub fn encode_binary_frame(out: &mut Vec<u8>, cmd: &RemotingCommand) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::{CLIENT_VERSION, LANGUAGE_NAMES, LANGUAGE_RUST};
 
     #[test]
     fn same_bytes_compares_every_byte() {

@@ -123,16 +123,9 @@ pub fn response_code_name(code: i32) -> &'static str {
     }
 }
 
-/// `LanguageCode.RUST` (12): what this client says it is.
-pub const LANGUAGE_RUST: u8 = 12;
-/// The names of `LanguageCode` values 0..=13, index = code.
-pub const LANGUAGE_NAMES: [&str; 14] = [
-    "JAVA", "CPP", "DOTNET", "PYTHON", "DELPHI", "ERLANG", "RUBY", "OTHER", "HTTP", "GO", "PHP",
-    "OMS", "RUST", "NODE_JS",
-];
-/// The MQVersion ordinal this client sends (V5_3_3). Must be ≥ 401 so that
-/// NameServers answer routes in standard JSON.
-pub const CLIENT_VERSION: i32 = 479;
+/// The `LanguageCode` table and the MQVersion this client sends are part of
+/// the remoting frame header: they live in [`crate::codec`], re-exported here.
+pub use crate::codec::{CLIENT_VERSION, LANGUAGE_NAMES, LANGUAGE_RUST};
 
 /// Permission bits of a queue (`PermName`).
 pub mod perm {
