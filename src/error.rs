@@ -124,19 +124,16 @@ impl Error {
         }
     }
 
-    /// An error response from a broker or NameServer: kind [`ErrorKind::Broker`]
-    /// with the response `code` and the peer's `remark`.
-    pub fn broker(code: i32, remark: &str, addr: &str) -> Error {
+    /// An error response from a broker or NameServer at `addr`: kind
+    /// [`ErrorKind::Broker`] with the response `code`, its symbolic
+    /// `code_name` (e.g. `TOPIC_NOT_EXIST`; the caller looks it up in the
+    /// protocol layer, which this module does not depend on) and the peer's
+    /// `remark`. The message reads `<addr> answered <code> (<code_name>): <remark>`.
+    pub fn broker(code: i32, code_name: &str, remark: &str, addr: &str) -> Error {
         Error {
             kind: ErrorKind::Broker,
             response_code: code,
-            message: format!(
-                "{} answered {} ({}): {}",
-                addr,
-                code,
-                crate::protocol::response_code_name(code),
-                remark
-            ),
+            message: format!("{} answered {} ({}): {}", addr, code, code_name, remark),
         }
     }
 
@@ -174,6 +171,26 @@ impl std::error::Error for Error {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn broker_errors_carry_code_name_and_remark() {
+        let e = Error::broker(
+            17,
+            "TOPIC_NOT_EXIST",
+            "topic[T] not exist",
+            "10.0.0.1:10911",
+        );
+        assert_eq!(e.kind(), ErrorKind::Broker);
+        assert_eq!(e.response_code(), 17);
+        assert_eq!(
+            e.message(),
+            "10.0.0.1:10911 answered 17 (TOPIC_NOT_EXIST): topic[T] not exist"
+        );
+        assert_eq!(
+            e.to_string(),
+            "BROKER: 10.0.0.1:10911 answered 17 (TOPIC_NOT_EXIST): topic[T] not exist"
+        );
+    }
 
     #[test]
     fn kinds_are_numbered_one_up_without_gaps() {

@@ -559,7 +559,12 @@ impl EventLoop {
         // Not stored: the broker's error, retried on the codes Java
         // retries (`retryResponseCodes`).
         let Some(status) = stored_status(resp.code) else {
-            let e = Error::broker(resp.code, resp.remark_str(), &addr(&self.conns));
+            let e = Error::broker(
+                resp.code,
+                crate::protocol::response_code_name(resp.code),
+                resp.remark_str(),
+                &addr(&self.conns),
+            );
             if crate::protocol::is_retriable_response(resp.code) {
                 self.retry_or_finish(job, broker, e);
             } else {
@@ -742,7 +747,12 @@ impl EventLoop {
                         ),
                     )
                 } else {
-                    Error::broker(resp.code, resp.remark_str(), &namesrv)
+                    Error::broker(
+                        resp.code,
+                        crate::protocol::response_code_name(resp.code),
+                        resp.remark_str(),
+                        &namesrv,
+                    )
                 };
                 self.lookup_failed(&topic, e);
             }
