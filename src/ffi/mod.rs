@@ -25,8 +25,9 @@ pub mod transaction;
 use std::cell::RefCell;
 use std::ffi::{c_char, c_void, CStr, CString};
 
-use crate::log::Level;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use log::LevelFilter;
 
 use crate::error::{Error, ErrorKind, Result};
 
@@ -265,10 +266,43 @@ pub extern "C" fn rmq_last_error_response_code() -> i32 {
 pub type rmq_log_callback =
     Option<unsafe extern "C" fn(user_data: *mut c_void, level: i32, message: *const c_char)>;
 
+/// The C signature of [`rmq_log_callback`] without its `Option`.
+type LogCallbackFn =
+    unsafe extern "C" fn(user_data: *mut c_void, level: i32, message: *const c_char);
+
 struct LogUserData(*mut c_void);
 // SAFETY: the caller of rmq_set_log_callback promises thread safety.
 unsafe impl Send for LogUserData {}
 unsafe impl Sync for LogUserData {}
+
+/// The C log callback as the library's `log::Log` target (see
+/// `crate::log::set_target`, which filters by level and target and catches
+/// panics before this is called).
+struct CallbackLog {
+    callback: LogCallbackFn,
+    user_data: LogUserData,
+}
+
+impl log::Log for CallbackLog {
+    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+        true
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        let text = record.args().to_string().replace('\0', " ");
+        let text = CString::new(text).unwrap_or_default();
+        // 1 error .. 4 debug: log::Level's numbers; trace (never enabled
+        // by the library) is reported as debug.
+        let level = (record.level() as i32).min(4);
+        // SAFETY: the caller of rmq_set_log_callback guarantees that the
+        // callback stays callable with this user data, from any thread, until
+        // it is replaced; the message is a NUL-terminated string alive
+        // during the call.
+        unsafe { (self.callback)(self.user_data.0, level, text.as_ptr()) };
+    }
+
+    fn flush(&self) {}
+}
 
 /// Sends the library's log (process-wide) to `callback(user_data, level,
 /// message)` for levels up to `max_level` (1 error .. 4 debug). NULL
@@ -284,11 +318,11 @@ pub unsafe extern "C" fn rmq_set_log_callback(
 ) -> rmq_status {
     guard(|| {
         let level = match max_level {
-            0 => None,
-            1 => Some(Level::Error),
-            2 => Some(Level::Warn),
-            3 => Some(Level::Info),
-            4 => Some(Level::Debug),
+            0 => LevelFilter::Off,
+            1 => LevelFilter::Error,
+            2 => LevelFilter::Warn,
+            3 => LevelFilter::Info,
+            4 => LevelFilter::Debug,
             _ => {
                 return Err(Error::new(
                     ErrorKind::InvalidArgument,
@@ -296,20 +330,15 @@ pub unsafe extern "C" fn rmq_set_log_callback(
                 ))
             }
         };
-        match (callback, level) {
-            (Some(cb), Some(level)) => {
-                let ud = LogUserData(user_data);
-                crate::log::set_sink(
-                    Some(Box::new(move |l: Level, msg: &str| {
-                        let text = CString::new(msg.replace('\0', " ")).unwrap_or_default();
-                        let ud = &ud;
-                        // SAFETY: the caller guarantees the callback is valid.
-                        unsafe { cb(ud.0, l as i32, text.as_ptr()) };
-                    })),
-                    level,
-                );
-            }
-            _ => crate::log::set_sink(None, Level::Error),
+        match callback {
+            Some(callback) if level != LevelFilter::Off => crate::log::set_target(
+                Some(Box::new(CallbackLog {
+                    callback,
+                    user_data: LogUserData(user_data),
+                })),
+                level,
+            ),
+            _ => crate::log::set_target(None, LevelFilter::Off),
         }
         Ok(())
     })

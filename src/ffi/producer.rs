@@ -206,6 +206,7 @@ unsafe fn write_send_result(out: *mut rmq_send_result, r: &SendResultView<'_>) {
 #[no_mangle]
 pub unsafe extern "C" fn rmq_producer_new(group: *const c_char) -> *mut rmq_producer {
     guard_new(|| {
+        crate::log::init();
         Ok(rmq_producer {
             inner: Producer::new(str_arg(group, "group")?)?,
         })

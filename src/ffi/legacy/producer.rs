@@ -16,7 +16,6 @@ use once_cell::sync::Lazy;
 use super::message::{CMessage, CMessageExt};
 use super::{c_str, c_str_or_fail, code, get, run, Fail, LResult};
 use crate::config::ProducerConfig;
-use crate::log::Level;
 use crate::producer::Producer;
 use crate::protocol::message_ext::MessageExt;
 use crate::transaction::TransactionState;
@@ -236,6 +235,7 @@ pub(crate) unsafe fn producer_ref<'a>(p: *const CProducer) -> LResult<&'a CProdu
 
 unsafe fn create(groupId: *const c_char, kind: Kind, checker: Checker) -> *mut CProducer {
     get(std::ptr::null_mut(), || {
+        crate::log::init();
         if groupId.is_null() {
             return std::ptr::null_mut();
         }
@@ -462,12 +462,12 @@ pub unsafe extern "C" fn SetProducerLogFileNumAndSize(
 /// Maps a `CLogLevel` to the library's log level (process-global).
 pub(crate) fn set_log_level(level: c_int) {
     let l = match level {
-        1 | 2 => Level::Error,
-        3 => Level::Warn,
-        5 | 6 => Level::Debug,
-        _ => Level::Info,
+        1 | 2 => log::LevelFilter::Error,
+        3 => log::LevelFilter::Warn,
+        5 | 6 => log::LevelFilter::Debug,
+        _ => log::LevelFilter::Info,
     };
-    crate::log::set_max_level(Some(l));
+    crate::log::set_level(l);
 }
 
 /// Sets the process-global log level (FATAL/ERROR → error, WARN → warn,
