@@ -7,6 +7,24 @@
 //!
 //! Handles are opaque; each `*_new` has a matching `*_free` that accepts NULL.
 //! The header `include/rocketmq.h` is generated from this module by cbindgen.
+//!
+//! # Safety
+//!
+//! What every exported function needs from its C caller is in its `# Safety`
+//! section, in these terms:
+//! * a *live* handle is one returned by its constructor and not yet freed;
+//!   a handle that is not thread-safe (message, batch) is not used by
+//!   another thread during the call;
+//! * a *C string* is a pointer to a NUL-terminated string readable for the
+//!   duration of the call;
+//! * an *out pointer* points to writable, suitably aligned memory for one
+//!   value of its type;
+//! * a *callback* stays callable, and its `user_data` valid, for as long as
+//!   the function's documentation says it may be called; calls may come from
+//!   the threads the documentation names.
+//!
+//! NULL is accepted wherever the documentation says so (mostly: every
+//! pointer, with `RMQ_STATUS_INVALID_ARGUMENT`).
 
 #![allow(non_camel_case_types)]
 
@@ -195,7 +213,8 @@ pub(crate) unsafe fn bytes_arg(body: *const u8, len: usize) -> Result<Vec<u8>> {
             "body is NULL but len > 0",
         ));
     }
-    Ok(std::slice::from_raw_parts(body, len).to_vec())
+    // SAFETY: not NULL, and the caller guarantees `len` readable bytes.
+    Ok(unsafe { std::slice::from_raw_parts(body, len) }.to_vec())
 }
 
 /// Borrows a C string as UTF-8. Errors: NULL or invalid UTF-8, naming `what`.
@@ -209,7 +228,9 @@ pub(crate) unsafe fn str_arg<'a>(p: *const c_char, what: &str) -> Result<&'a str
             format!("{} is NULL", what),
         ));
     }
-    CStr::from_ptr(p).to_str().map_err(|_| {
+    // SAFETY: not NULL, and the caller guarantees a NUL-terminated string
+    // alive for 'a.
+    unsafe { CStr::from_ptr(p) }.to_str().map_err(|_| {
         Error::new(
             ErrorKind::InvalidArgument,
             format!("{} is not valid UTF-8", what),
@@ -222,7 +243,8 @@ pub(crate) unsafe fn str_arg<'a>(p: *const c_char, what: &str) -> Result<&'a str
 /// # Safety
 /// `p` is NULL or a live handle of type `T`.
 pub(crate) unsafe fn handle<'a, T>(p: *const T, what: &str) -> Result<&'a T> {
-    p.as_ref()
+    // SAFETY: the caller guarantees NULL or a live `T` (for 'a).
+    unsafe { p.as_ref() }
         .ok_or_else(|| Error::new(ErrorKind::InvalidArgument, format!("{} is NULL", what)))
 }
 
@@ -231,7 +253,9 @@ pub(crate) unsafe fn handle<'a, T>(p: *const T, what: &str) -> Result<&'a T> {
 /// # Safety
 /// `p` is NULL or a live handle of type `T` not used elsewhere during the call.
 pub(crate) unsafe fn handle_mut<'a, T>(p: *mut T, what: &str) -> Result<&'a mut T> {
-    p.as_mut()
+    // SAFETY: the caller guarantees NULL or a live `T`, not used elsewhere
+    // for 'a.
+    unsafe { p.as_mut() }
         .ok_or_else(|| Error::new(ErrorKind::InvalidArgument, format!("{} is NULL", what)))
 }
 
@@ -273,6 +297,7 @@ type LogCallbackFn =
 struct LogUserData(*mut c_void);
 // SAFETY: the caller of rmq_set_log_callback promises thread safety.
 unsafe impl Send for LogUserData {}
+// SAFETY: as for Send.
 unsafe impl Sync for LogUserData {}
 
 /// The C log callback as the library's `log::Log` target (see
@@ -310,6 +335,11 @@ impl log::Log for CallbackLog {
 /// unless the environment variable `ROCKETMQ_LOG` names a level (then lines
 /// go to stderr). The library logs failures and state changes, never per
 /// message. Errors: `RMQ_STATUS_INVALID_ARGUMENT` for `max_level` outside 0..=4.
+///
+/// # Safety
+/// A non-NULL `callback` must stay callable with `user_data`, from any
+/// thread and concurrently, until a later `rmq_set_log_callback` call has
+/// returned (without one: for the rest of the process).
 #[no_mangle]
 pub unsafe extern "C" fn rmq_set_log_callback(
     callback: rmq_log_callback,
@@ -362,6 +392,7 @@ mod tests {
             let status: rmq_status = kind.into();
             assert_eq!(status as i32, kind as i32);
             assert_eq!(status.kind(), Some(kind));
+            // SAFETY: rmq_status_name returns a static C string.
             let name = unsafe { CStr::from_ptr(rmq_status_name(status as i32)) };
             assert_eq!(name.to_str().unwrap(), kind.name());
         }
@@ -371,6 +402,7 @@ mod tests {
     #[test]
     fn status_names_outside_the_table() {
         let name = |v: i32| {
+            // SAFETY: rmq_status_name returns a static C string.
             unsafe { CStr::from_ptr(rmq_status_name(v)) }
                 .to_str()
                 .unwrap()
@@ -385,6 +417,8 @@ mod tests {
     #[test]
     fn panics_become_status() {
         assert_eq!(guard(|| panic!("boom")), rmq_status::Panic);
+        // SAFETY: rmq_last_error returns a C string valid until the next
+        // failure on this thread.
         let msg = unsafe { CStr::from_ptr(rmq_last_error()) };
         assert!(msg.to_str().unwrap().contains("panic"));
         assert!(guard_new::<u8>(|| panic!("boom")).is_null());
