@@ -259,6 +259,46 @@ pub(crate) unsafe fn handle_mut<'a, T>(p: *mut T, what: &str) -> Result<&'a mut 
         .ok_or_else(|| Error::new(ErrorKind::InvalidArgument, format!("{} is NULL", what)))
 }
 
+/// A pointer that the C caller handed to the library only to get it back:
+/// the `user_data` of a callback (or `arg` of a selector), and the other
+/// pointers the library merely passes on to C callbacks (the legacy
+/// `SendAsync` message pointer, the producer handle given to a legacy
+/// transaction checker). The library never dereferences it; it stores it and
+/// passes it, unchanged, to the C functions it came with.
+///
+/// It is `Send` and `Sync` so that it can travel to, and be shared by, the
+/// threads that call those functions (I/O, callback, any logging thread).
+/// That asserts nothing about the pointee on the Rust side, since Rust never
+/// touches it; the thread-safety of what it points to is the C caller's
+/// promise: every function that takes such a pointer documents, in its
+/// `# Safety` section, on which threads (and whether concurrently) its
+/// callbacks are called with it, and requires the pointer to be usable there.
+///
+/// Closures read it with [`UserData::get`], which captures the whole
+/// `UserData`: capturing the raw-pointer field alone (edition 2021 closures
+/// capture fields) would make the closure neither `Send` nor `Sync`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct UserData(*mut c_void);
+
+// SAFETY: never dereferenced by the library; the C caller guarantees it may
+// be used on every thread its callbacks run on (see the type's docs).
+unsafe impl Send for UserData {}
+// SAFETY: as for Send: concurrent calls with it are part of the documented
+// contract of the functions that take it.
+unsafe impl Sync for UserData {}
+
+impl UserData {
+    /// Wraps `p` (any value, NULL included).
+    pub(crate) fn new(p: *mut c_void) -> UserData {
+        UserData(p)
+    }
+
+    /// The pointer, to pass back to C.
+    pub(crate) fn get(self) -> *mut c_void {
+        self.0
+    }
+}
+
 /// The library version, e.g. `"0.1.0"`: a static NUL-terminated string,
 /// never freed. Never fails.
 #[no_mangle]
@@ -294,18 +334,12 @@ pub type rmq_log_callback =
 type LogCallbackFn =
     unsafe extern "C" fn(user_data: *mut c_void, level: i32, message: *const c_char);
 
-struct LogUserData(*mut c_void);
-// SAFETY: the caller of rmq_set_log_callback promises thread safety.
-unsafe impl Send for LogUserData {}
-// SAFETY: as for Send.
-unsafe impl Sync for LogUserData {}
-
 /// The C log callback as the library's `log::Log` target (see
 /// `crate::log::set_target`, which filters by level and target and catches
 /// panics before this is called).
 struct CallbackLog {
     callback: LogCallbackFn,
-    user_data: LogUserData,
+    user_data: UserData,
 }
 
 impl log::Log for CallbackLog {
@@ -323,7 +357,7 @@ impl log::Log for CallbackLog {
         // callback stays callable with this user data, from any thread, until
         // it is replaced; the message is a NUL-terminated string alive
         // during the call.
-        unsafe { (self.callback)(self.user_data.0, level, text.as_ptr()) };
+        unsafe { (self.callback)(self.user_data.get(), level, text.as_ptr()) };
     }
 
     fn flush(&self) {}
@@ -364,7 +398,7 @@ pub unsafe extern "C" fn rmq_set_log_callback(
             Some(callback) if level != LevelFilter::Off => crate::log::set_target(
                 Some(Box::new(CallbackLog {
                     callback,
-                    user_data: LogUserData(user_data),
+                    user_data: UserData::new(user_data),
                 })),
                 level,
             ),
@@ -412,6 +446,20 @@ mod tests {
         for v in [-1, past, 1000, i32::MIN, i32::MAX] {
             assert_eq!(name(v), "UNKNOWN", "{}", v);
         }
+    }
+
+    #[test]
+    fn user_data_travels_unchanged_in_send_sync_closures() {
+        fn send_sync<T: Send + Sync>(_: &T) {}
+        let p = std::ptr::dangling_mut::<c_void>();
+        let ud = UserData::new(p);
+        let f = move || ud.get();
+        send_sync(&f);
+        assert_eq!(
+            std::thread::spawn(move || f() as usize).join().unwrap(),
+            p as usize
+        );
+        assert!(UserData::new(std::ptr::null_mut()).get().is_null());
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::ffi::{c_char, c_void, CString};
 use std::time::Duration;
 
 use super::message::rmq_message;
-use super::{guard, guard_new, handle, rmq_status, str_arg};
+use super::{guard, guard_new, handle, rmq_status, str_arg, UserData};
 use crate::client::send::{RawCallback, SendResultView};
 use crate::error::{Error, ErrorKind, Result};
 use crate::message::Message;
@@ -609,15 +609,14 @@ pub unsafe extern "C" fn rmq_producer_add_send_hook(
                 "both hooks are NULL",
             ));
         }
-        let ud = std::sync::Arc::new(SharedUserData(user_data));
-        let ud2 = ud.clone();
+        let ud = UserData::new(user_data);
         let before = before.map(|f| {
             Box::new(move |m: &Message| {
                 let mut reason = [0 as c_char; 512];
                 // SAFETY: the caller guarantees the hook is callable.
                 let verdict = unsafe {
                     f(
-                        ud.0,
+                        ud.get(),
                         rmq_message::from_ref(m),
                         reason.as_mut_ptr(),
                         reason.len(),
@@ -639,11 +638,11 @@ pub unsafe extern "C" fn rmq_producer_add_send_hook(
                     Ok(r) => {
                         let result = rmq_send_result::from(r);
                         // SAFETY: the caller guarantees the hook is callable.
-                        unsafe { f(ud2.0, msg, &result, std::ptr::null()) };
+                        unsafe { f(ud.get(), msg, &result, std::ptr::null()) };
                     }
                     Err(e) => with_error_info(e, |info| {
                         // SAFETY: as above; `info` is valid during the call.
-                        unsafe { f(ud2.0, msg, std::ptr::null(), info) }
+                        unsafe { f(ud.get(), msg, std::ptr::null(), info) }
                     }),
                 }
             }) as crate::hooks::AfterSend
@@ -652,13 +651,6 @@ pub unsafe extern "C" fn rmq_producer_add_send_hook(
             .add_send_hook(crate::hooks::SendHook { before, after })
     })
 }
-
-struct SharedUserData(*mut c_void);
-// SAFETY: the caller of rmq_producer_add_send_hook promises the user data
-// may be used from any thread.
-unsafe impl Send for SharedUserData {}
-// SAFETY: as for Send (concurrent use included).
-unsafe impl Sync for SharedUserData {}
 
 /// The name of a send status, e.g. `"SEND_OK"`: a static string, never
 /// freed; `"UNKNOWN"` for values outside `rmq_send_status`.

@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::message::rmq_message;
 use super::message_ext::rmq_message_ext;
 use super::producer::{rmq_error_info, rmq_producer, rmq_send_result, send_into, with_error_info};
-use super::{bytes_arg, guard, handle, rmq_status};
+use super::{bytes_arg, guard, handle, rmq_status, UserData};
 use crate::error::{Error, ErrorKind};
 use crate::protocol::message_ext::MessageExt;
 
@@ -60,10 +60,6 @@ pub unsafe extern "C" fn rmq_producer_request(
     })
 }
 
-struct UserData(*mut c_void);
-// SAFETY: the caller promises the user data may be used from the callback thread.
-unsafe impl Send for UserData {}
-
 /// [`rmq_producer_request`] without blocking: `callback(user_data, reply,
 /// error)` runs exactly once on the callback thread.
 /// Errors returned directly (no callback then): NULL arguments, validation
@@ -88,21 +84,20 @@ pub unsafe extern "C" fn rmq_producer_request_async(
         let Some(cb) = callback else {
             return Err(Error::new(ErrorKind::InvalidArgument, "callback is NULL"));
         };
-        let ud = UserData(user_data);
+        let ud = UserData::new(user_data);
         p.inner.request_async(
             &m.inner,
             Duration::from_millis(timeout_ms),
             Box::new(move |outcome: crate::error::Result<MessageExt>| {
-                let ud = ud;
                 match outcome {
                     Ok(reply) => {
                         let view = rmq_message_ext::new(reply);
                         // SAFETY: the caller guarantees the callback is callable.
-                        unsafe { cb(ud.0, &view, std::ptr::null()) };
+                        unsafe { cb(ud.get(), &view, std::ptr::null()) };
                     }
                     Err(e) => with_error_info(&e, |info| {
                         // SAFETY: as above; `info` is valid during the call.
-                        unsafe { cb(ud.0, std::ptr::null(), info) }
+                        unsafe { cb(ud.get(), std::ptr::null(), info) }
                     }),
                 }
             }),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::message::rmq_message;
 use super::message_ext::rmq_message_ext;
 use super::producer::{rmq_producer, rmq_send_result};
-use super::{guard, handle, rmq_status};
+use super::{guard, handle, rmq_status, UserData};
 use crate::error::{Error, ErrorKind};
 use crate::protocol::message_ext::MessageExt;
 use crate::transaction::TransactionState;
@@ -62,12 +62,6 @@ pub type rmq_transaction_executor = Option<
     ) -> i32,
 >;
 
-struct UserData(*mut c_void);
-// SAFETY: the caller promises the user data may be used from the callback thread.
-unsafe impl Send for UserData {}
-// SAFETY: as for Send.
-unsafe impl Sync for UserData {}
-
 /// Makes `producer` transactional: `checker(user_data, msg)` answers the
 /// broker's check-backs on the callback thread. Call before start.
 /// Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL producer or checker);
@@ -89,13 +83,12 @@ pub unsafe extern "C" fn rmq_producer_set_transaction_checker(
         let Some(check) = checker else {
             return Err(Error::new(ErrorKind::InvalidArgument, "checker is NULL"));
         };
-        let user_data = UserData(user_data);
+        let user_data = UserData::new(user_data);
         p.inner
             .set_transaction_checker(Arc::new(move |m: &MessageExt| {
                 let view = rmq_message_ext::new(m.clone());
-                let ud = &user_data;
                 // SAFETY: the C caller guarantees the checker is callable.
-                state_from_c(unsafe { check(ud.0, &view) })
+                state_from_c(unsafe { check(user_data.get(), &view) })
             }))
     })
 }

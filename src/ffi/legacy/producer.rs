@@ -16,6 +16,7 @@ use once_cell::sync::Lazy;
 use super::message::{CMessage, CMessageExt};
 use super::{c_str, c_str_or_fail, code, get, run, Fail, LResult};
 use crate::config::ProducerConfig;
+use crate::ffi::UserData;
 use crate::producer::Producer;
 use crate::protocol::message_ext::MessageExt;
 use crate::transaction::TransactionState;
@@ -46,7 +47,7 @@ pub(crate) enum Kind {
 
 struct Checker {
     callback: CLocalTransactionCheckerCallback,
-    user_data: usize,
+    user_data: UserData,
 }
 
 #[allow(dead_code)] // log_path and trace are recorded only
@@ -165,7 +166,7 @@ impl CProducer {
         }
         let p = Producer::with_config(config);
         if self.kind == Kind::Transaction {
-            let handle = self as *const CProducer as usize;
+            let handle = UserData::new(self as *const CProducer as *mut c_void);
             let callback = self.checker.callback;
             let user_data = self.checker.user_data;
             p.set_transaction_checker(Arc::new(move |m: &MessageExt| {
@@ -178,11 +179,7 @@ impl CProducer {
                 // caller guarantees the callback and user data are usable
                 // from the check thread.
                 state_from_c(unsafe {
-                    check(
-                        handle as *mut CProducer,
-                        &mut view,
-                        user_data as *mut c_void,
-                    )
+                    check(handle.get().cast::<CProducer>(), &mut view, user_data.get())
                 })
             }))?;
         }
@@ -267,7 +264,7 @@ pub unsafe extern "C" fn CreateProducer(groupId: *const c_char) -> *mut CProduce
             Kind::Common,
             Checker {
                 callback: None,
-                user_data: 0,
+                user_data: UserData::new(std::ptr::null_mut()),
             },
         )
     }
@@ -286,7 +283,7 @@ pub unsafe extern "C" fn CreateOrderlyProducer(groupId: *const c_char) -> *mut C
             Kind::Orderly,
             Checker {
                 callback: None,
-                user_data: 0,
+                user_data: UserData::new(std::ptr::null_mut()),
             },
         )
     }
@@ -313,7 +310,7 @@ pub unsafe extern "C" fn CreateTransactionProducer(
             Kind::Transaction,
             Checker {
                 callback,
-                user_data: userData as usize,
+                user_data: UserData::new(userData),
             },
         )
     }

@@ -11,6 +11,7 @@ use super::producer::{
 };
 use super::{c_str, code, run, CMQException, CSendResult, Fail, LResult};
 use crate::error::{Error, ErrorKind};
+use crate::ffi::UserData;
 use crate::message::Message;
 use crate::producer::{Producer, SendResult, SendStatus};
 use crate::protocol::properties::names;
@@ -266,7 +267,7 @@ pub unsafe extern "C" fn SendAsync(
         let ok = cSendSuccessCallback.ok_or_else(|| Fail::null("cSendSuccessCallback"))?;
         let ex = cSendExceptionCallback.ok_or_else(|| Fail::null("cSendExceptionCallback"))?;
         let m = m.to_message()?;
-        let (msg_addr, user) = (msg as usize, userData as usize);
+        let (msg_addr, user) = (UserData::new(msg.cast()), UserData::new(userData));
         p.running()?.send_async(
             &m,
             Box::new(move |outcome| match outcome {
@@ -275,16 +276,16 @@ pub unsafe extern "C" fn SendAsync(
                 Ok(r) => unsafe {
                     ok(
                         CSendResult::from_result(&r),
-                        msg_addr as *mut CMessage,
-                        user as *mut c_void,
+                        msg_addr.get().cast::<CMessage>(),
+                        user.get(),
                     )
                 },
                 // SAFETY: as above.
                 Err(e) => unsafe {
                     ex(
                         CMQException::from_error(&e, file!(), line!()),
-                        msg_addr as *mut CMessage,
-                        user as *mut c_void,
+                        msg_addr.get().cast::<CMessage>(),
+                        user.get(),
                     )
                 },
             }),
