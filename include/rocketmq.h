@@ -15,6 +15,12 @@
 /* Capacity of the name fields of rmq_send_result, bytes including the NUL. */
 #define RMQ_NAME_CAPACITY 256
 
+/* Terms of the "# Safety" sections below, which say what each function needs
+ * from its caller: a live handle was returned by its constructor and not yet
+ * freed (a message or batch is not used by two threads at once); a C string
+ * is NUL-terminated and readable during the call; an out pointer points to
+ * writable memory for one value of its type. */
+
 /*
  Status returned by every fallible `rmq_*` function. `RMQ_STATUS_OK` is 0;
  the other values never change meaning.
@@ -349,6 +355,11 @@ int32_t rmq_last_error_response_code(void);
  unless the environment variable `ROCKETMQ_LOG` names a level (then lines
  go to stderr). The library logs failures and state changes, never per
  message. Errors: `RMQ_STATUS_INVALID_ARGUMENT` for `max_level` outside 0..=4.
+
+ # Safety
+ A non-NULL `callback` must stay callable with `user_data`, from any
+ thread and concurrently, until a later `rmq_set_log_callback` call has
+ returned (without one: for the rest of the process).
  */
 enum rmq_status rmq_set_log_callback(rmq_log_callback callback, void *user_data, int32_t max_level);
 
@@ -370,16 +381,28 @@ struct rmq_batch *rmq_batch_new(void);
  Appends a copy of `msg` to `batch` (the message may be freed or changed
  afterwards). Rules (one topic, no delay, same WAIT) are checked at send.
  Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL).
+
+ # Safety
+ `batch` is NULL or a live batch and `msg` NULL or a live message, neither
+ used by another thread during the call.
  */
 enum rmq_status rmq_batch_add(struct rmq_batch *batch, const rmq_message *msg);
 
 /*
  The number of messages in `batch` (0 for NULL).
+
+ # Safety
+ `batch` is NULL or a live batch not changed by another thread during the
+ call.
  */
 size_t rmq_batch_count(const struct rmq_batch *batch);
 
 /*
  Frees a batch. NULL is a no-op.
+
+ # Safety
+ `batch` is NULL or a live batch, not used afterwards (nor during the call
+ by another thread).
  */
 void rmq_batch_free(struct rmq_batch *batch);
 
@@ -388,6 +411,10 @@ void rmq_batch_free(struct rmq_batch *batch);
  successful `rmq_producer_send_batch` of `batch`: a NUL-terminated string
  owned by the batch, valid until the batch is sent again or freed. NULL
  if `batch` is NULL, `index` is out of range or the batch was not sent.
+
+ # Safety
+ `batch` is NULL or a live batch not changed by another thread during the
+ call.
  */
 const char *rmq_batch_msg_id(const struct rmq_batch *batch, size_t index);
 
@@ -402,6 +429,11 @@ const char *rmq_batch_msg_id(const struct rmq_batch *batch, size_t index);
  Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL); `RMQ_STATUS_INVALID_MESSAGE`
  (empty batch, mixed topics, delay); `RMQ_STATUS_MESSAGE_TOO_LARGE`; and
  those of `rmq_producer_send`.
+
+ # Safety
+ `producer` is NULL or a live producer; `batch` is NULL or a live batch not
+ used by another thread during the call; `result` is NULL or an out
+ pointer.
  */
 enum rmq_status rmq_producer_send_batch(struct rmq_producer *producer,
                                         struct rmq_batch *batch,
@@ -414,17 +446,28 @@ enum rmq_status rmq_producer_send_batch(struct rmq_producer *producer,
  Returns the new message, owned by the caller (free with
  `rmq_message_free`), or NULL if `topic` is NULL or not UTF-8 (see
  `rmq_last_error()`). Mirrors Java `new Message(topic, body)`.
+
+ # Safety
+ `topic` is NULL or a C string.
  */
 rmq_message *rmq_message_new(const char *topic);
 
 /*
  Frees a message. NULL is a no-op. The pointer is invalid afterwards.
+
+ # Safety
+ `msg` is NULL or a live message, not used afterwards (nor during the call
+ by another thread).
  */
 void rmq_message_free(rmq_message *msg);
 
 /*
  Replaces the topic (NUL-terminated UTF-8, copied).
  Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL pointer, not UTF-8).
+
+ # Safety
+ `msg` is NULL or a live message not used by another thread during the
+ call; `topic` is NULL or a C string.
  */
 enum rmq_status rmq_message_set_topic(rmq_message *msg, const char *topic);
 
@@ -432,6 +475,10 @@ enum rmq_status rmq_message_set_topic(rmq_message *msg, const char *topic);
  Sets the tag (property `TAGS`; NUL-terminated UTF-8, copied); "" clears it.
  Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL, not UTF-8, contains the
  property separators \x01 or \x02).
+
+ # Safety
+ `msg` is NULL or a live message not used by another thread during the
+ call; `tags` is NULL or a C string.
  */
 enum rmq_status rmq_message_set_tags(rmq_message *msg, const char *tags);
 
@@ -439,6 +486,10 @@ enum rmq_status rmq_message_set_tags(rmq_message *msg, const char *tags);
  Sets the keys (property `KEYS`) from a space-separated list
  (NUL-terminated UTF-8, copied); "" clears them.
  Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL, not UTF-8, separators).
+
+ # Safety
+ `msg` is NULL or a live message not used by another thread during the
+ call; `keys` is NULL or a C string.
  */
 enum rmq_status rmq_message_set_keys(rmq_message *msg, const char *keys);
 
@@ -446,6 +497,10 @@ enum rmq_status rmq_message_set_keys(rmq_message *msg, const char *keys);
  Sets the body to a copy of `len` bytes at `body` (any bytes, NULs
  included). `body` may be NULL only when `len` is 0.
  Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL msg, NULL body with len > 0).
+
+ # Safety
+ `msg` is NULL or a live message not used by another thread during the
+ call; `body` is NULL or points to `len` readable bytes.
  */
 enum rmq_status rmq_message_set_body(rmq_message *msg, const uint8_t *body, size_t len);
 
@@ -455,6 +510,10 @@ enum rmq_status rmq_message_set_body(rmq_message *msg, const uint8_t *body, size
  characters, or a name RocketMQ reserves such as `UNIQ_KEY`, `TAGS`,
  `KEYS`, `DELAY`, `WAIT`: use their own setters). Mirrors Java
  `Message.putUserProperty`.
+
+ # Safety
+ `msg` is NULL or a live message not used by another thread during the
+ call; `name` and `value` are NULL or C strings.
  */
 enum rmq_status rmq_message_set_property(rmq_message *msg, const char *name, const char *value);
 
@@ -462,12 +521,20 @@ enum rmq_status rmq_message_set_property(rmq_message *msg, const char *name, con
  Sets the delay level: 0 (none) or 1..=18 (the broker's default levels
  1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h).
  Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL msg, level out of range).
+
+ # Safety
+ `msg` is NULL or a live message not used by another thread during the
+ call.
  */
 enum rmq_status rmq_message_set_delay_level(rmq_message *msg, int32_t level);
 
 /*
  Sets the user `flag` int, which the broker stores untouched.
  Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL msg).
+
+ # Safety
+ `msg` is NULL or a live message not used by another thread during the
+ call.
  */
 enum rmq_status rmq_message_set_flag(rmq_message *msg, int32_t flag);
 
@@ -475,6 +542,10 @@ enum rmq_status rmq_message_set_flag(rmq_message *msg, int32_t flag);
  Delivers the message at `timestamp_ms` (ms since the epoch; 5.x timer
  message, property `TIMER_DELIVER_MS`). Errors:
  `RMQ_STATUS_INVALID_ARGUMENT` (NULL, negative).
+
+ # Safety
+ `msg` is NULL or a live message not used by another thread during the
+ call.
  */
 enum rmq_status rmq_message_set_delivery_timestamp(rmq_message *msg, int64_t timestamp_ms);
 
@@ -482,39 +553,74 @@ enum rmq_status rmq_message_set_delivery_timestamp(rmq_message *msg, int64_t tim
  Delivers the message `delay_ms` ms after it is stored (5.x timer
  message, property `TIMER_DELAY_MS`). Errors:
  `RMQ_STATUS_INVALID_ARGUMENT` (NULL, negative).
+
+ # Safety
+ `msg` is NULL or a live message not used by another thread during the
+ call.
  */
 enum rmq_status rmq_message_set_delay_ms(rmq_message *msg, int64_t delay_ms);
 
 /*
  Sets property `WAIT` (default true): whether the broker answers only
  after the message is stored. Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL).
+
+ # Safety
+ `msg` is NULL or a live message not used by another thread during the
+ call.
  */
 enum rmq_status rmq_message_set_wait_store_msg_ok(rmq_message *msg, bool wait);
 
 /*
  The topic (NUL-terminated, valid during the callback); NULL for NULL.
+
+ # Safety
+ `msg` is NULL or a live view (one a callback received, during that
+ callback, or one returned by `rmq_producer_request` and not yet freed),
+ not used by another thread during the call.
  */
 const char *rmq_message_ext_topic(const struct rmq_message_ext *msg);
 
 /*
  The client message id (`UNIQ_KEY`, else the broker id); NULL for NULL.
+
+ # Safety
+ `msg` is NULL or a live view (one a callback received, during that
+ callback, or one returned by `rmq_producer_request` and not yet freed),
+ not used by another thread during the call.
  */
 const char *rmq_message_ext_msg_id(const struct rmq_message_ext *msg);
 
 /*
  The broker message id (store host + commit-log offset); NULL for NULL.
+
+ # Safety
+ `msg` is NULL or a live view (one a callback received, during that
+ callback, or one returned by `rmq_producer_request` and not yet freed),
+ not used by another thread during the call.
  */
 const char *rmq_message_ext_offset_msg_id(const struct rmq_message_ext *msg);
 
 /*
  A property's value (e.g. "TAGS", "KEYS", "__transactionId__", user
  properties), "" if absent; NULL for a NULL or non-UTF-8 argument.
+
+ # Safety
+ `msg` is NULL or a live view (one a callback received, during that
+ callback, or one returned by `rmq_producer_request` and not yet freed),
+ not used by another thread during the call.
+ `name` is NULL or a C string.
  */
 const char *rmq_message_ext_property(const struct rmq_message_ext *msg, const char *name);
 
 /*
  The body: `*data` and `*len` (bytes) point into the view, valid during
  the callback. Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL).
+
+ # Safety
+ `msg` is NULL or a live view (one a callback received, during that
+ callback, or one returned by `rmq_producer_request` and not yet freed),
+ not used by another thread during the call.
+ `data` and `len` are NULL or out pointers.
  */
 enum rmq_status rmq_message_ext_body(const struct rmq_message_ext *msg,
                                      const uint8_t **data,
@@ -522,12 +628,21 @@ enum rmq_status rmq_message_ext_body(const struct rmq_message_ext *msg,
 
 /*
  The queue offset; -1 for NULL.
+
+ # Safety
+ `msg` is NULL or a live view (one a callback received, during that
+ callback, or one returned by `rmq_producer_request` and not yet freed),
+ not used by another thread during the call.
  */
 int64_t rmq_message_ext_queue_offset(const struct rmq_message_ext *msg);
 
 /*
  Frees a view returned by `rmq_producer_request`. NULL is a no-op. Never
  call it on the view a checker callback receives.
+
+ # Safety
+ `msg` is NULL or a view returned by `rmq_producer_request`, not used
+ afterwards (nor during the call by another thread).
  */
 void rmq_message_ext_free(struct rmq_message_ext *msg);
 
@@ -542,6 +657,11 @@ void rmq_message_ext_free(struct rmq_message_ext *msg);
  NULL queues with capacity > 0); `RMQ_STATUS_INVALID_TOPIC`;
  `RMQ_STATUS_NO_ROUTE`; `RMQ_STATUS_TIMEOUT`; `RMQ_STATUS_INVALID_STATE`;
  `RMQ_STATUS_SHUTDOWN`.
+
+ # Safety
+ `producer` is NULL or a live producer; `topic` is NULL or a C string;
+ `queues` is NULL or points to `capacity` writable `rmq_message_queue`s;
+ `count` is NULL or an out pointer.
  */
 enum rmq_status rmq_producer_queues(struct rmq_producer *producer,
                                     const char *topic,
@@ -555,6 +675,11 @@ enum rmq_status rmq_producer_queues(struct rmq_producer *producer,
  `send(Message, MessageQueue)`.
  Errors: those of `rmq_producer_send`; `RMQ_STATUS_INVALID_ARGUMENT` for
  a malformed `mq`.
+
+ # Safety
+ `producer` is NULL or a live producer; `msg` is NULL or a live message
+ not changed by another thread during the call; `mq` is NULL or points to
+ a readable `rmq_message_queue`; `result` is NULL or an out pointer.
  */
 enum rmq_status rmq_producer_send_to_queue(struct rmq_producer *producer,
                                            const rmq_message *msg,
@@ -565,6 +690,12 @@ enum rmq_status rmq_producer_send_to_queue(struct rmq_producer *producer,
  [`rmq_producer_send_to_queue`] without blocking; the outcome goes to
  `callback(user_data, …)` exactly once on the callback thread, as for
  `rmq_producer_send_async` (same back-pressure, same errors).
+
+ # Safety
+ `producer` is NULL or a live producer; `msg` is NULL or a live message
+ not changed by another thread during the call; `mq` is NULL or points to
+ a readable `rmq_message_queue`; a non-NULL `callback` stays callable with
+ `user_data`, on the producer's callback thread, until it has been called.
  */
 enum rmq_status rmq_producer_send_to_queue_async(struct rmq_producer *producer,
                                                  const rmq_message *msg,
@@ -574,6 +705,11 @@ enum rmq_status rmq_producer_send_to_queue_async(struct rmq_producer *producer,
 
 /*
  [`rmq_producer_send_to_queue`] oneway, as `rmq_producer_send_oneway`.
+
+ # Safety
+ `producer` is NULL or a live producer; `msg` is NULL or a live message
+ not changed by another thread during the call; `mq` is NULL or points to
+ a readable `rmq_message_queue`.
  */
 enum rmq_status rmq_producer_send_to_queue_oneway(struct rmq_producer *producer,
                                                   const rmq_message *msg,
@@ -588,6 +724,12 @@ enum rmq_status rmq_producer_send_to_queue_oneway(struct rmq_producer *producer,
  Errors: those of `rmq_producer_send_to_queue`; `RMQ_STATUS_INVALID_ARGUMENT`
  when `selector` is NULL or returns an index outside `0..n` (nothing is
  sent); `RMQ_STATUS_PANIC` is never caused by the selector's answer.
+
+ # Safety
+ `producer` is NULL or a live producer; `msg` is NULL or a live message
+ not changed by another thread during the call; a non-NULL `selector` is
+ callable with `arg` on this thread during the call; `result` is NULL or
+ an out pointer.
  */
 enum rmq_status rmq_producer_send_orderly(struct rmq_producer *producer,
                                           const rmq_message *msg,
@@ -601,6 +743,11 @@ enum rmq_status rmq_producer_send_orderly(struct rmq_producer *producer,
  mapping of Java `SelectMessageQueueByHash`, so keys land where Java
  producers put them. Fills `*result`. One attempt, no failover.
  Errors: those of `rmq_producer_send_to_queue`.
+
+ # Safety
+ `producer` is NULL or a live producer; `msg` is NULL or a live message
+ not changed by another thread during the call; `key` is NULL or a C
+ string; `result` is NULL or an out pointer.
  */
 enum rmq_status rmq_producer_send_orderly_by_key(struct rmq_producer *producer,
                                                  const rmq_message *msg,
@@ -615,6 +762,9 @@ enum rmq_status rmq_producer_send_orderly_by_key(struct rmq_producer *producer,
  Returns the producer, owned by the caller (free with
  `rmq_producer_free`), or NULL if `group` is NULL, not UTF-8 or empty (see
  `rmq_last_error()`). Mirrors Java `new DefaultMQProducer(group)`.
+
+ # Safety
+ `group` is NULL or a C string.
  */
 struct rmq_producer *rmq_producer_new(const char *group);
 
@@ -641,6 +791,10 @@ struct rmq_producer *rmq_producer_new(const char *group);
  Errors: `RMQ_STATUS_UNKNOWN_CONFIG_KEY`; `RMQ_STATUS_INVALID_ARGUMENT`
  (NULL, not UTF-8, value does not parse or is out of range; the setting
  is then unchanged); `RMQ_STATUS_INVALID_STATE` after start.
+
+ # Safety
+ `producer` is NULL or a live producer; `key` and `value` are NULL or C
+ strings.
  */
 enum rmq_status rmq_producer_set(struct rmq_producer *producer, const char *key, const char *value);
 
@@ -649,6 +803,9 @@ enum rmq_status rmq_producer_set(struct rmq_producer *producer, const char *key,
  looked up on first send. Mirrors Java `DefaultMQProducer.start()`.
  Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL); `RMQ_STATUS_INVALID_STATE`
  (already started or shut down); `RMQ_STATUS_INTERNAL` (threads).
+
+ # Safety
+ `producer` is NULL or a live producer.
  */
 enum rmq_status rmq_producer_start(struct rmq_producer *producer);
 
@@ -665,6 +822,11 @@ enum rmq_status rmq_producer_start(struct rmq_producer *producer);
  started); `RMQ_STATUS_SHUTDOWN`; `RMQ_STATUS_NO_ROUTE`;
  `RMQ_STATUS_TIMEOUT`; `RMQ_STATUS_NETWORK`; `RMQ_STATUS_BROKER` (see
  `rmq_last_error_response_code()`).
+
+ # Safety
+ `producer` is NULL or a live producer; `msg` is NULL or a live message
+ not changed by another thread during the call; `result` is NULL or an
+ out pointer.
  */
 enum rmq_status rmq_producer_send(struct rmq_producer *producer,
                                   const rmq_message *msg,
@@ -682,6 +844,12 @@ enum rmq_status rmq_producer_send(struct rmq_producer *producer,
  called): `RMQ_STATUS_INVALID_ARGUMENT` (NULL producer, msg or callback),
  the validation errors of `rmq_producer_send`, `RMQ_STATUS_INVALID_STATE`,
  `RMQ_STATUS_SHUTDOWN`.
+
+ # Safety
+ `producer` is NULL or a live producer; `msg` is NULL or a live message
+ not changed by another thread during the call; a non-NULL `callback`
+ stays callable with `user_data`, on the producer's callback thread, until
+ it has been called.
  */
 enum rmq_status rmq_producer_send_async(struct rmq_producer *producer,
                                         const rmq_message *msg,
@@ -698,6 +866,10 @@ enum rmq_status rmq_producer_send_async(struct rmq_producer *producer,
  Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL); the validation errors of
  `rmq_producer_send`; `RMQ_STATUS_QUEUE_FULL`; `RMQ_STATUS_INVALID_STATE`;
  `RMQ_STATUS_SHUTDOWN`.
+
+ # Safety
+ `producer` is NULL or a live producer; `msg` is NULL or a live message
+ not changed by another thread during the call.
  */
 enum rmq_status rmq_producer_send_oneway(struct rmq_producer *producer, const rmq_message *msg);
 
@@ -711,6 +883,10 @@ enum rmq_status rmq_producer_send_oneway(struct rmq_producer *producer, const rm
  when sends remain at the deadline. Errors: `RMQ_STATUS_INVALID_ARGUMENT`
  (NULL producer); `RMQ_STATUS_INVALID_STATE` (not started, or called from
  a send callback).
+
+ # Safety
+ `producer` is NULL or a live producer; `remaining` is NULL or an out
+ pointer.
  */
 enum rmq_status rmq_producer_flush(struct rmq_producer *producer,
                                    uint64_t timeout_ms,
@@ -724,6 +900,9 @@ enum rmq_status rmq_producer_flush(struct rmq_producer *producer,
  `DefaultMQProducer.shutdown()`.
  Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL); `RMQ_STATUS_INVALID_STATE`
  when called from a send callback.
+
+ # Safety
+ `producer` is NULL or a live producer.
  */
 enum rmq_status rmq_producer_shutdown(struct rmq_producer *producer);
 
@@ -732,6 +911,11 @@ enum rmq_status rmq_producer_shutdown(struct rmq_producer *producer);
  producer. NULL is a no-op returning `RMQ_STATUS_OK`. The handle is
  invalid afterwards, unless the call fails with
  `RMQ_STATUS_INVALID_STATE` (called from a send callback; nothing is freed).
+
+ # Safety
+ `producer` is NULL or a live producer; no other call on it may run
+ during this one, and none may follow unless this one returned
+ `RMQ_STATUS_INVALID_STATE`.
  */
 enum rmq_status rmq_producer_free(struct rmq_producer *producer);
 
@@ -746,6 +930,10 @@ enum rmq_status rmq_producer_free(struct rmq_producer *producer);
  with capacity > 0; or `capacity` too small — `*length` then tells the
  size needed, plus one for the NUL); `RMQ_STATUS_INVALID_STATE`;
  `RMQ_STATUS_SHUTDOWN`; `RMQ_STATUS_TIMEOUT`.
+
+ # Safety
+ `producer` is NULL or a live producer; `buf` is NULL or points to
+ `capacity` writable bytes; `length` is NULL or an out pointer.
  */
 enum rmq_status rmq_producer_stats(struct rmq_producer *producer,
                                    char *buf,
@@ -759,6 +947,11 @@ enum rmq_status rmq_producer_stats(struct rmq_producer *producer,
  callable, for the producer's lifetime. Call before start.
  Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL producer, both hooks NULL);
  `RMQ_STATUS_INVALID_STATE` after start.
+
+ # Safety
+ `producer` is NULL or a live producer; the non-NULL hooks stay callable
+ with `user_data`, from every thread that sends and from the callback
+ thread (possibly concurrently), for the producer's lifetime.
  */
 enum rmq_status rmq_producer_add_send_hook(struct rmq_producer *producer,
                                            rmq_send_hook_before before,
@@ -778,6 +971,11 @@ const char *rmq_send_status_name(int32_t status);
  `rmq_message_ext_free`).
  Errors: those of `rmq_producer_send`; `RMQ_STATUS_TIMEOUT` when no reply
  came in time; `RMQ_STATUS_INVALID_ARGUMENT` (NULL).
+
+ # Safety
+ `producer` is NULL or a live producer; `msg` is NULL or a live message
+ not changed by another thread during the call; `reply` is NULL or an out
+ pointer.
  */
 enum rmq_status rmq_producer_request(struct rmq_producer *producer,
                                      const rmq_message *msg,
@@ -789,6 +987,12 @@ enum rmq_status rmq_producer_request(struct rmq_producer *producer,
  error)` runs exactly once on the callback thread.
  Errors returned directly (no callback then): NULL arguments, validation
  and state errors, `RMQ_STATUS_QUEUE_FULL`.
+
+ # Safety
+ `producer` is NULL or a live producer; `msg` is NULL or a live message
+ not changed by another thread during the call; a non-NULL `callback`
+ stays callable with `user_data`, on the producer's callback thread, until
+ it has been called.
  */
 enum rmq_status rmq_producer_request_async(struct rmq_producer *producer,
                                            const rmq_message *msg,
@@ -802,6 +1006,11 @@ enum rmq_status rmq_producer_request_async(struct rmq_producer *producer,
  `MessageUtil.createReplyMessage`) synchronously and fills `*result`.
  Errors: `RMQ_STATUS_INVALID_MESSAGE` when `request` is not a request;
  those of `rmq_producer_send`.
+
+ # Safety
+ `producer` is NULL or a live producer; `request` is NULL or a live view
+ not used by another thread during the call; `body` is NULL or points to
+ `len` readable bytes; `result` is NULL or an out pointer.
  */
 enum rmq_status rmq_producer_send_reply(struct rmq_producer *producer,
                                         const struct rmq_message_ext *request,
@@ -814,6 +1023,11 @@ enum rmq_status rmq_producer_send_reply(struct rmq_producer *producer,
  broker's check-backs on the callback thread. Call before start.
  Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL producer or checker);
  `RMQ_STATUS_INVALID_STATE` after start.
+
+ # Safety
+ `producer` is NULL or a live producer; a non-NULL `checker` stays
+ callable with `user_data`, on the producer's callback thread, for the
+ producer's lifetime.
  */
 enum rmq_status rmq_producer_set_transaction_checker(struct rmq_producer *producer,
                                                      rmq_transaction_checker checker,
@@ -829,6 +1043,12 @@ enum rmq_status rmq_producer_set_transaction_checker(struct rmq_producer *produc
 
  Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL); `RMQ_STATUS_INVALID_STATE`
  (no checker set before start); and those of `rmq_producer_send`.
+
+ # Safety
+ `producer` is NULL or a live producer; `msg` is NULL or a live message
+ not changed by another thread during the call; a non-NULL `executor` is
+ callable with `user_data` on this thread during the call; `result` and
+ `state` are NULL or out pointers.
  */
 enum rmq_status rmq_producer_send_in_transaction(struct rmq_producer *producer,
                                                  const rmq_message *msg,

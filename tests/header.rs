@@ -45,3 +45,39 @@ fn header_defines_match_rust_constants() {
         rocketmq::VERSION
     )));
 }
+
+#[test]
+fn status_enum_matches_error_kind_table() {
+    let header =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("include/rocketmq.h"))
+            .unwrap();
+    let start = header
+        .find("typedef enum rmq_status {")
+        .expect("rmq_status");
+    let end = start
+        + header[start..]
+            .find("} rmq_status;")
+            .expect("end of rmq_status");
+    let entries: Vec<(String, i32)> = header[start..end]
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("RMQ_STATUS_"))
+        .map(|l| {
+            let (name, value) = l.trim_end_matches(',').split_once(" = ").unwrap();
+            (name.to_string(), value.parse().unwrap())
+        })
+        .collect();
+    let name_of = |v: i32| {
+        unsafe { std::ffi::CStr::from_ptr(rocketmq::ffi::rmq_status_name(v)) }
+            .to_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(entries.len(), rocketmq::ErrorKind::ALL.len() + 1);
+    assert_eq!(entries[0], ("OK".to_string(), 0));
+    assert_eq!(name_of(0), "OK");
+    for (kind, (name, value)) in rocketmq::ErrorKind::ALL.iter().zip(&entries[1..]) {
+        assert_eq!(kind.name(), name);
+        assert_eq!(kind.code(), *value);
+        assert_eq!(&name_of(*value), name);
+    }
+}

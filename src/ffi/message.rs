@@ -21,10 +21,14 @@ pub struct rmq_message {
 /// Returns the new message, owned by the caller (free with
 /// `rmq_message_free`), or NULL if `topic` is NULL or not UTF-8 (see
 /// `rmq_last_error()`). Mirrors Java `new Message(topic, body)`.
+///
+/// # Safety
+/// `topic` is NULL or a C string.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_message_new(topic: *const c_char) -> *mut rmq_message {
     guard_new(|| {
-        let topic = str_arg(topic, "topic")?;
+        // SAFETY: `topic` is NULL or a C string (# Safety).
+        let topic = unsafe { str_arg(topic, "topic") }?;
         Ok(rmq_message {
             inner: Message::new(topic, Vec::new()),
         })
@@ -32,23 +36,35 @@ pub unsafe extern "C" fn rmq_message_new(topic: *const c_char) -> *mut rmq_messa
 }
 
 /// Frees a message. NULL is a no-op. The pointer is invalid afterwards.
+///
+/// # Safety
+/// `msg` is NULL or a live message, not used afterwards (nor during the call
+/// by another thread).
 #[no_mangle]
 pub unsafe extern "C" fn rmq_message_free(msg: *mut rmq_message) {
     if !msg.is_null() {
-        let _ = std::panic::catch_unwind(|| drop(Box::from_raw(msg)));
+        // SAFETY: a live message comes from Box::into_raw in rmq_message_new
+        // and is freed once (# Safety).
+        let _ = std::panic::catch_unwind(|| drop(unsafe { Box::from_raw(msg) }));
     }
 }
 
 /// Replaces the topic (NUL-terminated UTF-8, copied).
 /// Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL pointer, not UTF-8).
+///
+/// # Safety
+/// `msg` is NULL or a live message not used by another thread during the
+/// call; `topic` is NULL or a C string.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_message_set_topic(
     msg: *mut rmq_message,
     topic: *const c_char,
 ) -> rmq_status {
     guard(|| {
-        let m = handle_mut(msg, "msg")?;
-        m.inner.set_topic(str_arg(topic, "topic")?);
+        // SAFETY: `msg` is NULL or a live, unshared message and `topic` NULL
+        // or a C string (# Safety).
+        let (m, topic) = unsafe { (handle_mut(msg, "msg")?, str_arg(topic, "topic")?) };
+        m.inner.set_topic(topic);
         Ok(())
     })
 }
@@ -56,36 +72,50 @@ pub unsafe extern "C" fn rmq_message_set_topic(
 /// Sets the tag (property `TAGS`; NUL-terminated UTF-8, copied); "" clears it.
 /// Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL, not UTF-8, contains the
 /// property separators \x01 or \x02).
+///
+/// # Safety
+/// `msg` is NULL or a live message not used by another thread during the
+/// call; `tags` is NULL or a C string.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_message_set_tags(
     msg: *mut rmq_message,
     tags: *const c_char,
 ) -> rmq_status {
     guard(|| {
-        handle_mut(msg, "msg")?
-            .inner
-            .set_tags(str_arg(tags, "tags")?)
+        // SAFETY: `msg` is NULL or a live, unshared message and `tags` NULL
+        // or a C string (# Safety).
+        let (m, tags) = unsafe { (handle_mut(msg, "msg")?, str_arg(tags, "tags")?) };
+        m.inner.set_tags(tags)
     })
 }
 
 /// Sets the keys (property `KEYS`) from a space-separated list
 /// (NUL-terminated UTF-8, copied); "" clears them.
 /// Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL, not UTF-8, separators).
+///
+/// # Safety
+/// `msg` is NULL or a live message not used by another thread during the
+/// call; `keys` is NULL or a C string.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_message_set_keys(
     msg: *mut rmq_message,
     keys: *const c_char,
 ) -> rmq_status {
     guard(|| {
-        handle_mut(msg, "msg")?
-            .inner
-            .set_keys(str_arg(keys, "keys")?)
+        // SAFETY: `msg` is NULL or a live, unshared message and `keys` NULL
+        // or a C string (# Safety).
+        let (m, keys) = unsafe { (handle_mut(msg, "msg")?, str_arg(keys, "keys")?) };
+        m.inner.set_keys(keys)
     })
 }
 
 /// Sets the body to a copy of `len` bytes at `body` (any bytes, NULs
 /// included). `body` may be NULL only when `len` is 0.
 /// Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL msg, NULL body with len > 0).
+///
+/// # Safety
+/// `msg` is NULL or a live message not used by another thread during the
+/// call; `body` is NULL or points to `len` readable bytes.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_message_set_body(
     msg: *mut rmq_message,
@@ -93,8 +123,9 @@ pub unsafe extern "C" fn rmq_message_set_body(
     len: usize,
 ) -> rmq_status {
     guard(|| {
-        let m = handle_mut(msg, "msg")?;
-        let bytes = bytes_arg(body, len)?;
+        // SAFETY: `msg` is NULL or a live, unshared message and `body` NULL
+        // or `len` readable bytes (# Safety).
+        let (m, bytes) = unsafe { (handle_mut(msg, "msg")?, bytes_arg(body, len)?) };
         m.inner.set_body(bytes);
         Ok(())
     })
@@ -105,6 +136,10 @@ pub unsafe extern "C" fn rmq_message_set_body(
 /// characters, or a name RocketMQ reserves such as `UNIQ_KEY`, `TAGS`,
 /// `KEYS`, `DELAY`, `WAIT`: use their own setters). Mirrors Java
 /// `Message.putUserProperty`.
+///
+/// # Safety
+/// `msg` is NULL or a live message not used by another thread during the
+/// call; `name` and `value` are NULL or C strings.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_message_set_property(
     msg: *mut rmq_message,
@@ -112,29 +147,50 @@ pub unsafe extern "C" fn rmq_message_set_property(
     value: *const c_char,
 ) -> rmq_status {
     guard(|| {
-        let m = handle_mut(msg, "msg")?;
-        m.inner
-            .set_property(str_arg(name, "name")?, str_arg(value, "value")?)
+        // SAFETY: `msg` is NULL or a live, unshared message; `name` and
+        // `value` are NULL or C strings (# Safety).
+        let (m, name, value) = unsafe {
+            (
+                handle_mut(msg, "msg")?,
+                str_arg(name, "name")?,
+                str_arg(value, "value")?,
+            )
+        };
+        m.inner.set_property(name, value)
     })
 }
 
 /// Sets the delay level: 0 (none) or 1..=18 (the broker's default levels
 /// 1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h).
 /// Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL msg, level out of range).
+///
+/// # Safety
+/// `msg` is NULL or a live message not used by another thread during the
+/// call.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_message_set_delay_level(
     msg: *mut rmq_message,
     level: i32,
 ) -> rmq_status {
-    guard(|| handle_mut(msg, "msg")?.inner.set_delay_level(level))
+    guard(|| {
+        // SAFETY: `msg` is NULL or a live, unshared message (# Safety).
+        unsafe { handle_mut(msg, "msg") }?
+            .inner
+            .set_delay_level(level)
+    })
 }
 
 /// Sets the user `flag` int, which the broker stores untouched.
 /// Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL msg).
+///
+/// # Safety
+/// `msg` is NULL or a live message not used by another thread during the
+/// call.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_message_set_flag(msg: *mut rmq_message, flag: i32) -> rmq_status {
     guard(|| {
-        handle_mut(msg, "msg")?.inner.set_flag(flag);
+        // SAFETY: `msg` is NULL or a live, unshared message (# Safety).
+        unsafe { handle_mut(msg, "msg") }?.inner.set_flag(flag);
         Ok(())
     })
 }
@@ -142,13 +198,18 @@ pub unsafe extern "C" fn rmq_message_set_flag(msg: *mut rmq_message, flag: i32) 
 /// Delivers the message at `timestamp_ms` (ms since the epoch; 5.x timer
 /// message, property `TIMER_DELIVER_MS`). Errors:
 /// `RMQ_STATUS_INVALID_ARGUMENT` (NULL, negative).
+///
+/// # Safety
+/// `msg` is NULL or a live message not used by another thread during the
+/// call.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_message_set_delivery_timestamp(
     msg: *mut rmq_message,
     timestamp_ms: i64,
 ) -> rmq_status {
     guard(|| {
-        handle_mut(msg, "msg")?
+        // SAFETY: `msg` is NULL or a live, unshared message (# Safety).
+        unsafe { handle_mut(msg, "msg") }?
             .inner
             .set_delivery_timestamp(timestamp_ms)
     })
@@ -157,23 +218,39 @@ pub unsafe extern "C" fn rmq_message_set_delivery_timestamp(
 /// Delivers the message `delay_ms` ms after it is stored (5.x timer
 /// message, property `TIMER_DELAY_MS`). Errors:
 /// `RMQ_STATUS_INVALID_ARGUMENT` (NULL, negative).
+///
+/// # Safety
+/// `msg` is NULL or a live message not used by another thread during the
+/// call.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_message_set_delay_ms(
     msg: *mut rmq_message,
     delay_ms: i64,
 ) -> rmq_status {
-    guard(|| handle_mut(msg, "msg")?.inner.set_delay_ms(delay_ms))
+    guard(|| {
+        // SAFETY: `msg` is NULL or a live, unshared message (# Safety).
+        unsafe { handle_mut(msg, "msg") }?
+            .inner
+            .set_delay_ms(delay_ms)
+    })
 }
 
 /// Sets property `WAIT` (default true): whether the broker answers only
 /// after the message is stored. Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL).
+///
+/// # Safety
+/// `msg` is NULL or a live message not used by another thread during the
+/// call.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_message_set_wait_store_msg_ok(
     msg: *mut rmq_message,
     wait: bool,
 ) -> rmq_status {
     guard(|| {
-        handle_mut(msg, "msg")?.inner.set_wait_store_msg_ok(wait);
+        // SAFETY: `msg` is NULL or a live, unshared message (# Safety).
+        unsafe { handle_mut(msg, "msg") }?
+            .inner
+            .set_wait_store_msg_ok(wait);
         Ok(())
     })
 }

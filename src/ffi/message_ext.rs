@@ -37,32 +37,50 @@ impl rmq_message_ext {
 }
 
 /// The topic (NUL-terminated, valid during the callback); NULL for NULL.
+///
+/// # Safety
+/// `msg` is NULL or a live view (one a callback received, during that
+/// callback, or one returned by `rmq_producer_request` and not yet freed),
+/// not used by another thread during the call.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_message_ext_topic(msg: *const rmq_message_ext) -> *const c_char {
     guard_value(std::ptr::null(), || {
-        msg.as_ref()
+        // SAFETY: `msg` is NULL or a live view (# Safety).
+        unsafe { msg.as_ref() }
             .map(|m| m.keep(&m.inner.topic))
             .unwrap_or(std::ptr::null())
     })
 }
 
 /// The client message id (`UNIQ_KEY`, else the broker id); NULL for NULL.
+///
+/// # Safety
+/// `msg` is NULL or a live view (one a callback received, during that
+/// callback, or one returned by `rmq_producer_request` and not yet freed),
+/// not used by another thread during the call.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_message_ext_msg_id(msg: *const rmq_message_ext) -> *const c_char {
     guard_value(std::ptr::null(), || {
-        msg.as_ref()
+        // SAFETY: `msg` is NULL or a live view (# Safety).
+        unsafe { msg.as_ref() }
             .map(|m| m.keep(m.inner.msg_id()))
             .unwrap_or(std::ptr::null())
     })
 }
 
 /// The broker message id (store host + commit-log offset); NULL for NULL.
+///
+/// # Safety
+/// `msg` is NULL or a live view (one a callback received, during that
+/// callback, or one returned by `rmq_producer_request` and not yet freed),
+/// not used by another thread during the call.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_message_ext_offset_msg_id(
     msg: *const rmq_message_ext,
 ) -> *const c_char {
     guard_value(std::ptr::null(), || {
-        msg.as_ref()
+        // SAFETY: `msg` is NULL or a live view (# Safety).
+        unsafe { msg.as_ref() }
             .map(|m| m.keep(&m.inner.offset_msg_id))
             .unwrap_or(std::ptr::null())
     })
@@ -70,16 +88,24 @@ pub unsafe extern "C" fn rmq_message_ext_offset_msg_id(
 
 /// A property's value (e.g. "TAGS", "KEYS", "__transactionId__", user
 /// properties), "" if absent; NULL for a NULL or non-UTF-8 argument.
+///
+/// # Safety
+/// `msg` is NULL or a live view (one a callback received, during that
+/// callback, or one returned by `rmq_producer_request` and not yet freed),
+/// not used by another thread during the call.
+/// `name` is NULL or a C string.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_message_ext_property(
     msg: *const rmq_message_ext,
     name: *const c_char,
 ) -> *const c_char {
     guard_value(std::ptr::null(), || {
-        let Some(m) = msg.as_ref() else {
+        // SAFETY: `msg` is NULL or a live view (# Safety).
+        let Some(m) = (unsafe { msg.as_ref() }) else {
             return std::ptr::null();
         };
-        match str_arg(name, "name") {
+        // SAFETY: `name` is NULL or a C string (# Safety).
+        match unsafe { str_arg(name, "name") } {
             Ok(name) => m.keep(m.inner.property(name).unwrap_or("")),
             Err(_) => std::ptr::null(),
         }
@@ -88,6 +114,12 @@ pub unsafe extern "C" fn rmq_message_ext_property(
 
 /// The body: `*data` and `*len` (bytes) point into the view, valid during
 /// the callback. Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL).
+///
+/// # Safety
+/// `msg` is NULL or a live view (one a callback received, during that
+/// callback, or one returned by `rmq_producer_request` and not yet freed),
+/// not used by another thread during the call.
+/// `data` and `len` are NULL or out pointers.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_message_ext_body(
     msg: *const rmq_message_ext,
@@ -95,32 +127,50 @@ pub unsafe extern "C" fn rmq_message_ext_body(
     len: *mut usize,
 ) -> rmq_status {
     guard(|| {
-        let m = handle(msg, "msg")?;
+        // SAFETY: `msg` is NULL or a live view (# Safety).
+        let m = unsafe { handle(msg, "msg") }?;
         if data.is_null() || len.is_null() {
             return Err(Error::new(
                 ErrorKind::InvalidArgument,
                 "data or len is NULL",
             ));
         }
-        *data = m.inner.body.as_ptr();
-        *len = m.inner.body.len();
+        // SAFETY: both are out pointers, not NULL (# Safety).
+        unsafe {
+            *data = m.inner.body.as_ptr();
+            *len = m.inner.body.len();
+        }
         Ok(())
     })
 }
 
 /// The queue offset; -1 for NULL.
+///
+/// # Safety
+/// `msg` is NULL or a live view (one a callback received, during that
+/// callback, or one returned by `rmq_producer_request` and not yet freed),
+/// not used by another thread during the call.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_message_ext_queue_offset(msg: *const rmq_message_ext) -> i64 {
     guard_value(-1, || {
-        msg.as_ref().map(|m| m.inner.queue_offset).unwrap_or(-1)
+        // SAFETY: `msg` is NULL or a live view (# Safety).
+        unsafe { msg.as_ref() }.map_or(-1, |m| m.inner.queue_offset)
     })
 }
 
 /// Frees a view returned by `rmq_producer_request`. NULL is a no-op. Never
 /// call it on the view a checker callback receives.
+///
+/// # Safety
+/// `msg` is NULL or a view returned by `rmq_producer_request`, not used
+/// afterwards (nor during the call by another thread).
 #[no_mangle]
 pub unsafe extern "C" fn rmq_message_ext_free(msg: *mut rmq_message_ext) {
     if !msg.is_null() {
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(Box::from_raw(msg))));
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            // SAFETY: such a view comes from Box::into_raw in
+            // rmq_producer_request and is freed once (# Safety).
+            drop(unsafe { Box::from_raw(msg) })
+        }));
     }
 }

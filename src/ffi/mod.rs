@@ -7,6 +7,24 @@
 //!
 //! Handles are opaque; each `*_new` has a matching `*_free` that accepts NULL.
 //! The header `include/rocketmq.h` is generated from this module by cbindgen.
+//!
+//! # Safety
+//!
+//! What every exported function needs from its C caller is in its `# Safety`
+//! section, in these terms:
+//! * a *live* handle is one returned by its constructor and not yet freed;
+//!   a handle that is not thread-safe (message, batch) is not used by
+//!   another thread during the call;
+//! * a *C string* is a pointer to a NUL-terminated string readable for the
+//!   duration of the call;
+//! * an *out pointer* points to writable, suitably aligned memory for one
+//!   value of its type;
+//! * a *callback* stays callable, and its `user_data` valid, for as long as
+//!   the function's documentation says it may be called; calls may come from
+//!   the threads the documentation names.
+//!
+//! NULL is accepted wherever the documentation says so (mostly: every
+//! pointer, with `RMQ_STATUS_INVALID_ARGUMENT`).
 
 #![allow(non_camel_case_types)]
 
@@ -25,13 +43,20 @@ pub mod transaction;
 use std::cell::RefCell;
 use std::ffi::{c_char, c_void, CStr, CString};
 
-use crate::log::Level;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use log::LevelFilter;
 
 use crate::error::{Error, ErrorKind, Result};
 
 /// Status returned by every fallible `rmq_*` function. `RMQ_STATUS_OK` is 0;
 /// the other values never change meaning.
+//
+// Written out (not generated) because cbindgen does not expand macros and
+// must see this enum for the header. Everything else about it comes from the
+// error kind table (`crate::error::error_kinds!`, see `status_from_table!`
+// below), which also checks at compile time that this enum is `Ok` plus
+// exactly the table's kinds with the table's numbers.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum rmq_status {
@@ -69,25 +94,54 @@ pub enum rmq_status {
     Vetoed = 15,
 }
 
-impl From<ErrorKind> for rmq_status {
-    fn from(kind: ErrorKind) -> rmq_status {
-        match kind {
-            ErrorKind::InvalidArgument => rmq_status::InvalidArgument,
-            ErrorKind::UnknownConfigKey => rmq_status::UnknownConfigKey,
-            ErrorKind::InvalidState => rmq_status::InvalidState,
-            ErrorKind::InvalidTopic => rmq_status::InvalidTopic,
-            ErrorKind::InvalidMessage => rmq_status::InvalidMessage,
-            ErrorKind::MessageTooLarge => rmq_status::MessageTooLarge,
-            ErrorKind::NoRoute => rmq_status::NoRoute,
-            ErrorKind::Timeout => rmq_status::Timeout,
-            ErrorKind::Network => rmq_status::Network,
-            ErrorKind::Broker => rmq_status::Broker,
-            ErrorKind::Shutdown => rmq_status::Shutdown,
-            ErrorKind::QueueFull => rmq_status::QueueFull,
-            ErrorKind::Panic => rmq_status::Panic,
-            ErrorKind::Internal => rmq_status::Internal,
-            ErrorKind::Vetoed => rmq_status::Vetoed,
+/// Builds, from the error kind table, everything that relates `rmq_status`
+/// to [`ErrorKind`]: the conversion, `rmq_status::kind`, the names of
+/// `rmq_status_name`, and the compile-time checks that the written-out
+/// `rmq_status` enum matches the table (the two exhaustive matches make the
+/// variant sets equal, the assertions make the numbers equal).
+macro_rules! status_from_table {
+    ($( $(#[$doc:meta])* $kind:ident = $value:literal, $name:literal; )*) => {
+        impl From<ErrorKind> for rmq_status {
+            fn from(kind: ErrorKind) -> rmq_status {
+                match kind {
+                    $(ErrorKind::$kind => rmq_status::$kind,)*
+                }
+            }
         }
+
+        impl rmq_status {
+            /// The error kind of a failure status; None for `Ok`.
+            pub fn kind(self) -> Option<ErrorKind> {
+                match self {
+                    rmq_status::Ok => None,
+                    $(rmq_status::$kind => Some(ErrorKind::$kind),)*
+                }
+            }
+        }
+
+        const _: () = {
+            assert!(rmq_status::Ok as i32 == 0);
+            $(assert!(rmq_status::$kind as i32 == $value);)*
+        };
+
+        /// The name of status value `status` (see `rmq_status_name`).
+        fn status_name(status: i32) -> &'static CStr {
+            match status {
+                0 => c"OK",
+                $($value => const { static_cstr(concat!($name, "\0")) },)*
+                _ => c"UNKNOWN",
+            }
+        }
+    };
+}
+
+crate::error::error_kinds!(status_from_table);
+
+/// `s` (which ends with its only NUL) as a C string; for constants.
+const fn static_cstr(s: &'static str) -> &'static CStr {
+    match CStr::from_bytes_with_nul(s.as_bytes()) {
+        Ok(c) => c,
+        Err(_) => panic!("not a NUL-terminated string without inner NULs"),
     }
 }
 
@@ -159,7 +213,8 @@ pub(crate) unsafe fn bytes_arg(body: *const u8, len: usize) -> Result<Vec<u8>> {
             "body is NULL but len > 0",
         ));
     }
-    Ok(std::slice::from_raw_parts(body, len).to_vec())
+    // SAFETY: not NULL, and the caller guarantees `len` readable bytes.
+    Ok(unsafe { std::slice::from_raw_parts(body, len) }.to_vec())
 }
 
 /// Borrows a C string as UTF-8. Errors: NULL or invalid UTF-8, naming `what`.
@@ -173,7 +228,9 @@ pub(crate) unsafe fn str_arg<'a>(p: *const c_char, what: &str) -> Result<&'a str
             format!("{} is NULL", what),
         ));
     }
-    CStr::from_ptr(p).to_str().map_err(|_| {
+    // SAFETY: not NULL, and the caller guarantees a NUL-terminated string
+    // alive for 'a.
+    unsafe { CStr::from_ptr(p) }.to_str().map_err(|_| {
         Error::new(
             ErrorKind::InvalidArgument,
             format!("{} is not valid UTF-8", what),
@@ -186,7 +243,8 @@ pub(crate) unsafe fn str_arg<'a>(p: *const c_char, what: &str) -> Result<&'a str
 /// # Safety
 /// `p` is NULL or a live handle of type `T`.
 pub(crate) unsafe fn handle<'a, T>(p: *const T, what: &str) -> Result<&'a T> {
-    p.as_ref()
+    // SAFETY: the caller guarantees NULL or a live `T` (for 'a).
+    unsafe { p.as_ref() }
         .ok_or_else(|| Error::new(ErrorKind::InvalidArgument, format!("{} is NULL", what)))
 }
 
@@ -195,8 +253,50 @@ pub(crate) unsafe fn handle<'a, T>(p: *const T, what: &str) -> Result<&'a T> {
 /// # Safety
 /// `p` is NULL or a live handle of type `T` not used elsewhere during the call.
 pub(crate) unsafe fn handle_mut<'a, T>(p: *mut T, what: &str) -> Result<&'a mut T> {
-    p.as_mut()
+    // SAFETY: the caller guarantees NULL or a live `T`, not used elsewhere
+    // for 'a.
+    unsafe { p.as_mut() }
         .ok_or_else(|| Error::new(ErrorKind::InvalidArgument, format!("{} is NULL", what)))
+}
+
+/// A pointer that the C caller handed to the library only to get it back:
+/// the `user_data` of a callback (or `arg` of a selector), and the other
+/// pointers the library merely passes on to C callbacks (the legacy
+/// `SendAsync` message pointer, the producer handle given to a legacy
+/// transaction checker). The library never dereferences it; it stores it and
+/// passes it, unchanged, to the C functions it came with.
+///
+/// It is `Send` and `Sync` so that it can travel to, and be shared by, the
+/// threads that call those functions (I/O, callback, any logging thread).
+/// That asserts nothing about the pointee on the Rust side, since Rust never
+/// touches it; the thread-safety of what it points to is the C caller's
+/// promise: every function that takes such a pointer documents, in its
+/// `# Safety` section, on which threads (and whether concurrently) its
+/// callbacks are called with it, and requires the pointer to be usable there.
+///
+/// Closures read it with [`UserData::get`], which captures the whole
+/// `UserData`: capturing the raw-pointer field alone (edition 2021 closures
+/// capture fields) would make the closure neither `Send` nor `Sync`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct UserData(*mut c_void);
+
+// SAFETY: never dereferenced by the library; the C caller guarantees it may
+// be used on every thread its callbacks run on (see the type's docs).
+unsafe impl Send for UserData {}
+// SAFETY: as for Send: concurrent calls with it are part of the documented
+// contract of the functions that take it.
+unsafe impl Sync for UserData {}
+
+impl UserData {
+    /// Wraps `p` (any value, NULL included).
+    pub(crate) fn new(p: *mut c_void) -> UserData {
+        UserData(p)
+    }
+
+    /// The pointer, to pass back to C.
+    pub(crate) fn get(self) -> *mut c_void {
+        self.0
+    }
 }
 
 /// The library version, e.g. `"0.1.0"`: a static NUL-terminated string,
@@ -230,10 +330,38 @@ pub extern "C" fn rmq_last_error_response_code() -> i32 {
 pub type rmq_log_callback =
     Option<unsafe extern "C" fn(user_data: *mut c_void, level: i32, message: *const c_char)>;
 
-struct LogUserData(*mut c_void);
-// SAFETY: the caller of rmq_set_log_callback promises thread safety.
-unsafe impl Send for LogUserData {}
-unsafe impl Sync for LogUserData {}
+/// The C signature of [`rmq_log_callback`] without its `Option`.
+type LogCallbackFn =
+    unsafe extern "C" fn(user_data: *mut c_void, level: i32, message: *const c_char);
+
+/// The C log callback as the library's `log::Log` target (see
+/// `crate::log::set_target`, which filters by level and target and catches
+/// panics before this is called).
+struct CallbackLog {
+    callback: LogCallbackFn,
+    user_data: UserData,
+}
+
+impl log::Log for CallbackLog {
+    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+        true
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        let text = record.args().to_string().replace('\0', " ");
+        let text = CString::new(text).unwrap_or_default();
+        // 1 error .. 4 debug: log::Level's numbers; trace (never enabled
+        // by the library) is reported as debug.
+        let level = (record.level() as i32).min(4);
+        // SAFETY: the caller of rmq_set_log_callback guarantees that the
+        // callback stays callable with this user data, from any thread, until
+        // it is replaced; the message is a NUL-terminated string alive
+        // during the call.
+        unsafe { (self.callback)(self.user_data.get(), level, text.as_ptr()) };
+    }
+
+    fn flush(&self) {}
+}
 
 /// Sends the library's log (process-wide) to `callback(user_data, level,
 /// message)` for levels up to `max_level` (1 error .. 4 debug). NULL
@@ -241,6 +369,11 @@ unsafe impl Sync for LogUserData {}
 /// unless the environment variable `ROCKETMQ_LOG` names a level (then lines
 /// go to stderr). The library logs failures and state changes, never per
 /// message. Errors: `RMQ_STATUS_INVALID_ARGUMENT` for `max_level` outside 0..=4.
+///
+/// # Safety
+/// A non-NULL `callback` must stay callable with `user_data`, from any
+/// thread and concurrently, until a later `rmq_set_log_callback` call has
+/// returned (without one: for the rest of the process).
 #[no_mangle]
 pub unsafe extern "C" fn rmq_set_log_callback(
     callback: rmq_log_callback,
@@ -249,11 +382,11 @@ pub unsafe extern "C" fn rmq_set_log_callback(
 ) -> rmq_status {
     guard(|| {
         let level = match max_level {
-            0 => None,
-            1 => Some(Level::Error),
-            2 => Some(Level::Warn),
-            3 => Some(Level::Info),
-            4 => Some(Level::Debug),
+            0 => LevelFilter::Off,
+            1 => LevelFilter::Error,
+            2 => LevelFilter::Warn,
+            3 => LevelFilter::Info,
+            4 => LevelFilter::Debug,
             _ => {
                 return Err(Error::new(
                     ErrorKind::InvalidArgument,
@@ -261,20 +394,15 @@ pub unsafe extern "C" fn rmq_set_log_callback(
                 ))
             }
         };
-        match (callback, level) {
-            (Some(cb), Some(level)) => {
-                let ud = LogUserData(user_data);
-                crate::log::set_sink(
-                    Some(Box::new(move |l: Level, msg: &str| {
-                        let text = CString::new(msg.replace('\0', " ")).unwrap_or_default();
-                        let ud = &ud;
-                        // SAFETY: the caller guarantees the callback is valid.
-                        unsafe { cb(ud.0, l as i32, text.as_ptr()) };
-                    })),
-                    level,
-                );
-            }
-            _ => crate::log::set_sink(None, Level::Error),
+        match callback {
+            Some(callback) if level != LevelFilter::Off => crate::log::set_target(
+                Some(Box::new(CallbackLog {
+                    callback,
+                    user_data: UserData::new(user_data),
+                })),
+                level,
+            ),
+            _ => crate::log::set_target(None, LevelFilter::Off),
         }
         Ok(())
     })
@@ -285,26 +413,7 @@ pub unsafe extern "C" fn rmq_set_log_callback(
 /// Takes an `int` so that any value is safe to pass.
 #[no_mangle]
 pub extern "C" fn rmq_status_name(status: i32) -> *const c_char {
-    let name: &'static CStr = match status {
-        0 => c"OK",
-        1 => c"INVALID_ARGUMENT",
-        2 => c"UNKNOWN_CONFIG_KEY",
-        3 => c"INVALID_STATE",
-        4 => c"INVALID_TOPIC",
-        5 => c"INVALID_MESSAGE",
-        6 => c"MESSAGE_TOO_LARGE",
-        7 => c"NO_ROUTE",
-        8 => c"TIMEOUT",
-        9 => c"NETWORK",
-        10 => c"BROKER",
-        11 => c"SHUTDOWN",
-        12 => c"QUEUE_FULL",
-        13 => c"PANIC",
-        14 => c"INTERNAL",
-        15 => c"VETOED",
-        _ => c"UNKNOWN",
-    };
-    name.as_ptr()
+    status_name(status).as_ptr()
 }
 
 #[cfg(test)]
@@ -313,33 +422,51 @@ mod tests {
 
     #[test]
     fn status_values_match_error_kinds() {
-        for kind in [
-            ErrorKind::InvalidArgument,
-            ErrorKind::UnknownConfigKey,
-            ErrorKind::InvalidState,
-            ErrorKind::InvalidTopic,
-            ErrorKind::InvalidMessage,
-            ErrorKind::MessageTooLarge,
-            ErrorKind::NoRoute,
-            ErrorKind::Timeout,
-            ErrorKind::Network,
-            ErrorKind::Broker,
-            ErrorKind::Shutdown,
-            ErrorKind::QueueFull,
-            ErrorKind::Panic,
-            ErrorKind::Internal,
-            ErrorKind::Vetoed,
-        ] {
+        for kind in ErrorKind::ALL {
             let status: rmq_status = kind.into();
             assert_eq!(status as i32, kind as i32);
+            assert_eq!(status.kind(), Some(kind));
+            // SAFETY: rmq_status_name returns a static C string.
             let name = unsafe { CStr::from_ptr(rmq_status_name(status as i32)) };
             assert_eq!(name.to_str().unwrap(), kind.name());
         }
+        assert_eq!(rmq_status::Ok.kind(), None);
+    }
+
+    #[test]
+    fn status_names_outside_the_table() {
+        let name = |v: i32| {
+            // SAFETY: rmq_status_name returns a static C string.
+            unsafe { CStr::from_ptr(rmq_status_name(v)) }
+                .to_str()
+                .unwrap()
+        };
+        assert_eq!(name(0), "OK");
+        let past = ErrorKind::ALL.len() as i32 + 1;
+        for v in [-1, past, 1000, i32::MIN, i32::MAX] {
+            assert_eq!(name(v), "UNKNOWN", "{}", v);
+        }
+    }
+
+    #[test]
+    fn user_data_travels_unchanged_in_send_sync_closures() {
+        fn send_sync<T: Send + Sync>(_: &T) {}
+        let p = std::ptr::dangling_mut::<c_void>();
+        let ud = UserData::new(p);
+        let f = move || ud.get();
+        send_sync(&f);
+        assert_eq!(
+            std::thread::spawn(move || f() as usize).join().unwrap(),
+            p as usize
+        );
+        assert!(UserData::new(std::ptr::null_mut()).get().is_null());
     }
 
     #[test]
     fn panics_become_status() {
         assert_eq!(guard(|| panic!("boom")), rmq_status::Panic);
+        // SAFETY: rmq_last_error returns a C string valid until the next
+        // failure on this thread.
         let msg = unsafe { CStr::from_ptr(rmq_last_error()) };
         assert!(msg.to_str().unwrap().contains("panic"));
         assert!(guard_new::<u8>(|| panic!("boom")).is_null());

@@ -40,8 +40,12 @@ impl From<&MessageQueue> for rmq_message_queue {
 
 /// Reads a C queue. Errors: NULL, strings not NUL-terminated in their
 /// arrays or not UTF-8.
+///
+/// # Safety
+/// `mq` is NULL or points to a readable `rmq_message_queue`.
 unsafe fn queue_arg(mq: *const rmq_message_queue) -> Result<MessageQueue> {
-    let q = handle(mq, "mq")?;
+    // SAFETY: NULL or readable (# Safety).
+    let q = unsafe { handle(mq, "mq") }?;
     let text = |a: &[c_char; RMQ_NAME_CAPACITY], what: &str| -> Result<String> {
         let bytes: Vec<u8> = a
             .iter()
@@ -91,6 +95,11 @@ pub type rmq_queue_selector = Option<
 /// NULL queues with capacity > 0); `RMQ_STATUS_INVALID_TOPIC`;
 /// `RMQ_STATUS_NO_ROUTE`; `RMQ_STATUS_TIMEOUT`; `RMQ_STATUS_INVALID_STATE`;
 /// `RMQ_STATUS_SHUTDOWN`.
+///
+/// # Safety
+/// `producer` is NULL or a live producer; `topic` is NULL or a C string;
+/// `queues` is NULL or points to `capacity` writable `rmq_message_queue`s;
+/// `count` is NULL or an out pointer.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_producer_queues(
     producer: *mut rmq_producer,
@@ -100,8 +109,9 @@ pub unsafe extern "C" fn rmq_producer_queues(
     count: *mut usize,
 ) -> rmq_status {
     guard(|| {
-        let p = handle(producer, "producer")?;
-        let topic = str_arg(topic, "topic")?;
+        // SAFETY: `producer` is NULL or live and `topic` NULL or a C string
+        // (# Safety).
+        let (p, topic) = unsafe { (handle(producer, "producer")?, str_arg(topic, "topic")?) };
         if count.is_null() || (queues.is_null() && capacity > 0) {
             return Err(Error::new(
                 ErrorKind::InvalidArgument,
@@ -110,9 +120,12 @@ pub unsafe extern "C" fn rmq_producer_queues(
         }
         let list = p.inner.queues(topic)?;
         for (i, q) in list.iter().take(capacity).enumerate() {
-            *queues.add(i) = rmq_message_queue::from(q);
+            // SAFETY: i < capacity, and `queues` (not NULL when capacity > 0)
+            // has `capacity` writable elements (# Safety).
+            unsafe { queues.add(i).write(rmq_message_queue::from(q)) };
         }
-        *count = list.len();
+        // SAFETY: `count` is an out pointer, not NULL (# Safety).
+        unsafe { count.write(list.len()) };
         Ok(())
     })
 }
@@ -122,6 +135,11 @@ pub unsafe extern "C" fn rmq_producer_queues(
 /// `send(Message, MessageQueue)`.
 /// Errors: those of `rmq_producer_send`; `RMQ_STATUS_INVALID_ARGUMENT` for
 /// a malformed `mq`.
+///
+/// # Safety
+/// `producer` is NULL or a live producer; `msg` is NULL or a live message
+/// not changed by another thread during the call; `mq` is NULL or points to
+/// a readable `rmq_message_queue`; `result` is NULL or an out pointer.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_producer_send_to_queue(
     producer: *mut rmq_producer,
@@ -129,16 +147,30 @@ pub unsafe extern "C" fn rmq_producer_send_to_queue(
     mq: *const rmq_message_queue,
     result: *mut rmq_send_result,
 ) -> rmq_status {
-    send_into(result, || {
-        let p = handle(producer, "producer")?;
-        let m = handle(msg, "msg")?;
-        p.inner.send_to_queue(&m.inner, &queue_arg(mq)?)
-    })
+    let send = || {
+        // SAFETY: `producer`, `msg` and `mq` are NULL or valid (# Safety).
+        let (p, m, q) = unsafe {
+            (
+                handle(producer, "producer")?,
+                handle(msg, "msg")?,
+                queue_arg(mq)?,
+            )
+        };
+        p.inner.send_to_queue(&m.inner, &q)
+    };
+    // SAFETY: `result` is NULL or an out pointer (# Safety).
+    unsafe { send_into(result, send) }
 }
 
 /// [`rmq_producer_send_to_queue`] without blocking; the outcome goes to
 /// `callback(user_data, …)` exactly once on the callback thread, as for
 /// `rmq_producer_send_async` (same back-pressure, same errors).
+///
+/// # Safety
+/// `producer` is NULL or a live producer; `msg` is NULL or a live message
+/// not changed by another thread during the call; `mq` is NULL or points to
+/// a readable `rmq_message_queue`; a non-NULL `callback` stays callable with
+/// `user_data`, on the producer's callback thread, until it has been called.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_producer_send_to_queue_async(
     producer: *mut rmq_producer,
@@ -148,15 +180,25 @@ pub unsafe extern "C" fn rmq_producer_send_to_queue_async(
     user_data: *mut c_void,
 ) -> rmq_status {
     guard(|| {
-        let p = handle(producer, "producer")?;
-        let m = handle(msg, "msg")?;
-        let q = queue_arg(mq)?;
+        // SAFETY: `producer`, `msg` and `mq` are NULL or valid (# Safety).
+        let (p, m, q) = unsafe {
+            (
+                handle(producer, "producer")?,
+                handle(msg, "msg")?,
+                queue_arg(mq)?,
+            )
+        };
         let cb = raw_callback(callback, user_data)?;
         p.inner.send_async_raw(&m.inner, Some(&q), cb)
     })
 }
 
 /// [`rmq_producer_send_to_queue`] oneway, as `rmq_producer_send_oneway`.
+///
+/// # Safety
+/// `producer` is NULL or a live producer; `msg` is NULL or a live message
+/// not changed by another thread during the call; `mq` is NULL or points to
+/// a readable `rmq_message_queue`.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_producer_send_to_queue_oneway(
     producer: *mut rmq_producer,
@@ -164,9 +206,15 @@ pub unsafe extern "C" fn rmq_producer_send_to_queue_oneway(
     mq: *const rmq_message_queue,
 ) -> rmq_status {
     guard(|| {
-        let p = handle(producer, "producer")?;
-        let m = handle(msg, "msg")?;
-        p.inner.send_to_queue_oneway(&m.inner, &queue_arg(mq)?)
+        // SAFETY: `producer`, `msg` and `mq` are NULL or valid (# Safety).
+        let (p, m, q) = unsafe {
+            (
+                handle(producer, "producer")?,
+                handle(msg, "msg")?,
+                queue_arg(mq)?,
+            )
+        };
+        p.inner.send_to_queue_oneway(&m.inner, &q)
     })
 }
 
@@ -178,6 +226,12 @@ pub unsafe extern "C" fn rmq_producer_send_to_queue_oneway(
 /// Errors: those of `rmq_producer_send_to_queue`; `RMQ_STATUS_INVALID_ARGUMENT`
 /// when `selector` is NULL or returns an index outside `0..n` (nothing is
 /// sent); `RMQ_STATUS_PANIC` is never caused by the selector's answer.
+///
+/// # Safety
+/// `producer` is NULL or a live producer; `msg` is NULL or a live message
+/// not changed by another thread during the call; a non-NULL `selector` is
+/// callable with `arg` on this thread during the call; `result` is NULL or
+/// an out pointer.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_producer_send_orderly(
     producer: *mut rmq_producer,
@@ -186,15 +240,17 @@ pub unsafe extern "C" fn rmq_producer_send_orderly(
     arg: *mut c_void,
     result: *mut rmq_send_result,
 ) -> rmq_status {
-    send_into(result, || {
-        let p = handle(producer, "producer")?;
-        let m = handle(msg, "msg")?;
+    let send = || {
+        // SAFETY: `producer` and `msg` are NULL or live (# Safety).
+        let (p, m) = unsafe { (handle(producer, "producer")?, handle(msg, "msg")?) };
         let Some(select) = selector else {
             return Err(Error::new(ErrorKind::InvalidArgument, "selector is NULL"));
         };
         let list = p.inner.queues(m.inner.topic())?;
         let c_list: Vec<rmq_message_queue> = list.iter().map(rmq_message_queue::from).collect();
-        let index = select(arg, c_list.as_ptr(), c_list.len(), msg);
+        // SAFETY: the selector is callable with `arg` (# Safety); the queue
+        // array and the message are valid during the call.
+        let index = unsafe { select(arg, c_list.as_ptr(), c_list.len(), msg) };
         let q = usize::try_from(index)
             .ok()
             .and_then(|i| list.get(i))
@@ -211,7 +267,9 @@ pub unsafe extern "C" fn rmq_producer_send_orderly(
                 )
             })?;
         p.inner.send_to_queue(&m.inner, q)
-    })
+    };
+    // SAFETY: `result` is NULL or an out pointer (# Safety).
+    unsafe { send_into(result, send) }
 }
 
 /// Sends `msg` synchronously to the queue of sharding `key` (NUL-terminated
@@ -219,6 +277,11 @@ pub unsafe extern "C" fn rmq_producer_send_orderly(
 /// mapping of Java `SelectMessageQueueByHash`, so keys land where Java
 /// producers put them. Fills `*result`. One attempt, no failover.
 /// Errors: those of `rmq_producer_send_to_queue`.
+///
+/// # Safety
+/// `producer` is NULL or a live producer; `msg` is NULL or a live message
+/// not changed by another thread during the call; `key` is NULL or a C
+/// string; `result` is NULL or an out pointer.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_producer_send_orderly_by_key(
     producer: *mut rmq_producer,
@@ -226,12 +289,19 @@ pub unsafe extern "C" fn rmq_producer_send_orderly_by_key(
     key: *const c_char,
     result: *mut rmq_send_result,
 ) -> rmq_status {
-    send_into(result, || {
-        let p = handle(producer, "producer")?;
-        let m = handle(msg, "msg")?;
-        let q = p
-            .inner
-            .queue_for_key(m.inner.topic(), str_arg(key, "key")?)?;
+    let send = || {
+        // SAFETY: `producer` and `msg` are NULL or live and `key` NULL or a
+        // C string (# Safety).
+        let (p, m, key) = unsafe {
+            (
+                handle(producer, "producer")?,
+                handle(msg, "msg")?,
+                str_arg(key, "key")?,
+            )
+        };
+        let q = p.inner.queue_for_key(m.inner.topic(), key)?;
         p.inner.send_to_queue(&m.inner, &q)
-    })
+    };
+    // SAFETY: `result` is NULL or an out pointer (# Safety).
+    unsafe { send_into(result, send) }
 }

@@ -6,7 +6,7 @@ use std::ffi::{c_char, c_void, CString};
 use std::time::Duration;
 
 use super::message::rmq_message;
-use super::{guard, guard_new, handle, rmq_status, str_arg};
+use super::{guard, guard_new, handle, rmq_status, str_arg, UserData};
 use crate::error::{Error, ErrorKind, Result};
 use crate::message::Message;
 use crate::producer::{Producer, SendResult, SendStatus};
@@ -100,29 +100,24 @@ pub(crate) fn copy_str<const N: usize>(dst: &mut [c_char; N], s: &str) {
     dst[n] = 0;
 }
 
-/// Checks a caller's result pointer before any work is done.
-/// Errors: NULL.
-pub(crate) unsafe fn result_arg<'a>(
-    result: *mut rmq_send_result,
-) -> Result<&'a mut rmq_send_result> {
-    result
-        .as_mut()
-        .ok_or_else(|| Error::new(ErrorKind::InvalidArgument, "result is NULL"))
-}
-
-/// Runs a sync send behind the panic boundary: checks `result`, then runs
-/// `send` and fills `*result` with its outcome. Errors: NULL `result`, and
-/// those of `send`.
+/// Runs a sync send behind the panic boundary: checks `result` before any
+/// work is done, then runs `send` and writes its outcome to `*result`.
+/// Errors: NULL `result`, and those of `send`.
 ///
 /// # Safety
-/// `result` is NULL or points to a writable `rmq_send_result`.
+/// `result` is NULL or valid for writes of an `rmq_send_result` (it need not
+/// be initialised).
 pub(crate) unsafe fn send_into(
     result: *mut rmq_send_result,
     send: impl FnOnce() -> Result<SendResult>,
 ) -> rmq_status {
     guard(|| {
-        let out = result_arg(result)?;
-        *out = rmq_send_result::from(&send()?);
+        if result.is_null() {
+            return Err(Error::new(ErrorKind::InvalidArgument, "result is NULL"));
+        }
+        let out = rmq_send_result::from(&send()?);
+        // SAFETY: not NULL, so valid for writes (# Safety).
+        unsafe { result.write(out) };
         Ok(())
     })
 }
@@ -161,6 +156,10 @@ impl From<&SendResultView<'_>> for rmq_send_result {
 /// # Safety
 /// `out` must be valid for writes of an `rmq_send_result`.
 unsafe fn write_send_result(out: *mut rmq_send_result, r: &SendResultView<'_>) {
+    /// Writes `s` (cut to N - 1 bytes) and a NUL to the array at `dst`.
+    ///
+    /// # Safety
+    /// `dst` must be valid for writes of `[c_char; N]`.
     unsafe fn put<const N: usize>(dst: *mut [c_char; N], s: &str) {
         let n = s.len().min(N - 1);
         let dst = dst.cast::<c_char>();
@@ -203,11 +202,17 @@ unsafe fn write_send_result(out: *mut rmq_send_result, r: &SendResultView<'_>) {
 /// Returns the producer, owned by the caller (free with
 /// `rmq_producer_free`), or NULL if `group` is NULL, not UTF-8 or empty (see
 /// `rmq_last_error()`). Mirrors Java `new DefaultMQProducer(group)`.
+///
+/// # Safety
+/// `group` is NULL or a C string.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_producer_new(group: *const c_char) -> *mut rmq_producer {
     guard_new(|| {
+        crate::log::init();
+        // SAFETY: `group` is NULL or a C string (# Safety).
+        let group = unsafe { str_arg(group, "group") }?;
         Ok(rmq_producer {
-            inner: Producer::new(str_arg(group, "group")?)?,
+            inner: Producer::new(group)?,
         })
     })
 }
@@ -234,6 +239,10 @@ pub unsafe extern "C" fn rmq_producer_new(group: *const c_char) -> *mut rmq_prod
 /// Errors: `RMQ_STATUS_UNKNOWN_CONFIG_KEY`; `RMQ_STATUS_INVALID_ARGUMENT`
 /// (NULL, not UTF-8, value does not parse or is out of range; the setting
 /// is then unchanged); `RMQ_STATUS_INVALID_STATE` after start.
+///
+/// # Safety
+/// `producer` is NULL or a live producer; `key` and `value` are NULL or C
+/// strings.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_producer_set(
     producer: *mut rmq_producer,
@@ -241,8 +250,16 @@ pub unsafe extern "C" fn rmq_producer_set(
     value: *const c_char,
 ) -> rmq_status {
     guard(|| {
-        let p = handle(producer, "producer")?;
-        p.inner.set(str_arg(key, "key")?, str_arg(value, "value")?)
+        // SAFETY: `producer` is NULL or live; `key` and `value` are NULL or
+        // C strings (# Safety).
+        let (p, key, value) = unsafe {
+            (
+                handle(producer, "producer")?,
+                str_arg(key, "key")?,
+                str_arg(value, "value")?,
+            )
+        };
+        p.inner.set(key, value)
     })
 }
 
@@ -250,9 +267,13 @@ pub unsafe extern "C" fn rmq_producer_set(
 /// looked up on first send. Mirrors Java `DefaultMQProducer.start()`.
 /// Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL); `RMQ_STATUS_INVALID_STATE`
 /// (already started or shut down); `RMQ_STATUS_INTERNAL` (threads).
+///
+/// # Safety
+/// `producer` is NULL or a live producer.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_producer_start(producer: *mut rmq_producer) -> rmq_status {
-    guard(|| handle(producer, "producer")?.inner.start())
+    // SAFETY: `producer` is NULL or live (# Safety).
+    guard(|| unsafe { handle(producer, "producer") }?.inner.start())
 }
 
 /// Sends `msg` and blocks until it is stored or failed: at most
@@ -267,16 +288,24 @@ pub unsafe extern "C" fn rmq_producer_start(producer: *mut rmq_producer) -> rmq_
 /// started); `RMQ_STATUS_SHUTDOWN`; `RMQ_STATUS_NO_ROUTE`;
 /// `RMQ_STATUS_TIMEOUT`; `RMQ_STATUS_NETWORK`; `RMQ_STATUS_BROKER` (see
 /// `rmq_last_error_response_code()`).
+///
+/// # Safety
+/// `producer` is NULL or a live producer; `msg` is NULL or a live message
+/// not changed by another thread during the call; `result` is NULL or an
+/// out pointer.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_producer_send(
     producer: *mut rmq_producer,
     msg: *const rmq_message,
     result: *mut rmq_send_result,
 ) -> rmq_status {
-    send_into(result, || {
-        let p = handle(producer, "producer")?;
-        p.inner.send(&handle(msg, "msg")?.inner)
-    })
+    let send = || {
+        // SAFETY: `producer` and `msg` are NULL or live (# Safety).
+        let (p, m) = unsafe { (handle(producer, "producer")?, handle(msg, "msg")?) };
+        p.inner.send(&m.inner)
+    };
+    // SAFETY: `result` is NULL or an out pointer (# Safety).
+    unsafe { send_into(result, send) }
 }
 
 /// Sends `msg` without blocking on the network; `callback(user_data, …)`
@@ -290,6 +319,12 @@ pub unsafe extern "C" fn rmq_producer_send(
 /// called): `RMQ_STATUS_INVALID_ARGUMENT` (NULL producer, msg or callback),
 /// the validation errors of `rmq_producer_send`, `RMQ_STATUS_INVALID_STATE`,
 /// `RMQ_STATUS_SHUTDOWN`.
+///
+/// # Safety
+/// `producer` is NULL or a live producer; `msg` is NULL or a live message
+/// not changed by another thread during the call; a non-NULL `callback`
+/// stays callable with `user_data`, on the producer's callback thread, until
+/// it has been called.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_producer_send_async(
     producer: *mut rmq_producer,
@@ -298,8 +333,8 @@ pub unsafe extern "C" fn rmq_producer_send_async(
     user_data: *mut c_void,
 ) -> rmq_status {
     guard(|| {
-        let p = handle(producer, "producer")?;
-        let m = handle(msg, "msg")?;
+        // SAFETY: `producer` and `msg` are NULL or live (# Safety).
+        let (p, m) = unsafe { (handle(producer, "producer")?, handle(msg, "msg")?) };
         p.inner
             .send_async_raw(&m.inner, None, raw_callback(callback, user_data)?)
     })
@@ -326,6 +361,11 @@ type SendCallbackFn =
     unsafe extern "C" fn(*mut c_void, *const rmq_send_result, *const rmq_error_info);
 
 /// [`RawCallback::call`] for C callbacks: `target` is the callback.
+///
+/// # Safety
+/// `target` was made by [`raw_callback`] from a [`SendCallbackFn`], which
+/// is callable with `user_data` now (the caller of the send function
+/// guarantees that until the callback has run).
 unsafe fn call_send_callback(
     target: *const (),
     user_data: *mut c_void,
@@ -348,7 +388,11 @@ unsafe fn call_send_callback(
                 cb(user_data, result.as_ptr(), std::ptr::null());
             }
         }
-        Err(e) => with_error_info(e, |info| unsafe { cb(user_data, std::ptr::null(), info) }),
+        Err(e) => with_error_info(e, |info| {
+            // SAFETY: the callback is callable with `user_data` (see above);
+            // `info` is valid during the call.
+            unsafe { cb(user_data, std::ptr::null(), info) }
+        }),
     }
 }
 
@@ -361,14 +405,19 @@ unsafe fn call_send_callback(
 /// Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL); the validation errors of
 /// `rmq_producer_send`; `RMQ_STATUS_QUEUE_FULL`; `RMQ_STATUS_INVALID_STATE`;
 /// `RMQ_STATUS_SHUTDOWN`.
+///
+/// # Safety
+/// `producer` is NULL or a live producer; `msg` is NULL or a live message
+/// not changed by another thread during the call.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_producer_send_oneway(
     producer: *mut rmq_producer,
     msg: *const rmq_message,
 ) -> rmq_status {
     guard(|| {
-        let p = handle(producer, "producer")?;
-        p.inner.send_oneway(&handle(msg, "msg")?.inner)
+        // SAFETY: `producer` and `msg` are NULL or live (# Safety).
+        let (p, m) = unsafe { (handle(producer, "producer")?, handle(msg, "msg")?) };
+        p.inner.send_oneway(&m.inner)
     })
 }
 
@@ -381,6 +430,10 @@ pub unsafe extern "C" fn rmq_producer_send_oneway(
 /// when sends remain at the deadline. Errors: `RMQ_STATUS_INVALID_ARGUMENT`
 /// (NULL producer); `RMQ_STATUS_INVALID_STATE` (not started, or called from
 /// a send callback).
+///
+/// # Safety
+/// `producer` is NULL or a live producer; `remaining` is NULL or an out
+/// pointer.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_producer_flush(
     producer: *mut rmq_producer,
@@ -388,9 +441,11 @@ pub unsafe extern "C" fn rmq_producer_flush(
     remaining: *mut usize,
 ) -> rmq_status {
     guard(|| {
-        let p = handle(producer, "producer")?;
+        // SAFETY: `producer` is NULL or live (# Safety).
+        let p = unsafe { handle(producer, "producer") }?;
         let left = p.inner.flush(Duration::from_millis(timeout_ms))?;
-        if !remaining.is_null() {
+        // SAFETY: `remaining` is NULL or an out pointer (# Safety).
+        if let Some(remaining) = unsafe { remaining.as_mut() } {
             *remaining = left;
         }
         if left > 0 {
@@ -410,28 +465,41 @@ pub unsafe extern "C" fn rmq_producer_flush(
 /// `DefaultMQProducer.shutdown()`.
 /// Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL); `RMQ_STATUS_INVALID_STATE`
 /// when called from a send callback.
+///
+/// # Safety
+/// `producer` is NULL or a live producer.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_producer_shutdown(producer: *mut rmq_producer) -> rmq_status {
-    guard(|| handle(producer, "producer")?.inner.shutdown())
+    // SAFETY: `producer` is NULL or live (# Safety).
+    guard(|| unsafe { handle(producer, "producer") }?.inner.shutdown())
 }
 
 /// Shuts down (as `rmq_producer_shutdown`) if needed, then frees the
 /// producer. NULL is a no-op returning `RMQ_STATUS_OK`. The handle is
 /// invalid afterwards, unless the call fails with
 /// `RMQ_STATUS_INVALID_STATE` (called from a send callback; nothing is freed).
+///
+/// # Safety
+/// `producer` is NULL or a live producer; no other call on it may run
+/// during this one, and none may follow unless this one returned
+/// `RMQ_STATUS_INVALID_STATE`.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_producer_free(producer: *mut rmq_producer) -> rmq_status {
     if producer.is_null() {
         return rmq_status::Ok;
     }
-    let status = guard(|| (*producer).inner.shutdown());
+    // SAFETY: not NULL, so a live producer (# Safety).
+    let status = guard(|| unsafe { &*producer }.inner.shutdown());
     if status == rmq_status::InvalidState {
         return status;
     }
     // Nothing is used after a panic in the drop: asserting unwind safety
     // is sound (the producer's hooks are not `RefUnwindSafe`).
     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        drop(Box::from_raw(producer))
+        // SAFETY: a live producer comes from Box::into_raw in
+        // rmq_producer_new and, with nothing else using it (# Safety), is
+        // freed once.
+        drop(unsafe { Box::from_raw(producer) })
     }));
     status
 }
@@ -446,6 +514,10 @@ pub unsafe extern "C" fn rmq_producer_free(producer: *mut rmq_producer) -> rmq_s
 /// with capacity > 0; or `capacity` too small — `*length` then tells the
 /// size needed, plus one for the NUL); `RMQ_STATUS_INVALID_STATE`;
 /// `RMQ_STATUS_SHUTDOWN`; `RMQ_STATUS_TIMEOUT`.
+///
+/// # Safety
+/// `producer` is NULL or a live producer; `buf` is NULL or points to
+/// `capacity` writable bytes; `length` is NULL or an out pointer.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_producer_stats(
     producer: *mut rmq_producer,
@@ -454,7 +526,8 @@ pub unsafe extern "C" fn rmq_producer_stats(
     length: *mut usize,
 ) -> rmq_status {
     guard(|| {
-        let p = handle(producer, "producer")?;
+        // SAFETY: `producer` is NULL or live (# Safety).
+        let p = unsafe { handle(producer, "producer") }?;
         if length.is_null() || (buf.is_null() && capacity > 0) {
             return Err(Error::new(
                 ErrorKind::InvalidArgument,
@@ -462,7 +535,8 @@ pub unsafe extern "C" fn rmq_producer_stats(
             ));
         }
         let json = p.inner.stats_json()?;
-        *length = json.len();
+        // SAFETY: `length` is an out pointer, not NULL (# Safety).
+        unsafe { *length = json.len() };
         if json.len() + 1 > capacity {
             return Err(Error::new(
                 ErrorKind::InvalidArgument,
@@ -473,8 +547,12 @@ pub unsafe extern "C" fn rmq_producer_stats(
                 ),
             ));
         }
-        std::ptr::copy_nonoverlapping(json.as_ptr(), buf as *mut u8, json.len());
-        *buf.add(json.len()) = 0;
+        // SAFETY: `buf` has `capacity` >= json.len() + 1 writable bytes
+        // (checked above; # Safety), which do not overlap the new `json`.
+        unsafe {
+            std::ptr::copy_nonoverlapping(json.as_ptr(), buf as *mut u8, json.len());
+            *buf.add(json.len()) = 0;
+        }
         Ok(())
     })
 }
@@ -510,6 +588,11 @@ pub type rmq_send_hook_after = Option<
 /// callable, for the producer's lifetime. Call before start.
 /// Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL producer, both hooks NULL);
 /// `RMQ_STATUS_INVALID_STATE` after start.
+///
+/// # Safety
+/// `producer` is NULL or a live producer; the non-NULL hooks stay callable
+/// with `user_data`, from every thread that sends and from the callback
+/// thread (possibly concurrently), for the producer's lifetime.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_producer_add_send_hook(
     producer: *mut rmq_producer,
@@ -518,22 +601,22 @@ pub unsafe extern "C" fn rmq_producer_add_send_hook(
     user_data: *mut c_void,
 ) -> rmq_status {
     guard(|| {
-        let p = handle(producer, "producer")?;
+        // SAFETY: `producer` is NULL or live (# Safety).
+        let p = unsafe { handle(producer, "producer") }?;
         if before.is_none() && after.is_none() {
             return Err(Error::new(
                 ErrorKind::InvalidArgument,
                 "both hooks are NULL",
             ));
         }
-        let ud = std::sync::Arc::new(SharedUserData(user_data));
-        let ud2 = ud.clone();
+        let ud = UserData::new(user_data);
         let before = before.map(|f| {
             Box::new(move |m: &Message| {
                 let mut reason = [0 as c_char; 512];
                 // SAFETY: the caller guarantees the hook is callable.
                 let verdict = unsafe {
                     f(
-                        ud.0,
+                        ud.get(),
                         rmq_message::from_ref(m),
                         reason.as_mut_ptr(),
                         reason.len(),
@@ -555,12 +638,12 @@ pub unsafe extern "C" fn rmq_producer_add_send_hook(
                     Ok(r) => {
                         let result = rmq_send_result::from(r);
                         // SAFETY: the caller guarantees the hook is callable.
-                        unsafe { f(ud2.0, msg, &result, std::ptr::null()) };
+                        unsafe { f(ud.get(), msg, &result, std::ptr::null()) };
                     }
-                    // SAFETY: as above.
-                    Err(e) => {
-                        with_error_info(e, |info| unsafe { f(ud2.0, msg, std::ptr::null(), info) })
-                    }
+                    Err(e) => with_error_info(e, |info| {
+                        // SAFETY: as above; `info` is valid during the call.
+                        unsafe { f(ud.get(), msg, std::ptr::null(), info) }
+                    }),
                 }
             }) as crate::producer::hooks::AfterSend
         });
@@ -568,12 +651,6 @@ pub unsafe extern "C" fn rmq_producer_add_send_hook(
             .add_send_hook(crate::producer::hooks::SendHook { before, after })
     })
 }
-
-struct SharedUserData(*mut c_void);
-// SAFETY: the caller of rmq_producer_add_send_hook promises the user data
-// may be used from any thread.
-unsafe impl Send for SharedUserData {}
-unsafe impl Sync for SharedUserData {}
 
 /// The name of a send status, e.g. `"SEND_OK"`: a static string, never
 /// freed; `"UNKNOWN"` for values outside `rmq_send_status`.

@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::message::rmq_message;
 use super::message_ext::rmq_message_ext;
 use super::producer::{rmq_error_info, rmq_producer, rmq_send_result, send_into, with_error_info};
-use super::{bytes_arg, guard, handle, rmq_status};
+use super::{bytes_arg, guard, handle, rmq_status, UserData};
 use crate::error::{Error, ErrorKind};
 use crate::protocol::message_ext::MessageExt;
 
@@ -27,6 +27,11 @@ pub type rmq_reply_callback = Option<
 /// `rmq_message_ext_free`).
 /// Errors: those of `rmq_producer_send`; `RMQ_STATUS_TIMEOUT` when no reply
 /// came in time; `RMQ_STATUS_INVALID_ARGUMENT` (NULL).
+///
+/// # Safety
+/// `producer` is NULL or a live producer; `msg` is NULL or a live message
+/// not changed by another thread during the call; `reply` is NULL or an out
+/// pointer.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_producer_request(
     producer: *mut rmq_producer,
@@ -35,11 +40,18 @@ pub unsafe extern "C" fn rmq_producer_request(
     reply: *mut *mut rmq_message_ext,
 ) -> rmq_status {
     guard(|| {
-        let p = handle(producer, "producer")?;
-        let m = handle(msg, "msg")?;
-        if reply.is_null() {
+        // SAFETY: `producer` and `msg` are NULL or live; `reply` is NULL or
+        // an out pointer (# Safety).
+        let (p, m, reply) = unsafe {
+            (
+                handle(producer, "producer")?,
+                handle(msg, "msg")?,
+                reply.as_mut(),
+            )
+        };
+        let Some(reply) = reply else {
             return Err(Error::new(ErrorKind::InvalidArgument, "reply is NULL"));
-        }
+        };
         let answer = p
             .inner
             .request(&m.inner, Duration::from_millis(timeout_ms))?;
@@ -48,14 +60,16 @@ pub unsafe extern "C" fn rmq_producer_request(
     })
 }
 
-struct UserData(*mut c_void);
-// SAFETY: the caller promises the user data may be used from the callback thread.
-unsafe impl Send for UserData {}
-
 /// [`rmq_producer_request`] without blocking: `callback(user_data, reply,
 /// error)` runs exactly once on the callback thread.
 /// Errors returned directly (no callback then): NULL arguments, validation
 /// and state errors, `RMQ_STATUS_QUEUE_FULL`.
+///
+/// # Safety
+/// `producer` is NULL or a live producer; `msg` is NULL or a live message
+/// not changed by another thread during the call; a non-NULL `callback`
+/// stays callable with `user_data`, on the producer's callback thread, until
+/// it has been called.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_producer_request_async(
     producer: *mut rmq_producer,
@@ -65,27 +79,26 @@ pub unsafe extern "C" fn rmq_producer_request_async(
     user_data: *mut c_void,
 ) -> rmq_status {
     guard(|| {
-        let p = handle(producer, "producer")?;
-        let m = handle(msg, "msg")?;
+        // SAFETY: `producer` and `msg` are NULL or live (# Safety).
+        let (p, m) = unsafe { (handle(producer, "producer")?, handle(msg, "msg")?) };
         let Some(cb) = callback else {
             return Err(Error::new(ErrorKind::InvalidArgument, "callback is NULL"));
         };
-        let ud = UserData(user_data);
+        let ud = UserData::new(user_data);
         p.inner.request_async(
             &m.inner,
             Duration::from_millis(timeout_ms),
             Box::new(move |outcome: crate::error::Result<MessageExt>| {
-                let ud = ud;
                 match outcome {
                     Ok(reply) => {
                         let view = rmq_message_ext::new(reply);
                         // SAFETY: the caller guarantees the callback is callable.
-                        unsafe { cb(ud.0, &view, std::ptr::null()) };
+                        unsafe { cb(ud.get(), &view, std::ptr::null()) };
                     }
-                    // SAFETY: as above.
-                    Err(e) => {
-                        with_error_info(&e, |info| unsafe { cb(ud.0, std::ptr::null(), info) })
-                    }
+                    Err(e) => with_error_info(&e, |info| {
+                        // SAFETY: as above; `info` is valid during the call.
+                        unsafe { cb(ud.get(), std::ptr::null(), info) }
+                    }),
                 }
             }),
         )
@@ -97,6 +110,11 @@ pub unsafe extern "C" fn rmq_producer_request_async(
 /// `MessageUtil.createReplyMessage`) synchronously and fills `*result`.
 /// Errors: `RMQ_STATUS_INVALID_MESSAGE` when `request` is not a request;
 /// those of `rmq_producer_send`.
+///
+/// # Safety
+/// `producer` is NULL or a live producer; `request` is NULL or a live view
+/// not used by another thread during the call; `body` is NULL or points to
+/// `len` readable bytes; `result` is NULL or an out pointer.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_producer_send_reply(
     producer: *mut rmq_producer,
@@ -105,11 +123,19 @@ pub unsafe extern "C" fn rmq_producer_send_reply(
     len: usize,
     result: *mut rmq_send_result,
 ) -> rmq_status {
-    send_into(result, || {
-        let p = handle(producer, "producer")?;
-        let req = handle(request, "request")?;
-        let reply =
-            crate::producer::request_reply::reply_message(req.inner(), bytes_arg(body, len)?)?;
+    let send = || {
+        // SAFETY: `producer` and `request` are NULL or live; `body` is NULL
+        // or `len` readable bytes (# Safety).
+        let (p, req, body) = unsafe {
+            (
+                handle(producer, "producer")?,
+                handle(request, "request")?,
+                bytes_arg(body, len)?,
+            )
+        };
+        let reply = crate::producer::request_reply::reply_message(req.inner(), body)?;
         p.inner.send(&reply)
-    })
+    };
+    // SAFETY: `result` is NULL or an out pointer (# Safety).
+    unsafe { send_into(result, send) }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::message::rmq_message;
 use super::message_ext::rmq_message_ext;
 use super::producer::{rmq_producer, rmq_send_result};
-use super::{guard, handle, rmq_status};
+use super::{guard, handle, rmq_status, UserData};
 use crate::error::{Error, ErrorKind};
 use crate::producer::transaction::TransactionState;
 use crate::protocol::message_ext::MessageExt;
@@ -62,15 +62,15 @@ pub type rmq_transaction_executor = Option<
     ) -> i32,
 >;
 
-struct UserData(*mut c_void);
-// SAFETY: the caller promises the user data may be used from the callback thread.
-unsafe impl Send for UserData {}
-unsafe impl Sync for UserData {}
-
 /// Makes `producer` transactional: `checker(user_data, msg)` answers the
 /// broker's check-backs on the callback thread. Call before start.
 /// Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL producer or checker);
 /// `RMQ_STATUS_INVALID_STATE` after start.
+///
+/// # Safety
+/// `producer` is NULL or a live producer; a non-NULL `checker` stays
+/// callable with `user_data`, on the producer's callback thread, for the
+/// producer's lifetime.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_producer_set_transaction_checker(
     producer: *mut rmq_producer,
@@ -78,17 +78,17 @@ pub unsafe extern "C" fn rmq_producer_set_transaction_checker(
     user_data: *mut c_void,
 ) -> rmq_status {
     guard(|| {
-        let p = handle(producer, "producer")?;
+        // SAFETY: `producer` is NULL or live (# Safety).
+        let p = unsafe { handle(producer, "producer") }?;
         let Some(check) = checker else {
             return Err(Error::new(ErrorKind::InvalidArgument, "checker is NULL"));
         };
-        let user_data = UserData(user_data);
+        let user_data = UserData::new(user_data);
         p.inner
             .set_transaction_checker(Arc::new(move |m: &MessageExt| {
                 let view = rmq_message_ext::new(m.clone());
-                let ud = &user_data;
                 // SAFETY: the C caller guarantees the checker is callable.
-                state_from_c(unsafe { check(ud.0, &view) })
+                state_from_c(unsafe { check(user_data.get(), &view) })
             }))
     })
 }
@@ -102,6 +102,12 @@ pub unsafe extern "C" fn rmq_producer_set_transaction_checker(
 ///
 /// Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL); `RMQ_STATUS_INVALID_STATE`
 /// (no checker set before start); and those of `rmq_producer_send`.
+///
+/// # Safety
+/// `producer` is NULL or a live producer; `msg` is NULL or a live message
+/// not changed by another thread during the call; a non-NULL `executor` is
+/// callable with `user_data` on this thread during the call; `result` and
+/// `state` are NULL or out pointers.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_producer_send_in_transaction(
     producer: *mut rmq_producer,
@@ -112,20 +118,23 @@ pub unsafe extern "C" fn rmq_producer_send_in_transaction(
     state: *mut rmq_transaction_state,
 ) -> rmq_status {
     guard(|| {
-        let p = handle(producer, "producer")?;
-        let m = handle(msg, "msg")?;
+        // SAFETY: `producer` and `msg` are NULL or live (# Safety).
+        let (p, m) = unsafe { (handle(producer, "producer")?, handle(msg, "msg")?) };
         let Some(exec) = executor else {
             return Err(Error::new(ErrorKind::InvalidArgument, "executor is NULL"));
         };
-        if result.is_null() || state.is_null() {
+        // SAFETY: `result` and `state` are NULL or out pointers (# Safety).
+        let (Some(result), Some(state)) = (unsafe { (result.as_mut(), state.as_mut()) }) else {
             return Err(Error::new(
                 ErrorKind::InvalidArgument,
                 "result or state is NULL",
             ));
-        }
+        };
         let (r, s) = p.inner.send_in_transaction(&m.inner, |r| {
             let c = rmq_send_result::from(r);
-            state_from_c(exec(user_data, msg, &c))
+            // SAFETY: the executor is callable with `user_data` here, and
+            // `msg` and `c` are valid during the call (# Safety).
+            state_from_c(unsafe { exec(user_data, msg, &c) })
         })?;
         *result = rmq_send_result::from(&r);
         *state = s.into();

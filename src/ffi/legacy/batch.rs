@@ -20,24 +20,36 @@ pub extern "C" fn CreateBatchMessage() -> *mut CBatchMessage {
 }
 
 /// Appends a deep copy of `msg`; the caller keeps `msg`. 0; 1 for NULL.
+///
+/// # Safety
+/// `batchMsg` is NULL or a live batch handle and `msg` NULL or a live
+/// message handle, neither used by another thread during the call.
 #[no_mangle]
 pub unsafe extern "C" fn AddMessage(batchMsg: *mut CBatchMessage, msg: *mut CMessage) -> c_int {
     run(code::NULL_POINTER, || {
-        let m = msg_ref(msg)?.owned_copy();
-        let b = batchMsg.as_mut().ok_or_else(|| Fail::null("batchMsg"))?;
+        // SAFETY: `msg` is NULL or live (# Safety).
+        let m = unsafe { msg_ref(msg) }?.owned_copy();
+        // SAFETY: `batchMsg` is NULL or live and unshared (# Safety).
+        let b = unsafe { batchMsg.as_mut() }.ok_or_else(|| Fail::null("batchMsg"))?;
         b.msgs.push(m);
         Ok(())
     })
 }
 
 /// Frees the batch and its copies. 0; 1 for NULL.
+///
+/// # Safety
+/// `batchMsg` is NULL or a live batch handle, not used afterwards (nor
+/// during the call by another thread).
 #[no_mangle]
 pub unsafe extern "C" fn DestroyBatchMessage(batchMsg: *mut CBatchMessage) -> c_int {
     run(code::NULL_POINTER, || {
         if batchMsg.is_null() {
             return Err(Fail::null("batchMsg"));
         }
-        drop(Box::from_raw(batchMsg));
+        // SAFETY: a live batch comes from Box::into_raw (CreateBatchMessage)
+        // and, unused afterwards (# Safety), is freed once.
+        drop(unsafe { Box::from_raw(batchMsg) });
         Ok(())
     })
 }

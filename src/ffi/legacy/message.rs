@@ -163,91 +163,146 @@ impl CMessage {
 }
 
 /// Borrows a message handle mutably; NULL → `NULL_POINTER`.
+///
+/// # Safety
+/// `p` is NULL or a live message handle, not used elsewhere during `'a`.
 pub(crate) unsafe fn msg_mut<'a>(p: *mut CMessage) -> LResult<&'a mut CMessage> {
-    p.as_mut().ok_or_else(|| Fail::null("msg"))
+    // SAFETY: NULL or live and unshared (# Safety).
+    unsafe { p.as_mut() }.ok_or_else(|| Fail::null("msg"))
 }
 
 /// Borrows a message handle; NULL → `NULL_POINTER`.
+///
+/// # Safety
+/// `p` is NULL or a live message handle, not changed elsewhere during `'a`.
 pub(crate) unsafe fn msg_ref<'a>(p: *const CMessage) -> LResult<&'a CMessage> {
-    p.as_ref().ok_or_else(|| Fail::null("msg"))
+    // SAFETY: NULL or live (# Safety).
+    unsafe { p.as_ref() }.ok_or_else(|| Fail::null("msg"))
 }
 
 /// A new message for `topic` (NULL: empty topic) with property `WAIT=true`.
 /// Never NULL.
+///
+/// # Safety
+/// `topic` is NULL or a C string.
 #[no_mangle]
 pub unsafe extern "C" fn CreateMessage(topic: *const c_char) -> *mut CMessage {
     get(std::ptr::null_mut(), || {
         let topic = if topic.is_null() {
             String::new()
         } else {
-            CStr::from_ptr(topic).to_string_lossy().into_owned()
+            // SAFETY: not NULL, so a C string (# Safety).
+            unsafe { CStr::from_ptr(topic) }
+                .to_string_lossy()
+                .into_owned()
         };
         Box::into_raw(Box::new(CMessage::new(&topic)))
     })
 }
 
 /// Frees a message. 0, or 1 for NULL (or a message lent to a callback).
+///
+/// # Safety
+/// `msg` is NULL or a live message handle, not used afterwards (nor during
+/// the call by another thread).
 #[no_mangle]
 pub unsafe extern "C" fn DestroyMessage(msg: *mut CMessage) -> c_int {
     run(code::NULL_POINTER, || {
-        let m = msg_ref(msg)?;
+        // SAFETY: `msg` is NULL or live (# Safety).
+        let m = unsafe { msg_ref(msg) }?;
         if m.borrowed {
             return Err(Fail::with_code(
                 code::NULL_POINTER,
                 "the message belongs to a callback and is freed by the library",
             ));
         }
-        drop(Box::from_raw(msg));
+        // SAFETY: a message not lent to a callback comes from Box::into_raw
+        // (CreateMessage) and, unused afterwards (# Safety), is freed once.
+        drop(unsafe { Box::from_raw(msg) });
         Ok(())
     })
 }
 
+/// Sets property `key` to the C string `value` (named `what` in errors).
+/// 0; 1 for NULL.
+///
+/// # Safety
+/// `msg` is NULL or a live message handle, not used elsewhere during the
+/// call; `value` is NULL or a C string.
 unsafe fn set_prop_fn(msg: *mut CMessage, key: &str, value: *const c_char, what: &str) -> c_int {
     run(code::NULL_POINTER, || {
-        let m = msg_mut(msg)?;
-        let v = c_str(value, what)?;
+        // SAFETY: `msg` is NULL or live and unshared, `value` NULL or a C
+        // string (# Safety).
+        let (m, v) = unsafe { (msg_mut(msg)?, c_str(value, what)?) };
         m.set_prop(key, &v);
         Ok(())
     })
 }
 
 /// Sets the topic. 0; 1 for a NULL message or topic.
+///
+/// # Safety
+/// `msg` is NULL or a live message (or message ext) handle, not used by
+/// another thread during the call; `topic` is NULL or a C string.
 #[no_mangle]
 pub unsafe extern "C" fn SetMessageTopic(msg: *mut CMessage, topic: *const c_char) -> c_int {
     run(code::NULL_POINTER, || {
-        let m = msg_mut(msg)?;
-        m.topic = cstring(&c_str(topic, "topic")?);
+        // SAFETY: `msg` is NULL or live and unshared, `topic` NULL or a C
+        // string (# Safety).
+        let (m, topic) = unsafe { (msg_mut(msg)?, c_str(topic, "topic")?) };
+        m.topic = cstring(&topic);
         Ok(())
     })
 }
 
 /// Sets property `TAGS`. 0; 1 for NULL.
+///
+/// # Safety
+/// `msg` is NULL or a live message (or message ext) handle, not used by
+/// another thread during the call; `tags` is NULL or a C string.
 #[no_mangle]
 pub unsafe extern "C" fn SetMessageTags(msg: *mut CMessage, tags: *const c_char) -> c_int {
-    set_prop_fn(msg, names::TAGS, tags, "tags")
+    // SAFETY: as this function's # Safety.
+    unsafe { set_prop_fn(msg, names::TAGS, tags, "tags") }
 }
 
 /// Sets property `KEYS` (keys separated by spaces). 0; 1 for NULL.
+///
+/// # Safety
+/// `msg` is NULL or a live message (or message ext) handle, not used by
+/// another thread during the call; `keys` is NULL or a C string.
 #[no_mangle]
 pub unsafe extern "C" fn SetMessageKeys(msg: *mut CMessage, keys: *const c_char) -> c_int {
-    set_prop_fn(msg, names::KEYS, keys, "keys")
+    // SAFETY: as this function's # Safety.
+    unsafe { set_prop_fn(msg, names::KEYS, keys, "keys") }
 }
 
 /// Sets the body to the NUL-terminated `body` (without the NUL). 0; 1 for NULL.
+///
+/// # Safety
+/// `msg` is NULL or a live message (or message ext) handle, not used by
+/// another thread during the call; `body` is NULL or a C string.
 #[no_mangle]
 pub unsafe extern "C" fn SetMessageBody(msg: *mut CMessage, body: *const c_char) -> c_int {
     run(code::NULL_POINTER, || {
-        let m = msg_mut(msg)?;
+        // SAFETY: `msg` is NULL or live and unshared (# Safety).
+        let m = unsafe { msg_mut(msg) }?;
         if body.is_null() {
             return Err(Fail::null("body"));
         }
-        m.set_body(CStr::from_ptr(body).to_bytes());
+        // SAFETY: not NULL, so a C string (# Safety).
+        m.set_body(unsafe { CStr::from_ptr(body) }.to_bytes());
         Ok(())
     })
 }
 
 /// Sets the body to `len` bytes at `body` (NUL bytes kept). 0; 1 for a
 /// NULL message, `len < 0`, or NULL `body` with `len > 0`.
+///
+/// # Safety
+/// `msg` is NULL or a live message (or message ext) handle, not used by
+/// another thread during the call; `body` is NULL or points to `len` readable
+/// bytes.
 #[no_mangle]
 pub unsafe extern "C" fn SetByteMessageBody(
     msg: *mut CMessage,
@@ -255,7 +310,8 @@ pub unsafe extern "C" fn SetByteMessageBody(
     len: c_int,
 ) -> c_int {
     run(code::NULL_POINTER, || {
-        let m = msg_mut(msg)?;
+        // SAFETY: `msg` is NULL or live and unshared (# Safety).
+        let m = unsafe { msg_mut(msg) }?;
         if len < 0 {
             return Err(Fail::with_code(
                 code::NULL_POINTER,
@@ -269,12 +325,17 @@ pub unsafe extern "C" fn SetByteMessageBody(
         if body.is_null() {
             return Err(Fail::null("body"));
         }
-        m.set_body(std::slice::from_raw_parts(body as *const u8, len as usize));
+        // SAFETY: not NULL, so `len` (> 0) readable bytes (# Safety).
+        m.set_body(unsafe { std::slice::from_raw_parts(body as *const u8, len as usize) });
         Ok(())
     })
 }
 
 /// Sets (or replaces) property `key`. 0; 1 for NULL.
+///
+/// # Safety
+/// `msg` is NULL or a live message (or message ext) handle, not used by
+/// another thread during the call; `key` and `value` are NULL or C strings.
 #[no_mangle]
 pub unsafe extern "C" fn SetMessageProperty(
     msg: *mut CMessage,
@@ -282,9 +343,9 @@ pub unsafe extern "C" fn SetMessageProperty(
     value: *const c_char,
 ) -> c_int {
     run(code::NULL_POINTER, || {
-        let m = msg_mut(msg)?;
-        let k = c_str(key, "key")?;
-        let v = c_str(value, "value")?;
+        // SAFETY: `msg` is NULL or live and unshared; `key` and `value` are
+        // NULL or C strings (# Safety).
+        let (m, k, v) = unsafe { (msg_mut(msg)?, c_str(key, "key")?, c_str(value, "value")?) };
         m.set_prop(&k, &v);
         Ok(())
     })
@@ -292,77 +353,125 @@ pub unsafe extern "C" fn SetMessageProperty(
 
 /// Sets property `DELAY` to `level` (any int; at send time values are
 /// clamped to 0..=18, 0 = no delay). 0; 1 for NULL.
+///
+/// # Safety
+/// `msg` is NULL or a live message (or message ext) handle, not used by
+/// another thread during the call.
 #[no_mangle]
 pub unsafe extern "C" fn SetDelayTimeLevel(msg: *mut CMessage, level: c_int) -> c_int {
     run(code::NULL_POINTER, || {
-        msg_mut(msg)?.set_prop(names::DELAY, &level.to_string());
+        // SAFETY: `msg` is NULL or live and unshared (# Safety).
+        unsafe { msg_mut(msg) }?.set_prop(names::DELAY, &level.to_string());
         Ok(())
     })
 }
 
+/// `f` of the message behind the panic boundary; NULL for NULL.
+///
+/// # Safety
+/// `msg` is NULL or a live message handle not changed elsewhere during the
+/// call.
 unsafe fn str_getter(
     msg: *const CMessage,
     f: impl FnOnce(&CMessage) -> *const c_char,
 ) -> *const c_char {
-    get(std::ptr::null(), || match msg.as_ref() {
+    // SAFETY: `msg` is NULL or live (# Safety).
+    get(std::ptr::null(), || match unsafe { msg.as_ref() } {
         Some(m) => f(m),
         None => std::ptr::null(),
     })
 }
 
 /// The topic; "" when unset; NULL for NULL.
+///
+/// # Safety
+/// `msg` is NULL or a live message (or message ext) handle, not used by
+/// another thread during the call.
 #[no_mangle]
 pub unsafe extern "C" fn GetOriginMessageTopic(msg: *mut CMessage) -> *const c_char {
-    str_getter(msg, |m| m.topic.as_ptr())
+    // SAFETY: as this function's # Safety.
+    unsafe { str_getter(msg, |m| m.topic.as_ptr()) }
 }
 
 /// Property `TAGS`; "" when unset; NULL for NULL.
+///
+/// # Safety
+/// `msg` is NULL or a live message (or message ext) handle, not used by
+/// another thread during the call.
 #[no_mangle]
 pub unsafe extern "C" fn GetOriginMessageTags(msg: *mut CMessage) -> *const c_char {
-    str_getter(msg, |m| m.prop_ptr(names::TAGS))
+    // SAFETY: as this function's # Safety.
+    unsafe { str_getter(msg, |m| m.prop_ptr(names::TAGS)) }
 }
 
 /// Property `KEYS`; "" when unset; NULL for NULL.
+///
+/// # Safety
+/// `msg` is NULL or a live message (or message ext) handle, not used by
+/// another thread during the call.
 #[no_mangle]
 pub unsafe extern "C" fn GetOriginMessageKeys(msg: *mut CMessage) -> *const c_char {
-    str_getter(msg, |m| m.prop_ptr(names::KEYS))
+    // SAFETY: as this function's # Safety.
+    unsafe { str_getter(msg, |m| m.prop_ptr(names::KEYS)) }
 }
 
 /// The body, NUL-terminated after its last byte; NULL for NULL.
+///
+/// # Safety
+/// `msg` is NULL or a live message (or message ext) handle, not used by
+/// another thread during the call.
 #[no_mangle]
 pub unsafe extern "C" fn GetOriginMessageBody(msg: *mut CMessage) -> *const c_char {
-    str_getter(msg, |m| m.body.as_ptr() as *const c_char)
+    // SAFETY: as this function's # Safety.
+    unsafe { str_getter(msg, |m| m.body.as_ptr() as *const c_char) }
 }
 
 /// The body length in bytes; 0 for NULL.
+///
+/// # Safety
+/// `msg` is NULL or a live message (or message ext) handle, not used by
+/// another thread during the call.
 #[no_mangle]
 pub unsafe extern "C" fn GetOriginMessageBodyLength(msg: *mut CMessage) -> c_int {
     get(0, || {
-        msg.as_ref()
-            .map(|m| m.body_bytes().len().min(c_int::MAX as usize) as c_int)
-            .unwrap_or(0)
+        // SAFETY: `msg` is NULL or live (# Safety).
+        unsafe { msg.as_ref() }.map_or(0, |m| {
+            m.body_bytes().len().min(c_int::MAX as usize) as c_int
+        })
     })
 }
 
 /// Property `key` (system properties included); "" when absent; NULL for a
 /// NULL message or key.
+///
+/// # Safety
+/// `msg` is NULL or a live message (or message ext) handle, not used by
+/// another thread during the call; `key` is NULL or a C string.
 #[no_mangle]
 pub unsafe extern "C" fn GetOriginMessageProperty(
     msg: *mut CMessage,
     key: *const c_char,
 ) -> *const c_char {
-    str_getter(msg, |m| {
+    let value = |m: &CMessage| {
         if key.is_null() {
             return std::ptr::null();
         }
-        m.prop_ptr(&CStr::from_ptr(key).to_string_lossy())
-    })
+        // SAFETY: not NULL, so a C string (# Safety).
+        m.prop_ptr(&unsafe { CStr::from_ptr(key) }.to_string_lossy())
+    };
+    // SAFETY: as this function's # Safety.
+    unsafe { str_getter(msg, value) }
 }
 
 /// `atoi` of property `DELAY`, 0 when unset; -1 for NULL.
+///
+/// # Safety
+/// `msg` is NULL or a live message (or message ext) handle, not used by
+/// another thread during the call.
 #[no_mangle]
 pub unsafe extern "C" fn GetOriginDelayTimeLevel(msg: *mut CMessage) -> c_int {
-    get(-1, || match msg.as_ref() {
+    // SAFETY: `msg` is NULL or live (# Safety).
+    get(-1, || match unsafe { msg.as_ref() } {
         Some(m) => m
             .prop(names::DELAY)
             .map(|d| atoi(&d.to_string_lossy()))
@@ -374,140 +483,228 @@ pub unsafe extern "C" fn GetOriginDelayTimeLevel(msg: *mut CMessage) -> c_int {
 // ---- CMessageExt.h ----
 
 /// The topic; NULL for NULL.
+///
+/// # Safety
+/// `msgExt` is NULL or a live message (or message ext) handle, not used by
+/// another thread during the call.
 #[no_mangle]
 pub unsafe extern "C" fn GetMessageTopic(msgExt: *mut CMessageExt) -> *const c_char {
-    GetOriginMessageTopic(msgExt)
+    // SAFETY: as this function's # Safety.
+    unsafe { GetOriginMessageTopic(msgExt) }
 }
 
 /// Property `TAGS`, "" when absent; NULL for NULL.
+///
+/// # Safety
+/// `msgExt` is NULL or a live message (or message ext) handle, not used by
+/// another thread during the call.
 #[no_mangle]
 pub unsafe extern "C" fn GetMessageTags(msgExt: *mut CMessageExt) -> *const c_char {
-    GetOriginMessageTags(msgExt)
+    // SAFETY: as this function's # Safety.
+    unsafe { GetOriginMessageTags(msgExt) }
 }
 
 /// Property `KEYS`, "" when absent; NULL for NULL.
+///
+/// # Safety
+/// `msgExt` is NULL or a live message (or message ext) handle, not used by
+/// another thread during the call.
 #[no_mangle]
 pub unsafe extern "C" fn GetMessageKeys(msgExt: *mut CMessageExt) -> *const c_char {
-    GetOriginMessageKeys(msgExt)
+    // SAFETY: as this function's # Safety.
+    unsafe { GetOriginMessageKeys(msgExt) }
 }
 
 /// The (decompressed) body, NUL-terminated; NULL for NULL.
+///
+/// # Safety
+/// `msgExt` is NULL or a live message (or message ext) handle, not used by
+/// another thread during the call.
 #[no_mangle]
 pub unsafe extern "C" fn GetMessageBody(msgExt: *mut CMessageExt) -> *const c_char {
-    GetOriginMessageBody(msgExt)
+    // SAFETY: as this function's # Safety.
+    unsafe { GetOriginMessageBody(msgExt) }
 }
 
 /// The body length; 0 for NULL.
+///
+/// # Safety
+/// `msgExt` is NULL or a live message (or message ext) handle, not used by
+/// another thread during the call.
 #[no_mangle]
 pub unsafe extern "C" fn GetMessageBodyLength(msgExt: *mut CMessageExt) -> c_int {
-    GetOriginMessageBodyLength(msgExt)
+    // SAFETY: as this function's # Safety.
+    unsafe { GetOriginMessageBodyLength(msgExt) }
 }
 
 /// Property `key`, "" when absent; NULL for a NULL message or key.
+///
+/// # Safety
+/// `msgExt` is NULL or a live message (or message ext) handle, not used by
+/// another thread during the call; `key` is NULL or a C string.
 #[no_mangle]
 pub unsafe extern "C" fn GetMessageProperty(
     msgExt: *mut CMessageExt,
     key: *const c_char,
 ) -> *const c_char {
-    GetOriginMessageProperty(msgExt, key)
+    // SAFETY: as this function's # Safety.
+    unsafe { GetOriginMessageProperty(msgExt, key) }
 }
 
 /// `UNIQ_KEY` if present, else the offset message id ("" on a plain message
 /// without `UNIQ_KEY`); NULL for NULL.
+///
+/// # Safety
+/// `msgExt` is NULL or a live message (or message ext) handle, not used by
+/// another thread during the call.
 #[no_mangle]
 pub unsafe extern "C" fn GetMessageId(msgExt: *mut CMessageExt) -> *const c_char {
-    str_getter(msgExt, |m| {
-        if let Some(id) = m.props.get(names::UNIQ_KEY) {
-            return id.as_ptr();
-        }
-        m.ext.as_ref().map(|e| e.msg_id.as_ptr()).unwrap_or(empty())
-    })
+    let id = |m: &CMessage| match m.props.get(names::UNIQ_KEY) {
+        Some(id) => id.as_ptr(),
+        None => m.ext.as_ref().map_or(empty(), |e| e.msg_id.as_ptr()),
+    };
+    // SAFETY: as this function's # Safety.
+    unsafe { str_getter(msgExt, id) }
 }
 
 /// `atoi(DELAY)`, 0 when unset; 1 for NULL (legacy).
+///
+/// # Safety
+/// `msgExt` is NULL or a live message (or message ext) handle, not used by
+/// another thread during the call.
 #[no_mangle]
 pub unsafe extern "C" fn GetMessageDelayTimeLevel(msgExt: *mut CMessageExt) -> c_int {
     if msgExt.is_null() {
         return code::NULL_POINTER;
     }
-    GetOriginDelayTimeLevel(msgExt)
+    // SAFETY: as this function's # Safety.
+    unsafe { GetOriginDelayTimeLevel(msgExt) }
 }
 
+/// `f` of the stored-message details: 0 for a plain message, 1 for NULL
+/// (and on a panic).
+///
+/// # Safety
+/// `msg` is NULL or a live message handle not changed elsewhere during the
+/// call.
 unsafe fn ext_int<T: Copy + From<i32>>(msg: *const CMessage, f: impl FnOnce(&ExtInfo) -> T) -> T {
-    get(T::from(1), || match msg.as_ref() {
+    // SAFETY: `msg` is NULL or live (# Safety).
+    get(T::from(1), || match unsafe { msg.as_ref() } {
         None => T::from(code::NULL_POINTER),
         Some(m) => m.ext.as_deref().map(f).unwrap_or(T::from(0)),
     })
 }
 
 /// The queue id; 0 on a plain message; 1 for NULL (legacy).
+///
+/// # Safety
+/// `msgExt` is NULL or a live message (or message ext) handle, not used by
+/// another thread during the call.
 #[no_mangle]
 pub unsafe extern "C" fn GetMessageQueueId(msgExt: *mut CMessageExt) -> c_int {
-    ext_int(msgExt, |e| e.queue_id)
+    // SAFETY: as this function's # Safety.
+    unsafe { ext_int(msgExt, |e| e.queue_id) }
 }
 
 /// The reconsume count; 0 on a plain message; 1 for NULL (legacy).
+///
+/// # Safety
+/// `msgExt` is NULL or a live message (or message ext) handle, not used by
+/// another thread during the call.
 #[no_mangle]
 pub unsafe extern "C" fn GetMessageReconsumeTimes(msgExt: *mut CMessageExt) -> c_int {
-    ext_int(msgExt, |e| e.reconsume_times)
+    // SAFETY: as this function's # Safety.
+    unsafe { ext_int(msgExt, |e| e.reconsume_times) }
 }
 
 /// The stored record size; 0 on a plain message; 1 for NULL (legacy).
+///
+/// # Safety
+/// `msgExt` is NULL or a live message (or message ext) handle, not used by
+/// another thread during the call.
 #[no_mangle]
 pub unsafe extern "C" fn GetMessageStoreSize(msgExt: *mut CMessageExt) -> c_int {
-    ext_int(msgExt, |e| e.store_size)
+    // SAFETY: as this function's # Safety.
+    unsafe { ext_int(msgExt, |e| e.store_size) }
 }
 
 /// Born timestamp, ms; 0 on a plain message; 1 for NULL (legacy).
+///
+/// # Safety
+/// `msgExt` is NULL or a live message (or message ext) handle, not used by
+/// another thread during the call.
 #[no_mangle]
 pub unsafe extern "C" fn GetMessageBornTimestamp(msgExt: *mut CMessageExt) -> i64 {
-    ext_int(msgExt, |e| e.born_timestamp)
+    // SAFETY: as this function's # Safety.
+    unsafe { ext_int(msgExt, |e| e.born_timestamp) }
 }
 
 /// Store timestamp, ms; 0 on a plain message; 1 for NULL (legacy).
+///
+/// # Safety
+/// `msgExt` is NULL or a live message (or message ext) handle, not used by
+/// another thread during the call.
 #[no_mangle]
 pub unsafe extern "C" fn GetMessageStoreTimestamp(msgExt: *mut CMessageExt) -> i64 {
-    ext_int(msgExt, |e| e.store_timestamp)
+    // SAFETY: as this function's # Safety.
+    unsafe { ext_int(msgExt, |e| e.store_timestamp) }
 }
 
 /// Queue offset; 0 on a plain message; 1 for NULL (legacy).
+///
+/// # Safety
+/// `msgExt` is NULL or a live message (or message ext) handle, not used by
+/// another thread during the call.
 #[no_mangle]
 pub unsafe extern "C" fn GetMessageQueueOffset(msgExt: *mut CMessageExt) -> i64 {
-    ext_int(msgExt, |e| e.queue_offset)
+    // SAFETY: as this function's # Safety.
+    unsafe { ext_int(msgExt, |e| e.queue_offset) }
 }
 
 /// Commit-log offset; 0 on a plain message; 1 for NULL (legacy).
+///
+/// # Safety
+/// `msgExt` is NULL or a live message (or message ext) handle, not used by
+/// another thread during the call.
 #[no_mangle]
 pub unsafe extern "C" fn GetMessageCommitLogOffset(msgExt: *mut CMessageExt) -> i64 {
-    ext_int(msgExt, |e| e.commit_log_offset)
+    // SAFETY: as this function's # Safety.
+    unsafe { ext_int(msgExt, |e| e.commit_log_offset) }
 }
 
 /// Prepared transaction offset; 0 on a plain message; 1 for NULL (legacy).
+///
+/// # Safety
+/// `msgExt` is NULL or a live message (or message ext) handle, not used by
+/// another thread during the call.
 #[no_mangle]
 pub unsafe extern "C" fn GetMessagePreparedTransactionOffset(msgExt: *mut CMessageExt) -> i64 {
-    ext_int(msgExt, |e| e.prepared_transaction_offset)
+    // SAFETY: as this function's # Safety.
+    unsafe { ext_int(msgExt, |e| e.prepared_transaction_offset) }
 }
 
 /// `"a.b.c.d:port"` of the storing broker; "" on a plain message; NULL for NULL.
+///
+/// # Safety
+/// `msg` is NULL or a live message (or message ext) handle, not used by
+/// another thread during the call.
 #[no_mangle]
 pub unsafe extern "C" fn GetMessageStoreHost(msg: *mut CMessageExt) -> *const c_char {
-    str_getter(msg, |m| {
-        m.ext
-            .as_ref()
-            .map(|e| e.store_host.as_ptr())
-            .unwrap_or(empty())
-    })
+    let host = |m: &CMessage| m.ext.as_ref().map_or(empty(), |e| e.store_host.as_ptr());
+    // SAFETY: as this function's # Safety.
+    unsafe { str_getter(msg, host) }
 }
 
 /// `"a.b.c.d:port"` of the producer; "" on a plain message; NULL for NULL.
+///
+/// # Safety
+/// `msg` is NULL or a live message (or message ext) handle, not used by
+/// another thread during the call.
 #[no_mangle]
 pub unsafe extern "C" fn GetMessageBornHost(msg: *mut CMessageExt) -> *const c_char {
-    str_getter(msg, |m| {
-        m.ext
-            .as_ref()
-            .map(|e| e.born_host.as_ptr())
-            .unwrap_or(empty())
-    })
+    let host = |m: &CMessage| m.ext.as_ref().map_or(empty(), |e| e.born_host.as_ptr());
+    // SAFETY: as this function's # Safety.
+    unsafe { str_getter(msg, host) }
 }
 
 #[cfg(test)]
@@ -524,6 +721,8 @@ mod tests {
 
     #[test]
     fn message_round_trip() {
+        // SAFETY: every pointer passed is NULL, a C string literal or the
+        // live message made here, freed last.
         unsafe {
             let m = CreateMessage(c"T".as_ptr());
             assert_eq!(SetMessageTags(m, c"tag".as_ptr()), 0);

@@ -14,13 +14,18 @@
 //!
 //! This module is hidden from cbindgen (see `ffi/mod.rs`), so the modern
 //! header `include/rocketmq.h` stays free of legacy names.
-
+//!
 //! # Safety
 //!
 //! Every pointer argument is NULL or a live object of its type as the
-//! legacy headers describe; strings are NUL-terminated.
+//! legacy headers describe (a *live* handle: returned by its `Create*`
+//! function and not yet destroyed; a message or batch handle is not used by
+//! two threads at once); a *C string* is NUL-terminated and readable during
+//! the call; an *out pointer* points to writable memory for one value of its
+//! type. Each function's `# Safety` section says which of its arguments must
+//! be what, and how long callbacks must stay callable.
 
-#![allow(non_snake_case, non_camel_case_types, clippy::missing_safety_doc)]
+#![allow(non_snake_case, non_camel_case_types)]
 
 pub mod batch;
 pub mod consumer;
@@ -258,7 +263,7 @@ pub(crate) fn get<T>(default: T, f: impl FnOnce() -> T) -> T {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or(default)
 }
 
-/// Borrows a C string (NULL → `Fail::null(what)`); invalid UTF-8 is
+/// Copies a C string (NULL → `Fail::null(what)`); invalid UTF-8 is
 /// replaced, as the C++ client never validated encodings.
 ///
 /// # Safety
@@ -267,16 +272,21 @@ pub(crate) unsafe fn c_str(p: *const c_char, what: &str) -> LResult<String> {
     if p.is_null() {
         return Err(Fail::null(what));
     }
-    Ok(CStr::from_ptr(p).to_string_lossy().into_owned())
+    // SAFETY: not NULL, so a C string (# Safety).
+    Ok(unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned())
 }
 
 /// Like [`c_str`] but a NULL string is the function's own failure code
 /// (the producer setters' legacy behaviour).
+///
+/// # Safety
+/// `p` is NULL or a NUL-terminated string alive during the call.
 pub(crate) unsafe fn c_str_or_fail(p: *const c_char, what: &str) -> LResult<String> {
     if p.is_null() {
         return Err(Fail::new(format!("{} is NULL", what)));
     }
-    Ok(CStr::from_ptr(p).to_string_lossy().into_owned())
+    // SAFETY: not NULL, so a C string (# Safety).
+    Ok(unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned())
 }
 
 /// A static `""`.
@@ -339,6 +349,8 @@ mod tests {
 
     #[test]
     fn error_text_is_thread_local_and_sticky() {
+        // SAFETY: GetLatestErrorMessage returns a C string valid until the
+        // next failure on this thread.
         let read = || unsafe { CStr::from_ptr(GetLatestErrorMessage()) }.to_owned();
         assert_eq!(run(11, || Err(Fail::new("boom"))), 11);
         assert_eq!(read().to_str().unwrap(), "msg: boom,error:-1");
@@ -371,6 +383,7 @@ mod tests {
             region_id: None,
         };
         let c = CSendResult::from_result(&r);
+        // SAFETY: from_result NUL-terminates msgId within the array.
         let s = unsafe { CStr::from_ptr(c.msgId.as_ptr()) }
             .to_str()
             .unwrap();

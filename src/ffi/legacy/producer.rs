@@ -15,7 +15,7 @@ use once_cell::sync::Lazy;
 
 use super::message::{CMessage, CMessageExt};
 use super::{c_str, c_str_or_fail, code, get, run, Fail, LResult};
-use crate::log::Level;
+use crate::ffi::UserData;
 use crate::producer::config::ProducerConfig;
 use crate::producer::transaction::TransactionState;
 use crate::producer::Producer;
@@ -47,7 +47,7 @@ pub(crate) enum Kind {
 
 struct Checker {
     callback: CLocalTransactionCheckerCallback,
-    user_data: usize,
+    user_data: UserData,
 }
 
 #[allow(dead_code)] // log_path and trace are recorded only
@@ -166,7 +166,7 @@ impl CProducer {
         }
         let p = Producer::with_config(config);
         if self.kind == Kind::Transaction {
-            let handle = self as *const CProducer as usize;
+            let handle = UserData::new(self as *const CProducer as *mut c_void);
             let callback = self.checker.callback;
             let user_data = self.checker.user_data;
             p.set_transaction_checker(Arc::new(move |m: &MessageExt| {
@@ -179,11 +179,7 @@ impl CProducer {
                 // caller guarantees the callback and user data are usable
                 // from the check thread.
                 state_from_c(unsafe {
-                    check(
-                        handle as *mut CProducer,
-                        &mut view,
-                        user_data as *mut c_void,
-                    )
+                    check(handle.get().cast::<CProducer>(), &mut view, user_data.get())
                 })
             }))?;
         }
@@ -230,186 +226,279 @@ impl CProducer {
 }
 
 /// Borrows a producer handle; NULL → `NULL_POINTER`.
+///
+/// # Safety
+/// `p` is NULL or a live producer handle (for `'a`).
 pub(crate) unsafe fn producer_ref<'a>(p: *const CProducer) -> LResult<&'a CProducer> {
-    p.as_ref().ok_or_else(|| Fail::null("producer"))
+    // SAFETY: NULL or live (# Safety).
+    unsafe { p.as_ref() }.ok_or_else(|| Fail::null("producer"))
 }
 
+/// A new producer handle of `kind`; NULL for a NULL group.
+///
+/// # Safety
+/// `groupId` is NULL or a C string.
 unsafe fn create(groupId: *const c_char, kind: Kind, checker: Checker) -> *mut CProducer {
     get(std::ptr::null_mut(), || {
+        crate::log::init();
         if groupId.is_null() {
             return std::ptr::null_mut();
         }
-        let group = std::ffi::CStr::from_ptr(groupId).to_string_lossy();
+        // SAFETY: not NULL, so a C string (# Safety).
+        let group = unsafe { std::ffi::CStr::from_ptr(groupId) }.to_string_lossy();
         Box::into_raw(Box::new(CProducer::new(&group, kind, checker)))
     })
 }
 
 /// A producer of `groupId` (`""`: `DEFAULT_PRODUCER`); NULL for NULL.
 /// No threads, no I/O until `StartProducer`.
+///
+/// # Safety
+/// `groupId` is NULL or a C string.
 #[no_mangle]
 pub unsafe extern "C" fn CreateProducer(groupId: *const c_char) -> *mut CProducer {
-    create(
-        groupId,
-        Kind::Common,
-        Checker {
-            callback: None,
-            user_data: 0,
-        },
-    )
+    // SAFETY: the arguments are as # Safety requires.
+    unsafe {
+        create(
+            groupId,
+            Kind::Common,
+            Checker {
+                callback: None,
+                user_data: UserData::new(std::ptr::null_mut()),
+            },
+        )
+    }
 }
 
 /// Like `CreateProducer` (legacy makes no difference either).
+///
+/// # Safety
+/// `groupId` is NULL or a C string.
 #[no_mangle]
 pub unsafe extern "C" fn CreateOrderlyProducer(groupId: *const c_char) -> *mut CProducer {
-    create(
-        groupId,
-        Kind::Orderly,
-        Checker {
-            callback: None,
-            user_data: 0,
-        },
-    )
+    // SAFETY: the arguments are as # Safety requires.
+    unsafe {
+        create(
+            groupId,
+            Kind::Orderly,
+            Checker {
+                callback: None,
+                user_data: UserData::new(std::ptr::null_mut()),
+            },
+        )
+    }
 }
 
 /// A transaction producer: `callback(producer, msgExt, userData)` answers
 /// the broker's check-backs on the producer's callback thread (NULL: the
 /// answer is UNKNOWN). NULL for a NULL group.
+///
+/// # Safety
+/// `groupId` is NULL or a C string; a non-NULL `callback` stays callable
+/// with `userData`, on the producer's callback thread, until the producer
+/// is destroyed.
 #[no_mangle]
 pub unsafe extern "C" fn CreateTransactionProducer(
     groupId: *const c_char,
     callback: CLocalTransactionCheckerCallback,
     userData: *mut c_void,
 ) -> *mut CProducer {
-    create(
-        groupId,
-        Kind::Transaction,
-        Checker {
-            callback,
-            user_data: userData as usize,
-        },
-    )
+    // SAFETY: the arguments are as # Safety requires.
+    unsafe {
+        create(
+            groupId,
+            Kind::Transaction,
+            Checker {
+                callback,
+                user_data: UserData::new(userData),
+            },
+        )
+    }
 }
 
 /// Shuts the producer down if it runs, then frees it. 0; 1 for NULL (or
 /// when called from one of the producer's own callbacks).
+///
+/// # Safety
+/// `producer` is NULL or a live producer handle; no other call on it runs
+/// during this one, and none follows unless this one returned 1.
 #[no_mangle]
 pub unsafe extern "C" fn DestroyProducer(producer: *mut CProducer) -> c_int {
-    run(code::NULL_POINTER, || {
-        let p = producer_ref(producer)?;
-        if let Err(e) = p.shutdown() {
-            return Err(Fail::with_code(code::NULL_POINTER, e.text_of()));
-        }
-        drop(Box::from_raw(producer));
-        Ok(())
-    })
+    // SAFETY: the arguments are as # Safety requires.
+    unsafe {
+        run(code::NULL_POINTER, || {
+            let p = producer_ref(producer)?;
+            if let Err(e) = p.shutdown() {
+                return Err(Fail::with_code(code::NULL_POINTER, e.text_of()));
+            }
+            drop(Box::from_raw(producer));
+            Ok(())
+        })
+    }
 }
 
 /// Starts the producer. 0 (also when already running; after a shutdown it
 /// starts again); 1 for NULL; 10 when another started producer of this
 /// process has the same group and instance name, or the threads cannot start.
+///
+/// # Safety
+/// `producer` is NULL or a live producer handle.
 #[no_mangle]
 pub unsafe extern "C" fn StartProducer(producer: *mut CProducer) -> c_int {
-    run(code::PRODUCER_START_FAILED, || {
-        producer_ref(producer)?.start()
-    })
+    // SAFETY: the arguments are as # Safety requires.
+    unsafe {
+        run(code::PRODUCER_START_FAILED, || {
+            producer_ref(producer)?.start()
+        })
+    }
 }
 
 /// Shuts down: waits up to the send timeout for accepted async sends (the
 /// rest get the exception callback), closes sockets, joins threads. 0 (also
 /// when not running); 1 for NULL; 10 when called from a callback.
+///
+/// # Safety
+/// `producer` is NULL or a live producer handle.
 #[no_mangle]
 pub unsafe extern "C" fn ShutdownProducer(producer: *mut CProducer) -> c_int {
-    run(code::PRODUCER_START_FAILED, || {
-        producer_ref(producer)?.shutdown()
-    })
+    // SAFETY: the arguments are as # Safety requires.
+    unsafe {
+        run(code::PRODUCER_START_FAILED, || {
+            producer_ref(producer)?.shutdown()
+        })
+    }
 }
 
 /// The library version text, owned by the handle; `"DefaultVersion"` for NULL.
+///
+/// # Safety
+/// `producer` is NULL or a live producer handle.
 #[no_mangle]
 pub unsafe extern "C" fn ShowProducerVersion(producer: *mut CProducer) -> *const c_char {
-    get(c"DefaultVersion".as_ptr(), || match producer.as_ref() {
-        Some(p) => p.version.as_ptr(),
-        None => c"DefaultVersion".as_ptr(),
-    })
+    // SAFETY: the arguments are as # Safety requires.
+    unsafe {
+        get(c"DefaultVersion".as_ptr(), || match producer.as_ref() {
+            Some(p) => p.version.as_ptr(),
+            None => c"DefaultVersion".as_ptr(),
+        })
+    }
 }
 
+/// Runs `f` on the configuration of a producer that is not running.
+/// 0; 1 for NULL; 10 when started or when `f` fails.
+///
+/// # Safety
+/// `producer` is NULL or a live producer handle.
 unsafe fn configure(
     producer: *mut CProducer,
     f: impl FnOnce(&mut ProducerConfig) -> LResult<()>,
 ) -> c_int {
     run(code::PRODUCER_START_FAILED, || {
-        producer_ref(producer)?.configure(f)
+        // SAFETY: NULL or live (# Safety).
+        unsafe { producer_ref(producer) }?.configure(f)
     })
 }
 
 /// `host:port;host:port` (a leading `http://` is stripped). 0; 1 for a NULL
 /// producer; 10 for a NULL address or after start.
+///
+/// # Safety
+/// `producer` is NULL or a live producer handle; `namesrv` is NULL or a C
+/// string.
 #[no_mangle]
 pub unsafe extern "C" fn SetProducerNameServerAddress(
     producer: *mut CProducer,
     namesrv: *const c_char,
 ) -> c_int {
-    configure(producer, |c| {
-        let s = c_str_or_fail(namesrv, "namesrv")?;
-        let s = s.trim();
-        c.client.namesrv_addr = s.strip_prefix("http://").unwrap_or(s).to_string();
-        Ok(())
-    })
+    // SAFETY: the arguments are as # Safety requires.
+    unsafe {
+        configure(producer, |c| {
+            let s = c_str_or_fail(namesrv, "namesrv")?;
+            let s = s.trim();
+            c.client.namesrv_addr = s.strip_prefix("http://").unwrap_or(s).to_string();
+            Ok(())
+        })
+    }
 }
 
 /// Not supported: the HTTP name-server lookup is not implemented. 1 for a
 /// NULL producer, else 10 with an explanation.
+///
+/// # Safety
+/// `producer` is NULL or a live producer handle; `domain` is NULL or a C
+/// string.
 #[no_mangle]
 pub unsafe extern "C" fn SetProducerNameServerDomain(
     producer: *mut CProducer,
     domain: *const c_char,
 ) -> c_int {
-    run(code::PRODUCER_START_FAILED, || {
-        producer_ref(producer)?;
-        c_str_or_fail(domain, "domain")?;
-        Err(Fail::new(
-            "name server domain (HTTP address lookup) is not supported by this librocketmq; \
-             use SetProducerNameServerAddress",
-        ))
-    })
+    // SAFETY: the arguments are as # Safety requires.
+    unsafe {
+        run(code::PRODUCER_START_FAILED, || {
+            producer_ref(producer)?;
+            c_str_or_fail(domain, "domain")?;
+            Err(Fail::new(
+                "name server domain (HTTP address lookup) is not supported by this librocketmq; \
+                 use SetProducerNameServerAddress",
+            ))
+        })
+    }
 }
 
 /// Replaces the group (`""`: `DEFAULT_PRODUCER`). 0; 1; 10 for NULL or after start.
+///
+/// # Safety
+/// `producer` is NULL or a live producer handle; `groupName` is NULL or a C
+/// string.
 #[no_mangle]
 pub unsafe extern "C" fn SetProducerGroupName(
     producer: *mut CProducer,
     groupName: *const c_char,
 ) -> c_int {
-    configure(producer, |c| {
-        let g = c_str_or_fail(groupName, "groupName")?;
-        c.producer_group = if g.is_empty() {
-            crate::protocol::DEFAULT_PRODUCER_GROUP.to_string()
-        } else {
-            g
-        };
-        Ok(())
-    })
+    // SAFETY: the arguments are as # Safety requires.
+    unsafe {
+        configure(producer, |c| {
+            let g = c_str_or_fail(groupName, "groupName")?;
+            c.producer_group = if g.is_empty() {
+                crate::protocol::DEFAULT_PRODUCER_GROUP.to_string()
+            } else {
+                g
+            };
+            Ok(())
+        })
+    }
 }
 
 /// Sets the instance name (`""` keeps the current one). 0; 1; 10 for NULL
 /// or after start.
+///
+/// # Safety
+/// `producer` is NULL or a live producer handle; `instanceName` is NULL or
+/// a C string.
 #[no_mangle]
 pub unsafe extern "C" fn SetProducerInstanceName(
     producer: *mut CProducer,
     instanceName: *const c_char,
 ) -> c_int {
-    configure(producer, |c| {
-        let n = c_str_or_fail(instanceName, "instanceName")?;
-        if !n.is_empty() {
-            c.client.instance_name = n;
-        }
-        Ok(())
-    })
+    // SAFETY: the arguments are as # Safety requires.
+    unsafe {
+        configure(producer, |c| {
+            let n = c_str_or_fail(instanceName, "instanceName")?;
+            if !n.is_empty() {
+                c.client.instance_name = n;
+            }
+            Ok(())
+        })
+    }
 }
 
 /// Sets the ACL credentials: every request is then signed (ACL v1,
 /// HmacSHA1). The ONS channel is accepted and ignored. 0; 1 for a NULL
 /// producer; 10 for NULL strings or after start.
+///
+/// # Safety
+/// `producer` is NULL or a live producer handle; `accessKey`, `secretKey`
+/// and `onsChannel` are NULL or C strings.
 #[no_mangle]
 pub unsafe extern "C" fn SetProducerSessionCredentials(
     producer: *mut CProducer,
@@ -417,157 +506,222 @@ pub unsafe extern "C" fn SetProducerSessionCredentials(
     secretKey: *const c_char,
     onsChannel: *const c_char,
 ) -> c_int {
-    configure(producer, |c| {
-        let a = c_str_or_fail(accessKey, "accessKey")?;
-        let s = c_str_or_fail(secretKey, "secretKey")?;
-        let _channel = c_str_or_fail(onsChannel, "onsChannel")?; // Aliyun ONS only
-        c.client.credentials = Some(crate::acl::Credentials {
-            access_key: a,
-            secret_key: s,
-            security_token: None,
-        });
-        Ok(())
-    })
+    // SAFETY: the arguments are as # Safety requires.
+    unsafe {
+        configure(producer, |c| {
+            let a = c_str_or_fail(accessKey, "accessKey")?;
+            let s = c_str_or_fail(secretKey, "secretKey")?;
+            let _channel = c_str_or_fail(onsChannel, "onsChannel")?; // Aliyun ONS only
+            c.client.credentials = Some(crate::acl::Credentials {
+                access_key: a,
+                secret_key: s,
+                security_token: None,
+            });
+            Ok(())
+        })
+    }
 }
 
 /// Accepted and recorded; the library writes no log files (its log goes to
 /// stderr once a level is set). 0; 1 for NULL.
+///
+/// # Safety
+/// `producer` is NULL or a live producer handle; `logPath` is NULL or a C
+/// string.
 #[no_mangle]
 pub unsafe extern "C" fn SetProducerLogPath(
     producer: *mut CProducer,
     logPath: *const c_char,
 ) -> c_int {
-    run(code::NULL_POINTER, || {
-        let p = producer_ref(producer)?;
-        let path = c_str(logPath, "logPath")?;
-        p.lock().log_path = Some(path);
-        Ok(())
-    })
+    // SAFETY: the arguments are as # Safety requires.
+    unsafe {
+        run(code::NULL_POINTER, || {
+            let p = producer_ref(producer)?;
+            let path = c_str(logPath, "logPath")?;
+            p.lock().log_path = Some(path);
+            Ok(())
+        })
+    }
 }
 
 /// Accepted; no log files are written. 0; 1 for NULL.
+///
+/// # Safety
+/// `producer` is NULL or a live producer handle.
 #[no_mangle]
 pub unsafe extern "C" fn SetProducerLogFileNumAndSize(
     producer: *mut CProducer,
     fileNum: c_int,
     fileSize: c_long,
 ) -> c_int {
-    let _ = (fileNum, fileSize);
-    run(code::PRODUCER_START_FAILED, || {
-        producer_ref(producer)?;
-        Ok(())
-    })
+    // SAFETY: the arguments are as # Safety requires.
+    unsafe {
+        let _ = (fileNum, fileSize);
+        run(code::PRODUCER_START_FAILED, || {
+            producer_ref(producer)?;
+            Ok(())
+        })
+    }
 }
 
 /// Maps a `CLogLevel` to the library's log level (process-global).
 pub(crate) fn set_log_level(level: c_int) {
     let l = match level {
-        1 | 2 => Level::Error,
-        3 => Level::Warn,
-        5 | 6 => Level::Debug,
-        _ => Level::Info,
+        1 | 2 => log::LevelFilter::Error,
+        3 => log::LevelFilter::Warn,
+        5 | 6 => log::LevelFilter::Debug,
+        _ => log::LevelFilter::Info,
     };
-    crate::log::set_max_level(Some(l));
+    crate::log::set_level(l);
 }
 
 /// Sets the process-global log level (FATAL/ERROR → error, WARN → warn,
 /// INFO → info, DEBUG/TRACE → debug, others → info); the log goes to stderr
 /// unless the application installed a sink. 0; 1 for NULL.
+///
+/// # Safety
+/// `producer` is NULL or a live producer handle.
 #[no_mangle]
 pub unsafe extern "C" fn SetProducerLogLevel(producer: *mut CProducer, level: c_int) -> c_int {
-    run(code::PRODUCER_START_FAILED, || {
-        producer_ref(producer)?;
-        set_log_level(level);
-        Ok(())
-    })
+    // SAFETY: the arguments are as # Safety requires.
+    unsafe {
+        run(code::PRODUCER_START_FAILED, || {
+            producer_ref(producer)?;
+            set_log_level(level);
+            Ok(())
+        })
+    }
 }
 
 /// Timeout in ms (`<= 0` keeps the current value). 0; 1; 10 after start.
+///
+/// # Safety
+/// `producer` is NULL or a live producer handle.
 #[no_mangle]
 pub unsafe extern "C" fn SetProducerSendMsgTimeout(
     producer: *mut CProducer,
     timeout: c_int,
 ) -> c_int {
-    configure(producer, |c| {
-        if timeout > 0 {
-            c.send_msg_timeout_ms = timeout as u64;
-        }
-        Ok(())
-    })
+    // SAFETY: the arguments are as # Safety requires.
+    unsafe {
+        configure(producer, |c| {
+            if timeout > 0 {
+                c.send_msg_timeout_ms = timeout as u64;
+            }
+            Ok(())
+        })
+    }
 }
 
 /// zlib level -1..=9 (-1 = zlib's default 6; others keep the current level).
 /// 0; 1; 10 after start.
+///
+/// # Safety
+/// `producer` is NULL or a live producer handle.
 #[no_mangle]
 pub unsafe extern "C" fn SetProducerCompressLevel(producer: *mut CProducer, level: c_int) -> c_int {
-    configure(producer, |c| {
-        match level {
-            -1 => c.compress_level = 6,
-            0..=9 => c.compress_level = level as u32,
-            _ => {}
-        }
-        Ok(())
-    })
+    // SAFETY: the arguments are as # Safety requires.
+    unsafe {
+        configure(producer, |c| {
+            match level {
+                -1 => c.compress_level = 6,
+                0..=9 => c.compress_level = level as u32,
+                _ => {}
+            }
+            Ok(())
+        })
+    }
 }
 
 /// Largest body in bytes (negative: 0, so every non-empty body fails).
 /// 0; 1; 10 after start.
+///
+/// # Safety
+/// `producer` is NULL or a live producer handle.
 #[no_mangle]
 pub unsafe extern "C" fn SetProducerMaxMessageSize(producer: *mut CProducer, size: c_int) -> c_int {
-    configure(producer, |c| {
-        c.max_message_size = size.max(0) as usize;
-        Ok(())
-    })
+    // SAFETY: the arguments are as # Safety requires.
+    unsafe {
+        configure(producer, |c| {
+            c.max_message_size = size.max(0) as usize;
+            Ok(())
+        })
+    }
 }
 
 /// Accepted and recorded (`OPEN` 0 enables, anything else disables); message
 /// traces are not sent. 0; 1 for NULL.
+///
+/// # Safety
+/// `producer` is NULL or a live producer handle.
 #[no_mangle]
 pub unsafe extern "C" fn SetProducerMessageTrace(
     producer: *mut CProducer,
     openTrace: c_int,
 ) -> c_int {
-    run(code::PRODUCER_START_FAILED, || {
-        producer_ref(producer)?.lock().trace = openTrace == 0;
-        Ok(())
-    })
+    // SAFETY: the arguments are as # Safety requires.
+    unsafe {
+        run(code::PRODUCER_START_FAILED, || {
+            producer_ref(producer)?.lock().trace = openTrace == 0;
+            Ok(())
+        })
+    }
 }
 
 /// TLS is not supported: 0 for `enableSsl == 0`, else 10 with an
 /// explanation; 1 for NULL.
+///
+/// # Safety
+/// `producer` is NULL or a live producer handle.
 #[no_mangle]
 pub unsafe extern "C" fn SetProducerSsl(producer: *mut CProducer, enableSsl: c_int) -> c_int {
-    run(code::PRODUCER_START_FAILED, || {
-        producer_ref(producer)?;
-        if enableSsl != 0 {
-            return Err(Fail::new("TLS not supported by this librocketmq"));
-        }
-        Ok(())
-    })
+    // SAFETY: the arguments are as # Safety requires.
+    unsafe {
+        run(code::PRODUCER_START_FAILED, || {
+            producer_ref(producer)?;
+            if enableSsl != 0 {
+                return Err(Fail::new("TLS not supported by this librocketmq"));
+            }
+            Ok(())
+        })
+    }
 }
 
 /// TLS is not supported: 10 with an explanation; 1 for NULL.
+///
+/// # Safety
+/// `producer` is NULL or a live producer handle; `sslPropertyFile` is NULL
+/// or a C string.
 #[no_mangle]
 pub unsafe extern "C" fn SetProducerSslPropertyFile(
     producer: *mut CProducer,
     sslPropertyFile: *const c_char,
 ) -> c_int {
-    run(code::PRODUCER_START_FAILED, || {
-        producer_ref(producer)?;
-        c_str_or_fail(sslPropertyFile, "sslPropertyFile")?;
-        Err(Fail::new("TLS not supported by this librocketmq"))
-    })
+    // SAFETY: the arguments are as # Safety requires.
+    unsafe {
+        run(code::PRODUCER_START_FAILED, || {
+            producer_ref(producer)?;
+            c_str_or_fail(sslPropertyFile, "sslPropertyFile")?;
+            Err(Fail::new("TLS not supported by this librocketmq"))
+        })
+    }
 }
 
 /// Bodies at least `howmuch` bytes long are compressed (negative: 0). 0; 1;
 /// 10 after start.
+///
+/// # Safety
+/// `producer` is NULL or a live producer handle.
 #[no_mangle]
 pub unsafe extern "C" fn SetProducerCompressMsgBodyOverHowmuch(
     producer: *mut CProducer,
     howmuch: c_int,
 ) -> c_int {
-    configure(producer, |c| {
-        c.compress_msg_body_over_howmuch = howmuch.max(0) as usize;
-        Ok(())
-    })
+    // SAFETY: the arguments are as # Safety requires.
+    unsafe {
+        configure(producer, |c| {
+            c.compress_msg_body_over_howmuch = howmuch.max(0) as usize;
+            Ok(())
+        })
+    }
 }

@@ -11,6 +11,7 @@ use super::producer::{
 };
 use super::{c_str, code, run, CMQException, CSendResult, Fail, LResult};
 use crate::error::{Error, ErrorKind};
+use crate::ffi::UserData;
 use crate::message::Message;
 use crate::producer::{Producer, SendResult, SendStatus};
 use crate::protocol::properties::names;
@@ -35,6 +36,7 @@ fn plain_callbacks(
     Ok(Box::new(move |outcome| match outcome {
         // SAFETY: the caller guarantees the callbacks are callable.
         Ok(r) => unsafe { ok(CSendResult::from_result(&r)) },
+        // SAFETY: as above.
         Err(e) => unsafe { ex(CMQException::from_error(&e, file!(), line!())) },
     }))
 }
@@ -142,13 +144,17 @@ pub(crate) fn std_hash_bytes(data: &[u8]) -> u64 {
 }
 
 /// Calls the selector once and checks its index.
+///
+/// # Safety
+/// `selector` is callable with `msg` and `arg` on this thread now.
 unsafe fn select(
     selector: unsafe extern "C" fn(c_int, *mut CMessage, *mut c_void) -> c_int,
     n: usize,
     msg: *mut CMessage,
     arg: *mut c_void,
 ) -> LResult<usize> {
-    let i = selector(n.min(c_int::MAX as usize) as c_int, msg, arg);
+    // SAFETY: callable now (# Safety).
+    let i = unsafe { selector(n.min(c_int::MAX as usize) as c_int, msg, arg) };
     if i < 0 || i as usize >= n {
         return Err(Fail::new(format!(
             "queue index out of range: the selector returned {} for {} queues",
@@ -160,6 +166,10 @@ unsafe fn select(
 
 /// Sends and waits: up to 5 attempts (also on a non-SEND_OK status). 0 and
 /// `*result` filled; 1 for NULL; 11 on failure (`*result` untouched).
+///
+/// # Safety
+/// `producer` is NULL or a live producer handle; `msg` is NULL or a live
+/// message handle not used by another thread during the call; `result` is NULL or an out pointer.
 #[no_mangle]
 pub unsafe extern "C" fn SendMessageSync(
     producer: *mut CProducer,
@@ -167,8 +177,8 @@ pub unsafe extern "C" fn SendMessageSync(
     result: *mut CSendResult,
 ) -> c_int {
     run(code::PRODUCER_SEND_SYNC_FAILED, || {
-        let p = producer_ref(producer)?;
-        let m = msg_ref(msg)?;
+        // SAFETY: `producer` and `msg` are NULL or live (# Safety).
+        let (p, m) = unsafe { (producer_ref(producer)?, msg_ref(msg)?) };
         let out = out(result)?;
         let m = m.to_message()?;
         let r = p.running()?.send(&m)?;
@@ -179,6 +189,11 @@ pub unsafe extern "C" fn SendMessageSync(
 
 /// Sends a batch (same topic for all) and waits. `msgId` lists the ids
 /// comma-separated (whole ids only, as many as fit). 0; 1 for NULL; 11.
+///
+/// # Safety
+/// `producer` is NULL or a live producer handle; `msg` is NULL or a live
+/// batch handle not used by another thread during the call; `result` is
+/// NULL or an out pointer.
 #[no_mangle]
 pub unsafe extern "C" fn SendBatchMessage(
     producer: *mut CProducer,
@@ -186,8 +201,9 @@ pub unsafe extern "C" fn SendBatchMessage(
     result: *mut CSendResult,
 ) -> c_int {
     run(code::PRODUCER_SEND_SYNC_FAILED, || {
-        let p = producer_ref(producer)?;
-        let b = msg.as_ref().ok_or_else(|| Fail::null("batch"))?;
+        // SAFETY: `producer` and `msg` are NULL or live (# Safety).
+        let (p, b) = unsafe { (producer_ref(producer)?, msg.as_ref()) };
+        let b = b.ok_or_else(|| Fail::null("batch"))?;
         let out = out(result)?;
         if b.msgs.is_empty() {
             return Err(Fail::new("msgs need one message at least"));
@@ -207,6 +223,11 @@ pub unsafe extern "C" fn SendBatchMessage(
 /// producer's callback thread (also for sends still pending at
 /// `ShutdownProducer`, which waits for them). One attempt. 0; 1 for NULL;
 /// 14 when the send cannot start (then no callback runs).
+///
+/// # Safety
+/// `producer` is NULL or a live producer handle; `msg` is NULL or a live
+/// message handle not used by another thread during the call; the callbacks, if not NULL, stay callable on the producer's
+/// callback thread until one of them has been called.
 #[no_mangle]
 pub unsafe extern "C" fn SendMessageAsync(
     producer: *mut CProducer,
@@ -215,8 +236,8 @@ pub unsafe extern "C" fn SendMessageAsync(
     cSendExceptionCallback: CSendExceptionCallback,
 ) -> c_int {
     run(code::PRODUCER_SEND_ASYNC_FAILED, || {
-        let p = producer_ref(producer)?;
-        let m = msg_ref(msg)?;
+        // SAFETY: `producer` and `msg` are NULL or live (# Safety).
+        let (p, m) = unsafe { (producer_ref(producer)?, msg_ref(msg)?) };
         let callbacks = plain_callbacks(cSendSuccessCallback, cSendExceptionCallback)?;
         let m = m.to_message()?;
         p.running()?.send_async(&m, callbacks)?;
@@ -226,6 +247,12 @@ pub unsafe extern "C" fn SendMessageAsync(
 
 /// `SendMessageAsync` whose callbacks also get `msg` (the pointer value
 /// only: it is never read after this call returns) and `userData`.
+///
+/// # Safety
+/// `producer` is NULL or a live producer handle; `msg` is NULL or a live
+/// message handle not used by another thread during the call; the callbacks, if not NULL, stay callable with `msg`'s
+/// pointer value and `userData`, on the producer's callback thread, until one
+/// of them has been called.
 #[no_mangle]
 pub unsafe extern "C" fn SendAsync(
     producer: *mut CProducer,
@@ -235,25 +262,32 @@ pub unsafe extern "C" fn SendAsync(
     userData: *mut c_void,
 ) -> c_int {
     run(code::PRODUCER_SEND_ASYNC_FAILED, || {
-        let p = producer_ref(producer)?;
-        let m = msg_ref(msg)?;
+        // SAFETY: `producer` and `msg` are NULL or live (# Safety).
+        let (p, m) = unsafe { (producer_ref(producer)?, msg_ref(msg)?) };
         let ok = cSendSuccessCallback.ok_or_else(|| Fail::null("cSendSuccessCallback"))?;
         let ex = cSendExceptionCallback.ok_or_else(|| Fail::null("cSendExceptionCallback"))?;
         let m = m.to_message()?;
-        let (msg_addr, user) = (msg as usize, userData as usize);
+        let (msg_addr, user) = (UserData::new(msg.cast()), UserData::new(userData));
         p.running()?.send_async(
             &m,
             Box::new(move |outcome| match outcome {
-                Ok(r) => ok(
-                    CSendResult::from_result(&r),
-                    msg_addr as *mut CMessage,
-                    user as *mut c_void,
-                ),
-                Err(e) => ex(
-                    CMQException::from_error(&e, file!(), line!()),
-                    msg_addr as *mut CMessage,
-                    user as *mut c_void,
-                ),
+                // SAFETY: the caller keeps the callbacks callable with these
+                // arguments until one of them has run (# Safety).
+                Ok(r) => unsafe {
+                    ok(
+                        CSendResult::from_result(&r),
+                        msg_addr.get().cast::<CMessage>(),
+                        user.get(),
+                    )
+                },
+                // SAFETY: as above.
+                Err(e) => unsafe {
+                    ex(
+                        CMQException::from_error(&e, file!(), line!()),
+                        msg_addr.get().cast::<CMessage>(),
+                        user.get(),
+                    )
+                },
             }),
         )?;
         Ok(())
@@ -262,11 +296,15 @@ pub unsafe extern "C" fn SendAsync(
 
 /// Sends without waiting for the broker. 0 once accepted; 1 for NULL; 12
 /// for an invalid message or a topic without route.
+///
+/// # Safety
+/// `producer` is NULL or a live producer handle; `msg` is NULL or a live
+/// message handle not used by another thread during the call.
 #[no_mangle]
 pub unsafe extern "C" fn SendMessageOneway(producer: *mut CProducer, msg: *mut CMessage) -> c_int {
     run(code::PRODUCER_SEND_ONEWAY_FAILED, || {
-        let p = producer_ref(producer)?;
-        let m = msg_ref(msg)?;
+        // SAFETY: `producer` and `msg` are NULL or live (# Safety).
+        let (p, m) = unsafe { (producer_ref(producer)?, msg_ref(msg)?) };
         let m = m.to_message()?;
         let running = p.running()?;
         // Legacy reports a topic without route; the route is cached.
@@ -278,6 +316,11 @@ pub unsafe extern "C" fn SendMessageOneway(producer: *mut CProducer, msg: *mut C
 
 /// Oneway to the queue chosen by `selector(size, msg, arg)` (called once on
 /// this thread). 0; 1 for NULL; 12 (also for an out-of-range index).
+///
+/// # Safety
+/// `producer` is NULL or a live producer handle; `msg` is NULL or a live
+/// message handle not used by another thread during the call; a non-NULL `selector` is callable with `msg` and `arg` on
+/// this thread during the call.
 #[no_mangle]
 pub unsafe extern "C" fn SendMessageOnewayOrderly(
     producer: *mut CProducer,
@@ -286,13 +329,15 @@ pub unsafe extern "C" fn SendMessageOnewayOrderly(
     arg: *mut c_void,
 ) -> c_int {
     run(code::PRODUCER_SEND_ONEWAY_FAILED, || {
-        let p = producer_ref(producer)?;
-        let topic = msg_ref(msg)?.topic();
+        // SAFETY: `producer` and `msg` are NULL or live (# Safety).
+        let (p, topic) = unsafe { (producer_ref(producer)?, msg_ref(msg)?.topic()) };
         let selector = selector.ok_or_else(|| Fail::null("selector"))?;
         let running = p.running()?;
         let queues = sorted_queues(&running, &topic)?;
-        let i = select(selector, queues.len(), msg, arg)?;
-        let m = msg_ref(msg)?.to_message()?;
+        // SAFETY: the selector is callable now (# Safety).
+        let i = unsafe { select(selector, queues.len(), msg, arg) }?;
+        // SAFETY: `msg` is live (the selector may have changed it).
+        let m = unsafe { msg_ref(msg) }?.to_message()?;
         running.send_to_queue_oneway(&m, &queues[i])?;
         Ok(())
     })
@@ -301,6 +346,11 @@ pub unsafe extern "C" fn SendMessageOnewayOrderly(
 /// Sends to the queue chosen by `callback(size, msg, arg)` (called once, on
 /// this thread) and waits; `autoRetryTimes` more attempts go to a queue on
 /// another broker. 0; 1 for NULL (`arg` included); 13.
+///
+/// # Safety
+/// `producer` is NULL or a live producer handle; `msg` is NULL or a live
+/// message handle not used by another thread during the call; a non-NULL `callback` is callable with `msg` and `arg` on
+/// this thread during the call; `result` is NULL or an out pointer.
 #[no_mangle]
 pub unsafe extern "C" fn SendMessageOrderly(
     producer: *mut CProducer,
@@ -311,8 +361,8 @@ pub unsafe extern "C" fn SendMessageOrderly(
     result: *mut CSendResult,
 ) -> c_int {
     run(code::PRODUCER_SEND_ORDERLY_FAILED, || {
-        let p = producer_ref(producer)?;
-        let topic = msg_ref(msg)?.topic();
+        // SAFETY: `producer` and `msg` are NULL or live (# Safety).
+        let (p, topic) = unsafe { (producer_ref(producer)?, msg_ref(msg)?.topic()) };
         let selector = callback.ok_or_else(|| Fail::null("callback"))?;
         if arg.is_null() {
             return Err(Fail::null("arg"));
@@ -326,8 +376,10 @@ pub unsafe extern "C" fn SendMessageOrderly(
         }
         let running = p.running()?;
         let queues = sorted_queues(&running, &topic)?;
-        let i = select(selector, queues.len(), msg, arg)?;
-        let m = msg_ref(msg)?.to_message()?;
+        // SAFETY: the selector is callable now (# Safety).
+        let i = unsafe { select(selector, queues.len(), msg, arg) }?;
+        // SAFETY: `msg` is live (the selector may have changed it).
+        let m = unsafe { msg_ref(msg) }?.to_message()?;
         let attempts = autoRetryTimes as usize + 1;
         let r = send_to_queues(&running, &m, &queues, i, attempts)?;
         *out = CSendResult::from_result(&r);
@@ -337,6 +389,13 @@ pub unsafe extern "C" fn SendMessageOrderly(
 
 /// Async send to the queue chosen by `callback` (called once on this
 /// thread). 0; 1 for NULL; 15 when the send cannot start.
+///
+/// # Safety
+/// `producer` is NULL or a live producer handle; `msg` is NULL or a live
+/// message handle not used by another thread during the call; a non-NULL `callback` is callable with `msg` and `arg` on
+/// this thread during the call; the send callbacks, if not NULL, stay
+/// callable on the producer's callback thread until one of them has been
+/// called.
 #[no_mangle]
 pub unsafe extern "C" fn SendMessageOrderlyAsync(
     producer: *mut CProducer,
@@ -347,14 +406,16 @@ pub unsafe extern "C" fn SendMessageOrderlyAsync(
     cSendExceptionCallback: CSendExceptionCallback,
 ) -> c_int {
     run(code::PRODUCER_SEND_ORDERLYASYNC_FAILED, || {
-        let p = producer_ref(producer)?;
-        let topic = msg_ref(msg)?.topic();
+        // SAFETY: `producer` and `msg` are NULL or live (# Safety).
+        let (p, topic) = unsafe { (producer_ref(producer)?, msg_ref(msg)?.topic()) };
         let selector = callback.ok_or_else(|| Fail::null("callback"))?;
         let callbacks = plain_callbacks(cSendSuccessCallback, cSendExceptionCallback)?;
         let running = p.running()?;
         let queues = sorted_queues(&running, &topic)?;
-        let i = select(selector, queues.len(), msg, arg)?;
-        let m = msg_ref(msg)?.to_message()?;
+        // SAFETY: the selector is callable now (# Safety).
+        let i = unsafe { select(selector, queues.len(), msg, arg) }?;
+        // SAFETY: `msg` is live (the selector may have changed it).
+        let m = unsafe { msg_ref(msg) }?.to_message()?;
         running.send_to_queue_async(&m, &queues[i], callbacks)?;
         Ok(())
     })
@@ -364,6 +425,11 @@ pub unsafe extern "C" fn SendMessageOrderlyAsync(
 /// `std::hash<std::string>(key) % n` of the topic's queues ordered by
 /// broker name and queue id (the C++ client's choice), up to 4 attempts.
 /// 0; 1 for NULL; 13.
+///
+/// # Safety
+/// `producer` is NULL or a live producer handle; `msg` is NULL or a live
+/// message handle not used by another thread during the call; `shardingKey` is NULL or a C string; `result` is NULL or an
+/// out pointer.
 #[no_mangle]
 pub unsafe extern "C" fn SendMessageOrderlyByShardingKey(
     producer: *mut CProducer,
@@ -372,9 +438,15 @@ pub unsafe extern "C" fn SendMessageOrderlyByShardingKey(
     result: *mut CSendResult,
 ) -> c_int {
     run(code::PRODUCER_SEND_ORDERLY_FAILED, || {
-        let p = producer_ref(producer)?;
-        let cm = msg_mut(msg)?;
-        let key = c_str(shardingKey, "shardingKey")?;
+        // SAFETY: `producer` and `msg` are NULL or live, `msg` unshared;
+        // `shardingKey` is NULL or a C string (# Safety).
+        let (p, cm, key) = unsafe {
+            (
+                producer_ref(producer)?,
+                msg_mut(msg)?,
+                c_str(shardingKey, "shardingKey")?,
+            )
+        };
         let out = out(result)?;
         cm.set_prop("__SHARDINGKEY", &key);
         let m = cm.to_message()?;
@@ -393,6 +465,12 @@ pub unsafe extern "C" fn SendMessageOrderlyByShardingKey(
 /// the broker. Sets `TRAN_MSG`, `PGROUP`, `UNIQ_KEY` and `__transactionId__`
 /// on `msg` before the callback. 0 whatever the decision, `*result` = the
 /// half message's result; 1 for NULL; 16.
+///
+/// # Safety
+/// `producer` is NULL or a live producer handle; `msg` is NULL or a live
+/// message handle not used by another thread during the call; a non-NULL `callback` is callable with `producer`, `msg`
+/// and `userData` on this thread during the call; `result` is NULL or an out
+/// pointer.
 #[no_mangle]
 pub unsafe extern "C" fn SendMessageTransaction(
     producer: *mut CProducer,
@@ -402,8 +480,9 @@ pub unsafe extern "C" fn SendMessageTransaction(
     result: *mut CSendResult,
 ) -> c_int {
     run(code::PRODUCER_SEND_TRANSACTION_FAILED, || {
-        let p = producer_ref(producer)?;
-        let m = msg_ref(msg)?.to_message()?;
+        // SAFETY: `producer` and `msg` are NULL or live (# Safety).
+        let (p, m) = unsafe { (producer_ref(producer)?, msg_ref(msg)?) };
+        let m = m.to_message()?;
         let exec = callback.ok_or_else(|| Fail::null("callback"))?;
         let out = out(result)?;
         if p.kind != Kind::Transaction {
@@ -414,7 +493,9 @@ pub unsafe extern "C" fn SendMessageTransaction(
         let running: Arc<Producer> = p.running()?;
         let group = p.group();
         let (r, _state) = running.send_in_transaction(&m, |r| {
-            if let Some(cm) = msg.as_mut() {
+            // SAFETY: `msg` is live and unshared (# Safety); no other
+            // reference to it is in use here.
+            if let Some(cm) = unsafe { msg.as_mut() } {
                 cm.set_prop(names::TRAN_MSG, "true");
                 cm.set_prop(names::PGROUP, &group);
                 cm.set_prop(names::UNIQ_KEY, &r.msg_id);
@@ -422,7 +503,9 @@ pub unsafe extern "C" fn SendMessageTransaction(
                     cm.set_prop("__transactionId__", t);
                 }
             }
-            state_from_c(exec(producer, msg, userData))
+            // SAFETY: the executor is callable with these arguments now
+            // (# Safety).
+            state_from_c(unsafe { exec(producer, msg, userData) })
         })?;
         *out = CSendResult::from_result(&r);
         Ok(())
@@ -435,6 +518,8 @@ mod tests {
 
     #[test]
     fn null_arguments_give_null_pointer() {
+        // SAFETY: every pointer passed is NULL, a C string literal, a local
+        // result or a handle made here, destroyed last.
         unsafe {
             let mut r = CSendResult::zeroed();
             let m = super::super::message::CreateMessage(c"T".as_ptr());
