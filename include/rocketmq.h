@@ -175,9 +175,10 @@ typedef struct Message rmq_message;
 
 /*
  The outcome of a successful send. Plain data, caller-allocated: every
- string is NUL-terminated inside its array (truncated if longer, which
- RocketMQ's own limits never require). The bytes after a string's NUL are
- unspecified (a callback's result is written string by string).
+ string is NUL-terminated inside its array (if longer, truncated at a
+ UTF-8 character boundary, which RocketMQ's own limits never require).
+ The bytes after a string's NUL are unspecified (a callback's result is
+ written string by string).
  */
 typedef struct rmq_send_result {
   /*

@@ -5,10 +5,9 @@ use std::ffi::{c_char, c_void};
 
 use super::message::rmq_message;
 use super::producer::{
-    copy_str, raw_callback, rmq_producer, rmq_send_callback, rmq_send_result, send_into,
-    RMQ_NAME_CAPACITY,
+    raw_callback, rmq_producer, rmq_send_callback, rmq_send_result, send_into, RMQ_NAME_CAPACITY,
 };
-use super::{guard, handle, rmq_status, str_arg};
+use super::{copy_c_str, guard, handle, rmq_status, str_arg};
 use crate::error::{Error, ErrorKind, Result};
 use crate::route::MessageQueue;
 
@@ -32,8 +31,8 @@ impl From<&MessageQueue> for rmq_message_queue {
             broker_name: [0; RMQ_NAME_CAPACITY],
             queue_id: q.queue_id,
         };
-        copy_str(&mut out.topic, &q.topic);
-        copy_str(&mut out.broker_name, &q.broker_name);
+        copy_c_str(&mut out.topic, &q.topic);
+        copy_c_str(&mut out.broker_name, &q.broker_name);
         out
     }
 }
