@@ -6,7 +6,7 @@ use std::ffi::{c_char, c_void, CString};
 use std::mem::MaybeUninit;
 use std::time::Duration;
 
-use super::message::rmq_message;
+use super::message::{message_ref, rmq_message};
 use super::{copy_c_str, guard, guard_new, handle, rmq_status, str_arg, UserData};
 use crate::client::send::{RawCallback, SendResultView};
 use crate::error::{Error, ErrorKind, Result};
@@ -292,8 +292,8 @@ pub unsafe extern "C" fn rmq_producer_send(
 ) -> rmq_status {
     let send = || {
         // SAFETY: `producer` and `msg` are NULL or live (# Safety).
-        let (p, m) = unsafe { (handle(producer, "producer")?, handle(msg, "msg")?) };
-        p.inner.send(&m.inner)
+        let (p, m) = unsafe { (handle(producer, "producer")?, message_ref(msg)?) };
+        p.inner.send(m)
     };
     // SAFETY: `result` is NULL or an out pointer (# Safety).
     unsafe { send_into(result, send) }
@@ -325,9 +325,9 @@ pub unsafe extern "C" fn rmq_producer_send_async(
 ) -> rmq_status {
     guard(|| {
         // SAFETY: `producer` and `msg` are NULL or live (# Safety).
-        let (p, m) = unsafe { (handle(producer, "producer")?, handle(msg, "msg")?) };
+        let (p, m) = unsafe { (handle(producer, "producer")?, message_ref(msg)?) };
         p.inner
-            .send_async_raw(&m.inner, None, raw_callback(callback, user_data)?)
+            .send_async_raw(m, None, raw_callback(callback, user_data)?)
     })
 }
 
@@ -407,8 +407,8 @@ pub unsafe extern "C" fn rmq_producer_send_oneway(
 ) -> rmq_status {
     guard(|| {
         // SAFETY: `producer` and `msg` are NULL or live (# Safety).
-        let (p, m) = unsafe { (handle(producer, "producer")?, handle(msg, "msg")?) };
-        p.inner.send_oneway(&m.inner)
+        let (p, m) = unsafe { (handle(producer, "producer")?, message_ref(msg)?) };
+        p.inner.send_oneway(m)
     })
 }
 
