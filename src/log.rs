@@ -1,4 +1,4 @@
-//! The library's log, through the [`log`](::log) crate's facade.
+//! The library's log, through the facade of the [`log`](https://docs.rs/log/0.4) crate.
 //!
 //! The library logs failures and state changes, never anything per message,
 //! with the `log` macros (`log::warn!`, `log::info!`, …; their target is the
