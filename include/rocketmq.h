@@ -133,16 +133,16 @@ typedef enum rmq_transaction_state {
 } rmq_transaction_state;
 
 /*
- A message to send: topic, optional tag and keys, body, user properties,
- delay level and the user `flag` int. Mirrors Java `Message`.
- */
-typedef struct Message Message;
-
-/*
  Opaque batch handle: an ordered list of message copies plus, after a
  successful send, the id each message got. Not thread-safe.
  */
 typedef struct rmq_batch rmq_batch;
+
+/*
+ Opaque message handle. Create with `rmq_message_new`, free with
+ `rmq_message_free`.
+ */
+typedef struct rmq_message rmq_message;
 
 /*
  A read-only received message: the stored message handed to a
@@ -168,16 +168,11 @@ typedef struct rmq_producer rmq_producer;
 typedef void (*rmq_log_callback)(void *user_data, int32_t level, const char *message);
 
 /*
- Opaque message handle. Create with `rmq_message_new`, free with
- `rmq_message_free`.
- */
-typedef struct Message rmq_message;
-
-/*
  The outcome of a successful send. Plain data, caller-allocated: every
- string is NUL-terminated inside its array (truncated if longer, which
- RocketMQ's own limits never require). The bytes after a string's NUL are
- unspecified (a callback's result is written string by string).
+ string is NUL-terminated inside its array (if longer, truncated at a
+ UTF-8 character boundary, which RocketMQ's own limits never require).
+ The bytes after a string's NUL are unspecified (a callback's result is
+ written string by string).
  */
 typedef struct rmq_send_result {
   /*
@@ -275,7 +270,7 @@ typedef void (*rmq_send_callback)(void *user_data,
 typedef int32_t (*rmq_queue_selector)(void *arg,
                                       const struct rmq_message_queue *queues,
                                       size_t n,
-                                      const rmq_message *msg);
+                                      const struct rmq_message *msg);
 
 /*
  Runs before each send on the caller's thread. Return 0 to let the send
@@ -284,7 +279,7 @@ typedef int32_t (*rmq_queue_selector)(void *arg,
  `RMQ_STATUS_VETOED`. `msg` is valid only during the call.
  */
 typedef int32_t (*rmq_send_hook_before)(void *user_data,
-                                        const rmq_message *msg,
+                                        const struct rmq_message *msg,
                                         char *reason,
                                         size_t reason_capacity);
 
@@ -294,7 +289,7 @@ typedef int32_t (*rmq_send_hook_before)(void *user_data,
  `result`, `error` is non-NULL. All pointers are valid only during the call.
  */
 typedef void (*rmq_send_hook_after)(void *user_data,
-                                    const rmq_message *msg,
+                                    const struct rmq_message *msg,
                                     const struct rmq_send_result *result,
                                     const struct rmq_error_info *error);
 
@@ -321,7 +316,7 @@ typedef int32_t (*rmq_transaction_checker)(void *user_data, const struct rmq_mes
  `TransactionListener.executeLocalTransaction`.
  */
 typedef int32_t (*rmq_transaction_executor)(void *user_data,
-                                            const rmq_message *msg,
+                                            const struct rmq_message *msg,
                                             const struct rmq_send_result *result);
 
 #ifdef __cplusplus
@@ -386,7 +381,7 @@ struct rmq_batch *rmq_batch_new(void);
  `batch` is NULL or a live batch and `msg` NULL or a live message, neither
  used by another thread during the call.
  */
-enum rmq_status rmq_batch_add(struct rmq_batch *batch, const rmq_message *msg);
+enum rmq_status rmq_batch_add(struct rmq_batch *batch, const struct rmq_message *msg);
 
 /*
  The number of messages in `batch` (0 for NULL).
@@ -450,7 +445,7 @@ enum rmq_status rmq_producer_send_batch(struct rmq_producer *producer,
  # Safety
  `topic` is NULL or a C string.
  */
-rmq_message *rmq_message_new(const char *topic);
+struct rmq_message *rmq_message_new(const char *topic);
 
 /*
  Frees a message. NULL is a no-op. The pointer is invalid afterwards.
@@ -459,7 +454,7 @@ rmq_message *rmq_message_new(const char *topic);
  `msg` is NULL or a live message, not used afterwards (nor during the call
  by another thread).
  */
-void rmq_message_free(rmq_message *msg);
+void rmq_message_free(struct rmq_message *msg);
 
 /*
  Replaces the topic (NUL-terminated UTF-8, copied).
@@ -469,7 +464,7 @@ void rmq_message_free(rmq_message *msg);
  `msg` is NULL or a live message not used by another thread during the
  call; `topic` is NULL or a C string.
  */
-enum rmq_status rmq_message_set_topic(rmq_message *msg, const char *topic);
+enum rmq_status rmq_message_set_topic(struct rmq_message *msg, const char *topic);
 
 /*
  Sets the tag (property `TAGS`; NUL-terminated UTF-8, copied); "" clears it.
@@ -480,7 +475,7 @@ enum rmq_status rmq_message_set_topic(rmq_message *msg, const char *topic);
  `msg` is NULL or a live message not used by another thread during the
  call; `tags` is NULL or a C string.
  */
-enum rmq_status rmq_message_set_tags(rmq_message *msg, const char *tags);
+enum rmq_status rmq_message_set_tags(struct rmq_message *msg, const char *tags);
 
 /*
  Sets the keys (property `KEYS`) from a space-separated list
@@ -491,7 +486,7 @@ enum rmq_status rmq_message_set_tags(rmq_message *msg, const char *tags);
  `msg` is NULL or a live message not used by another thread during the
  call; `keys` is NULL or a C string.
  */
-enum rmq_status rmq_message_set_keys(rmq_message *msg, const char *keys);
+enum rmq_status rmq_message_set_keys(struct rmq_message *msg, const char *keys);
 
 /*
  Sets the body to a copy of `len` bytes at `body` (any bytes, NULs
@@ -502,7 +497,7 @@ enum rmq_status rmq_message_set_keys(rmq_message *msg, const char *keys);
  `msg` is NULL or a live message not used by another thread during the
  call; `body` is NULL or points to `len` readable bytes.
  */
-enum rmq_status rmq_message_set_body(rmq_message *msg, const uint8_t *body, size_t len);
+enum rmq_status rmq_message_set_body(struct rmq_message *msg, const uint8_t *body, size_t len);
 
 /*
  Sets user property `name` to `value` (both NUL-terminated UTF-8, copied).
@@ -515,7 +510,9 @@ enum rmq_status rmq_message_set_body(rmq_message *msg, const uint8_t *body, size
  `msg` is NULL or a live message not used by another thread during the
  call; `name` and `value` are NULL or C strings.
  */
-enum rmq_status rmq_message_set_property(rmq_message *msg, const char *name, const char *value);
+enum rmq_status rmq_message_set_property(struct rmq_message *msg,
+                                         const char *name,
+                                         const char *value);
 
 /*
  Sets the delay level: 0 (none) or 1..=18 (the broker's default levels
@@ -526,7 +523,7 @@ enum rmq_status rmq_message_set_property(rmq_message *msg, const char *name, con
  `msg` is NULL or a live message not used by another thread during the
  call.
  */
-enum rmq_status rmq_message_set_delay_level(rmq_message *msg, int32_t level);
+enum rmq_status rmq_message_set_delay_level(struct rmq_message *msg, int32_t level);
 
 /*
  Sets the user `flag` int, which the broker stores untouched.
@@ -536,7 +533,7 @@ enum rmq_status rmq_message_set_delay_level(rmq_message *msg, int32_t level);
  `msg` is NULL or a live message not used by another thread during the
  call.
  */
-enum rmq_status rmq_message_set_flag(rmq_message *msg, int32_t flag);
+enum rmq_status rmq_message_set_flag(struct rmq_message *msg, int32_t flag);
 
 /*
  Delivers the message at `timestamp_ms` (ms since the epoch; 5.x timer
@@ -547,7 +544,7 @@ enum rmq_status rmq_message_set_flag(rmq_message *msg, int32_t flag);
  `msg` is NULL or a live message not used by another thread during the
  call.
  */
-enum rmq_status rmq_message_set_delivery_timestamp(rmq_message *msg, int64_t timestamp_ms);
+enum rmq_status rmq_message_set_delivery_timestamp(struct rmq_message *msg, int64_t timestamp_ms);
 
 /*
  Delivers the message `delay_ms` ms after it is stored (5.x timer
@@ -558,7 +555,7 @@ enum rmq_status rmq_message_set_delivery_timestamp(rmq_message *msg, int64_t tim
  `msg` is NULL or a live message not used by another thread during the
  call.
  */
-enum rmq_status rmq_message_set_delay_ms(rmq_message *msg, int64_t delay_ms);
+enum rmq_status rmq_message_set_delay_ms(struct rmq_message *msg, int64_t delay_ms);
 
 /*
  Sets property `WAIT` (default true): whether the broker answers only
@@ -568,7 +565,7 @@ enum rmq_status rmq_message_set_delay_ms(rmq_message *msg, int64_t delay_ms);
  `msg` is NULL or a live message not used by another thread during the
  call.
  */
-enum rmq_status rmq_message_set_wait_store_msg_ok(rmq_message *msg, bool wait);
+enum rmq_status rmq_message_set_wait_store_msg_ok(struct rmq_message *msg, bool wait);
 
 /*
  The topic (NUL-terminated, valid during the callback); NULL for NULL.
@@ -682,7 +679,7 @@ enum rmq_status rmq_producer_queues(struct rmq_producer *producer,
  a readable `rmq_message_queue`; `result` is NULL or an out pointer.
  */
 enum rmq_status rmq_producer_send_to_queue(struct rmq_producer *producer,
-                                           const rmq_message *msg,
+                                           const struct rmq_message *msg,
                                            const struct rmq_message_queue *mq,
                                            struct rmq_send_result *result);
 
@@ -698,7 +695,7 @@ enum rmq_status rmq_producer_send_to_queue(struct rmq_producer *producer,
  `user_data`, on the producer's callback thread, until it has been called.
  */
 enum rmq_status rmq_producer_send_to_queue_async(struct rmq_producer *producer,
-                                                 const rmq_message *msg,
+                                                 const struct rmq_message *msg,
                                                  const struct rmq_message_queue *mq,
                                                  rmq_send_callback callback,
                                                  void *user_data);
@@ -712,7 +709,7 @@ enum rmq_status rmq_producer_send_to_queue_async(struct rmq_producer *producer,
  a readable `rmq_message_queue`.
  */
 enum rmq_status rmq_producer_send_to_queue_oneway(struct rmq_producer *producer,
-                                                  const rmq_message *msg,
+                                                  const struct rmq_message *msg,
                                                   const struct rmq_message_queue *mq);
 
 /*
@@ -732,7 +729,7 @@ enum rmq_status rmq_producer_send_to_queue_oneway(struct rmq_producer *producer,
  an out pointer.
  */
 enum rmq_status rmq_producer_send_orderly(struct rmq_producer *producer,
-                                          const rmq_message *msg,
+                                          const struct rmq_message *msg,
                                           rmq_queue_selector selector,
                                           void *arg,
                                           struct rmq_send_result *result);
@@ -750,7 +747,7 @@ enum rmq_status rmq_producer_send_orderly(struct rmq_producer *producer,
  string; `result` is NULL or an out pointer.
  */
 enum rmq_status rmq_producer_send_orderly_by_key(struct rmq_producer *producer,
-                                                 const rmq_message *msg,
+                                                 const struct rmq_message *msg,
                                                  const char *key,
                                                  struct rmq_send_result *result);
 
@@ -829,7 +826,7 @@ enum rmq_status rmq_producer_start(struct rmq_producer *producer);
  out pointer.
  */
 enum rmq_status rmq_producer_send(struct rmq_producer *producer,
-                                  const rmq_message *msg,
+                                  const struct rmq_message *msg,
                                   struct rmq_send_result *result);
 
 /*
@@ -852,7 +849,7 @@ enum rmq_status rmq_producer_send(struct rmq_producer *producer,
  it has been called.
  */
 enum rmq_status rmq_producer_send_async(struct rmq_producer *producer,
-                                        const rmq_message *msg,
+                                        const struct rmq_message *msg,
                                         rmq_send_callback callback,
                                         void *user_data);
 
@@ -871,7 +868,8 @@ enum rmq_status rmq_producer_send_async(struct rmq_producer *producer,
  `producer` is NULL or a live producer; `msg` is NULL or a live message
  not changed by another thread during the call.
  */
-enum rmq_status rmq_producer_send_oneway(struct rmq_producer *producer, const rmq_message *msg);
+enum rmq_status rmq_producer_send_oneway(struct rmq_producer *producer,
+                                         const struct rmq_message *msg);
 
 /*
  Waits up to `timeout_ms` ms until every accepted async and oneway send
@@ -978,7 +976,7 @@ const char *rmq_send_status_name(int32_t status);
  pointer.
  */
 enum rmq_status rmq_producer_request(struct rmq_producer *producer,
-                                     const rmq_message *msg,
+                                     const struct rmq_message *msg,
                                      uint64_t timeout_ms,
                                      struct rmq_message_ext **reply);
 
@@ -995,7 +993,7 @@ enum rmq_status rmq_producer_request(struct rmq_producer *producer,
  it has been called.
  */
 enum rmq_status rmq_producer_request_async(struct rmq_producer *producer,
-                                           const rmq_message *msg,
+                                           const struct rmq_message *msg,
                                            uint64_t timeout_ms,
                                            rmq_reply_callback callback,
                                            void *user_data);
@@ -1051,7 +1049,7 @@ enum rmq_status rmq_producer_set_transaction_checker(struct rmq_producer *produc
  `state` are NULL or out pointers.
  */
 enum rmq_status rmq_producer_send_in_transaction(struct rmq_producer *producer,
-                                                 const rmq_message *msg,
+                                                 const struct rmq_message *msg,
                                                  rmq_transaction_executor executor,
                                                  void *user_data,
                                                  struct rmq_send_result *result,

@@ -1,4 +1,4 @@
-//! The library's log, through the [`log`](::log) crate's facade.
+//! The library's log, through the facade of the [`log`](https://docs.rs/log/0.4) crate.
 //!
 //! The library logs failures and state changes, never anything per message,
 //! with the `log` macros (`log::warn!`, `log::info!`, …; their target is the
@@ -243,8 +243,8 @@ fn env_level(value: &str) -> Option<LevelFilter> {
 /// (so that they override the variable) and by the compatibility forwards
 /// below. Records logged with the `log` macros before the first call follow
 /// the default (silent), so every entry point of the library that may log
-/// calls this first; the Rust `Producer` is to call it when it is created
-/// (for now the forwards, which its modules still use, do). Any thread.
+/// calls this first; the Rust `Producer` calls it when it is created. Any
+/// thread.
 pub fn init() {
     ENV.call_once(|| {
         let Some(max) = std::env::var("ROCKETMQ_LOG")

@@ -81,3 +81,38 @@ fn status_enum_matches_error_kind_table() {
         assert_eq!(&name_of(*value), name);
     }
 }
+
+/// Every struct and enum tag the header declares or uses is an `rmq_` name:
+/// no Rust type (such as the crate's `Message`) leaks into the C API.
+#[test]
+fn header_names_only_rmq_types() {
+    let header =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("include/rocketmq.h"))
+            .unwrap();
+    let code: String = header
+        .split("/*")
+        .enumerate()
+        .map(|(i, part)| {
+            if i == 0 {
+                part
+            } else {
+                part.split_once("*/").map_or("", |(_, c)| c)
+            }
+        })
+        .collect();
+    for keyword in ["struct ", "enum "] {
+        for (at, _) in code.match_indices(keyword) {
+            let name: String = code[at + keyword.len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            assert!(
+                name.starts_with("rmq_"),
+                "`{}{}` in include/rocketmq.h",
+                keyword,
+                name
+            );
+        }
+    }
+    assert!(code.contains("typedef struct rmq_message rmq_message;"));
+}

@@ -97,7 +97,7 @@ fn invalid_messages_fail_before_any_network_io() {
     let e = p.send(&Message::new("bad topic!", &b"x"[..])).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidTopic, "{}", e);
     let e = p
-        .send(&Message::new(&"t".repeat(128), &b"x"[..]))
+        .send(&Message::new("t".repeat(128), &b"x"[..]))
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidTopic, "{}", e);
     let e = p.send(&Message::new("TopicOk", Vec::new())).unwrap_err();

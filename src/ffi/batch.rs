@@ -2,7 +2,7 @@
 
 use std::ffi::{c_char, CString};
 
-use super::message::rmq_message;
+use super::message::{message_ref, rmq_message};
 use super::producer::{rmq_producer, rmq_send_result, send_into};
 use super::{guard, guard_new, guard_value, handle, handle_mut, rmq_status};
 use crate::message::Message;
@@ -41,8 +41,8 @@ pub unsafe extern "C" fn rmq_batch_add(
 ) -> rmq_status {
     guard(|| {
         // SAFETY: `batch` and `msg` are NULL or live and unshared (# Safety).
-        let (b, m) = unsafe { (handle_mut(batch, "batch")?, handle(msg, "msg")?) };
-        b.messages.push(m.inner.clone());
+        let (b, m) = unsafe { (handle_mut(batch, "batch")?, message_ref(msg)?) };
+        b.messages.push(m.clone());
         Ok(())
     })
 }

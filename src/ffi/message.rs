@@ -5,14 +5,48 @@
 
 use std::ffi::c_char;
 
-use super::{bytes_arg, guard, guard_new, handle_mut, rmq_status, str_arg};
+use super::{bytes_arg, guard, guard_new, handle, handle_mut, rmq_status, str_arg};
+use crate::error::Result;
 use crate::message::Message;
 
 /// Opaque message handle. Create with `rmq_message_new`, free with
 /// `rmq_message_free`.
-#[repr(transparent)]
+//
+// Never instantiated: a `*rmq_message` is a pointer to a `Message` (boxed by
+// rmq_message_new, or lent to a send hook) under a name of the C API's own.
+// Not repr(C), so cbindgen declares it opaque (`struct rmq_message`) and no
+// Rust type name reaches the header; no layout of it is relied on. Use
+// `message_ref` / `message_mut` to get at the message.
 pub struct rmq_message {
-    pub(crate) inner: Message,
+    _opaque: [u8; 0],
+}
+
+impl rmq_message {
+    /// Views a Rust message as a C handle, for callbacks: valid as long as
+    /// `m` is, and only for reading.
+    pub(crate) fn from_ref(m: &Message) -> *const rmq_message {
+        (m as *const Message).cast()
+    }
+}
+
+/// Borrows the message behind a handle. Errors: NULL (`msg is NULL`).
+///
+/// # Safety
+/// `p` is NULL or a live handle (a pointer to a `Message`), not changed
+/// elsewhere during `'a`.
+pub(crate) unsafe fn message_ref<'a>(p: *const rmq_message) -> Result<&'a Message> {
+    // SAFETY: a live handle points to a Message (# Safety).
+    unsafe { handle(p.cast::<Message>(), "msg") }
+}
+
+/// Mutably borrows the message behind a handle. Errors: NULL.
+///
+/// # Safety
+/// `p` is NULL or a live handle made by `rmq_message_new`, not used
+/// elsewhere during `'a`.
+pub(crate) unsafe fn message_mut<'a>(p: *mut rmq_message) -> Result<&'a mut Message> {
+    // SAFETY: a live handle points to a Message (# Safety).
+    unsafe { handle_mut(p.cast::<Message>(), "msg") }
 }
 
 /// Creates a message for `topic` (NUL-terminated UTF-8; copied) with an
@@ -29,10 +63,9 @@ pub unsafe extern "C" fn rmq_message_new(topic: *const c_char) -> *mut rmq_messa
     guard_new(|| {
         // SAFETY: `topic` is NULL or a C string (# Safety).
         let topic = unsafe { str_arg(topic, "topic") }?;
-        Ok(rmq_message {
-            inner: Message::new(topic, Vec::new()),
-        })
+        Ok(Message::new(topic, Vec::new()))
     })
+    .cast::<rmq_message>()
 }
 
 /// Frees a message. NULL is a no-op. The pointer is invalid afterwards.
@@ -43,9 +76,9 @@ pub unsafe extern "C" fn rmq_message_new(topic: *const c_char) -> *mut rmq_messa
 #[no_mangle]
 pub unsafe extern "C" fn rmq_message_free(msg: *mut rmq_message) {
     if !msg.is_null() {
-        // SAFETY: a live message comes from Box::into_raw in rmq_message_new
-        // and is freed once (# Safety).
-        let _ = std::panic::catch_unwind(|| drop(unsafe { Box::from_raw(msg) }));
+        // SAFETY: a live message is a Box<Message> made by rmq_message_new
+        // (Box::into_raw in guard_new) and is freed once (# Safety).
+        let _ = std::panic::catch_unwind(|| drop(unsafe { Box::from_raw(msg.cast::<Message>()) }));
     }
 }
 
@@ -63,8 +96,8 @@ pub unsafe extern "C" fn rmq_message_set_topic(
     guard(|| {
         // SAFETY: `msg` is NULL or a live, unshared message and `topic` NULL
         // or a C string (# Safety).
-        let (m, topic) = unsafe { (handle_mut(msg, "msg")?, str_arg(topic, "topic")?) };
-        m.inner.set_topic(topic);
+        let (m, topic) = unsafe { (message_mut(msg)?, str_arg(topic, "topic")?) };
+        m.set_topic(topic);
         Ok(())
     })
 }
@@ -84,8 +117,8 @@ pub unsafe extern "C" fn rmq_message_set_tags(
     guard(|| {
         // SAFETY: `msg` is NULL or a live, unshared message and `tags` NULL
         // or a C string (# Safety).
-        let (m, tags) = unsafe { (handle_mut(msg, "msg")?, str_arg(tags, "tags")?) };
-        m.inner.set_tags(tags)
+        let (m, tags) = unsafe { (message_mut(msg)?, str_arg(tags, "tags")?) };
+        m.set_tags(tags)
     })
 }
 
@@ -104,8 +137,8 @@ pub unsafe extern "C" fn rmq_message_set_keys(
     guard(|| {
         // SAFETY: `msg` is NULL or a live, unshared message and `keys` NULL
         // or a C string (# Safety).
-        let (m, keys) = unsafe { (handle_mut(msg, "msg")?, str_arg(keys, "keys")?) };
-        m.inner.set_keys(keys)
+        let (m, keys) = unsafe { (message_mut(msg)?, str_arg(keys, "keys")?) };
+        m.set_keys(keys)
     })
 }
 
@@ -125,8 +158,8 @@ pub unsafe extern "C" fn rmq_message_set_body(
     guard(|| {
         // SAFETY: `msg` is NULL or a live, unshared message and `body` NULL
         // or `len` readable bytes (# Safety).
-        let (m, bytes) = unsafe { (handle_mut(msg, "msg")?, bytes_arg(body, len)?) };
-        m.inner.set_body(bytes);
+        let (m, bytes) = unsafe { (message_mut(msg)?, bytes_arg(body, len)?) };
+        m.set_body(bytes);
         Ok(())
     })
 }
@@ -151,12 +184,12 @@ pub unsafe extern "C" fn rmq_message_set_property(
         // `value` are NULL or C strings (# Safety).
         let (m, name, value) = unsafe {
             (
-                handle_mut(msg, "msg")?,
+                message_mut(msg)?,
                 str_arg(name, "name")?,
                 str_arg(value, "value")?,
             )
         };
-        m.inner.set_property(name, value)
+        m.set_property(name, value)
     })
 }
 
@@ -174,9 +207,7 @@ pub unsafe extern "C" fn rmq_message_set_delay_level(
 ) -> rmq_status {
     guard(|| {
         // SAFETY: `msg` is NULL or a live, unshared message (# Safety).
-        unsafe { handle_mut(msg, "msg") }?
-            .inner
-            .set_delay_level(level)
+        unsafe { message_mut(msg) }?.set_delay_level(level)
     })
 }
 
@@ -190,7 +221,7 @@ pub unsafe extern "C" fn rmq_message_set_delay_level(
 pub unsafe extern "C" fn rmq_message_set_flag(msg: *mut rmq_message, flag: i32) -> rmq_status {
     guard(|| {
         // SAFETY: `msg` is NULL or a live, unshared message (# Safety).
-        unsafe { handle_mut(msg, "msg") }?.inner.set_flag(flag);
+        unsafe { message_mut(msg) }?.set_flag(flag);
         Ok(())
     })
 }
@@ -209,9 +240,7 @@ pub unsafe extern "C" fn rmq_message_set_delivery_timestamp(
 ) -> rmq_status {
     guard(|| {
         // SAFETY: `msg` is NULL or a live, unshared message (# Safety).
-        unsafe { handle_mut(msg, "msg") }?
-            .inner
-            .set_delivery_timestamp(timestamp_ms)
+        unsafe { message_mut(msg) }?.set_delivery_timestamp(timestamp_ms)
     })
 }
 
@@ -229,9 +258,7 @@ pub unsafe extern "C" fn rmq_message_set_delay_ms(
 ) -> rmq_status {
     guard(|| {
         // SAFETY: `msg` is NULL or a live, unshared message (# Safety).
-        unsafe { handle_mut(msg, "msg") }?
-            .inner
-            .set_delay_ms(delay_ms)
+        unsafe { message_mut(msg) }?.set_delay_ms(delay_ms)
     })
 }
 
@@ -248,16 +275,7 @@ pub unsafe extern "C" fn rmq_message_set_wait_store_msg_ok(
 ) -> rmq_status {
     guard(|| {
         // SAFETY: `msg` is NULL or a live, unshared message (# Safety).
-        unsafe { handle_mut(msg, "msg") }?
-            .inner
-            .set_wait_store_msg_ok(wait);
+        unsafe { message_mut(msg) }?.set_wait_store_msg_ok(wait);
         Ok(())
     })
-}
-
-impl rmq_message {
-    /// Views a Rust message as a C handle (same layout), for callbacks.
-    pub(crate) fn from_ref(m: &Message) -> *const rmq_message {
-        m as *const Message as *const rmq_message
-    }
 }

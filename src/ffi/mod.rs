@@ -42,6 +42,7 @@ pub mod transaction;
 
 use std::cell::RefCell;
 use std::ffi::{c_char, c_void, CStr, CString};
+use std::mem::MaybeUninit;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -299,6 +300,50 @@ impl UserData {
     }
 }
 
+/// An element of a fixed C char array that [`copy_c_str`] can write: a
+/// `c_char`, or a `MaybeUninit<c_char>` for an array in memory that is not
+/// initialised yet (a result written field by field).
+pub(crate) trait CCharSlot {
+    /// Stores `c`.
+    fn set(&mut self, c: c_char);
+}
+
+impl CCharSlot for c_char {
+    fn set(&mut self, c: c_char) {
+        *self = c;
+    }
+}
+
+impl CCharSlot for MaybeUninit<c_char> {
+    fn set(&mut self, c: c_char) {
+        self.write(c);
+    }
+}
+
+/// Copies `s` into the fixed C array `dst` as a NUL-terminated string: the
+/// longest prefix of `s` that has at most `N - 1` bytes and ends at a
+/// character boundary (a multi-byte UTF-8 character that does not fit whole
+/// is left out), then one NUL. Returns the number of bytes copied, without
+/// the NUL. The elements after the NUL are left as they were.
+///
+/// This is the library's one copy into `char[N]` fields (`rmq_send_result`,
+/// `rmq_message_queue`, the legacy `CSendResult`, `CMQException`).
+/// A NUL inside `s` is copied like any other byte, so C readers see the
+/// string end there; callers whose text may contain NULs (error messages)
+/// replace them first.
+pub(crate) fn copy_c_str<T: CCharSlot, const N: usize>(dst: &mut [T; N], s: &str) -> usize {
+    const { assert!(N > 0, "a C array needs room for the NUL") };
+    let mut n = s.len().min(N - 1);
+    while !s.is_char_boundary(n) {
+        n -= 1;
+    }
+    for (d, &b) in dst[..n].iter_mut().zip(&s.as_bytes()[..n]) {
+        d.set(b as c_char);
+    }
+    dst[n].set(0);
+    n
+}
+
 /// The library version, e.g. `"0.1.0"`: a static NUL-terminated string,
 /// never freed. Never fails.
 #[no_mangle]
@@ -460,6 +505,86 @@ mod tests {
             p as usize
         );
         assert!(UserData::new(std::ptr::null_mut()).get().is_null());
+    }
+
+    /// The C string in `a`, up to its first NUL.
+    fn c_text<const N: usize>(a: &[c_char; N]) -> Vec<u8> {
+        a.iter()
+            .take_while(|c| **c != 0)
+            .map(|c| *c as u8)
+            .collect()
+    }
+
+    #[test]
+    fn copy_c_str_ascii_and_exact_fits() {
+        let mut a = [0x55 as c_char; 8];
+        assert_eq!(copy_c_str(&mut a, "abc"), 3);
+        assert_eq!(c_text(&a), b"abc");
+        assert_eq!(a[3], 0);
+        assert_eq!(a[4], 0x55, "nothing written after the NUL");
+        // Exactly N - 1 bytes fit whole.
+        assert_eq!(copy_c_str(&mut a, "1234567"), 7);
+        assert_eq!(c_text(&a), b"1234567");
+        assert_eq!(a[7], 0);
+        // N bytes: cut to N - 1.
+        assert_eq!(copy_c_str(&mut a, "12345678"), 7);
+        assert_eq!(c_text(&a), b"1234567");
+        assert_eq!(a[7], 0);
+    }
+
+    #[test]
+    fn copy_c_str_empty_and_one_byte_arrays() {
+        let mut a = [0x55 as c_char; 4];
+        assert_eq!(copy_c_str(&mut a, ""), 0);
+        assert_eq!(a, [0, 0x55, 0x55, 0x55]);
+        let mut one = [0x55 as c_char; 1];
+        assert_eq!(copy_c_str(&mut one, "abc"), 0);
+        assert_eq!(one, [0]);
+    }
+
+    #[test]
+    fn copy_c_str_never_cuts_a_character() {
+        // "aé" is 3 bytes (é = C3 A9): fits in 4, not in 3.
+        let mut a = [0 as c_char; 4];
+        assert_eq!(copy_c_str(&mut a, "aé"), 3);
+        assert_eq!(c_text(&a), "aé".as_bytes());
+        let mut b = [0x55 as c_char; 3];
+        assert_eq!(copy_c_str(&mut b, "aé"), 1);
+        assert_eq!(c_text(&b), b"a");
+        // A 4-byte character straddling the limit at every offset.
+        for n in 1..=8 {
+            let mut c = [0 as c_char; 8];
+            let s = format!("{}😀x", "a".repeat(n));
+            let copied = copy_c_str(&mut c, &s);
+            let text = c_text(&c);
+            assert_eq!(text.len(), copied);
+            assert!(copied <= 7);
+            assert!(std::str::from_utf8(&text).is_ok(), "{:?}", text);
+            assert!(s.as_bytes().starts_with(&text));
+            // The longest such prefix: adding the next character would not fit.
+            let next = s[copied..].chars().next().map_or(0, char::len_utf8);
+            assert!(copied + next > 7 || copied == s.len());
+        }
+    }
+
+    #[test]
+    fn copy_c_str_copies_embedded_nuls() {
+        let mut a = [0x55 as c_char; 8];
+        assert_eq!(copy_c_str(&mut a, "ab\0cd"), 5);
+        assert_eq!(c_text(&a), b"ab", "C readers stop at the first NUL");
+        assert_eq!(&a[..6], &[97, 98, 0, 99, 100, 0]);
+    }
+
+    #[test]
+    fn copy_c_str_into_uninitialised_slots() {
+        let mut a = [MaybeUninit::<c_char>::uninit(); 6];
+        assert_eq!(copy_c_str(&mut a, "héllo!"), 5);
+        // SAFETY: the first six elements were written.
+        let written: Vec<u8> = a[..6]
+            .iter()
+            .map(|c| unsafe { c.assume_init() } as u8)
+            .collect();
+        assert_eq!(written, "héll\0".as_bytes());
     }
 
     #[test]

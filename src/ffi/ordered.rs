@@ -3,12 +3,11 @@
 
 use std::ffi::{c_char, c_void};
 
-use super::message::rmq_message;
+use super::message::{message_ref, rmq_message};
 use super::producer::{
-    copy_str, raw_callback, rmq_producer, rmq_send_callback, rmq_send_result, send_into,
-    RMQ_NAME_CAPACITY,
+    raw_callback, rmq_producer, rmq_send_callback, rmq_send_result, send_into, RMQ_NAME_CAPACITY,
 };
-use super::{guard, handle, rmq_status, str_arg};
+use super::{copy_c_str, guard, handle, rmq_status, str_arg};
 use crate::error::{Error, ErrorKind, Result};
 use crate::routing::MessageQueue;
 
@@ -32,8 +31,8 @@ impl From<&MessageQueue> for rmq_message_queue {
             broker_name: [0; RMQ_NAME_CAPACITY],
             queue_id: q.queue_id,
         };
-        copy_str(&mut out.topic, &q.topic);
-        copy_str(&mut out.broker_name, &q.broker_name);
+        copy_c_str(&mut out.topic, &q.topic);
+        copy_c_str(&mut out.broker_name, &q.broker_name);
         out
     }
 }
@@ -152,11 +151,11 @@ pub unsafe extern "C" fn rmq_producer_send_to_queue(
         let (p, m, q) = unsafe {
             (
                 handle(producer, "producer")?,
-                handle(msg, "msg")?,
+                message_ref(msg)?,
                 queue_arg(mq)?,
             )
         };
-        p.inner.send_to_queue(&m.inner, &q)
+        p.inner.send_to_queue(m, &q)
     };
     // SAFETY: `result` is NULL or an out pointer (# Safety).
     unsafe { send_into(result, send) }
@@ -184,12 +183,12 @@ pub unsafe extern "C" fn rmq_producer_send_to_queue_async(
         let (p, m, q) = unsafe {
             (
                 handle(producer, "producer")?,
-                handle(msg, "msg")?,
+                message_ref(msg)?,
                 queue_arg(mq)?,
             )
         };
         let cb = raw_callback(callback, user_data)?;
-        p.inner.send_async_raw(&m.inner, Some(&q), cb)
+        p.inner.send_async_raw(m, Some(&q), cb)
     })
 }
 
@@ -210,11 +209,11 @@ pub unsafe extern "C" fn rmq_producer_send_to_queue_oneway(
         let (p, m, q) = unsafe {
             (
                 handle(producer, "producer")?,
-                handle(msg, "msg")?,
+                message_ref(msg)?,
                 queue_arg(mq)?,
             )
         };
-        p.inner.send_to_queue_oneway(&m.inner, &q)
+        p.inner.send_to_queue_oneway(m, &q)
     })
 }
 
@@ -242,11 +241,11 @@ pub unsafe extern "C" fn rmq_producer_send_orderly(
 ) -> rmq_status {
     let send = || {
         // SAFETY: `producer` and `msg` are NULL or live (# Safety).
-        let (p, m) = unsafe { (handle(producer, "producer")?, handle(msg, "msg")?) };
+        let (p, m) = unsafe { (handle(producer, "producer")?, message_ref(msg)?) };
         let Some(select) = selector else {
             return Err(Error::new(ErrorKind::InvalidArgument, "selector is NULL"));
         };
-        let list = p.inner.queues(m.inner.topic())?;
+        let list = p.inner.queues(m.topic())?;
         let c_list: Vec<rmq_message_queue> = list.iter().map(rmq_message_queue::from).collect();
         // SAFETY: the selector is callable with `arg` (# Safety); the queue
         // array and the message are valid during the call.
@@ -260,13 +259,13 @@ pub unsafe extern "C" fn rmq_producer_send_orderly(
                     format!(
                         "the selector returned {}; topic {} has {} queues (0..{})",
                         index,
-                        m.inner.topic(),
+                        m.topic(),
                         list.len(),
                         list.len()
                     ),
                 )
             })?;
-        p.inner.send_to_queue(&m.inner, q)
+        p.inner.send_to_queue(m, q)
     };
     // SAFETY: `result` is NULL or an out pointer (# Safety).
     unsafe { send_into(result, send) }
@@ -295,12 +294,12 @@ pub unsafe extern "C" fn rmq_producer_send_orderly_by_key(
         let (p, m, key) = unsafe {
             (
                 handle(producer, "producer")?,
-                handle(msg, "msg")?,
+                message_ref(msg)?,
                 str_arg(key, "key")?,
             )
         };
-        let q = p.inner.queue_for_key(m.inner.topic(), key)?;
-        p.inner.send_to_queue(&m.inner, &q)
+        let q = p.inner.queue_for_key(m.topic(), key)?;
+        p.inner.send_to_queue(m, &q)
     };
     // SAFETY: `result` is NULL or an out pointer (# Safety).
     unsafe { send_into(result, send) }

@@ -3,10 +3,11 @@
 //! `rmq_producer_free` must not race with other calls on the same handle.
 
 use std::ffi::{c_char, c_void, CString};
+use std::mem::MaybeUninit;
 use std::time::Duration;
 
-use super::message::rmq_message;
-use super::{guard, guard_new, handle, rmq_status, str_arg, UserData};
+use super::message::{message_ref, rmq_message};
+use super::{copy_c_str, guard, guard_new, handle, rmq_status, str_arg, UserData};
 use crate::error::{Error, ErrorKind, Result};
 use crate::message::Message;
 use crate::producer::{Producer, SendResult, SendStatus};
@@ -38,9 +39,10 @@ pub const RMQ_ID_CAPACITY: usize = 64;
 pub const RMQ_NAME_CAPACITY: usize = 256;
 
 /// The outcome of a successful send. Plain data, caller-allocated: every
-/// string is NUL-terminated inside its array (truncated if longer, which
-/// RocketMQ's own limits never require). The bytes after a string's NUL are
-/// unspecified (a callback's result is written string by string).
+/// string is NUL-terminated inside its array (if longer, truncated at a
+/// UTF-8 character boundary, which RocketMQ's own limits never require).
+/// The bytes after a string's NUL are unspecified (a callback's result is
+/// written string by string).
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct rmq_send_result {
@@ -90,15 +92,6 @@ pub type rmq_send_callback = Option<
         error: *const rmq_error_info,
     ),
 >;
-
-pub(crate) fn copy_str<const N: usize>(dst: &mut [c_char; N], s: &str) {
-    let bytes = s.as_bytes();
-    let n = bytes.len().min(N - 1);
-    for (d, b) in dst.iter_mut().zip(&bytes[..n]) {
-        *d = *b as c_char;
-    }
-    dst[n] = 0;
-}
 
 /// Runs a sync send behind the panic boundary: checks `result` before any
 /// work is done, then runs `send` and writes its outcome to `*result`.
@@ -156,18 +149,16 @@ impl From<&SendResultView<'_>> for rmq_send_result {
 /// # Safety
 /// `out` must be valid for writes of an `rmq_send_result`.
 unsafe fn write_send_result(out: *mut rmq_send_result, r: &SendResultView<'_>) {
-    /// Writes `s` (cut to N - 1 bytes) and a NUL to the array at `dst`.
+    /// Writes `s` and a NUL to the array at `dst` with [`copy_c_str`].
     ///
     /// # Safety
-    /// `dst` must be valid for writes of `[c_char; N]`.
+    /// `dst` must be valid for writes of `[c_char; N]` (it need not be
+    /// initialised) and not be used otherwise during the call.
     unsafe fn put<const N: usize>(dst: *mut [c_char; N], s: &str) {
-        let n = s.len().min(N - 1);
-        let dst = dst.cast::<c_char>();
-        // SAFETY: `dst` holds N chars and n < N; `s` has at least n bytes.
-        unsafe {
-            std::ptr::copy_nonoverlapping(s.as_ptr().cast::<c_char>(), dst, n);
-            dst.add(n).write(0);
-        }
+        // SAFETY: MaybeUninit<c_char> has the layout of c_char and no
+        // validity requirement; `dst` is valid and unaliased (# Safety).
+        let slots = unsafe { &mut *dst.cast::<[MaybeUninit<c_char>; N]>() };
+        copy_c_str(slots, s);
     }
     let status = match r.status {
         SendStatus::SendOk => rmq_send_status::SendOk,
@@ -301,8 +292,8 @@ pub unsafe extern "C" fn rmq_producer_send(
 ) -> rmq_status {
     let send = || {
         // SAFETY: `producer` and `msg` are NULL or live (# Safety).
-        let (p, m) = unsafe { (handle(producer, "producer")?, handle(msg, "msg")?) };
-        p.inner.send(&m.inner)
+        let (p, m) = unsafe { (handle(producer, "producer")?, message_ref(msg)?) };
+        p.inner.send(m)
     };
     // SAFETY: `result` is NULL or an out pointer (# Safety).
     unsafe { send_into(result, send) }
@@ -334,9 +325,9 @@ pub unsafe extern "C" fn rmq_producer_send_async(
 ) -> rmq_status {
     guard(|| {
         // SAFETY: `producer` and `msg` are NULL or live (# Safety).
-        let (p, m) = unsafe { (handle(producer, "producer")?, handle(msg, "msg")?) };
+        let (p, m) = unsafe { (handle(producer, "producer")?, message_ref(msg)?) };
         p.inner
-            .send_async_raw(&m.inner, None, raw_callback(callback, user_data)?)
+            .send_async_raw(m, None, raw_callback(callback, user_data)?)
     })
 }
 
@@ -416,8 +407,8 @@ pub unsafe extern "C" fn rmq_producer_send_oneway(
 ) -> rmq_status {
     guard(|| {
         // SAFETY: `producer` and `msg` are NULL or live (# Safety).
-        let (p, m) = unsafe { (handle(producer, "producer")?, handle(msg, "msg")?) };
-        p.inner.send_oneway(&m.inner)
+        let (p, m) = unsafe { (handle(producer, "producer")?, message_ref(msg)?) };
+        p.inner.send_oneway(m)
     })
 }
 
@@ -664,4 +655,42 @@ pub extern "C" fn rmq_send_status_name(status: i32) -> *const c_char {
         _ => c"UNKNOWN",
     };
     name.as_ptr()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn send_result_strings_end_at_character_boundaries() {
+        let r = SendResult {
+            status: SendStatus::FlushDiskTimeout,
+            msg_id: "0123456789ABCDEF0123456789ABCDEF".into(),
+            offset_msg_id: "O".repeat(100),
+            message_queue: crate::MessageQueue {
+                topic: "é".repeat(200).into(),
+                broker_name: "broker-a".into(),
+                queue_id: 3,
+            },
+            queue_offset: 42,
+            transaction_id: None,
+            region_id: None,
+        };
+        let c = rmq_send_result::from(&r);
+        let text = |a: &[c_char]| {
+            // SAFETY: every string of the result is NUL-terminated in its array.
+            unsafe { std::ffi::CStr::from_ptr(a.as_ptr()) }
+                .to_str()
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(c.status, rmq_send_status::FlushDiskTimeout);
+        assert_eq!((c.queue_id, c.queue_offset), (3, 42));
+        assert_eq!(text(&c.msg_id), r.msg_id);
+        assert_eq!(text(&c.offset_msg_id), "O".repeat(RMQ_ID_CAPACITY - 1));
+        assert_eq!(text(&c.transaction_id), "");
+        // 255 bytes would cut the 128th "é" in half: 127 of them remain.
+        assert_eq!(text(&c.topic), "é".repeat(127));
+        assert_eq!(text(&c.broker_name), "broker-a");
+    }
 }

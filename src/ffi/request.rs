@@ -4,7 +4,7 @@
 use std::ffi::c_void;
 use std::time::Duration;
 
-use super::message::rmq_message;
+use super::message::{message_ref, rmq_message};
 use super::message_ext::rmq_message_ext;
 use super::producer::{rmq_error_info, rmq_producer, rmq_send_result, send_into, with_error_info};
 use super::{bytes_arg, guard, handle, rmq_status, UserData};
@@ -45,16 +45,14 @@ pub unsafe extern "C" fn rmq_producer_request(
         let (p, m, reply) = unsafe {
             (
                 handle(producer, "producer")?,
-                handle(msg, "msg")?,
+                message_ref(msg)?,
                 reply.as_mut(),
             )
         };
         let Some(reply) = reply else {
             return Err(Error::new(ErrorKind::InvalidArgument, "reply is NULL"));
         };
-        let answer = p
-            .inner
-            .request(&m.inner, Duration::from_millis(timeout_ms))?;
+        let answer = p.inner.request(m, Duration::from_millis(timeout_ms))?;
         *reply = Box::into_raw(Box::new(rmq_message_ext::new(answer)));
         Ok(())
     })
@@ -80,13 +78,13 @@ pub unsafe extern "C" fn rmq_producer_request_async(
 ) -> rmq_status {
     guard(|| {
         // SAFETY: `producer` and `msg` are NULL or live (# Safety).
-        let (p, m) = unsafe { (handle(producer, "producer")?, handle(msg, "msg")?) };
+        let (p, m) = unsafe { (handle(producer, "producer")?, message_ref(msg)?) };
         let Some(cb) = callback else {
             return Err(Error::new(ErrorKind::InvalidArgument, "callback is NULL"));
         };
         let ud = UserData::new(user_data);
         p.inner.request_async(
-            &m.inner,
+            m,
             Duration::from_millis(timeout_ms),
             Box::new(move |outcome: crate::error::Result<MessageExt>| {
                 match outcome {

@@ -4,7 +4,7 @@
 use std::ffi::c_void;
 use std::sync::Arc;
 
-use super::message::rmq_message;
+use super::message::{message_ref, rmq_message};
 use super::message_ext::rmq_message_ext;
 use super::producer::{rmq_producer, rmq_send_result};
 use super::{guard, handle, rmq_status, UserData};
@@ -119,7 +119,7 @@ pub unsafe extern "C" fn rmq_producer_send_in_transaction(
 ) -> rmq_status {
     guard(|| {
         // SAFETY: `producer` and `msg` are NULL or live (# Safety).
-        let (p, m) = unsafe { (handle(producer, "producer")?, handle(msg, "msg")?) };
+        let (p, m) = unsafe { (handle(producer, "producer")?, message_ref(msg)?) };
         let Some(exec) = executor else {
             return Err(Error::new(ErrorKind::InvalidArgument, "executor is NULL"));
         };
@@ -130,7 +130,7 @@ pub unsafe extern "C" fn rmq_producer_send_in_transaction(
                 "result or state is NULL",
             ));
         };
-        let (r, s) = p.inner.send_in_transaction(&m.inner, |r| {
+        let (r, s) = p.inner.send_in_transaction(m, |r| {
             let c = rmq_send_result::from(r);
             // SAFETY: the executor is callable with `user_data` here, and
             // `msg` and `c` are valid during the call (# Safety).

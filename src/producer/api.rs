@@ -86,6 +86,8 @@ impl Producer {
 
     /// A producer with the given configuration.
     pub fn with_config(config: ProducerConfig) -> Producer {
+        // `ROCKETMQ_LOG` and the log sink apply from here on.
+        crate::log::init();
         Producer {
             inner: Mutex::new(Inner::Created(Box::new(Setup {
                 config,

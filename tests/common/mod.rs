@@ -237,7 +237,7 @@ pub fn pull(
         0 => {
             rocketmq::protocol::message_ext::decode_all(resp.body).expect("decode pulled messages")
         }
-        19 | 20 | 21 => Vec::new(),
+        19..=21 => Vec::new(),
         code => panic!("PULL_MESSAGE answered {}: {:?}", code, resp.remark),
     }
 }

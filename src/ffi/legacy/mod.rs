@@ -37,6 +37,7 @@ use std::cell::RefCell;
 use std::ffi::{c_char, c_int, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use super::copy_c_str;
 use crate::error::Error;
 
 /// `CStatus` values used by this module.
@@ -112,19 +113,6 @@ pub struct CMessageQueue {
     pub queueId: c_int,
 }
 
-/// Copies `s` into a fixed C array, truncated at a UTF-8 boundary and always
-/// NUL-terminated.
-pub(crate) fn copy_cstr<const N: usize>(dst: &mut [c_char; N], s: &str) {
-    let mut n = s.len().min(N - 1);
-    while !s.is_char_boundary(n) {
-        n -= 1;
-    }
-    for (d, b) in dst.iter_mut().zip(&s.as_bytes()[..n]) {
-        *d = *b as c_char;
-    }
-    dst[n] = 0;
-}
-
 impl CSendResult {
     pub(crate) fn zeroed() -> CSendResult {
         CSendResult {
@@ -146,7 +134,7 @@ impl CSendResult {
                 None => "",
             };
         }
-        copy_cstr(&mut out.msgId, id);
+        copy_c_str(&mut out.msgId, id);
         out.offset = r.queue_offset;
         out
     }
@@ -165,14 +153,14 @@ impl CMQException {
             msg: [0; MAX_EXEPTION_MSG_LENGTH],
             type_: [0; MAX_EXEPTION_TYPE_LENGTH],
         };
-        copy_cstr(&mut out.file, file);
-        copy_cstr(&mut out.msg, &e.to_string().replace('\0', " "));
+        copy_c_str(&mut out.file, file);
+        copy_c_str(&mut out.msg, &e.to_string().replace('\0', " "));
         let ty = if e.kind() == crate::ErrorKind::Broker {
             "MQBrokerException"
         } else {
             "MQClientException"
         };
-        copy_cstr(&mut out.type_, ty);
+        copy_c_str(&mut out.type_, ty);
         out
     }
 }
