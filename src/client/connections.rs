@@ -163,19 +163,19 @@ impl Connections {
         self.written.push(token);
     }
 
-    /// The connections written to since the last call, with their written
-    /// byte totals.
-    pub(crate) fn take_written(&mut self) -> Vec<(Token, u64)> {
-        let mut out: Vec<(Token, u64)> = Vec::new();
-        for token in self.written.drain(..) {
-            if out.iter().any(|(t, _)| *t == token) {
+    /// Calls `f` with each connection written to since the last call and
+    /// its written byte total (once per connection; no allocation).
+    pub(crate) fn drain_written(&mut self, mut f: impl FnMut(Token, u64)) {
+        for i in 0..self.written.len() {
+            let token = self.written[i];
+            if self.written[..i].contains(&token) {
                 continue;
             }
             if let Some(c) = self.by_token.get(&token) {
-                out.push((token, c.written_total()));
+                f(token, c.written_total());
             }
         }
-        out
+        self.written.clear();
     }
 
     /// Deregisters and closes `token`'s connection; its address, if it was open.

@@ -155,11 +155,12 @@ impl Roles {
 
     /// Tells the roles how far their connections have written.
     pub(super) fn report_written(&mut self, engine: &mut Engine) {
-        for (token, written) in engine.conns.take_written() {
-            for role in &mut self.0 {
+        let roles = &mut self.0;
+        engine.conns.drain_written(|token, written| {
+            for role in roles.iter_mut() {
                 role.on_written(token, written);
             }
-        }
+        });
     }
 
     /// A response: to the role whose request it answers; false if none.
