@@ -503,9 +503,12 @@ fn flags64(block: &[u8; 64]) -> (u64, u64) {
 #[inline(never)]
 fn general_header(header: &[u8], cmd: &mut RemotingCommand) -> Result<()> {
     // `ExtFields::from_pairs` copies the fields; no span of `header` is kept.
-    let text = std::str::from_utf8(header)
-        .map_err(|_| protocol_error("the JSON header is not UTF-8".into()))?;
-    let mut de = serde_json::Deserializer::from_str(text);
+    if std::str::from_utf8(header).is_err() {
+        return Err(protocol_error("the JSON header is not UTF-8".into()));
+    }
+    // From a slice, as the route reader: the library then carries one copy
+    // of serde_json's parser (its code is generic over the input kind).
+    let mut de = serde_json::Deserializer::from_slice(header);
     serde::Deserializer::deserialize_map(&mut de, HeaderVisitor { cmd })
         .and_then(|()| de.end())
         .map_err(|e| {
@@ -694,7 +697,7 @@ impl<'de> Visitor<'de> for ExtFieldsSeed<'_, 'de> {
                     // serde_json checked the string's syntax but not that its
                     // surrogate escapes pair up, the one thing decoding it
                     // can find wrong.
-                    let text = serde_json::from_str::<Text>(raw).map_err(|_| {
+                    let text = serde_json::from_slice::<Text>(raw.as_bytes()).map_err(|_| {
                         de::Error::custom("an extFields string with an unpaired surrogate escape")
                     })?;
                     text.0
