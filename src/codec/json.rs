@@ -25,38 +25,12 @@ use super::language::language_code;
 use super::{protocol_error, same_bytes, ExtFields, RemotingCommand, Spans, LANGUAGE_OTHER};
 use crate::error::Result;
 
-/// Bytes JSON requires to be escaped inside a string: control characters,
-/// quote and backslash.
-static ESCAPE: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut i = 0;
-    while i < 0x20 {
-        t[i] = true;
-        i += 1;
-    }
-    t[b'"' as usize] = true;
-    t[b'\\' as usize] = true;
-    t
-};
-
-/// The high bit of each byte of `w` that needs escaping is set in the
-/// result, exactly at the lowest such byte (above it, bits may be set
-/// spuriously): the usual "has a byte less than n" / "has a zero byte"
-/// word tricks.
-#[inline]
-fn escape_mask(w: u64) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let below_space = w.wrapping_sub(ONES * 0x20) & !w;
-    let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x;
-    let quote = zero_byte(w ^ (ONES * b'"' as u64));
-    let backslash = zero_byte(w ^ (ONES * b'\\' as u64));
-    (below_space | quote | backslash) & HIGH
-}
-
 /// Byte classes of 16 bytes, a bit per byte (bit i for byte i): quotes;
 /// backslashes and control characters (the other bytes JSON escapes);
-/// bytes above 0x7F. One SSE2 pass (part of the x86-64 baseline).
+/// bytes above 0x7F. With [`classes8`] (the same classes for 8 bytes in
+/// a word), the one byte classifier of this module: the escape scan
+/// ([`clean_prefix_len`], [`write_chunk`]) and the quote map
+/// ([`flags64`]) use it. One SSE2 pass (part of the x86-64 baseline).
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 #[inline(always)]
 fn classify16(chunk: &[u8; 16]) -> (u16, u16, u16) {
@@ -81,74 +55,110 @@ fn classify16(chunk: &[u8; 16]) -> (u16, u16, u16) {
     }
 }
 
-/// [`classify16`] without SSE2.
+/// [`classify16`] without SSE2: [`classify16_words`].
 #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
-#[inline]
+#[inline(always)]
 fn classify16(chunk: &[u8; 16]) -> (u16, u16, u16) {
-    classify16_bytes(chunk)
+    classify16_words(chunk)
 }
 
-/// [`classify16`] a byte at a time (the fallback, and the tests' reference).
+/// [`classify16`] with [`classes8`] of its two halves (any target; the
+/// tests check it against the SSE2 one and a byte loop).
 #[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
-fn classify16_bytes(chunk: &[u8; 16]) -> (u16, u16, u16) {
-    let (mut quotes, mut escapes, mut high) = (0u16, 0u16, 0u16);
-    for (i, &c) in chunk.iter().enumerate() {
-        quotes |= u16::from(c == b'"') << i;
-        escapes |= u16::from(c == b'\\' || c < 0x20) << i;
-        high |= u16::from(c > 0x7F) << i;
-    }
-    (quotes, escapes, high)
+#[inline(always)]
+fn classify16_words(chunk: &[u8; 16]) -> (u16, u16, u16) {
+    let (low, high) = chunk.split_at(8);
+    let word = |b: &[u8]| u64::from_le_bytes(b.try_into().expect("8 bytes"));
+    // The high bits of the 8 bytes gathered into 8 bits: the multiplier
+    // moves bit 8i + 7 to bit 56 + i, and no two partial products overlap.
+    let gather = |m: u64| ((m >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u16;
+    let (q0, e0, h0) = classes8(word(low));
+    let (q1, e1, h1) = classes8(word(high));
+    (
+        gather(q0) | gather(q1) << 8,
+        gather(e0) | gather(e1) << 8,
+        gather(h0) | gather(h1) << 8,
+    )
 }
 
-/// Length of the longest prefix of `b` that needs no escaping: sixteen
-/// bytes at a time with [`classify16`], the last fifteen or fewer with
-/// [`clean_prefix_len_swar`].
-#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+/// The classes of [`classify16`] for the 8 bytes of `w` (byte i = bits
+/// 8i..8i+8), as the high bit (0x80 << 8i) of each byte in the class:
+/// quotes; backslashes and control characters; bytes above 0x7F. Exact
+/// for every byte: each byte's test stays within the byte (no borrow or
+/// carry into its neighbour, unlike the usual "has a byte less than n"
+/// trick), so the first flagged byte is `trailing_zeros / 8`.
+#[inline(always)]
+fn classes8(w: u64) -> (u64, u64, u64) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const LOW7: u64 = ONES * 0x7F;
+    const HIGH: u64 = ONES * 0x80;
+    // The high bit of each byte of `x` that is zero: its low seven bits
+    // plus 0x7F reach 0x80 unless they are 0, and its own high bit is clear.
+    let zero = |x: u64| !(((x & LOW7) + LOW7) | x) & HIGH;
+    let quote = zero(w ^ (ONES * u64::from(b'"')));
+    let backslash = zero(w ^ (ONES * u64::from(b'\\')));
+    // Below 0x20: the low seven bits plus 0x60 stay below 0x80, high bit clear.
+    let control = !(((w & LOW7) + ONES * 0x60) | w) & HIGH;
+    (quote, backslash | control, w & HIGH)
+}
+
+/// Index of the first byte of `w` JSON requires to be escaped ([`classes8`]),
+/// 8 if none.
+#[inline(always)]
+fn first_escape8(w: u64) -> usize {
+    let (quotes, escapes, _) = classes8(w);
+    ((quotes | escapes).trailing_zeros() / 8) as usize
+}
+
+/// Length of the longest prefix of `b` that needs no escaping. Reads `b`
+/// in place, never byte by byte: sixteen bytes at a time with
+/// [`classify16`] and, where fewer remain, the last sixteen again (those
+/// already read are clean); a string under 16 bytes (most header values)
+/// as two overlapping words with [`classes8`] (its first and last 8 or 4
+/// bytes, or bytes 0, n/2 and n-1 of one to three).
 #[inline]
 fn clean_prefix_len(b: &[u8]) -> usize {
-    let mut i = 0;
-    while let Some(chunk) = b[i..].first_chunk::<16>() {
-        let (quotes, escapes, _) = classify16(chunk);
-        let mask = quotes | escapes;
-        if mask != 0 {
-            return i + mask.trailing_zeros() as usize;
+    let n = b.len();
+    let word8 = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"));
+    let word4 = |at: usize| u64::from(u32::from_le_bytes(b[at..at + 4].try_into().expect("4")));
+    match n {
+        16.. => {
+            let mut i = 0;
+            while i + 16 <= n {
+                let (quotes, escapes, _) = classify16(b[i..].first_chunk().expect("16 bytes"));
+                if quotes | escapes != 0 {
+                    return i + (quotes | escapes).trailing_zeros() as usize;
+                }
+                i += 16;
+            }
+            if i == n {
+                return n;
+            }
+            // The last 16 bytes; bit 16 stands for "none" (n).
+            let (quotes, escapes, _) = classify16(b[n - 16..].first_chunk().expect("16 bytes"));
+            n - 16 + (u32::from(quotes | escapes) | 1 << 16).trailing_zeros() as usize
         }
-        i += 16;
-    }
-    i + clean_prefix_len_swar(&b[i..])
-}
-
-/// Length of the longest prefix of `b` that needs no escaping.
-#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
-#[inline]
-fn clean_prefix_len(b: &[u8]) -> usize {
-    clean_prefix_len_swar(b)
-}
-
-/// [`clean_prefix_len`] eight bytes at a time in a u64 (the first flagged
-/// byte is found without a byte loop).
-#[inline]
-fn clean_prefix_len_swar(b: &[u8]) -> usize {
-    let mut i = 0;
-    while let Some(chunk) = b.get(i..i + 8) {
-        let mut bytes = [0u8; 8];
-        bytes.copy_from_slice(chunk);
-        let word = u64::from_le_bytes(bytes);
-        let mask = escape_mask(word);
-        if mask != 0 {
-            return i + (mask.trailing_zeros() / 8) as usize;
+        // Bytes 0..8, then n-8..n (8 for none: n).
+        8.. => match first_escape8(word8(0)) {
+            8 => n - 8 + first_escape8(word8(n - 8)),
+            k => k,
+        },
+        // Bytes 0..4 as bytes 0..4 of the word, n-4..n as bytes 4..8.
+        4.. => match first_escape8(word4(0) | word4(n - 4) << 32) {
+            k @ 0..4 => k,
+            k => n + k - 8,
+        },
+        1.. => {
+            // Bytes 0, n/2 and n-1 are all of them; spaces (never escaped)
+            // fill the word.
+            let w = u64::from_le_bytes([b[0], b[n / 2], b[n - 1], b' ', b' ', b' ', b' ', b' ']);
+            [0, n / 2, n - 1]
+                .get(first_escape8(w))
+                .copied()
+                .unwrap_or(n)
         }
-        i += 8;
+        0 => 0,
     }
-    i + clean_tail_len(&b[i..])
-}
-
-/// [`clean_prefix_len`] of fewer than eight bytes.
-#[inline]
-fn clean_tail_len(tail: &[u8]) -> usize {
-    tail.iter()
-        .position(|&c| ESCAPE[c as usize])
-        .unwrap_or(tail.len())
 }
 
 /// Writes `s` as a JSON string literal: quoted; `"` and `\` escaped with a
@@ -479,7 +489,8 @@ impl QuoteMap {
 }
 
 /// For 64 bytes: a bit per quote, and a bit per backslash, control
-/// character or non-ASCII byte (bit i for byte i).
+/// character or non-ASCII byte (bit i for byte i): [`classify16`] of each
+/// quarter.
 #[inline]
 fn flags64(block: &[u8; 64]) -> (u64, u64) {
     let (mut quotes, mut flagged) = (0u64, 0u64);
@@ -503,9 +514,12 @@ fn flags64(block: &[u8; 64]) -> (u64, u64) {
 #[inline(never)]
 fn general_header(header: &[u8], cmd: &mut RemotingCommand) -> Result<()> {
     // `ExtFields::from_pairs` copies the fields; no span of `header` is kept.
-    let text = std::str::from_utf8(header)
-        .map_err(|_| protocol_error("the JSON header is not UTF-8".into()))?;
-    let mut de = serde_json::Deserializer::from_str(text);
+    if std::str::from_utf8(header).is_err() {
+        return Err(protocol_error("the JSON header is not UTF-8".into()));
+    }
+    // From a slice, as the route reader: the library then carries one copy
+    // of serde_json's parser (its code is generic over the input kind).
+    let mut de = serde_json::Deserializer::from_slice(header);
     serde::Deserializer::deserialize_map(&mut de, HeaderVisitor { cmd })
         .and_then(|()| de.end())
         .map_err(|e| {
@@ -694,7 +708,7 @@ impl<'de> Visitor<'de> for ExtFieldsSeed<'_, 'de> {
                     // serde_json checked the string's syntax but not that its
                     // surrogate escapes pair up, the one thing decoding it
                     // can find wrong.
-                    let text = serde_json::from_str::<Text>(raw).map_err(|_| {
+                    let text = serde_json::from_slice::<Text>(raw.as_bytes()).map_err(|_| {
                         de::Error::custom("an extFields string with an unpaired surrogate escape")
                     })?;
                     text.0
@@ -1214,21 +1228,69 @@ mod tests {
         assert_eq!(c.ext_fields.iter().count(), 20);
     }
 
+    /// [`classify16`] a byte at a time: the reference.
+    fn classify16_bytes(chunk: &[u8; 16]) -> (u16, u16, u16) {
+        let (mut quotes, mut escapes, mut high) = (0u16, 0u16, 0u16);
+        for (i, &c) in chunk.iter().enumerate() {
+            quotes |= u16::from(c == b'"') << i;
+            escapes |= u16::from(c == b'\\' || c < 0x20) << i;
+            high |= u16::from(c > 0x7F) << i;
+        }
+        (quotes, escapes, high)
+    }
+
+    /// Both classifiers (the SSE2 one where built, and the word one every
+    /// target can use) against a byte loop: every byte at every position,
+    /// and pseudo-random chunks of the bytes at the class edges (flagged
+    /// bytes next to each other, where a word trick could carry over).
     #[test]
     fn classify16_matches_a_byte_loop() {
+        let check = |chunk: &[u8; 16]| {
+            let expected = classify16_bytes(chunk);
+            assert_eq!(classify16(chunk), expected, "{:?}", chunk);
+            assert_eq!(classify16_words(chunk), expected, "{:?}", chunk);
+        };
         for b in 0u8..=255 {
-            for at in [0, 7, 15] {
+            for at in 0..16 {
                 let mut chunk = [b'a'; 16];
                 chunk[at] = b;
-                assert_eq!(
-                    classify16(&chunk),
-                    classify16_bytes(&chunk),
-                    "{} at {}",
-                    b,
-                    at
-                );
+                check(&chunk);
             }
         }
+        let edges = [
+            0u8, 1, 0x1F, 0x20, b'"', b'!', b'#', b'\\', 0x5B, 0x7F, 0x80, 0xA2, 0xDC, 0xFF,
+        ];
+        let mut seed = 0x2545_F491u32;
+        for _ in 0..20_000 {
+            let mut chunk = [0u8; 16];
+            for c in &mut chunk {
+                seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                *c = edges[(seed >> 16) as usize % edges.len()];
+            }
+            check(&chunk);
+        }
+    }
+
+    /// `s` as a JSON string literal, escaped as [`write_string`] must: the
+    /// reference, a char at a time.
+    fn escaped(s: &str) -> String {
+        let mut out = String::from("\"");
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                c if c < ' ' => out.push_str(&format!("\\u{:04x}", c as u32)),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
+
+    fn written(s: &str) -> String {
+        let mut out = Vec::new();
+        write_string(&mut out, s);
+        String::from_utf8(out).unwrap()
     }
 
     #[test]
@@ -1282,27 +1344,73 @@ mod tests {
         }
     }
 
-    /// Both scanners against a byte loop, at every length and position up
-    /// to a few 16-byte chunks (the SIMD one's chunks and its tail).
+    /// Whether JSON requires `c` to be escaped inside a string: the
+    /// reference for the classifiers.
+    fn needs_escape(c: u8) -> bool {
+        c == b'"' || c == b'\\' || c < 0x20
+    }
+
+    /// The scan against a byte loop, at every length and position up to a
+    /// few 16-byte chunks (whole chunks, the overlapping last one, both
+    /// word sizes and the short case), with a second flagged byte after
+    /// the first.
     #[test]
     fn clean_prefix_len_finds_the_first_flagged_byte() {
-        for len in 0..48 {
+        for len in 0..48usize {
             for at in 0..=len {
                 for b in [0u8, 0x1F, b'"', b'\\', b' ', 0x7F, 0x80, 0xFF] {
-                    let mut text = vec![b'a'; len];
-                    if at < len {
-                        text[at] = b;
+                    for second in [None, Some(at + 1), Some(len.saturating_sub(1))] {
+                        let mut text = vec![b'a'; len];
+                        if let Some(later) = second.filter(|&p| p > at && p < len) {
+                            text[later] = b'"';
+                        }
+                        if at < len {
+                            text[at] = b;
+                        }
+                        let expected = text.iter().position(|&c| needs_escape(c)).unwrap_or(len);
+                        assert_eq!(
+                            clean_prefix_len(&text),
+                            expected,
+                            "{} at {} of {} ({:?})",
+                            b,
+                            at,
+                            len,
+                            second
+                        );
                     }
-                    let expected = text.iter().position(|&c| ESCAPE[c as usize]).unwrap_or(len);
+                }
+            }
+        }
+        for b in 0u8..=255 {
+            for at in 0..9 {
+                let mut text = *b"abcdefgh";
+                if at < 8 {
+                    text[at] = b;
+                }
+                let expected = text.iter().position(|&c| needs_escape(c)).unwrap_or(8);
+                assert_eq!(clean_prefix_len(&text), expected, "{} at {}", b, at);
+                assert_eq!(clean_prefix_len(&text[..at]), expected.min(at));
+            }
+        }
+    }
+
+    /// The escape scan finds every byte to escape, at every length and
+    /// position up to a few 16-byte chunks (whole chunks and the padded
+    /// tail), and passes over every other (multi-byte characters too).
+    #[test]
+    fn write_string_escapes_exactly_the_flagged_bytes() {
+        for len in 0..48 {
+            for at in 0..=len {
+                for c in ['\0', '\u{1f}', '"', '\\', ' ', '\u{7f}', 'é', '\u{ffff}'] {
+                    let text: String = (0..len).map(|i| if i == at { c } else { 'a' }).collect();
                     assert_eq!(
-                        clean_prefix_len(&text),
-                        expected,
-                        "{} at {} of {}",
-                        b,
+                        written(&text),
+                        escaped(&text),
+                        "{:?} at {} of {}",
+                        c,
                         at,
                         len
                     );
-                    assert_eq!(clean_prefix_len_swar(&text), expected);
                 }
             }
         }
@@ -1334,15 +1442,17 @@ mod tests {
             let back: String = serde_json::from_slice(&ours).unwrap();
             assert_eq!(back, s);
         }
-        for b in 0u8..=255 {
+        // Every ASCII byte at every place of a short string, and the
+        // string cut before it.
+        for b in 0u8..0x80 {
             for at in 0..9 {
                 let mut text = *b"abcdefgh";
                 if at < 8 {
                     text[at] = b;
                 }
-                let expected = text.iter().position(|&c| ESCAPE[c as usize]).unwrap_or(8);
-                assert_eq!(clean_prefix_len(&text), expected, "{} at {}", b, at);
-                assert_eq!(clean_prefix_len(&text[..at]), expected.min(at));
+                let text = std::str::from_utf8(&text).unwrap();
+                assert_eq!(written(text), escaped(text), "{} at {}", b, at);
+                assert_eq!(written(&text[..at]), escaped(&text[..at]));
             }
         }
     }
