@@ -31,6 +31,8 @@ pub mod batch;
 pub mod consumer;
 pub mod message;
 pub mod producer;
+pub mod pull_consumer;
+pub mod push_consumer;
 pub mod send;
 
 use std::cell::RefCell;
