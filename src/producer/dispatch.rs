@@ -4,7 +4,8 @@
 //! the broker that just failed and from those the fault table avoids), is
 //! encoded onto the broker's connection, and ends in its outcome — stored,
 //! the broker's error, or a retry on another broker while attempts and
-//! time are left.
+//! time are left. [`SendMachine`] holds it all; the producer role feeds it
+//! commands and the engine's events.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -12,17 +13,182 @@ use std::time::Instant;
 
 use mio::Token;
 
-use super::role::{PendingSend, ProducerRole, TopicState};
-use super::send::{send_response_to_receipt, stored_status, SendJob};
+use std::collections::VecDeque;
+
+use crossbeam_channel::Sender;
+use rustc_hash::FxHashMap as HashMap;
+
+use super::config::ProducerConfig;
+use super::send::{send_response_to_receipt, shut_down_error, stored_status, SendJob};
+use super::stats::{Snapshot, Stats};
 use crate::client::requests::Pending;
+use crate::client::requests::Requests;
 use crate::client::Engine;
 use crate::codec::{RemotingCommand, FLAG_ONEWAY};
 use crate::error::{Error, ErrorKind, Result};
+use crate::protocol::header::SendHeaderConstants;
 use crate::protocol::header::SendMessageRequestHeader;
 use crate::protocol::request_code;
 use crate::result::SendStatus;
+use crate::routing::TopicPublishInfo;
 
-impl ProducerRole {
+/// A send waiting for its response.
+pub(crate) struct PendingSend {
+    pub job: SendJob,
+    /// The broker of the chosen queue.
+    pub broker: Arc<str>,
+    pub sent_at: Instant,
+}
+
+/// Per-topic publishing state.
+#[derive(Default)]
+pub(crate) struct TopicState {
+    pub info: Option<Arc<TopicPublishInfo>>,
+    /// Round-robin position.
+    pub index: u32,
+    /// Sends parked until the route is known.
+    pub waiting: Vec<SendJob>,
+    /// Callers waiting for the publish info itself (selectors, queue lists).
+    pub route_waiters: Vec<Sender<Result<Arc<TopicPublishInfo>>>>,
+}
+
+/// The producer's sends on the I/O thread: in flight (by opaque, with
+/// deadlines), parked until their topic's route is known, and oneways not
+/// yet written; the per-topic publish info and round-robin positions; the
+/// send statistics.
+pub(crate) struct SendMachine {
+    config: Arc<ProducerConfig>,
+    /// The send header fields that are the same for every send.
+    send_header_constants: SendHeaderConstants,
+    sends: Requests<PendingSend>,
+    topics: HashMap<String, TopicState>,
+    waiting_total: usize,
+    /// Per connection: oneway sends whose bytes are not yet all written,
+    /// with the byte position their frame ends at.
+    oneway_unsent: HashMap<Token, VecDeque<(u64, SendJob)>>,
+    stats: Stats,
+}
+
+impl SendMachine {
+    /// No sends yet, for a producer configured by `config`.
+    pub(super) fn new(config: Arc<ProducerConfig>) -> SendMachine {
+        SendMachine {
+            send_header_constants: SendHeaderConstants::new(
+                &config.producer_group,
+                &config.create_topic_key,
+                config.default_topic_queue_nums,
+            ),
+            config,
+            sends: Requests::default(),
+            topics: HashMap::default(),
+            waiting_total: 0,
+            oneway_unsent: HashMap::default(),
+            stats: Stats::default(),
+        }
+    }
+
+    /// A response: true if it answers one of the sends.
+    pub(super) fn on_response(
+        &mut self,
+        engine: &mut Engine,
+        token: Token,
+        frame: &RemotingCommand,
+    ) -> bool {
+        match self.sends.remove(frame.opaque) {
+            Some(p) => {
+                self.on_send_outcome(engine, token, p.kind, Ok(frame));
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Connection `token` closed with `error`: what was on it fails (or is retried).
+    pub(super) fn connection_closed(&mut self, engine: &mut Engine, token: Token, error: &Error) {
+        for (_, job) in self.oneway_unsent.remove(&token).unwrap_or_default() {
+            job.finish(Err(error.clone()));
+        }
+        for p in self.sends.take_on(token) {
+            self.on_send_outcome(engine, p.token, p.kind, Err(error.clone()));
+        }
+    }
+
+    /// Connection `token` has written `written_total` bytes.
+    pub(super) fn on_written(&mut self, token: Token, written_total: u64) {
+        if !self.oneway_unsent.is_empty() {
+            self.release_written_oneways(token, written_total);
+        }
+    }
+
+    /// A statistics snapshot.
+    pub(super) fn stats_snapshot(&self, engine: &Engine) -> Snapshot {
+        let topics = self
+            .topics
+            .iter()
+            .filter_map(|(t, s)| {
+                s.info
+                    .as_ref()
+                    .map(|i| (t.clone(), i.queues.len(), i.brokers.clone()))
+            })
+            .collect();
+        self.stats.snapshot(
+            &engine.client_id,
+            engine.routes.broker_table(),
+            &engine.fault,
+            topics,
+            Instant::now(),
+        )
+    }
+
+    /// Fails the sends that passed their deadline by `now`.
+    pub(super) fn expire(&mut self, engine: &mut Engine, now: Instant) {
+        while let Some(p) = self.sends.pop_expired(now) {
+            let e = engine.request_timed_out(p.token);
+            self.on_send_outcome(engine, p.token, p.kind, Err(e));
+        }
+        if self.waiting_total > 0 {
+            let mut expired = Vec::new();
+            for state in self.topics.values_mut() {
+                let mut i = 0;
+                while i < state.waiting.len() {
+                    if state.waiting[i].deadline <= now {
+                        expired.push(state.waiting.swap_remove(i));
+                    } else {
+                        i += 1;
+                    }
+                }
+            }
+            self.waiting_total -= expired.len();
+            for job in expired {
+                let e = job.timeout_error(self.config.send_msg_timeout_ms);
+                job.finish(Err(e.context("waiting for the topic route")));
+            }
+        }
+    }
+
+    /// The earliest deadline of a send.
+    pub(super) fn next_deadline(&self) -> Option<Instant> {
+        let mut next = self.sends.next_deadline();
+        if self.waiting_total > 0 {
+            for state in self.topics.values() {
+                for job in &state.waiting {
+                    next = Some(next.map_or(job.deadline, |n| n.min(job.deadline)));
+                }
+            }
+        }
+        next
+    }
+
+    /// Whether a send depends on connection `token`.
+    pub(super) fn uses_connection(&self, token: Token) -> bool {
+        self.sends.uses(token) || self.oneway_unsent.contains_key(&token)
+    }
+
+    /// Whether sends are in flight.
+    pub(super) fn in_flight(&self) -> bool {
+        self.waiting_total > 0 || !self.oneway_unsent.is_empty() || !self.sends.is_empty()
+    }
+
     /// Sends one attempt of `job`, or parks it until its topic's route is known.
     pub(super) fn dispatch(&mut self, engine: &mut Engine, job: SendJob) {
         let now = engine.now;
@@ -274,6 +440,125 @@ impl ProducerRole {
         self.stats.retries += 1;
         job.last_attempt = Some(Box::new((broker, error)));
         self.dispatch(engine, job);
+    }
+
+    /// Answers with `topic`'s publish info, looking it up first if needed.
+    pub(super) fn route_request(
+        &mut self,
+        engine: &mut Engine,
+        topic: String,
+        reply: Sender<Result<Arc<TopicPublishInfo>>>,
+    ) {
+        if engine.shutting_down() {
+            let _ = reply.send(Err(shut_down_error()));
+            return;
+        }
+        let state = self.topics.entry(topic.clone()).or_default();
+        if let Some(info) = &state.info {
+            let _ = reply.send(Ok(info.clone()));
+            return;
+        }
+        state.route_waiters.push(reply);
+        engine.lookup_route(&topic, Some(&self.config.create_topic_key));
+    }
+
+    /// A route came: new publish info, parked sends go out.
+    pub(super) fn route_found(
+        &mut self,
+        engine: &mut Engine,
+        topic: &str,
+        route: &crate::protocol::route::TopicRouteData,
+        from_template: bool,
+    ) {
+        let Some(state) = self.topics.get(topic) else {
+            return;
+        };
+        let nums = from_template.then_some(self.config.default_topic_queue_nums);
+        let info = TopicPublishInfo::from_route(topic, route, nums);
+        if !info.is_usable() {
+            let e = Error::new(
+                ErrorKind::NoRoute,
+                format!("the route of topic {} has no writable master queue", topic),
+            );
+            return self.lookup_failed(topic, e);
+        }
+        let old_brokers: Vec<Arc<str>> = state
+            .info
+            .as_ref()
+            .map(|i| i.brokers.clone())
+            .unwrap_or_default();
+        // A broker that joins (or comes back) starts with a clean fault
+        // record; one that left is forgotten.
+        for b in info.brokers.iter().filter(|b| !old_brokers.contains(b)) {
+            engine.fault.remove(b);
+        }
+        for b in old_brokers.iter().filter(|b| !info.brokers.contains(b)) {
+            engine.fault.remove(b);
+            log::info!("broker {} left the route of {}", b, topic);
+        }
+        let Some(state) = self.topics.get_mut(topic) else {
+            return;
+        };
+        let info = Arc::new(info);
+        for w in state.route_waiters.drain(..) {
+            let _ = w.send(Ok(info.clone()));
+        }
+        state.info = Some(info);
+        let waiting = std::mem::take(&mut state.waiting);
+        self.waiting_total -= waiting.len();
+        for job in waiting {
+            self.dispatch(engine, job);
+        }
+    }
+
+    /// A lookup failed: cached publish info stays in use; parked sends fail.
+    pub(super) fn lookup_failed(&mut self, topic: &str, error: Error) {
+        let Some(state) = self.topics.get_mut(topic) else {
+            return;
+        };
+        for w in state.route_waiters.drain(..) {
+            let _ = w.send(state.info.clone().ok_or_else(|| error.clone()));
+        }
+        let waiting = std::mem::take(&mut state.waiting);
+        self.waiting_total -= waiting.len();
+        for job in waiting {
+            job.finish(Err(error.clone()));
+        }
+        if self.topics.get(topic).is_some_and(|s| s.info.is_none()) {
+            self.topics.remove(topic);
+        }
+    }
+
+    /// Completes the oneway sends of `token` whose bytes are all written.
+    fn release_written_oneways(&mut self, token: Token, written: u64) {
+        if let Some(queue) = self.oneway_unsent.get_mut(&token) {
+            while queue.front().is_some_and(|(end, _)| *end <= written) {
+                if let Some((_, job)) = queue.pop_front() {
+                    job.completion.dismiss();
+                }
+            }
+            if queue.is_empty() {
+                self.oneway_unsent.remove(&token);
+            }
+        }
+    }
+
+    /// Fails every send with the shutdown error.
+    pub(super) fn fail_all(&mut self) {
+        for p in self.sends.drain() {
+            p.kind.job.finish(Err(shut_down_error()));
+        }
+        for state in self.topics.values_mut() {
+            for job in state.waiting.drain(..) {
+                job.finish(Err(shut_down_error()));
+            }
+        }
+        for (_, queue) in self.oneway_unsent.drain() {
+            for (_, job) in queue {
+                job.finish(Err(shut_down_error()));
+            }
+        }
+        self.waiting_total = 0;
     }
 }
 

@@ -3,9 +3,9 @@
 //! and parked ones, its per-topic publish info, the broker → client
 //! requests it answers (CHECK_TRANSACTION_STATE, PUSH_REPLY_MESSAGE_TO_CLIENT)
 //! and its share of heartbeats and unregistering. Runs on the I/O thread;
-//! the send state machine itself is in [`super::dispatch`].
+//! its sends are a [`SendMachine`] (the send state machine, in
+//! [`super::dispatch`]).
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -14,15 +14,14 @@ use mio::Token;
 use rustc_hash::FxHashMap as HashMap;
 
 use super::config::ProducerConfig;
+use super::dispatch::SendMachine;
 use super::request_reply::{self, ReplyCompletion};
-use super::send::{self, SendJob};
-use super::stats::{Snapshot, Stats};
+use super::send::{self, shut_down_error, SendJob};
+use super::stats::Snapshot;
 use super::transaction::{self, TransactionChecker, TransactionState};
-use crate::client::requests::Requests;
 use crate::client::{Engine, Event, HeartbeatData, Role, RoleSender};
 use crate::codec::RemotingCommand;
 use crate::error::{Error, ErrorKind, Result};
-use crate::protocol::header::SendHeaderConstants;
 use crate::protocol::{message_ext, request_code, response_code};
 use crate::routing::TopicPublishInfo;
 
@@ -67,46 +66,19 @@ pub(crate) enum BrokerTarget {
     Addr(String),
 }
 
-/// A send waiting for its response.
-pub(crate) struct PendingSend {
-    pub job: SendJob,
-    /// The broker of the chosen queue.
-    pub broker: Arc<str>,
-    pub sent_at: Instant,
-}
-
-/// Per-topic publishing state.
-#[derive(Default)]
-pub(crate) struct TopicState {
-    pub info: Option<Arc<TopicPublishInfo>>,
-    /// Round-robin position.
-    pub index: u32,
-    /// Sends parked until the route is known.
-    pub waiting: Vec<SendJob>,
-    /// Callers waiting for the publish info itself (selectors, queue lists).
-    pub route_waiters: Vec<Sender<Result<Arc<TopicPublishInfo>>>>,
-}
-
 /// The producer's state on the I/O thread.
 pub(crate) struct ProducerRole {
-    pub(super) config: Arc<ProducerConfig>,
+    config: Arc<ProducerConfig>,
     rx: Receiver<ProducerCommand>,
     /// For work that comes back from the callback thread (check answers);
     /// set in `start`, once the engine's waker exists.
     self_tx: Option<RoleSender<ProducerCommand>>,
     self_tx_raw: Sender<ProducerCommand>,
     checker: Option<TransactionChecker>,
-    /// The send header fields that are the same for every send.
-    pub(super) send_header_constants: SendHeaderConstants,
-    pub(super) sends: Requests<PendingSend>,
-    pub(super) topics: HashMap<String, TopicState>,
-    pub(super) waiting_total: usize,
-    /// Per connection: oneway sends whose bytes are not yet all written,
-    /// with the byte position their frame ends at.
-    pub(super) oneway_unsent: HashMap<Token, VecDeque<(u64, SendJob)>>,
+    /// Sends: in flight, parked, per-topic publish info.
+    sends: SendMachine,
     /// Requests waiting for their reply, by correlation id.
     replies: HashMap<String, (Instant, ReplyCompletion)>,
-    pub(super) stats: Stats,
 }
 
 impl ProducerRole {
@@ -118,22 +90,13 @@ impl ProducerRole {
         checker: Option<TransactionChecker>,
     ) -> ProducerRole {
         ProducerRole {
-            send_header_constants: SendHeaderConstants::new(
-                &config.producer_group,
-                &config.create_topic_key,
-                config.default_topic_queue_nums,
-            ),
+            sends: SendMachine::new(config.clone()),
             config,
             rx,
             self_tx: None,
             self_tx_raw: tx,
             checker,
-            sends: Requests::default(),
-            topics: HashMap::default(),
-            waiting_total: 0,
-            oneway_unsent: HashMap::default(),
             replies: HashMap::default(),
-            stats: Stats::default(),
         }
     }
 
@@ -143,13 +106,15 @@ impl ProducerRole {
                 if engine.shutting_down() {
                     job.finish(Err(shut_down_error()));
                 } else {
-                    self.dispatch(engine, job);
+                    self.sends.dispatch(engine, job);
                     if engine.conns.chunk_full() {
                         engine.flush();
                     }
                 }
             }
-            ProducerCommand::Route { topic, reply } => self.route_request(engine, topic, reply),
+            ProducerCommand::Route { topic, reply } => {
+                self.sends.route_request(engine, topic, reply)
+            }
             ProducerCommand::AwaitReply {
                 correlation_id,
                 deadline,
@@ -170,23 +135,7 @@ impl ProducerRole {
                 }
             }
             ProducerCommand::Stats { reply } => {
-                let topics = self
-                    .topics
-                    .iter()
-                    .filter_map(|(t, s)| {
-                        s.info
-                            .as_ref()
-                            .map(|i| (t.clone(), i.queues.len(), i.brokers.clone()))
-                    })
-                    .collect();
-                let snapshot = self.stats.snapshot(
-                    &engine.client_id,
-                    engine.routes.broker_table(),
-                    &engine.fault,
-                    topics,
-                    Instant::now(),
-                );
-                let _ = reply.send(snapshot);
+                let _ = reply.send(self.sends.stats_snapshot(engine));
             }
             ProducerCommand::EndTransaction {
                 broker,
@@ -209,107 +158,6 @@ impl ProducerRole {
                 if let Err(e) = engine.send_oneway(&addr, code, &fields, remark.as_deref()) {
                     log::warn!("END_TRANSACTION to {} dropped: {}", addr, e);
                 }
-            }
-        }
-    }
-
-    /// Answers with `topic`'s publish info, looking it up first if needed.
-    fn route_request(
-        &mut self,
-        engine: &mut Engine,
-        topic: String,
-        reply: Sender<Result<Arc<TopicPublishInfo>>>,
-    ) {
-        if engine.shutting_down() {
-            let _ = reply.send(Err(shut_down_error()));
-            return;
-        }
-        let state = self.topics.entry(topic.clone()).or_default();
-        if let Some(info) = &state.info {
-            let _ = reply.send(Ok(info.clone()));
-            return;
-        }
-        state.route_waiters.push(reply);
-        engine.lookup_route(&topic, Some(&self.config.create_topic_key));
-    }
-
-    /// A route came: new publish info, parked sends go out.
-    fn route_found(
-        &mut self,
-        engine: &mut Engine,
-        topic: &str,
-        route: &crate::protocol::route::TopicRouteData,
-        from_template: bool,
-    ) {
-        let Some(state) = self.topics.get(topic) else {
-            return;
-        };
-        let nums = from_template.then_some(self.config.default_topic_queue_nums);
-        let info = TopicPublishInfo::from_route(topic, route, nums);
-        if !info.is_usable() {
-            let e = Error::new(
-                ErrorKind::NoRoute,
-                format!("the route of topic {} has no writable master queue", topic),
-            );
-            return self.lookup_failed(topic, e);
-        }
-        let old_brokers: Vec<Arc<str>> = state
-            .info
-            .as_ref()
-            .map(|i| i.brokers.clone())
-            .unwrap_or_default();
-        // A broker that joins (or comes back) starts with a clean fault
-        // record; one that left is forgotten.
-        for b in info.brokers.iter().filter(|b| !old_brokers.contains(b)) {
-            engine.fault.remove(b);
-        }
-        for b in old_brokers.iter().filter(|b| !info.brokers.contains(b)) {
-            engine.fault.remove(b);
-            log::info!("broker {} left the route of {}", b, topic);
-        }
-        let Some(state) = self.topics.get_mut(topic) else {
-            return;
-        };
-        let info = Arc::new(info);
-        for w in state.route_waiters.drain(..) {
-            let _ = w.send(Ok(info.clone()));
-        }
-        state.info = Some(info);
-        let waiting = std::mem::take(&mut state.waiting);
-        self.waiting_total -= waiting.len();
-        for job in waiting {
-            self.dispatch(engine, job);
-        }
-    }
-
-    /// A lookup failed: cached publish info stays in use; parked sends fail.
-    fn lookup_failed(&mut self, topic: &str, error: Error) {
-        let Some(state) = self.topics.get_mut(topic) else {
-            return;
-        };
-        for w in state.route_waiters.drain(..) {
-            let _ = w.send(state.info.clone().ok_or_else(|| error.clone()));
-        }
-        let waiting = std::mem::take(&mut state.waiting);
-        self.waiting_total -= waiting.len();
-        for job in waiting {
-            job.finish(Err(error.clone()));
-        }
-        if self.topics.get(topic).is_some_and(|s| s.info.is_none()) {
-            self.topics.remove(topic);
-        }
-    }
-
-    /// Completes the oneway sends of `token` whose bytes are all written.
-    fn release_written_oneways(&mut self, token: Token, written: u64) {
-        if let Some(queue) = self.oneway_unsent.get_mut(&token) {
-            while queue.front().is_some_and(|(end, _)| *end <= written) {
-                if let Some((_, job)) = queue.pop_front() {
-                    job.completion.dismiss();
-                }
-            }
-            if queue.is_empty() {
-                self.oneway_unsent.remove(&token);
             }
         }
     }
@@ -372,23 +220,6 @@ impl ProducerRole {
         };
         engine.respond(token, code, frame.opaque, remark.as_deref());
     }
-
-    fn fail_sends(&mut self) {
-        for p in self.sends.drain() {
-            p.kind.job.finish(Err(shut_down_error()));
-        }
-        for state in self.topics.values_mut() {
-            for job in state.waiting.drain(..) {
-                job.finish(Err(shut_down_error()));
-            }
-        }
-        for (_, queue) in self.oneway_unsent.drain() {
-            for (_, job) in queue {
-                job.finish(Err(shut_down_error()));
-            }
-        }
-        self.waiting_total = 0;
-    }
 }
 
 impl Role for ProducerRole {
@@ -420,13 +251,7 @@ impl Role for ProducerRole {
     }
 
     fn on_response(&mut self, engine: &mut Engine, token: Token, frame: &RemotingCommand) -> bool {
-        match self.sends.remove(frame.opaque) {
-            Some(p) => {
-                self.on_send_outcome(engine, token, p.kind, Ok(frame));
-                true
-            }
-            None => false,
-        }
+        self.sends.on_response(engine, token, frame)
     }
 
     fn serves(&self, code: i32) -> bool {
@@ -445,33 +270,23 @@ impl Role for ProducerRole {
     fn on_event(&mut self, engine: &mut Engine, event: &Event) {
         match event {
             Event::ConnectionClosed(token, error) => {
-                for (_, job) in self.oneway_unsent.remove(token).unwrap_or_default() {
-                    job.finish(Err(error.clone()));
-                }
-                for p in self.sends.take_on(*token) {
-                    self.on_send_outcome(engine, p.token, p.kind, Err(error.clone()));
-                }
+                self.sends.connection_closed(engine, *token, error)
             }
             Event::RouteFound {
                 topic,
                 route,
                 from_template,
-            } => self.route_found(engine, topic, route, *from_template),
-            Event::RouteFailed { topic, error } => self.lookup_failed(topic, error.clone()),
+            } => self.sends.route_found(engine, topic, route, *from_template),
+            Event::RouteFailed { topic, error } => self.sends.lookup_failed(topic, error.clone()),
         }
     }
 
     fn on_written(&mut self, token: Token, written_total: u64) {
-        if !self.oneway_unsent.is_empty() {
-            self.release_written_oneways(token, written_total);
-        }
+        self.sends.on_written(token, written_total);
     }
 
     fn expire(&mut self, engine: &mut Engine, now: Instant) {
-        while let Some(p) = self.sends.pop_expired(now) {
-            let e = engine.request_timed_out(p.token);
-            self.on_send_outcome(engine, p.token, p.kind, Err(e));
-        }
+        self.sends.expire(engine, now);
         if !self.replies.is_empty() {
             let late: Vec<String> = self
                 .replies
@@ -488,40 +303,14 @@ impl Role for ProducerRole {
                 }
             }
         }
-        if self.waiting_total > 0 {
-            let mut expired = Vec::new();
-            for state in self.topics.values_mut() {
-                let mut i = 0;
-                while i < state.waiting.len() {
-                    if state.waiting[i].deadline <= now {
-                        expired.push(state.waiting.swap_remove(i));
-                    } else {
-                        i += 1;
-                    }
-                }
-            }
-            self.waiting_total -= expired.len();
-            for job in expired {
-                let e = job.timeout_error(self.config.send_msg_timeout_ms);
-                job.finish(Err(e.context("waiting for the topic route")));
-            }
-        }
     }
 
     fn next_deadline(&self) -> Option<Instant> {
-        let mut next = self.sends.next_deadline();
-        let mut min = |d: Instant| next = Some(next.map_or(d, |n| n.min(d)));
-        if self.waiting_total > 0 {
-            for state in self.topics.values() {
-                for job in &state.waiting {
-                    min(job.deadline);
-                }
-            }
+        let replies = self.replies.values().map(|(d, _)| *d).min();
+        match (self.sends.next_deadline(), replies) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
         }
-        for (deadline, _) in self.replies.values() {
-            min(*deadline);
-        }
-        next
     }
 
     fn end_turn(&mut self) {
@@ -529,19 +318,19 @@ impl Role for ProducerRole {
     }
 
     fn uses_connection(&self, token: Token) -> bool {
-        self.sends.uses(token) || self.oneway_unsent.contains_key(&token)
+        self.sends.uses_connection(token)
     }
 
     fn in_flight(&self) -> bool {
-        self.waiting_total > 0 || !self.oneway_unsent.is_empty() || !self.sends.is_empty()
+        self.sends.in_flight()
     }
 
     fn fail_all(&mut self) {
-        self.fail_sends();
+        self.sends.fail_all();
     }
 
     fn finish(&mut self) {
-        self.fail_sends();
+        self.sends.fail_all();
         for (_, (_, c)) in self.replies.drain() {
             c.complete(Err(shut_down_error()));
         }
@@ -563,12 +352,4 @@ impl Role for ProducerRole {
         // is dropped (the broker asks again).
         self.self_tx = None;
     }
-}
-
-/// The error of work the shutdown ended.
-pub(crate) fn shut_down_error() -> Error {
-    Error::new(
-        ErrorKind::Shutdown,
-        "the producer was shut down before the send completed",
-    )
 }

@@ -416,3 +416,11 @@ pub(crate) fn run_callback(cb: Notify, outcome: Result<Receipt>, permit: Permit)
     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cb.run(outcome)));
     drop(permit);
 }
+
+/// The error of work the shutdown ended.
+pub(crate) fn shut_down_error() -> Error {
+    Error::new(
+        ErrorKind::Shutdown,
+        "the producer was shut down before the send completed",
+    )
+}
