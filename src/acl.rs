@@ -1,5 +1,4 @@
-//! ACL v1 request signing (Java `AclClientRPCHook`, `shared/docs/protocol.md`
-//! §14): `AccessKey` (and `SecurityToken`) join the extFields; the signature
+//! ACL v1 request signing (Java `AclClientRPCHook`): `AccessKey` (and `SecurityToken`) join the extFields; the signature
 //! is `Base64(HmacSHA1(secretKey, values of all extFields sorted by key +
 //! body))`, sent as `Signature`.
 

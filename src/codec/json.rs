@@ -1,5 +1,5 @@
 //! The JSON form of a command header: string escaping for encoding, and a
-//! decoder for the one shape servers send (`shared/docs/protocol.md` §1):
+//! decoder for the one shape servers send (Java `RemotingCommand` JSON):
 //! an object with `code`, `language`, `version`, `opaque`, `flag`, `remark`
 //! and `extFields` (an object of scalars), any other member skipped.
 //! Mirrors Java `RemotingSerializable` / `RemotingCommand` JSON headers.

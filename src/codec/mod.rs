@@ -1,4 +1,4 @@
-//! The remoting frame codec (`shared/docs/protocol.md` §1): a frame is
+//! The remoting frame codec (Java `RemotingCommand`, `NettyEncoder`/`NettyDecoder`): a frame is
 //! `int32 length | int32 (serializeType << 24 | headerLength) | header | body`.
 //! Headers are encoded as JSON (what the Java client sends by default) and
 //! decoded from JSON *or* the ROCKETMQ binary layout, since a server may answer

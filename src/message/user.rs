@@ -112,7 +112,7 @@ impl Message {
     /// names with their own setter (`TAGS`, `KEYS`, `DELAY`, `WAIT`) and
     /// those the client sets (`UNIQ_KEY`, `TRAN_MSG`, `PGROUP`) must not be
     /// passed here. Fails like [`Message::set_property`] otherwise.
-    pub(crate) fn set_property_raw(&mut self, name: &str, value: &str) -> Result<()> {
+    pub fn set_property_raw(&mut self, name: &str, value: &str) -> Result<()> {
         if name.is_empty() || value.is_empty() {
             return Err(Error::new(
                 ErrorKind::InvalidArgument,

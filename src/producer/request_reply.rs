@@ -1,5 +1,5 @@
-//! Request-reply (Java `DefaultMQProducer.request`, `MessageUtil.createReplyMessage`,
-//! `shared/docs/protocol.md` §13): a request carries CORRELATION_ID,
+//! Request-reply (Java `DefaultMQProducer.request`, `MessageUtil.createReplyMessage`):
+//! a request carries CORRELATION_ID,
 //! REPLY_TO_CLIENT and TTL; the responder sends a reply message to
 //! `<CLUSTER>_REPLY_TOPIC`, which the broker pushes to the requester
 //! (PUSH_REPLY_MESSAGE_TO_CLIENT) on the connection it heartbeats on.

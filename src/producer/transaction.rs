@@ -1,4 +1,4 @@
-//! Transactions (Java `TransactionMQProducer`, `shared/docs/protocol.md` §9):
+//! Transactions (Java `TransactionMQProducer`):
 //! the half message's preparation, the END_TRANSACTION header, and the
 //! broker's check-back answered through the user's checker.
 

@@ -1,4 +1,4 @@
-//! Typed request and response headers (`shared/docs/protocol.md` §3, §8).
+//! Typed request and response headers (Java `SendMessageRequestHeaderV2`, `SendMessageResponseHeader`, …).
 //! Each request header turns into the `extFields` pairs the Java client sends;
 //! every value is a string, booleans are "true"/"false".
 

@@ -1,4 +1,4 @@
-//! HEART_BEAT body (`HeartbeatData`, `shared/docs/protocol.md` §8.1) for a
+//! HEART_BEAT body (`HeartbeatData`) for a
 //! producer-only client.
 
 /// The HeartbeatData JSON body listing `groups` (the internal

@@ -1,5 +1,4 @@
-//! Stored-message records (`MessageDecoder.decode`, `shared/docs/protocol.md`
-//! §12): the bodies of pull results and of CHECK_TRANSACTION_STATE requests.
+//! Stored-message records (Java `MessageDecoder.decode`): the bodies of pull results and of CHECK_TRANSACTION_STATE requests.
 //! Compressed bodies are inflated (zlib, LZ4 frame or zstd by the sysFlag
 //! compression type bits).
 

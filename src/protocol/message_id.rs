@@ -1,4 +1,4 @@
-//! Message ids (`shared/docs/protocol.md` §5).
+//! Message ids (Java `MessageClientIDSetter`, `MessageDecoder.createMessageId`).
 //!
 //! * `UNIQ_KEY`, the client message id, laid out as Java's
 //!   `MessageClientIDSetter`: `ip (4 or 16 bytes) | pid (2) | random int (4) |

@@ -3,7 +3,7 @@
 //! the properties string. Knows bytes and names, never sockets or threads.
 //!
 //! Numbers are from the Java reference (`RequestCode`, `ResponseCode`,
-//! `MessageSysFlag`, `PermName`); see `shared/docs/protocol.md` §2–§8.
+//! `MessageSysFlag`, `PermName`).
 
 pub mod header;
 pub mod heartbeat;

@@ -1,5 +1,5 @@
 //! `TopicRouteData`, the body of a GET_ROUTEINFO_BY_TOPIC response
-//! (`shared/docs/protocol.md` §7), parsed leniently: standard JSON as Java
+//! (Java `TopicRouteData`), parsed leniently: standard JSON as Java
 //! (≥ 4.9.4) and Rust NameServers send it, explicit `null`s, unknown fields,
 //! and the unquoted numeric map keys (`{0:"ip:port"}`) of older Java
 //! NameServers.
