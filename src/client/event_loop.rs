@@ -68,6 +68,9 @@ impl EventLoop {
             let spinning = self.engine.busy.active(now);
             let mut timeout = Some(Duration::ZERO);
             if !spinning {
+                // Before sleeping, also look for a disconnected channel
+                // (every handle gone), which `is_empty` does not tell.
+                self.drain_commands(true);
                 timeout = self.next_timeout(now);
                 self.engine.wakeup.sleeping.store(true, Ordering::SeqCst);
                 if self.commands_waiting() {
@@ -94,7 +97,7 @@ impl EventLoop {
                 }
             }
             self.roles.drain(&mut self.engine);
-            self.drain_commands();
+            self.drain_commands(false);
             let now = Instant::now();
             self.engine.expire(now);
             self.roles.report_events(&mut self.engine);
@@ -125,8 +128,12 @@ impl EventLoop {
         !self.rx.is_empty() || self.roles.have_commands()
     }
 
-    /// The engine's own commands.
-    fn drain_commands(&mut self) {
+    /// The engine's own commands. Unless `full`, a channel that looks
+    /// empty is left alone (no `try_recv`, which also reports disconnection).
+    fn drain_commands(&mut self, full: bool) {
+        if !full && self.rx.is_empty() {
+            return;
+        }
         loop {
             let cmd = match self.rx.try_recv() {
                 Ok(cmd) => cmd,

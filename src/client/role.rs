@@ -114,8 +114,17 @@ impl Roles {
 
     /// Hands the engine's events to every role until none are left (a
     /// role's handling may cause more); then closes connections that the
-    /// routes no longer need.
+    /// routes no longer need. Called several times a turn: nothing to do is
+    /// two loads.
+    #[inline]
     pub(super) fn report_events(&mut self, engine: &mut Engine) {
+        if !engine.events.is_empty() || engine.routes.brokers_changed {
+            self.deliver_events(engine);
+        }
+    }
+
+    #[inline(never)]
+    fn deliver_events(&mut self, engine: &mut Engine) {
         loop {
             while !engine.events.is_empty() {
                 let events = std::mem::take(&mut engine.events);

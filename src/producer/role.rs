@@ -245,8 +245,13 @@ impl Role for ProducerRole {
     }
 
     fn drain_commands(&mut self, engine: &mut Engine) {
-        while let Ok(cmd) = self.rx.try_recv() {
-            self.handle(engine, cmd);
+        // `is_empty` first: most turns find nothing, and a failing
+        // `try_recv` costs more than the check.
+        while !self.rx.is_empty() {
+            match self.rx.try_recv() {
+                Ok(cmd) => self.handle(engine, cmd),
+                Err(_) => break,
+            }
         }
     }
 
