@@ -48,26 +48,31 @@ impl Connections {
     }
 
     /// The connection to `addr`, if open.
+    #[inline]
     pub(crate) fn token_of(&self, addr: &str) -> Option<Token> {
         self.tokens.get(addr).copied()
     }
 
     /// The connection behind `token`.
+    #[inline]
     pub(crate) fn get(&self, token: Token) -> Option<&Connection> {
         self.by_token.get(&token)
     }
 
     /// The connection behind `token`, mutably.
+    #[inline]
     pub(crate) fn get_mut(&mut self, token: Token) -> Option<&mut Connection> {
         self.by_token.get_mut(&token)
     }
 
     /// The address of `token`'s connection.
+    #[inline]
     pub(crate) fn addr(&self, token: Token) -> Option<&str> {
         self.by_token.get(&token).map(|c| c.addr.as_str())
     }
 
     /// Whether `token`'s connection is still connecting.
+    #[inline]
     pub(crate) fn is_connecting(&self, token: Token) -> bool {
         self.by_token.get(&token).is_some_and(|c| !c.is_connected())
     }
@@ -139,6 +144,7 @@ impl Connections {
     }
 
     /// Whether a turn has encoded enough to flush before encoding more.
+    #[inline]
     pub(crate) fn chunk_full(&self) -> bool {
         self.unflushed >= FLUSH_CHUNK
     }

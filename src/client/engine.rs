@@ -108,6 +108,7 @@ impl Engine {
     }
 
     /// A fresh request id.
+    #[inline]
     pub(crate) fn next_opaque(&mut self) -> i32 {
         self.next_opaque = self.next_opaque.wrapping_add(1) & 0x7FFF_FFFF;
         self.next_opaque

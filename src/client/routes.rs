@@ -75,6 +75,7 @@ impl Routes {
     }
 
     /// The master address of broker `name`, from any cached route.
+    #[inline]
     pub(crate) fn broker_addr(&self, name: &str) -> Option<&Arc<str>> {
         self.brokers.get(name)
     }
