@@ -100,6 +100,8 @@ impl ProducerRole {
         }
     }
 
+    /// One command. Inlined into its one caller: a send is moved once less.
+    #[inline(always)]
     fn handle(&mut self, engine: &mut Engine, cmd: ProducerCommand) {
         match cmd {
             ProducerCommand::Send(job) => {
@@ -245,13 +247,13 @@ impl Role for ProducerRole {
     }
 
     fn drain_commands(&mut self, engine: &mut Engine) {
-        // `is_empty` first: most turns find nothing, and a failing
-        // `try_recv` costs more than the check.
-        while !self.rx.is_empty() {
-            match self.rx.try_recv() {
-                Ok(cmd) => self.handle(engine, cmd),
-                Err(_) => break,
-            }
+        // `is_empty` first: most turns of a sync sender find nothing, and a
+        // failing `try_recv` costs more than the check.
+        if self.rx.is_empty() {
+            return;
+        }
+        while let Ok(cmd) = self.rx.try_recv() {
+            self.handle(engine, cmd);
         }
     }
 
