@@ -138,22 +138,25 @@ impl Client {
         let Some((loop_thread, callback_thread)) = threads else {
             return Ok(());
         };
-        let (done_tx, done_rx) = crossbeam_channel::bounded(1);
-        if self
-            .tx
-            .send(EngineCommand::Shutdown {
-                timeout,
-                done: done_tx,
-            })
-            .is_ok()
-        {
-            self.wakeup.wake();
-            let _ = done_rx.recv();
+        if let Some(done) = self.ask_shutdown(timeout) {
+            let _ = done.recv();
         }
         let _ = loop_thread.join();
         self.callbacks.stop();
         let _ = callback_thread.join();
         Ok(())
+    }
+
+    /// Hands the loop a shutdown that lets work in flight complete for
+    /// `timeout`; the channel that tells when it is done, None if the loop
+    /// is gone already.
+    fn ask_shutdown(&self, timeout: Duration) -> Option<Receiver<()>> {
+        let (done, done_rx) = crossbeam_channel::bounded(1);
+        self.tx
+            .send(EngineCommand::Shutdown { timeout, done })
+            .ok()?;
+        self.wakeup.wake();
+        Some(done_rx)
     }
 }
 
@@ -162,17 +165,7 @@ impl Drop for Client {
         if self.on_callback_thread() {
             // Dropped from a callback: cannot wait for our own thread. Tell
             // the loop to stop; both threads then end by themselves.
-            let (done, _) = crossbeam_channel::bounded(1);
-            if self
-                .tx
-                .send(EngineCommand::Shutdown {
-                    timeout: Duration::ZERO,
-                    done,
-                })
-                .is_ok()
-            {
-                self.wakeup.wake();
-            }
+            let _ = self.ask_shutdown(Duration::ZERO);
             return;
         }
         let _ = self.shutdown(Duration::from_millis(0));

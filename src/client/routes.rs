@@ -98,9 +98,13 @@ impl Routes {
     /// Starts keeping `topic`'s route (with `template` for an unknown
     /// topic); the lookup to send, unless one is in flight.
     pub(super) fn want(&mut self, topic: &str, template: Option<&str>) -> Option<Step> {
-        let entry = self.topics.entry(topic.to_string()).or_default();
-        if let Some(t) = template {
-            entry.template = Some(t.to_string());
+        // Every send parked on a topic asks: no allocation once it is known.
+        if !self.topics.contains_key(topic) {
+            self.topics.insert(topic.to_string(), RouteEntry::default());
+        }
+        let entry = self.topics.get_mut(topic)?;
+        if template.is_some() && entry.template.as_deref() != template {
+            entry.template = template.map(str::to_string);
         }
         if entry.lookup_in_flight {
             return None;

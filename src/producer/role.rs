@@ -66,14 +66,21 @@ pub(crate) enum BrokerTarget {
     Addr(String),
 }
 
+/// The role's own channel, for check answers that come back from the
+/// callback thread: a plain sender until the engine's waker is known.
+enum SelfSender {
+    Unstarted(Sender<ProducerCommand>),
+    Started(RoleSender<ProducerCommand>),
+    Ended,
+}
+
 /// The producer's state on the I/O thread.
 pub(crate) struct ProducerRole {
     config: Arc<ProducerConfig>,
     rx: Receiver<ProducerCommand>,
     /// For work that comes back from the callback thread (check answers);
     /// set in `start`, once the engine's waker exists.
-    self_tx: Option<RoleSender<ProducerCommand>>,
-    self_tx_raw: Sender<ProducerCommand>,
+    self_tx: SelfSender,
     checker: Option<TransactionChecker>,
     /// Sends: in flight, parked, per-topic publish info.
     sends: SendMachine,
@@ -93,8 +100,7 @@ impl ProducerRole {
             sends: SendMachine::new(config.clone()),
             config,
             rx,
-            self_tx: None,
-            self_tx_raw: tx,
+            self_tx: SelfSender::Unstarted(tx),
             checker,
             replies: HashMap::default(),
         }
@@ -183,9 +189,10 @@ impl ProducerRole {
                 return;
             }
         };
-        let Some(loop_tx) = self.self_tx.clone() else {
+        let SelfSender::Started(loop_tx) = &self.self_tx else {
             return;
         };
+        let loop_tx = loop_tx.clone();
         let checker = checker.clone();
         let group = self.config.producer_group.clone();
         engine.callbacks.run(Box::new(move || {
@@ -227,10 +234,10 @@ impl ProducerRole {
 impl Role for ProducerRole {
     fn start(&mut self, engine: &mut Engine) {
         send::batch_callbacks(engine.callbacks.clone());
-        self.self_tx = Some(crate::client::RoleSender::new(
-            self.self_tx_raw.clone(),
-            engine.wakeup.clone(),
-        ));
+        if let SelfSender::Unstarted(tx) = &self.self_tx {
+            let tx = RoleSender::new(tx.clone(), engine.wakeup.clone());
+            self.self_tx = SelfSender::Started(tx);
+        }
     }
 
     fn heartbeat(&self, data: &mut HeartbeatData) {
@@ -337,7 +344,7 @@ impl Role for ProducerRole {
     }
 
     fn finish(&mut self) {
-        self.sends.fail_all();
+        // The engine failed the sends in flight (`fail_all`) just before.
         for (_, (_, c)) in self.replies.drain() {
             c.complete(Err(shut_down_error()));
         }
@@ -357,6 +364,6 @@ impl Role for ProducerRole {
         }
         // The loop's channel ends with the loop: a check answer sent later
         // is dropped (the broker asks again).
-        self.self_tx = None;
+        self.self_tx = SelfSender::Ended;
     }
 }

@@ -193,13 +193,7 @@ impl Completion {
 impl Drop for Completion {
     fn drop(&mut self) {
         if let Some(kind) = self.0.take() {
-            deliver(
-                kind,
-                Err(Error::new(
-                    ErrorKind::Shutdown,
-                    "the producer was shut down before the send completed",
-                )),
-            );
+            deliver(kind, Err(shut_down_error()));
         }
     }
 }
