@@ -2,12 +2,36 @@
  * bench: throughput, latency and CPU cost of librocketmq, and of the broker
  * itself (raw mode, no library).
  *
- *   bench --namesrv HOST:PORT --mode sync|async|oneway|raw
+ *   bench --namesrv HOST:PORT --mode sync|async|oneway|raw|pull
  *         [--threads N] [--size BYTES] [--count N | --duration SECONDS]
- *         [--topic T] [--inflight N] [--warmup N] [--set key=value ...]
+ *         [--topic T] [--inflight N] [--warmup N] [--group G]
+ *         [--set key=value ...]
  *
  * Prints exactly one JSON line on stdout; diagnostics go to stderr.
  * See docs/benchmark.md for the meaning of every field.
+ *
+ * Pull mode drains --count messages (default 1000000) of --topic with the
+ * library's pull consumer (rmq_pull_consumer_*, group --group, default
+ * bench_pull_group, subscription "*", consumeFromWhere
+ * CONSUME_FROM_FIRST_OFFSET; --set keys go to the consumer), polling up to
+ * 256 messages at a time on one thread, touching every body and queue offset.
+ * It gives up after 30 s without a message; what is missing then counts as
+ * failed. The clock and the CPU count run from the first poll that returns
+ * messages to the one that completes the count (when it gives up: the clock
+ * to the last message, the CPU count to the end); "size" is the mean body
+ * size received, mb_per_sec counts received body bytes, lat_us is null.
+ * --threads, --size, --warmup and --duration do not apply. The CPU figure
+ * includes what the consumer prefetched beyond the count (at most
+ * pullThresholdForQueue per queue, 4000 with the defaults: under 0.5 % of
+ * 1000000).
+ *   Against examples-c/build/nullbroker no pre-fill is needed: its every
+ *   queue is endless (BODY_BYTES, its 3rd argument, sets the body size):
+ *     bench --namesrv 127.0.0.1:19876 --mode pull --count 1000000
+ *   Against a real broker, fill the topic first (async mode also stores its
+ *   --warmup messages), then drain it with a group that has no committed
+ *   offsets yet (a group resumes where its last run committed):
+ *     bench --namesrv HOST:PORT --mode async --count 1000000 --topic T
+ *     bench --namesrv HOST:PORT --mode pull --count 1000000 --topic T --group bench_pull_$$
  *
  * Exit status: 0 when every measured message succeeded, 1 when some failed,
  * 2 on bad usage or setup errors.
@@ -49,8 +73,13 @@
 #define OPAQUE_BASE 1000000000L /* 10 digits up to INT32_MAX: patched in place */
 #define MAX_FRAME (16u << 20)
 
-enum mode { MODE_SYNC, MODE_ASYNC, MODE_ONEWAY, MODE_RAW };
-static const char *const mode_names[] = {"sync", "async", "oneway", "raw"};
+#define PULL_BATCH 256          /* pull mode: messages per poll */
+#define PULL_IDLE_MS 30000      /* pull mode: give up after this long without a message */
+#define PULL_DEFAULT_COUNT 1000000L
+
+enum mode { MODE_SYNC, MODE_ASYNC, MODE_ONEWAY, MODE_RAW, MODE_PULL };
+static const char *const mode_names[] = {"sync", "async", "oneway", "raw", "pull"};
+#define NMODES ((int)(sizeof mode_names / sizeof mode_names[0]))
 
 static struct {
     const char *namesrv;
@@ -63,6 +92,8 @@ static struct {
     const char *topic;
     int inflight;
     long warmup;
+    bool warmup_set;
+    const char *group; /* pull mode */
     int nset;
     char *set_key[MAX_SETS];
     char *set_val[MAX_SETS];
@@ -74,6 +105,7 @@ static rmq_producer *g_producer;
 static uint8_t *g_body;
 static pthread_barrier_t g_warm_barrier, g_start_barrier;
 static atomic_int g_errors_printed;
+static volatile uint64_t g_pull_sink; /* pull mode: keeps the touched bytes and offsets live */
 
 /* Async mode: written by the producer's single callback thread. */
 static atomic_long g_cb_ok, g_cb_failed, g_warm_cb_ok, g_warm_cb_failed;
@@ -799,8 +831,14 @@ static void usage(const char *argv0) {
     fprintf(stderr,
             "usage: %s --namesrv HOST:PORT --mode sync|async|oneway|raw [--threads N] [--size BYTES]\n"
             "          [--count N | --duration SECONDS] [--topic T] [--inflight N] [--warmup N]\n"
-            "          [--set key=value ...]\n",
-            argv0);
+            "          [--set key=value ...]\n"
+            "       %s --namesrv HOST:PORT --mode pull [--count N] [--topic T] [--group G]\n"
+            "          [--set key=value ...]\n"
+            "  pull drains N messages (default %ld) of T with the pull consumer, from the first\n"
+            "  offset of group G (default bench_pull_group). Against nullbroker no pre-fill is\n"
+            "  needed; on a real broker fill T first (--mode async --count N --topic T) and use a\n"
+            "  group without committed offsets.\n",
+            argv0, argv0, PULL_DEFAULT_COUNT);
 }
 
 static bool parse_long(const char *s, long min, long max, long *out) {
@@ -829,7 +867,7 @@ static int parse_args(int argc, char **argv) {
             cfg.namesrv = v;
         } else if (strcmp(a, "--mode") == 0) {
             bool found = false;
-            for (int m = 0; m < 4; m++) {
+            for (int m = 0; m < NMODES; m++) {
                 if (strcmp(v, mode_names[m]) == 0) {
                     cfg.mode = (enum mode)m;
                     found = true;
@@ -863,6 +901,10 @@ static int parse_args(int argc, char **argv) {
         } else if (strcmp(a, "--warmup") == 0) {
             if (!parse_long(v, 0, 1000000000L, &n)) goto bad;
             cfg.warmup = n;
+            cfg.warmup_set = true;
+        } else if (strcmp(a, "--group") == 0) {
+            if (*v == '\0' || strlen(v) > 255) goto bad;
+            cfg.group = v;
         } else if (strcmp(a, "--set") == 0) {
             const char *eq = strchr(v, '=');
             if (eq == NULL || eq == v || cfg.nset >= MAX_SETS) goto bad;
@@ -886,6 +928,20 @@ static int parse_args(int argc, char **argv) {
     if (cfg.count > 0 && cfg.duration > 0) {
         fprintf(stderr, "bench: give --count or --duration, not both\n");
         return -1;
+    }
+    if (cfg.mode == MODE_PULL) {
+        if (cfg.duration > 0) {
+            fprintf(stderr, "bench: --duration does not apply to pull mode (give --count)\n");
+            return -1;
+        }
+        if (cfg.threads != 1 || cfg.size != 1024 || cfg.warmup_set) {
+            fprintf(stderr, "bench: --threads, --size and --warmup do not apply to pull mode (ignored)\n");
+        }
+        cfg.threads = 1;
+        if (cfg.count == 0) cfg.count = PULL_DEFAULT_COUNT;
+        if (cfg.group == NULL) cfg.group = "bench_pull_group";
+    } else if (cfg.group != NULL) {
+        fprintf(stderr, "bench: --group applies to pull mode only (ignored)\n");
     }
     if (cfg.count == 0 && cfg.duration == 0) cfg.count = 100000;
     if (cfg.mode != MODE_RAW && cfg.inflight != 1) {
@@ -931,6 +987,20 @@ static double percentile_us(const uint64_t *s, long n, double p) {
     return (double)s[rank - 1] / 1000.0;
 }
 
+/* The one JSON line of a run. */
+static void print_result(int threads, size_t size, long messages, long ok, double seconds, double mps, double mbps,
+                         const char *lat, double cpu, long peak_rss, long threads_in_process) {
+    char inflight[40] = "";
+    if (cfg.mode == MODE_RAW) snprintf(inflight, sizeof inflight, ",\"inflight\":%d", cfg.inflight);
+    printf("{\"mode\":\"%s\",\"threads\":%d,\"size\":%zu,\"messages\":%ld,\"ok\":%ld,\"failed\":%ld,"
+           "\"seconds\":%.3f,\"msgs_per_sec\":%.1f,\"mb_per_sec\":%.2f,\"lat_us\":%s,"
+           "\"cpu_s_per_1000\":%.4f,\"cpu_us_per_msg\":%.2f,\"peak_rss_kb\":%ld,\"threads_in_process\":%ld%s}\n",
+           mode_names[cfg.mode], threads, size, messages, ok, messages - ok, seconds, mps, mbps, lat,
+           messages > 0 ? cpu * 1000.0 / (double)messages : 0.0, messages > 0 ? cpu * 1e6 / (double)messages : 0.0,
+           peak_rss, threads_in_process, inflight);
+    fflush(stdout);
+}
+
 static bool start_producer(void) {
     g_producer = rmq_producer_new("bench_group");
     if (g_producer == NULL) {
@@ -968,10 +1038,130 @@ static size_t flush_producer(const char *phase) {
     return remaining;
 }
 
+/* Pull mode: drains cfg.count messages with the pull consumer on this
+ * thread and prints the result line. Returns the exit status. */
+static int run_pull(void) {
+    rmq_pull_consumer *c = rmq_pull_consumer_new(cfg.group);
+    if (c == NULL) {
+        fprintf(stderr, "bench: rmq_pull_consumer_new: %s\n", rmq_last_error());
+        return 2;
+    }
+    int rc = 2;
+    rmq_status st = rmq_pull_consumer_set(c, "namesrvAddr", cfg.namesrv);
+    if (st != RMQ_STATUS_OK) {
+        fprintf(stderr, "bench: set namesrvAddr: %s\n", rmq_last_error());
+        goto out;
+    }
+    st = rmq_pull_consumer_set(c, "consumeFromWhere", "CONSUME_FROM_FIRST_OFFSET");
+    if (st != RMQ_STATUS_OK) {
+        fprintf(stderr, "bench: set consumeFromWhere: %s\n", rmq_last_error());
+        goto out;
+    }
+    for (int i = 0; i < cfg.nset; i++) {
+        st = rmq_pull_consumer_set(c, cfg.set_key[i], cfg.set_val[i]);
+        if (st != RMQ_STATUS_OK) {
+            fprintf(stderr, "bench: set %s=%s: %s\n", cfg.set_key[i], cfg.set_val[i], rmq_last_error());
+            goto out;
+        }
+    }
+    st = rmq_pull_consumer_subscribe(c, cfg.topic, "*");
+    if (st != RMQ_STATUS_OK) {
+        fprintf(stderr, "bench: rmq_pull_consumer_subscribe %s: %s\n", cfg.topic, rmq_last_error());
+        goto out;
+    }
+    st = rmq_pull_consumer_start(c);
+    if (st != RMQ_STATUS_OK) {
+        fprintf(stderr, "bench: rmq_pull_consumer_start: %s\n", rmq_last_error());
+        goto out;
+    }
+
+    const rmq_message_ext *msgs[PULL_BATCH];
+    long received = 0;
+    uint64_t bytes = 0, sink = 0;
+    struct rusage ru0, ru1;
+    uint64_t t0 = 0, t1 = 0, last_ns = now_ns();
+    bool done = false;
+    while (!done) {
+        size_t n = 0;
+        st = rmq_pull_consumer_poll(c, 1000, msgs, PULL_BATCH, &n);
+        uint64_t now = now_ns();
+        if (st != RMQ_STATUS_OK) {
+            report_error("rmq_pull_consumer_poll: %s: %s", rmq_status_name(st), rmq_last_error());
+            if (st == RMQ_STATUS_SHUTDOWN || st == RMQ_STATUS_INVALID_STATE || st == RMQ_STATUS_INVALID_ARGUMENT ||
+                st == RMQ_STATUS_PANIC) {
+                break;
+            }
+            n = 0;
+            struct timespec pause = {.tv_sec = 0, .tv_nsec = 10 * 1000000L}; /* no busy loop on errors */
+            nanosleep(&pause, NULL);
+        }
+        if (n == 0) {
+            if (now - last_ns >= (uint64_t)PULL_IDLE_MS * 1000000ull) {
+                report_error("pull: no message for %d s, giving up", PULL_IDLE_MS / 1000);
+                break;
+            }
+            continue;
+        }
+        if (t0 == 0) {
+            getrusage(RUSAGE_SELF, &ru0);
+            t0 = now_ns();
+        }
+        for (size_t i = 0; i < n && received < cfg.count; i++) {
+            const uint8_t *data = NULL;
+            size_t len = 0;
+            if (rmq_message_ext_body(msgs[i], &data, &len) == RMQ_STATUS_OK) {
+                bytes += len;
+                if (len > 0) sink += (uint64_t)data[0] + data[len - 1];
+            }
+            sink += (uint64_t)rmq_message_ext_queue_offset(msgs[i]);
+            received++;
+        }
+        last_ns = t1 = now_ns();
+        if (received >= cfg.count) done = true;
+    }
+    if (t0 == 0) {
+        getrusage(RUSAGE_SELF, &ru0);
+        ru1 = ru0;
+    } else {
+        getrusage(RUSAGE_SELF, &ru1);
+    }
+    long threads_in_process = status_field_kb("Threads");
+    g_pull_sink = sink;
+    if (!done) fprintf(stderr, "bench: pull: received %ld of %ld messages\n", received, cfg.count);
+
+    double seconds = (double)(t1 - t0) / 1e9;
+    double cpu = cpu_seconds(&ru1) - cpu_seconds(&ru0);
+    double mps = seconds > 0 ? (double)received / seconds : 0;
+    long peak_rss = status_field_kb("VmHWM");
+    if (peak_rss < 0) peak_rss = ru1.ru_maxrss;
+    print_result(1, received > 0 ? (size_t)(bytes / (uint64_t)received) : 0, cfg.count, received, seconds, mps,
+                 seconds > 0 ? (double)bytes / seconds / 1048576.0 : 0.0, "null", cpu, peak_rss, threads_in_process);
+    rc = done ? 0 : 1;
+    st = rmq_pull_consumer_shutdown(c);
+    if (st != RMQ_STATUS_OK) fprintf(stderr, "bench: rmq_pull_consumer_shutdown: %s\n", rmq_last_error());
+
+out:
+    st = rmq_pull_consumer_free(c);
+    if (st != RMQ_STATUS_OK) fprintf(stderr, "bench: rmq_pull_consumer_free: %s\n", rmq_status_name(st));
+    return rc;
+}
+
+static void free_sets(void) {
+    for (int i = 0; i < cfg.nset; i++) {
+        free(cfg.set_key[i]);
+        free(cfg.set_val[i]);
+    }
+}
+
 int main(int argc, char **argv) {
     if (parse_args(argc, argv) != 0) {
         usage(argv[0]);
         return 2;
+    }
+    if (cfg.mode == MODE_PULL) {
+        int prc = run_pull();
+        free_sets();
+        return prc;
     }
     int rc = 2;
     int nthreads = cfg.threads;
@@ -1111,15 +1301,8 @@ int main(int argc, char **argv) {
                  percentile_us(samples, nsamples, 0.50), percentile_us(samples, nsamples, 0.99),
                  percentile_us(samples, nsamples, 0.999), (double)samples[nsamples - 1] / 1000.0);
     }
-    char inflight[40] = "";
-    if (cfg.mode == MODE_RAW) snprintf(inflight, sizeof inflight, ",\"inflight\":%d", cfg.inflight);
-    printf("{\"mode\":\"%s\",\"threads\":%d,\"size\":%zu,\"messages\":%ld,\"ok\":%ld,\"failed\":%ld,"
-           "\"seconds\":%.3f,\"msgs_per_sec\":%.1f,\"mb_per_sec\":%.2f,\"lat_us\":%s,"
-           "\"cpu_s_per_1000\":%.4f,\"cpu_us_per_msg\":%.2f,\"peak_rss_kb\":%ld,\"threads_in_process\":%ld%s}\n",
-           mode_names[cfg.mode], nthreads, cfg.size, messages, ok, messages - ok, seconds, mps,
-           mps * (double)cfg.size / 1048576.0, lat, messages > 0 ? cpu * 1000.0 / (double)messages : 0.0,
-           messages > 0 ? cpu * 1e6 / (double)messages : 0.0, peak_rss, threads_in_process, inflight);
-    fflush(stdout);
+    print_result(nthreads, cfg.size, messages, ok, seconds, mps, mps * (double)cfg.size / 1048576.0, lat, cpu, peak_rss,
+                 threads_in_process);
     if (samples != g_lat) free(samples);
     rc = (messages > 0 && ok == messages) ? 0 : 1;
     pthread_barrier_destroy(&g_warm_barrier);
@@ -1139,9 +1322,6 @@ out:
     free(workers);
     free(g_lat);
     free(g_body);
-    for (int i = 0; i < cfg.nset; i++) {
-        free(cfg.set_key[i]);
-        free(cfg.set_val[i]);
-    }
+    free_sets();
     return rc;
 }

@@ -9,7 +9,8 @@
 //! [`routing`] (writable queues, queue choice, the fault table, sharding
 //! hashes: pure code); [`result`] (send results); [`client`] (the
 //! role-neutral engine: the event loop that owns every socket, and the
-//! callback thread); [`producer`] (a role on the engine, and the Rust API);
+//! callback thread); [`producer`] and [`consumer`] (roles on the engine,
+//! and their Rust APIs);
 //! [`ffi`] (the C APIs, which reach only the public Rust API).
 //!
 //! ```no_run
@@ -31,6 +32,7 @@ pub mod client;
 pub mod codec;
 pub mod compression;
 pub mod config;
+pub mod consumer;
 pub mod error;
 pub mod ffi;
 pub mod log;
@@ -42,6 +44,7 @@ pub mod result;
 pub mod routing;
 
 pub use client::ClientConfig;
+pub use consumer::{ConsumerConfig, PullConsumer, PullResult, PullStatus};
 pub use error::{Error, ErrorKind, Result};
 pub use message::Message;
 pub use producer::config::ProducerConfig;

@@ -17,6 +17,7 @@ use super::config::ClientConfig;
 use super::connections::Connections;
 use super::events::Event;
 use super::requests::{Pending, Requests};
+use super::role::HeartbeatData;
 use super::routes::{Lookup, Routes, Step};
 use super::wakeup::Wakeup;
 use crate::codec::{self, RemotingCommand, WriteFields, FLAG_ONEWAY, FLAG_RESPONSE};
@@ -67,6 +68,8 @@ pub(crate) struct Engine {
     pub callbacks: CallbackSender,
     /// The HEART_BEAT body (every role's groups).
     pub(super) heartbeat_body: Bytes,
+    /// A role's heartbeat data changed: rebuild the body and send it.
+    pub(super) heartbeat_stale: bool,
     /// Where a shutdown stands.
     pub(super) phase: Phase,
     /// Reported to roles after the current hook.
@@ -99,6 +102,7 @@ impl Engine {
             wakeup,
             callbacks,
             heartbeat_body: Bytes::new(),
+            heartbeat_stale: false,
             phase: Phase::Running,
             events: Vec::new(),
             next_opaque: 0,
@@ -362,12 +366,20 @@ impl Engine {
         }
     }
 
-    /// Sets the HEART_BEAT body: every role's producer groups.
-    pub(super) fn set_heartbeat(&mut self, producer_groups: &[String]) {
+    /// Sets the HEART_BEAT body: every role's groups.
+    pub(super) fn set_heartbeat(&mut self, data: &HeartbeatData) {
         self.heartbeat_body = Bytes::from(crate::protocol::heartbeat::heartbeat_body(
             &self.client_id,
-            producer_groups,
+            &data.producer_groups,
+            &data.consumers,
         ));
+    }
+
+    /// A role's heartbeat data changed (a subscription, a rebalance): at
+    /// the end of the turn the body is rebuilt and sent to every broker
+    /// (Java `sendHeartbeatToAllBrokerWithLock`).
+    pub(crate) fn heartbeat_changed(&mut self) {
+        self.heartbeat_stale = true;
     }
 
     /// Sends a heartbeat to every broker (heartbeatBrokerInterval).

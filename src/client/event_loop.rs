@@ -59,8 +59,9 @@ impl EventLoop {
 
     /// Runs until a shutdown has been carried out.
     pub(crate) fn run(mut self) {
-        let data = self.roles.start(&mut self.engine);
-        self.engine.set_heartbeat(&data.producer_groups);
+        self.roles.start(&mut self.engine);
+        self.engine.set_heartbeat(&self.roles.heartbeat_data());
+        self.engine.heartbeat_stale = false;
         let mut events = Events::with_capacity(256);
         loop {
             let now = Instant::now();
@@ -104,7 +105,10 @@ impl EventLoop {
             self.roles.expire(&mut self.engine, now);
             if self.shutdown.is_none() {
                 let due = self.timers.due(now);
-                if due.heartbeat {
+                if std::mem::take(&mut self.engine.heartbeat_stale) {
+                    self.engine.set_heartbeat(&self.roles.heartbeat_data());
+                    self.engine.heartbeat_all();
+                } else if due.heartbeat {
                     self.engine.heartbeat_all();
                 }
                 if due.refresh {

@@ -14,12 +14,15 @@ use super::engine::Engine;
 use super::events::Event;
 use crate::codec::RemotingCommand;
 use crate::error::{Error, ErrorKind};
+use crate::protocol::heartbeat::ConsumerData;
 
 /// What a role adds to the engine's HEART_BEAT (Java `HeartbeatData`).
 #[derive(Debug, Default)]
 pub(crate) struct HeartbeatData {
     /// `producerDataSet`: producer groups.
     pub producer_groups: Vec<String>,
+    /// `consumerDataSet`: consumer groups and their subscriptions.
+    pub consumers: Vec<ConsumerData>,
 }
 
 /// A role on a client engine; see the module docs.
@@ -73,6 +76,11 @@ pub(crate) trait Role: Send {
     /// Whether work that a shutdown waits for is in flight.
     fn in_flight(&self) -> bool;
 
+    /// The shutdown's drain is over and UNREGISTER_CLIENT goes out next:
+    /// last writes while the connections are open (a consumer commits its
+    /// offsets). Nothing by default.
+    fn before_unregister(&mut self, _engine: &mut Engine) {}
+
     /// The shutdown's drain is over: fail everything in flight.
     fn fail_all(&mut self);
 
@@ -89,11 +97,17 @@ impl Roles {
         Roles(roles)
     }
 
-    /// Starts every role; their heartbeat data together.
-    pub(super) fn start(&mut self, engine: &mut Engine) -> HeartbeatData {
-        let mut data = HeartbeatData::default();
+    /// Starts every role.
+    pub(super) fn start(&mut self, engine: &mut Engine) {
         for role in &mut self.0 {
             role.start(engine);
+        }
+    }
+
+    /// Every role's heartbeat data together.
+    pub(super) fn heartbeat_data(&self) -> HeartbeatData {
+        let mut data = HeartbeatData::default();
+        for role in &self.0 {
             role.heartbeat(&mut data);
         }
         data
@@ -212,6 +226,13 @@ impl Roles {
     /// Whether any role has work in flight that a shutdown waits for.
     pub(super) fn in_flight(&self) -> bool {
         self.0.iter().any(|r| r.in_flight())
+    }
+
+    /// Last writes before unregistering.
+    pub(super) fn before_unregister(&mut self, engine: &mut Engine) {
+        for role in &mut self.0 {
+            role.before_unregister(engine);
+        }
     }
 
     /// Fails everything in flight.

@@ -53,6 +53,7 @@ impl ShutdownState {
                 if roles.in_flight() && now < self.drain_deadline {
                     return false;
                 }
+                roles.before_unregister(engine);
                 roles.fail_all();
                 engine.phase = Phase::Unregistering;
                 let sent = send_unregister(engine, roles);

@@ -133,6 +133,7 @@ pub fn decode_pushed_reply(cmd: &RemotingCommand) -> Result<MessageExt> {
         body,
         properties: properties::decode(cmd.ext("properties").unwrap_or("")),
         offset_msg_id: String::new(),
+        broker_name: Default::default(),
     })
 }
 
@@ -165,6 +166,7 @@ mod tests {
                     ("TTL".into(), "3000".into()),
                 ],
                 offset_msg_id: String::new(),
+                broker_name: Default::default(),
             }),
         ))
         .unwrap();

@@ -3,6 +3,7 @@
 //! compression type bits).
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
 use bytes::{Buf, Bytes};
 
@@ -51,6 +52,9 @@ pub struct MessageExt {
     pub properties: Vec<(String, String)>,
     /// The broker message id (store host + commit-log offset).
     pub offset_msg_id: String,
+    /// The name of the broker it was pulled from (empty when not pulled,
+    /// e.g. a transaction check or a reply).
+    pub broker_name: Arc<str>,
 }
 
 impl MessageExt {
@@ -195,6 +199,7 @@ pub fn decode_one(mut b: Bytes) -> Result<MessageExt> {
         body,
         properties: props,
         offset_msg_id,
+        broker_name: Arc::default(),
     })
 }
 
@@ -277,6 +282,7 @@ mod tests {
                 ("TAGS".into(), "t".into()),
             ],
             offset_msg_id: "C0A8000100002A9F000000000012D687".into(),
+            broker_name: Arc::default(),
         }
     }
 

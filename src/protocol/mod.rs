@@ -1,4 +1,4 @@
-//! RocketMQ's wire vocabulary for a producer: request and response codes,
+//! RocketMQ's wire vocabulary: request and response codes,
 //! permission and sysFlag bits, typed headers, route data, message ids and
 //! the properties string. Knows bytes and names, never sockets or threads.
 //!
@@ -9,6 +9,7 @@ pub mod header;
 pub mod heartbeat;
 pub mod message_ext;
 pub mod message_id;
+pub mod pull;
 pub mod properties;
 pub mod route;
 
@@ -34,6 +35,22 @@ pub mod request_code {
     pub const SEND_BATCH_MESSAGE: i32 = 320;
     /// PUSH_REPLY_MESSAGE_TO_CLIENT: broker → client.
     pub const PUSH_REPLY_MESSAGE_TO_CLIENT: i32 = 326;
+    /// PULL_MESSAGE: client → broker, long polling.
+    pub const PULL_MESSAGE: i32 = 11;
+    /// QUERY_CONSUMER_OFFSET: a group's committed offset of a queue.
+    pub const QUERY_CONSUMER_OFFSET: i32 = 14;
+    /// UPDATE_CONSUMER_OFFSET: commit a group's offset of a queue.
+    pub const UPDATE_CONSUMER_OFFSET: i32 = 15;
+    /// SEARCH_OFFSET_BY_TIMESTAMP: the offset of a queue at a time.
+    pub const SEARCH_OFFSET_BY_TIMESTAMP: i32 = 29;
+    /// GET_MAX_OFFSET: a queue's next offset.
+    pub const GET_MAX_OFFSET: i32 = 30;
+    /// GET_MIN_OFFSET: a queue's smallest offset.
+    pub const GET_MIN_OFFSET: i32 = 31;
+    /// GET_CONSUMER_LIST_BY_GROUP: the client ids of a group.
+    pub const GET_CONSUMER_LIST_BY_GROUP: i32 = 38;
+    /// NOTIFY_CONSUMER_IDS_CHANGED: broker → client, oneway.
+    pub const NOTIFY_CONSUMER_IDS_CHANGED: i32 = 40;
 }
 
 /// Response codes (`RemotingSysResponseCode` + `ResponseCode`).
@@ -62,8 +79,18 @@ pub mod response_code {
     pub const NO_PERMISSION: i32 = 16;
     /// Topic unknown (namesrv) or not auto-creatable (broker).
     pub const TOPIC_NOT_EXIST: i32 = 17;
+    /// Pull: nothing new at the offset (also the end of a long poll).
+    pub const PULL_NOT_FOUND: i32 = 19;
+    /// Pull: nothing matched the subscription in the scanned range.
+    pub const PULL_RETRY_IMMEDIATELY: i32 = 20;
+    /// Pull: the offset is out of the queue's range.
+    pub const PULL_OFFSET_MOVED: i32 = 21;
+    /// QUERY_CONSUMER_OFFSET: the group has no offset for the queue.
+    pub const QUERY_NOT_FOUND: i32 = 22;
     /// Invalid parameter (bad topic, bad queue id, header decode error).
     pub const INVALID_PARAMETER: i32 = 29;
+    /// The broker's flow control (retry after 20 ms).
+    pub const FLOW_CONTROL: i32 = 215;
     /// Buyer id missing.
     pub const NO_BUYER_ID: i32 = 204;
     /// Not in current unit.
@@ -113,7 +140,16 @@ pub fn response_code_name(code: i32) -> &'static str {
         16 => "NO_PERMISSION",
         17 => "TOPIC_NOT_EXIST",
         18 => "TOPIC_EXIST_ALREADY",
+        19 => "PULL_NOT_FOUND",
+        20 => "PULL_RETRY_IMMEDIATELY",
+        21 => "PULL_OFFSET_MOVED",
+        22 => "QUERY_NOT_FOUND",
+        23 => "SUBSCRIPTION_PARSE_FAILED",
+        24 => "SUBSCRIPTION_NOT_EXIST",
+        25 => "SUBSCRIPTION_NOT_LATEST",
+        26 => "SUBSCRIPTION_GROUP_NOT_EXIST",
         29 => "INVALID_PARAMETER",
+        215 => "FLOW_CONTROL",
         204 => "NO_BUYER_ID",
         205 => "NOT_IN_CURRENT_UNIT",
         501 => "NOT_LEADER_FOR_QUEUE",

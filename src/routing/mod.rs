@@ -9,5 +9,5 @@ pub mod queue;
 pub mod sharding;
 
 pub use fault::FaultTable;
-pub use queue::{MessageQueue, TopicPublishInfo};
+pub use queue::{readable_queues, MessageQueue, TopicPublishInfo};
 pub use sharding::{java_string_hash, queue_index_for_key};

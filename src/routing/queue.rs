@@ -8,8 +8,9 @@ use std::sync::Arc;
 use crate::protocol::perm;
 use crate::protocol::route::TopicRouteData;
 
-/// A queue of a topic on a broker.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// A queue of a topic on a broker. Ordered as Java's `MessageQueue`
+/// (topic, broker name, queue id), the order rebalancing sorts by.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct MessageQueue {
     /// Topic.
     pub topic: Arc<str>,
@@ -17,6 +18,30 @@ pub struct MessageQueue {
     pub broker_name: Arc<str>,
     /// Queue id on that broker.
     pub queue_id: i32,
+}
+
+/// The readable queues of `topic` in `route`, sorted: for every broker
+/// whose queue data has the read permission, queues `0..readQueueNums`
+/// (Java `MQClientInstance.topicRouteData2TopicSubscribeInfo`).
+pub fn readable_queues(topic: &str, route: &TopicRouteData) -> Vec<MessageQueue> {
+    let topic: Arc<str> = Arc::from(topic);
+    let mut out = Vec::new();
+    for q in &route.queue_datas {
+        if q.perm & perm::READ == 0 {
+            continue;
+        }
+        let broker: Arc<str> = Arc::from(q.broker_name.as_str());
+        for id in 0..q.read_queue_nums.max(0) {
+            out.push(MessageQueue {
+                topic: topic.clone(),
+                broker_name: broker.clone(),
+                queue_id: id,
+            });
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// The writable queues of one topic and where their brokers are.

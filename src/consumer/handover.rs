@@ -1,0 +1,164 @@
+//! Where prefetched messages wait for `poll` (Java
+//! `DefaultLitePullConsumerImpl`'s `consumeRequestCache`): the I/O thread
+//! appends each pull's decoded messages as one batch; `poll` takes
+//! messages from the front. Flow control lives with the queues on the I/O
+//! thread ([`super::process_queue`]); this buffer only hands over, so its
+//! lock is held for a push or a take, never for I/O.
+
+use std::collections::VecDeque;
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::Instant;
+
+use crate::protocol::message_ext::MessageExt;
+use crate::routing::MessageQueue;
+
+/// The messages of one pull.
+#[derive(Debug)]
+pub(crate) struct Batch {
+    /// Their queue.
+    pub mq: MessageQueue,
+    /// The queue's seek generation when they were pulled.
+    pub epoch: u64,
+    /// The messages, in offset order (`messages` is taken from the front).
+    pub messages: VecDeque<MessageExt>,
+    /// The offset after the batch's last scanned message (the pull's
+    /// `nextBeginOffset`): committed once the batch is taken entirely, so
+    /// that filtered-out offsets are not pulled again.
+    pub next_offset: i64,
+}
+
+/// What one queue gave to one poll: the role's flow control and commit
+/// offsets advance by it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Taken {
+    /// The queue.
+    pub mq: MessageQueue,
+    /// Its seek generation.
+    pub epoch: u64,
+    /// Messages taken.
+    pub count: usize,
+    /// Body bytes taken.
+    pub bytes: usize,
+    /// The offset to commit now: after the last taken message, or the
+    /// batch's `next_offset` once the batch is empty.
+    pub offset: i64,
+}
+
+#[derive(Default)]
+struct State {
+    batches: VecDeque<Batch>,
+    closed: bool,
+}
+
+/// The buffer between the I/O thread and `poll`.
+#[derive(Default)]
+pub(crate) struct Handover {
+    state: Mutex<State>,
+    ready: Condvar,
+}
+
+impl Handover {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Appends a batch (I/O thread) and wakes a waiting poll.
+    pub(crate) fn push(&self, batch: Batch) {
+        let mut s = self.lock();
+        if s.closed {
+            return;
+        }
+        s.batches.push_back(batch);
+        drop(s);
+        self.ready.notify_one();
+    }
+
+    /// Drops every buffered message of `mq` (a seek, or the queue left this
+    /// consumer); the role resets its counts itself.
+    pub(crate) fn purge(&self, mq: &MessageQueue) {
+        self.lock().batches.retain(|b| b.mq != *mq);
+    }
+
+    /// Drops everything and wakes every poll for good (shutdown).
+    pub(crate) fn close(&self) {
+        let mut s = self.lock();
+        s.closed = true;
+        s.batches.clear();
+        drop(s);
+        self.ready.notify_all();
+    }
+
+    /// Whether [`close`](Handover::close) was called.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.lock().closed
+    }
+
+    /// Waits until `deadline` for messages, then moves up to `max` of them
+    /// into `out`; what each queue gave is in the returned list. Returns at
+    /// once (empty) when closed.
+    pub(crate) fn take(
+        &self,
+        out: &mut Vec<MessageExt>,
+        max: usize,
+        deadline: Instant,
+    ) -> Vec<Taken> {
+        let mut s = self.lock();
+        loop {
+            if s.closed || !s.batches.is_empty() || max == 0 {
+                break;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Vec::new();
+            }
+            s = self
+                .ready
+                .wait_timeout(s, deadline - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        let mut taken: Vec<Taken> = Vec::new();
+        let mut left = max;
+        while left > 0 && !s.closed {
+            let Some(batch) = s.batches.front_mut() else {
+                break;
+            };
+            let n = left.min(batch.messages.len());
+            let mut bytes = 0;
+            let mut last = None;
+            for m in batch.messages.drain(..n) {
+                bytes += m.body.len();
+                last = Some(m.queue_offset);
+                out.push(m);
+            }
+            left -= n;
+            let empty = batch.messages.is_empty();
+            let offset = if empty {
+                batch.next_offset
+            } else {
+                last.map_or(batch.next_offset, |o| o + 1)
+            };
+            match taken
+                .iter_mut()
+                .find(|t| t.mq == batch.mq && t.epoch == batch.epoch)
+            {
+                Some(t) => {
+                    t.count += n;
+                    t.bytes += bytes;
+                    t.offset = offset;
+                }
+                None => taken.push(Taken {
+                    mq: batch.mq.clone(),
+                    epoch: batch.epoch,
+                    count: n,
+                    bytes,
+                    offset,
+                }),
+            }
+            if empty {
+                s.batches.pop_front();
+            }
+        }
+        taken
+    }
+}

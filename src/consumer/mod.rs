@@ -1,0 +1,29 @@
+//! The consumer side: a pull consumer as a role on the client engine.
+//!
+//! Files: [`api`] (the [`PullConsumer`] API: subscribe or assign, poll,
+//! commit, seek, and the legacy one-shot pull and offset calls),
+//! [`config`] ([`ConsumerConfig`] and its keys), [`subscription`] (tag
+//! expressions), [`allocate`] (queue allocation strategies), [`pull`] (one
+//! PULL_MESSAGE: header and response), `role` (the consumer on the I/O
+//! thread: owned queues, prefetch, start offsets, commits), `rebalance`
+//! (when and how the group is rebalanced), `process_queue` (one owned
+//! queue), `handover` (prefetched messages on their way to `poll`) and
+//! `command` (what API threads ask of the role).
+
+pub mod allocate;
+pub mod api;
+mod command;
+pub mod config;
+mod handover;
+mod process_queue;
+pub mod pull;
+mod rebalance;
+mod role;
+pub mod subscription;
+
+pub use allocate::AllocateStrategy;
+pub use api::{ConsumerState, PullConsumer, MAX_PULL_NUMS};
+pub use config::{ConsumeFromWhere, ConsumerConfig, MessageModel};
+pub use pull::PullResult;
+pub use crate::protocol::pull::PullStatus;
+pub use subscription::Subscription;
