@@ -359,6 +359,11 @@ impl ConsumerRole {
         let Some(pq) = self.queues.get_mut(mq) else {
             return;
         };
+        if let Some(at) = pq.not_before.filter(|t| *t > engine.now) {
+            // Paused: its own timer brings it back.
+            self.wake_at(at);
+            return;
+        }
         if !pq.may_request(engine.now, max_count, max_bytes) {
             if !pq.busy && pq.start == Start::Ready && pq.not_before.is_none() {
                 // Over the limits: a poll re-checks; so does this timer.
@@ -512,7 +517,9 @@ impl ConsumerRole {
                 match ids {
                     Ok(ids) => self.apply_allocation(engine, &topic, &ids),
                     Err(e) => {
-                        log::warn!(
+                        // Usual before the broker has the first heartbeat:
+                        // retried within a second.
+                        log::info!(
                             "consumer group {}: no consumer list for {}: {}",
                             self.config.consumer_group,
                             topic,
