@@ -121,7 +121,7 @@ fn namespace_wraps_topics_and_results_come_back_without_it() {
         r.queue_offset,
     );
     assert_eq!(&stored.body[..], b"in a namespace");
-    assert_eq!(stored.topic, wrapped);
+    assert_eq!(&*stored.topic, wrapped.as_str());
     let queues = p.queues(&topic).unwrap();
     assert!(queues.iter().all(|q| &*q.topic == topic.as_str()));
     let r = p

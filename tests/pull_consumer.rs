@@ -12,7 +12,8 @@ use rocketmq::{Message, PullConsumer, PullStatus};
 fn consumer(namesrv: &str, settings: &[(&str, &str)]) -> PullConsumer {
     let c = PullConsumer::new(&common::unique_topic("cg")).unwrap();
     c.set("namesrvAddr", namesrv).unwrap();
-    c.set("consumeFromWhere", "CONSUME_FROM_FIRST_OFFSET").unwrap();
+    c.set("consumeFromWhere", "CONSUME_FROM_FIRST_OFFSET")
+        .unwrap();
     for (k, v) in settings {
         c.set(k, v).unwrap();
     }
@@ -20,7 +21,11 @@ fn consumer(namesrv: &str, settings: &[(&str, &str)]) -> PullConsumer {
 }
 
 /// Polls until `n` messages arrived or `within` passed.
-fn drain(c: &PullConsumer, n: usize, within: Duration) -> Vec<rocketmq::protocol::message_ext::MessageExt> {
+fn drain(
+    c: &PullConsumer,
+    n: usize,
+    within: Duration,
+) -> Vec<rocketmq::protocol::message_ext::MessageExt> {
     let deadline = Instant::now() + within;
     let mut out = Vec::new();
     while out.len() < n && Instant::now() < deadline {
@@ -37,8 +42,8 @@ fn pull_subscribe_poll_returns_what_was_sent() {
     let mut sent = HashMap::new();
     for i in 0..40 {
         let mut m = Message::new(&topic, format!("body-{}", i).into_bytes());
-        m.set_tags("TagA");
-        m.set_keys(&format!("key-{}", i));
+        m.set_tags("TagA").unwrap();
+        m.set_keys(&format!("key-{}", i)).unwrap();
         m.set_property("prop", &format!("v{}", i)).unwrap();
         let r = producer.send(&m).unwrap();
         sent.insert(r.msg_id.clone(), (i, r));
@@ -49,9 +54,11 @@ fn pull_subscribe_poll_returns_what_was_sent() {
     let got = drain(&c, 40, Duration::from_secs(30));
     assert_eq!(got.len(), 40, "received {}", got.len());
     for m in &got {
-        let (i, r) = sent.get(m.msg_id()).unwrap_or_else(|| panic!("unknown id {}", m.msg_id()));
+        let (i, r) = sent
+            .get(m.msg_id())
+            .unwrap_or_else(|| panic!("unknown id {}", m.msg_id()));
         assert_eq!(&m.body[..], format!("body-{}", i).as_bytes());
-        assert_eq!(m.topic, topic);
+        assert_eq!(&*m.topic, topic.as_str());
         assert_eq!(m.property("TAGS"), Some("TagA"));
         assert_eq!(m.property("KEYS"), Some(format!("key-{}", i).as_str()));
         assert_eq!(m.property("prop"), Some(format!("v{}", i).as_str()));
@@ -72,7 +79,7 @@ fn pull_one_shot_finds_messages_and_statuses() {
     let producer = common::producer(&cluster.namesrv, &[]);
     for i in 0..8 {
         let mut m = Message::new(&topic, format!("b{}", i).into_bytes());
-        m.set_tags(if i % 2 == 0 { "A" } else { "B" });
+        m.set_tags(if i % 2 == 0 { "A" } else { "B" }).unwrap();
         producer.send(&m).unwrap();
     }
     let c = consumer(&cluster.namesrv, &[]);

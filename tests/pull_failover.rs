@@ -24,7 +24,8 @@ fn pull_drain_survives_a_broker_restart() {
 
     let c = PullConsumer::new(&common::unique_topic("PullKillG")).unwrap();
     c.set("namesrvAddr", &cluster.namesrv).unwrap();
-    c.set("consumeFromWhere", "CONSUME_FROM_FIRST_OFFSET").unwrap();
+    c.set("consumeFromWhere", "CONSUME_FROM_FIRST_OFFSET")
+        .unwrap();
     c.set("pullBatchSize", "16").unwrap();
     // Slow the drain down so that the kill lands in its middle.
     c.set("pullThresholdForQueue", "50").unwrap();
@@ -34,7 +35,11 @@ fn pull_drain_survives_a_broker_restart() {
     let mut got: HashMap<String, usize> = HashMap::new();
     let deadline = Instant::now() + Duration::from_secs(30);
     while got.len() < n / 3 {
-        assert!(Instant::now() < deadline, "only {} before the kill", got.len());
+        assert!(
+            Instant::now() < deadline,
+            "only {} before the kill",
+            got.len()
+        );
         for m in c.poll(Duration::from_millis(200), 10).unwrap() {
             *got.entry(m.msg_id().to_string()).or_default() += 1;
         }

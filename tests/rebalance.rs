@@ -28,9 +28,12 @@ struct Member {
 fn member(namesrv: &str, group: &str, topic: &str, got: Arc<Mutex<Vec<String>>>) -> Member {
     let c = PullConsumer::new(group).unwrap();
     c.set("namesrvAddr", namesrv).unwrap();
-    c.set("consumeFromWhere", "CONSUME_FROM_FIRST_OFFSET").unwrap();
-    c.set("rebalanceIntervalMillis", &ROUND_MS.to_string()).unwrap();
-    c.set("autoCommitIntervalMillis", &COMMIT_MS.to_string()).unwrap();
+    c.set("consumeFromWhere", "CONSUME_FROM_FIRST_OFFSET")
+        .unwrap();
+    c.set("rebalanceIntervalMillis", &ROUND_MS.to_string())
+        .unwrap();
+    c.set("autoCommitIntervalMillis", &COMMIT_MS.to_string())
+        .unwrap();
     c.subscribe(topic, "*").unwrap();
     c.start().unwrap();
     let consumer = Arc::new(c);
@@ -90,7 +93,10 @@ fn wait_split(members: &[&Member], within: Duration) -> Duration {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    panic!("no split among {} members within {:?}: {:?}", n, within, last);
+    panic!(
+        "no split among {} members within {:?}: {:?}",
+        n, within, last
+    );
 }
 
 #[test]
@@ -103,15 +109,20 @@ fn rebalance_members_split_and_resplit_without_losing_messages() {
         &[("defaultTopicQueueNums", &QUEUES.to_string())],
     );
     // Create the topic with its 8 queues before anyone subscribes.
-    let mut sent: Vec<String> = Vec::new();
-    sent.push(producer.send(&Message::new(&topic, &b"first"[..])).unwrap().msg_id);
+    let first = producer.send(&Message::new(&topic, &b"first"[..]));
+    let sent: Vec<String> = vec![first.unwrap().msg_id];
     let producer = Arc::new(producer);
 
     // A producer thread sends at ~250 msgs/s during all the changes.
     let sending = Arc::new(AtomicBool::new(true));
     let sent_ids = Arc::new(Mutex::new(sent));
     let sender = {
-        let (p, on, ids, topic) = (producer.clone(), sending.clone(), sent_ids.clone(), topic.clone());
+        let (p, on, ids, topic) = (
+            producer.clone(),
+            sending.clone(),
+            sent_ids.clone(),
+            topic.clone(),
+        );
         std::thread::spawn(move || {
             let mut i = 0u64;
             while on.load(Ordering::Relaxed) {
@@ -147,7 +158,11 @@ fn rebalance_members_split_and_resplit_without_losing_messages() {
     let left_at = Instant::now();
     a.leave();
     let t4 = wait_split(&[&b, &c], Duration::from_secs(20));
-    eprintln!("one member left, split in {:?} ({:?} after shutdown began)", t4, left_at.elapsed());
+    eprintln!(
+        "one member left, split in {:?} ({:?} after shutdown began)",
+        t4,
+        left_at.elapsed()
+    );
     assert!(
         t4 <= Duration::from_millis(ROUND_MS * 3 + 2000),
         "re-split after a leave took {:?} (round {} ms)",

@@ -30,7 +30,7 @@ fn stored_messages_match_what_was_sent() {
         assert_eq!(r.status, SendStatus::SendOk);
         let stored = common::pull_one(&broker, &topic, r.message_queue.queue_id, r.queue_offset);
         assert_eq!(&stored.body[..], &body[..], "body");
-        assert_eq!(stored.topic, topic);
+        assert_eq!(&*stored.topic, topic.as_str());
         assert_eq!(stored.flag, flag);
         assert_eq!(stored.queue_id, r.message_queue.queue_id);
         assert_eq!(stored.msg_id(), r.msg_id);

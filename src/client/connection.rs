@@ -3,7 +3,7 @@
 //! socket takes it. Edge-triggered (mio): reads and writes go on until the
 //! socket would block.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::net::{SocketAddr, ToSocketAddrs};
 
 use bytes::BytesMut;
@@ -16,8 +16,8 @@ use crate::error::{Error, ErrorKind, Result};
 /// Initial buffer capacity, bytes.
 const READ_CHUNK: usize = 64 * 1024;
 
-/// Bytes taken from the socket per `read` call.
-const SCRATCH_LEN: usize = 16 * 1024;
+/// Bytes taken from the socket per `recv` call (at most).
+const RECV_LEN: usize = 32 * 1024;
 
 /// A connection and its buffers.
 pub struct Connection {
@@ -25,10 +25,10 @@ pub struct Connection {
     pub addr: String,
     stream: TcpStream,
     connected: bool,
+    /// Received bytes not yet taken as frames; the socket is read straight
+    /// into its spare capacity (pulled bodies are slices of it: each byte
+    /// is copied once, by the kernel).
     read_buf: BytesMut,
-    /// What `read` fills before the bytes join `read_buf` (kept, so that a
-    /// read does not zero a fresh buffer each time).
-    scratch: Box<[u8]>,
     write_buf: Vec<u8>,
     write_pos: usize,
     /// Bytes handed to the socket since the connection opened.
@@ -53,7 +53,6 @@ impl Connection {
             stream,
             connected: false,
             read_buf: BytesMut::with_capacity(READ_CHUNK),
-            scratch: vec![0u8; SCRATCH_LEN].into_boxed_slice(),
             write_buf: Vec::with_capacity(READ_CHUNK),
             write_pos: 0,
             written_total: 0,
@@ -141,7 +140,7 @@ impl Connection {
     }
 
     /// Reads once from the socket into the read buffer: true when more may
-    /// be waiting (the read filled the scratch buffer), false when the
+    /// be waiting (the read filled what it offered), false when the
     /// socket is drained (an edge-triggered event comes when data arrives).
     /// Take the frames out with [`Connection::next_frame`], also after an
     /// error. Errors: the peer closed the connection, a read failed.
@@ -149,16 +148,29 @@ impl Connection {
         if !self.connected {
             return Ok(false);
         }
+        self.read_buf.reserve(RECV_LEN);
+        let len = self.read_buf.len();
+        let spare = self.read_buf.spare_capacity_mut();
+        let want = spare.len().min(RECV_LEN);
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&self.stream);
         loop {
-            match self.stream.read(&mut self.scratch) {
-                Ok(0) => return Err(self.broken("connection closed by peer")),
-                Ok(n) => {
-                    self.read_buf.extend_from_slice(&self.scratch[..n]);
-                    return Ok(n == self.scratch.len());
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(self.broken(&e.to_string())),
+            // SAFETY: `spare` is writable memory of `want` bytes that
+            // `read_buf` owns; `recv` writes at most `want` bytes there and
+            // no Rust reference to the uninitialised bytes is made.
+            let n = unsafe { libc::recv(fd, spare.as_mut_ptr().cast(), want, 0) };
+            if n > 0 {
+                // SAFETY: `recv` initialised the first `n` spare bytes.
+                unsafe { self.read_buf.set_len(len + n as usize) };
+                return Ok(n as usize == want);
+            }
+            if n == 0 {
+                return Err(self.broken("connection closed by peer"));
+            }
+            let e = io::Error::last_os_error();
+            match e.kind() {
+                io::ErrorKind::WouldBlock => return Ok(false),
+                io::ErrorKind::Interrupted => {}
+                _ => return Err(self.broken(&e.to_string())),
             }
         }
     }

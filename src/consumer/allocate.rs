@@ -138,7 +138,10 @@ mod tests {
 
     #[test]
     fn every_queue_is_taken_exactly_once() {
-        for strategy in [AllocateStrategy::Averagely, AllocateStrategy::AveragelyByCircle] {
+        for strategy in [
+            AllocateStrategy::Averagely,
+            AllocateStrategy::AveragelyByCircle,
+        ] {
             for m in 0..13 {
                 for n in 1..6 {
                     let cids: Vec<String> = (0..n).map(|i| format!("c{}", i)).collect();
@@ -148,7 +151,14 @@ mod tests {
                         .map(|q| q.queue_id)
                         .collect();
                     all.sort();
-                    assert_eq!(all, (0..m).collect::<Vec<_>>(), "{:?} m={} n={}", strategy, m, n);
+                    assert_eq!(
+                        all,
+                        (0..m).collect::<Vec<_>>(),
+                        "{:?} m={} n={}",
+                        strategy,
+                        m,
+                        n
+                    );
                 }
             }
         }

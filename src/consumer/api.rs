@@ -109,10 +109,7 @@ impl PullConsumer {
         match &*self.lock() {
             Inner::Running(r) => Ok(r.clone()),
             Inner::Created(_) => Err(state_error("the consumer is not started")),
-            Inner::ShutDown => Err(Error::new(
-                ErrorKind::Shutdown,
-                "the consumer is shut down",
-            )),
+            Inner::ShutDown => Err(Error::new(ErrorKind::Shutdown, "the consumer is shut down")),
         }
     }
 
@@ -278,10 +275,8 @@ impl PullConsumer {
         };
         setup.config.check()?;
         let mut config = setup.config.clone();
-        config.consumer_group = crate::namespace::wrap(
-            config.client.namespace.as_deref(),
-            &config.consumer_group,
-        );
+        config.consumer_group =
+            crate::namespace::wrap(config.client.namespace.as_deref(), &config.consumer_group);
         let config = Arc::new(config);
         let handover = Arc::new(Handover::default());
         let (tx, rx) = crossbeam_channel::unbounded();
@@ -318,12 +313,18 @@ impl PullConsumer {
 
     /// [`poll`](PullConsumer::poll) into `out` (cleared first): no
     /// allocation when `out` has room. Errors: as `poll`.
-    pub fn poll_into(&self, out: &mut Vec<MessageExt>, timeout: Duration, max: usize) -> Result<()> {
+    pub fn poll_into(
+        &self,
+        out: &mut Vec<MessageExt>,
+        timeout: Duration,
+        max: usize,
+    ) -> Result<()> {
         out.clear();
         let running = self.running()?;
-        let _guard = self.poll_lock.try_lock().map_err(|_| {
-            state_error("poll is already running on another thread")
-        })?;
+        let _guard = self
+            .poll_lock
+            .try_lock()
+            .map_err(|_| state_error("poll is already running on another thread"))?;
         let deadline = Instant::now() + timeout;
         let taken = running.handover.take(out, max, deadline);
         if running.handover.is_closed() && out.is_empty() {
@@ -458,7 +459,10 @@ impl PullConsumer {
         let running = self.running()?;
         let (reply, rx) = crossbeam_channel::bounded(1);
         running.send(ConsumerCommand::Assignment { reply })?;
-        let queues = running.client.wait_sync(&rx, Duration::ZERO).unwrap_or_default();
+        let queues = running
+            .client
+            .wait_sync(&rx, Duration::ZERO)
+            .unwrap_or_default();
         Ok(queues
             .into_iter()
             .map(|q| Self::unwrap_queue(&running.config, q))

@@ -226,7 +226,10 @@ fn message_model(v: &str) -> Result<MessageModel> {
         "BROADCASTING" => Ok(MessageModel::Broadcasting),
         _ => Err(Error::new(
             ErrorKind::InvalidArgument,
-            format!("messageModel must be CLUSTERING or BROADCASTING, got {:?}", v),
+            format!(
+                "messageModel must be CLUSTERING or BROADCASTING, got {:?}",
+                v
+            ),
         )),
     }
 }
@@ -246,8 +249,7 @@ pub fn parse_timestamp(v: &str) -> Result<i64> {
     let n = |r: std::ops::Range<usize>| v[r].parse::<i32>().unwrap_or(-1);
     let (year, month, day) = (n(0..4), n(4..6), n(6..8));
     let (hour, min, sec) = (n(8..10), n(10..12), n(12..14));
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || min > 59 || sec > 60
-    {
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || min > 59 || sec > 60 {
         return Err(bad());
     }
     // SAFETY: an all-zero `tm` is a valid value (integers and, on glibc, a
@@ -331,7 +333,8 @@ mod tests {
     fn sets_known_keys_and_rejects_others() {
         let mut c = ConsumerConfig::default();
         c.set("consumerGroup", "g").unwrap();
-        c.set("consumeFromWhere", "CONSUME_FROM_FIRST_OFFSET").unwrap();
+        c.set("consumeFromWhere", "CONSUME_FROM_FIRST_OFFSET")
+            .unwrap();
         c.set("messageModel", "BROADCASTING").unwrap();
         c.set("namesrvAddr", "127.0.0.1:9876").unwrap();
         c.set("pullBatchSize", "16").unwrap();

@@ -12,18 +12,22 @@
 
 pub mod allocate;
 pub mod api;
+mod calls;
 mod command;
+mod commits;
 pub mod config;
 mod handover;
+mod ownership;
+mod prefetch;
 mod process_queue;
 pub mod pull;
 mod rebalance;
 mod role;
 pub mod subscription;
 
+pub use crate::protocol::pull::PullStatus;
 pub use allocate::AllocateStrategy;
 pub use api::{ConsumerState, PullConsumer, MAX_PULL_NUMS};
 pub use config::{ConsumeFromWhere, ConsumerConfig, MessageModel};
 pub use pull::PullResult;
-pub use crate::protocol::pull::PullStatus;
 pub use subscription::Subscription;

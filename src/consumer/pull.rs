@@ -92,12 +92,25 @@ pub(crate) fn read_response(
     if status == PullStatus::Found {
         messages = message_ext::decode_all(resp.body.clone())?;
         let broker: Arc<str> = mq.broker_name.clone();
-        messages.retain(|m| subscription.matches(m.property(names::TAGS)));
+        if !subscription.takes_all() {
+            messages.retain(|m| subscription.matches(m.property(names::TAGS)));
+        }
         let unwrap = namespace.filter(|n| !n.is_empty());
+        // (stored topic, unwrapped topic) of the previous message: the
+        // messages of one pull share both.
+        let mut last: Option<(Arc<str>, Arc<str>)> = None;
         for m in &mut messages {
             m.broker_name = broker.clone();
             if let Some(ns) = unwrap {
-                m.topic = crate::namespace::unwrap(Some(ns), &m.topic);
+                let bare = match &last {
+                    Some((stored, bare)) if Arc::ptr_eq(stored, &m.topic) => bare.clone(),
+                    _ => {
+                        let bare: Arc<str> = crate::namespace::unwrap(Some(ns), &m.topic).into();
+                        last = Some((m.topic.clone(), bare.clone()));
+                        bare
+                    }
+                };
+                m.topic = bare;
             }
         }
     }
@@ -117,9 +130,10 @@ mod tests {
     use bytes::Bytes;
 
     fn record(offset: i64, tag: Option<&str>) -> Vec<u8> {
-        let mut props = vec![("UNIQ_KEY".to_string(), format!("ID{}", offset))];
+        let id = format!("ID{}", offset);
+        let mut props = vec![("UNIQ_KEY", id.as_str())];
         if let Some(t) = tag {
-            props.push(("TAGS".to_string(), t.to_string()));
+            props.push(("TAGS", t));
         }
         message_ext::encode(&MessageExt {
             topic: "ns%T".into(),
@@ -136,8 +150,8 @@ mod tests {
             prepared_transaction_offset: 0,
             body_crc: 0,
             body: Bytes::from_static(b"b"),
-            properties: props,
-            offset_msg_id: String::new(),
+            properties: crate::protocol::properties::Properties::from_pairs(props),
+            offset_msg_id: Default::default(),
             broker_name: Arc::default(),
         })
     }
@@ -167,16 +181,18 @@ mod tests {
             queue_id: 1,
         };
         let sub = Subscription::new("ns%T", "A", 0).unwrap();
-        let r = read_response(&resp, &mq, &sub, Some("ns")).unwrap().unwrap();
+        let r = read_response(&resp, &mq, &sub, Some("ns"))
+            .unwrap()
+            .unwrap();
         assert_eq!(r.status, PullStatus::Found);
         assert_eq!((r.next_begin_offset, r.max_offset), (8, 9));
         assert_eq!(r.messages.len(), 1);
         assert_eq!(r.messages[0].queue_offset, 5);
-        assert_eq!(r.messages[0].topic, "T");
+        assert_eq!(&*r.messages[0].topic, "T");
         assert_eq!(&*r.messages[0].broker_name, "b1");
         let all = Subscription::new("ns%T", "*", 0).unwrap();
         let r = read_response(&resp, &mq, &all, None).unwrap().unwrap();
         assert_eq!(r.messages.len(), 3);
-        assert_eq!(r.messages[0].topic, "ns%T");
+        assert_eq!(&*r.messages[0].topic, "ns%T");
     }
 }

@@ -117,7 +117,7 @@ pub fn decode_pushed_reply(cmd: &RemotingCommand) -> Result<MessageExt> {
         sys_flag &= !crate::protocol::sys_flag::COMPRESSED;
     }
     Ok(MessageExt {
-        topic: cmd.ext("topic").unwrap_or("").to_string(),
+        topic: cmd.ext("topic").unwrap_or("").into(),
         queue_id: num("queueId") as i32,
         flag: num("flag") as i32,
         queue_offset: 0,
@@ -131,8 +131,10 @@ pub fn decode_pushed_reply(cmd: &RemotingCommand) -> Result<MessageExt> {
         prepared_transaction_offset: 0,
         body_crc: 0,
         body,
-        properties: properties::decode(cmd.ext("properties").unwrap_or("")),
-        offset_msg_id: String::new(),
+        properties: properties::Properties::from_bytes(Bytes::copy_from_slice(
+            cmd.ext("properties").unwrap_or("").as_bytes(),
+        )),
+        offset_msg_id: Default::default(),
         broker_name: Default::default(),
     })
 }
@@ -159,13 +161,13 @@ mod tests {
                 prepared_transaction_offset: 0,
                 body_crc: 0,
                 body: Bytes::from_static(b"q"),
-                properties: vec![
-                    ("CLUSTER".into(), "DefaultCluster".into()),
-                    ("CORRELATION_ID".into(), "c1".into()),
-                    ("REPLY_TO_CLIENT".into(), "me".into()),
-                    ("TTL".into(), "3000".into()),
-                ],
-                offset_msg_id: String::new(),
+                properties: properties::Properties::from_pairs([
+                    ("CLUSTER", "DefaultCluster"),
+                    ("CORRELATION_ID", "c1"),
+                    ("REPLY_TO_CLIENT", "me"),
+                    ("TTL", "3000"),
+                ]),
+                offset_msg_id: Default::default(),
                 broker_name: Default::default(),
             }),
         ))
@@ -175,7 +177,7 @@ mod tests {
         assert_eq!(r.system_property("MSG_TYPE"), Some("reply"));
         assert_eq!(r.system_property("CORRELATION_ID"), Some("c1"));
         assert_eq!(r.system_property("REPLY_TO_CLIENT"), Some("me"));
-        req.properties.retain(|(k, _)| k != "CLUSTER");
+        req.properties.retain(|k, _| k != "CLUSTER");
         assert!(reply_message(&req, &b"a"[..]).is_err());
         assert_eq!(host(Some("fe80::1:10911")).port(), 10911);
     }

@@ -5,10 +5,10 @@
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-use bytes::{Buf, Bytes};
+use bytes::Bytes;
 
-use super::message_id::push_hex;
-use super::properties;
+use super::message_id::IdString;
+use super::properties::{self, Properties};
 use super::sys_flag;
 use crate::compression::CompressionType;
 use crate::error::{Error, ErrorKind, Result};
@@ -20,8 +20,8 @@ const MAGIC_BLANK: i32 = -875286124; // 0xCBD43194
 /// A message as the broker stored it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageExt {
-    /// Topic.
-    pub topic: String,
+    /// Topic (shared by the messages of one pull).
+    pub topic: Arc<str>,
     /// Queue id.
     pub queue_id: i32,
     /// The user flag.
@@ -48,10 +48,10 @@ pub struct MessageExt {
     pub body_crc: i32,
     /// Body (inflated).
     pub body: Bytes,
-    /// Properties in stored order.
-    pub properties: Vec<(String, String)>,
+    /// Properties in stored order (read in place).
+    pub properties: Properties,
     /// The broker message id (store host + commit-log offset).
-    pub offset_msg_id: String,
+    pub offset_msg_id: IdString,
     /// The name of the broker it was pulled from (empty when not pulled,
     /// e.g. a transaction check or a reply).
     pub broker_name: Arc<str>,
@@ -60,10 +60,7 @@ pub struct MessageExt {
 impl MessageExt {
     /// A property's value.
     pub fn property(&self, name: &str) -> Option<&str> {
-        self.properties
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        self.properties.get(name)
     }
 
     /// The client message id: `UNIQ_KEY` if present, else the offsetMsgId.
@@ -80,108 +77,141 @@ fn bad(what: &str) -> Error {
     )
 }
 
-fn need(b: &Bytes, n: usize, what: &str) -> Result<()> {
-    if b.remaining() < n {
-        Err(bad(what))
-    } else {
-        Ok(())
+/// A cursor over one record of a frame: reads fixed fields from the slice
+/// and takes the body and properties as slices of the frame's `Bytes`
+/// (a reference count each, no copy).
+struct Cursor<'a> {
+    frame: &'a Bytes,
+    pos: usize,
+    end: usize,
+}
+
+impl Cursor<'_> {
+    fn take(&mut self, n: usize, what: &str) -> Result<std::ops::Range<usize>> {
+        if self.end - self.pos < n {
+            return Err(bad(what));
+        }
+        let r = self.pos..self.pos + n;
+        self.pos += n;
+        Ok(r)
+    }
+
+    fn array<const N: usize>(&mut self, what: &str) -> Result<[u8; N]> {
+        let r = self.take(N, what)?;
+        let mut out = [0u8; N];
+        out.copy_from_slice(&self.frame[r]);
+        Ok(out)
+    }
+
+    fn i32(&mut self, what: &str) -> Result<i32> {
+        self.array::<4>(what).map(i32::from_be_bytes)
+    }
+
+    fn i64(&mut self, what: &str) -> Result<i64> {
+        self.array::<8>(what).map(i64::from_be_bytes)
+    }
+
+    fn host(&mut self, v6: bool) -> Result<SocketAddr> {
+        let ip: IpAddr = if v6 {
+            IpAddr::from(self.array::<16>("host")?)
+        } else {
+            IpAddr::from(self.array::<4>("host")?)
+        };
+        Ok(SocketAddr::new(ip, self.i32("host port")? as u16))
     }
 }
 
-fn host(b: &mut Bytes, v6: bool) -> Result<SocketAddr> {
-    let ip: IpAddr = if v6 {
-        need(b, 20, "host")?;
-        let mut o = [0u8; 16];
-        b.copy_to_slice(&mut o);
-        IpAddr::from(o)
-    } else {
-        need(b, 8, "host")?;
-        let mut o = [0u8; 4];
-        b.copy_to_slice(&mut o);
-        IpAddr::from(o)
-    };
-    Ok(SocketAddr::new(ip, b.get_i32() as u16))
-}
-
-/// Decodes every record of `data` (a pull body or a single record).
+/// Decodes every record of `data` (a pull body or a single record). The
+/// messages share `data`'s buffer (bodies and properties are slices of it)
+/// and, when equal, one topic allocation.
 /// Errors: a truncated or inconsistent record.
-pub fn decode_all(mut data: Bytes) -> Result<Vec<MessageExt>> {
-    let mut out = Vec::new();
-    while data.remaining() >= 8 {
-        let total = i32::from_be_bytes(data[..4].try_into().unwrap_or_default());
-        let magic = i32::from_be_bytes(data[4..8].try_into().unwrap_or_default());
+pub fn decode_all(data: Bytes) -> Result<Vec<MessageExt>> {
+    let mut out: Vec<MessageExt> = Vec::new();
+    let mut pos = 0usize;
+    while data.len() - pos >= 8 {
+        let head: [u8; 8] = data[pos..pos + 8].try_into().unwrap_or_default();
+        let total = i32::from_be_bytes([head[0], head[1], head[2], head[3]]);
+        let magic = i32::from_be_bytes([head[4], head[5], head[6], head[7]]);
         if magic == MAGIC_BLANK {
             break;
         }
-        if total < 8 || total as usize > data.remaining() {
+        if total < 8 || total as usize > data.len() - pos {
             return Err(bad("record size"));
         }
-        let record = data.split_to(total as usize);
-        out.push(decode_one(record)?);
+        let shared = out.last().map(|m| m.topic.clone());
+        let mut cursor = Cursor {
+            frame: &data,
+            pos,
+            end: pos + total as usize,
+        };
+        out.push(decode_record(&mut cursor, shared)?);
+        pos += total as usize;
     }
     Ok(out)
 }
 
 /// Decodes one record.
-pub fn decode_one(mut b: Bytes) -> Result<MessageExt> {
-    need(&b, 4 + 4 + 4 + 4 + 4 + 8 + 8 + 4 + 8, "fixed header")?;
-    let _total = b.get_i32();
-    let magic = b.get_i32();
+pub fn decode_one(b: Bytes) -> Result<MessageExt> {
+    let mut cursor = Cursor {
+        end: b.len(),
+        frame: &b,
+        pos: 0,
+    };
+    decode_record(&mut cursor, None)
+}
+
+/// Decodes the record under `c`; its topic is `shared` when the text is the
+/// same.
+fn decode_record(c: &mut Cursor<'_>, shared: Option<Arc<str>>) -> Result<MessageExt> {
+    let _total = c.i32("record size")?;
+    let magic = c.i32("magic code")?;
     let topic_len_2 = match magic {
         MAGIC_V1 => false,
         MAGIC_V2 => true,
         _ => return Err(bad("magic code")),
     };
-    let body_crc = b.get_i32();
-    let queue_id = b.get_i32();
-    let flag = b.get_i32();
-    let queue_offset = b.get_i64();
-    let commit_log_offset = b.get_i64();
-    let mut sys = b.get_i32();
-    let born_timestamp = b.get_i64();
-    let born_host = host(&mut b, sys & sys_flag::BORNHOST_V6 != 0)?;
-    need(&b, 8, "store timestamp")?;
-    let store_timestamp = b.get_i64();
-    let store_host = host(&mut b, sys & sys_flag::STOREHOST_V6 != 0)?;
-    need(&b, 4 + 8 + 4, "reconsume/prepared/body length")?;
-    let reconsume_times = b.get_i32();
-    let prepared_transaction_offset = b.get_i64();
-    let body_len = b.get_i32();
+    let body_crc = c.i32("body crc")?;
+    let queue_id = c.i32("queue id")?;
+    let flag = c.i32("flag")?;
+    let queue_offset = c.i64("queue offset")?;
+    let commit_log_offset = c.i64("commit-log offset")?;
+    let mut sys = c.i32("sysFlag")?;
+    let born_timestamp = c.i64("born timestamp")?;
+    let born_host = c.host(sys & sys_flag::BORNHOST_V6 != 0)?;
+    let store_timestamp = c.i64("store timestamp")?;
+    let store_host = c.host(sys & sys_flag::STOREHOST_V6 != 0)?;
+    let reconsume_times = c.i32("reconsume times")?;
+    let prepared_transaction_offset = c.i64("prepared transaction offset")?;
+    let body_len = c.i32("body length")?;
     if body_len < 0 {
         return Err(bad("body length"));
     }
-    need(&b, body_len as usize, "body")?;
-    let mut body = b.split_to(body_len as usize);
+    let body_range = c.take(body_len as usize, "body")?;
+    let mut body = c.frame.slice(body_range);
     if sys & sys_flag::COMPRESSED != 0 {
         body = Bytes::from(decompress(&body, sys)?);
         sys &= !sys_flag::COMPRESSED;
     }
     let topic_len = if topic_len_2 {
-        need(&b, 2, "topic length")?;
-        b.get_i16() as usize
+        u16::from_be_bytes(c.array::<2>("topic length")?) as usize
     } else {
-        need(&b, 1, "topic length")?;
-        b.get_u8() as usize
+        c.array::<1>("topic length")?[0] as usize
     };
-    need(&b, topic_len, "topic")?;
-    let topic = String::from_utf8_lossy(&b.split_to(topic_len)).into_owned();
-    let props = if b.remaining() >= 2 {
-        let len = b.get_i16() as usize;
-        need(&b, len, "properties")?;
-        properties::decode(&String::from_utf8_lossy(&b.split_to(len)))
+    let topic_range = c.take(topic_len, "topic")?;
+    let topic_bytes = &c.frame[topic_range];
+    let topic = match shared {
+        Some(t) if t.as_bytes() == topic_bytes => t,
+        _ => Arc::from(String::from_utf8_lossy(topic_bytes)),
+    };
+    let properties = if c.end - c.pos >= 2 {
+        let len = u16::from_be_bytes(c.array::<2>("properties length")?) as usize;
+        let r = c.take(len, "properties")?;
+        Properties::from_bytes(c.frame.slice(r))
     } else {
-        Vec::new()
+        Properties::default()
     };
-    let mut offset_msg_id = String::with_capacity(32);
-    match store_host.ip() {
-        IpAddr::V4(v4) => push_hex(&mut offset_msg_id, &v4.octets()),
-        IpAddr::V6(v6) => push_hex(&mut offset_msg_id, &v6.octets()),
-    }
-    push_hex(
-        &mut offset_msg_id,
-        &(store_host.port() as i32).to_be_bytes(),
-    );
-    push_hex(&mut offset_msg_id, &commit_log_offset.to_be_bytes());
+    let offset_msg_id =
+        IdString::offset_msg_id(store_host.ip(), store_host.port(), commit_log_offset);
     Ok(MessageExt {
         topic,
         queue_id,
@@ -197,7 +227,7 @@ pub fn decode_one(mut b: Bytes) -> Result<MessageExt> {
         prepared_transaction_offset,
         body_crc,
         body,
-        properties: props,
+        properties,
         offset_msg_id,
         broker_name: Arc::default(),
     })
@@ -219,11 +249,7 @@ pub fn decompress(data: &[u8], sys: i32) -> Result<Vec<u8>> {
 /// take 16 bytes, and the caller sets their sysFlag bits): what a broker
 /// sends in CHECK_TRANSACTION_STATE. Used by tests.
 pub fn encode(m: &MessageExt) -> Vec<u8> {
-    let mut props = String::new();
-    properties::encode_into(
-        &mut props,
-        m.properties.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-    );
+    let props = m.properties.encode();
     let mut b = Vec::new();
     b.extend_from_slice(&0i32.to_be_bytes());
     b.extend_from_slice(&MAGIC_V1.to_be_bytes());
@@ -263,7 +289,7 @@ mod tests {
 
     fn sample() -> MessageExt {
         MessageExt {
-            topic: "TopicA".into(),
+            topic: Arc::from("TopicA"),
             queue_id: 3,
             flag: 7,
             queue_offset: 42,
@@ -277,10 +303,7 @@ mod tests {
             prepared_transaction_offset: 0,
             body_crc: 99,
             body: Bytes::from_static(b"hello"),
-            properties: vec![
-                ("UNIQ_KEY".into(), "ABC".into()),
-                ("TAGS".into(), "t".into()),
-            ],
+            properties: Properties::from_pairs([("UNIQ_KEY", "ABC"), ("TAGS", "t")]),
             offset_msg_id: "C0A8000100002A9F000000000012D687".into(),
             broker_name: Arc::default(),
         }

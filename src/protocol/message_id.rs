@@ -269,3 +269,111 @@ mod tests {
         assert!(decode_offset_msg_id("C0A80001").is_none());
     }
 }
+
+/// A message id as text, stored inline (no allocation): the offsetMsgId of
+/// a received message is 32 hex digits (IPv4 store host) or 56 (IPv6).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct IdString {
+    len: u8,
+    buf: [u8; 56],
+}
+
+impl IdString {
+    /// The offsetMsgId of store host `ip:port` and commit-log offset
+    /// (Java `MessageDecoder.createMessageId`).
+    pub fn offset_msg_id(ip: IpAddr, port: u16, commit_log_offset: i64) -> IdString {
+        let mut raw = [0u8; 28];
+        let n = match ip {
+            IpAddr::V4(v4) => {
+                raw[..4].copy_from_slice(&v4.octets());
+                4
+            }
+            IpAddr::V6(v6) => {
+                raw[..16].copy_from_slice(&v6.octets());
+                16
+            }
+        };
+        raw[n..n + 4].copy_from_slice(&(port as i32).to_be_bytes());
+        raw[n + 4..n + 12].copy_from_slice(&commit_log_offset.to_be_bytes());
+        let mut id = IdString::default();
+        for b in &raw[..n + 12] {
+            id.buf[id.len as usize] = HEX[(b >> 4) as usize];
+            id.buf[id.len as usize + 1] = HEX[(b & 0xF) as usize];
+            id.len += 2;
+        }
+        id
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII is ever stored (hex digits, or a `From<&str>` prefix
+        // cut at a character boundary).
+        std::str::from_utf8(&self.buf[..self.len as usize]).unwrap_or_default()
+    }
+}
+
+impl Default for IdString {
+    fn default() -> Self {
+        IdString {
+            len: 0,
+            buf: [0; 56],
+        }
+    }
+}
+
+impl From<&str> for IdString {
+    /// At most 56 bytes of `s` (cut at a character boundary).
+    fn from(s: &str) -> IdString {
+        let mut end = s.len().min(56);
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        let mut id = IdString::default();
+        id.buf[..end].copy_from_slice(&s.as_bytes()[..end]);
+        id.len = end as u8;
+        id
+    }
+}
+
+impl std::ops::Deref for IdString {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Display for IdString {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Debug for IdString {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl PartialEq<str> for IdString {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for IdString {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for IdString {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<IdString> for String {
+    fn eq(&self, other: &IdString) -> bool {
+        self == other.as_str()
+    }
+}

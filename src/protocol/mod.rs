@@ -9,8 +9,8 @@ pub mod header;
 pub mod heartbeat;
 pub mod message_ext;
 pub mod message_id;
-pub mod pull;
 pub mod properties;
+pub mod pull;
 pub mod route;
 
 /// Request codes (`org.apache.rocketmq.remoting.protocol.RequestCode`).

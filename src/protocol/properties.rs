@@ -163,3 +163,153 @@ mod tests {
         assert!(is_clean("abc") && !is_clean("a\u{1}b"));
     }
 }
+
+/// The properties of a received message, read in place: the properties
+/// bytes of the record (a slice of the received frame: no copy, no
+/// allocation) parsed on access, with [`decode`]'s rules (segments
+/// without a non-empty name and value are ignored; later duplicates win).
+/// A consumer that reads one or two properties of a message pays for
+/// those, not for all of them.
+#[derive(Clone, Default)]
+pub struct Properties {
+    /// Valid UTF-8 (a lossy copy when the record's bytes were not).
+    text: bytes::Bytes,
+}
+
+impl Properties {
+    /// Reads the properties string `raw` (bytes of a stored record).
+    pub fn from_bytes(raw: bytes::Bytes) -> Properties {
+        let text = match std::str::from_utf8(&raw) {
+            Ok(_) => raw,
+            Err(_) => bytes::Bytes::from(String::from_utf8_lossy(&raw).into_owned()),
+        };
+        Properties { text }
+    }
+
+    /// Properties from `(name, value)` pairs (encoded, then read).
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Properties {
+        let mut s = String::new();
+        encode_into(&mut s, pairs);
+        Properties::from_bytes(bytes::Bytes::from(s))
+    }
+
+    fn text(&self) -> &str {
+        // Checked (or made) UTF-8 in `from_bytes`.
+        std::str::from_utf8(&self.text).unwrap_or_default()
+    }
+
+    /// Every segment with a non-empty name and value, duplicates included.
+    fn segments(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        self.text()
+            .split(PROPERTY_SEPARATOR)
+            .filter_map(|seg| seg.split_once(NAME_VALUE_SEPARATOR))
+            .filter(|(n, v)| !n.is_empty() && !v.is_empty())
+    }
+
+    /// The value of property `name` (the last one, as Java's map keeps).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        let mut found = None;
+        let b = self.text.as_ref();
+        let mut start = 0usize;
+        while start < b.len() {
+            let end = find_byte(b, start, PROPERTY_SEPARATOR as u8).unwrap_or(b.len());
+            let seg = &b[start..end];
+            if seg.len() > name.len() + 1
+                && seg.starts_with(name.as_bytes())
+                && seg[name.len()] == NAME_VALUE_SEPARATOR as u8
+                && !name.is_empty()
+            {
+                let v = &self.text()[start + name.len() + 1..end];
+                found = Some(v);
+            }
+            start = end + 1;
+        }
+        found
+    }
+
+    /// Every property as `(name, value)`, in stored order (a duplicate
+    /// name keeps its first place and its last value).
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        let mut out: Vec<(&str, &str)> = Vec::new();
+        for (n, v) in self.segments() {
+            match out.iter_mut().find(|(k, _)| *k == n) {
+                Some(slot) => slot.1 = v,
+                None => out.push((n, v)),
+            }
+        }
+        out.into_iter()
+    }
+
+    /// How many there are.
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.segments().next().is_none()
+    }
+
+    /// Keeps only the properties for which `keep(name, value)` is true.
+    pub fn retain(&mut self, mut keep: impl FnMut(&str, &str) -> bool) {
+        let mut s = String::new();
+        encode_into(&mut s, self.iter().filter(|(k, v)| keep(k, v)));
+        *self = Properties::from_bytes(bytes::Bytes::from(s));
+    }
+
+    /// The properties string (minus ignored segments and duplicates).
+    pub fn encode(&self) -> String {
+        let mut s = String::new();
+        encode_into(&mut s, self.iter());
+        s
+    }
+}
+
+fn find_byte(b: &[u8], from: usize, needle: u8) -> Option<usize> {
+    b[from..]
+        .iter()
+        .position(|c| *c == needle)
+        .map(|i| i + from)
+}
+
+impl PartialEq for Properties {
+    fn eq(&self, other: &Properties) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Properties {}
+
+impl std::fmt::Debug for Properties {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+#[cfg(test)]
+mod properties_tests {
+    use super::*;
+
+    #[test]
+    fn read_in_place_like_decode() {
+        let raw = "TAGS\u{1}a\u{2}\u{1}x\u{2}k\u{1}\u{2}KEYS\u{1}k1 k2\u{2}TAGS\u{1}b\u{2}tail";
+        let p = Properties::from_bytes(bytes::Bytes::from(raw));
+        let want = decode(raw);
+        let got: Vec<(String, String)> = p
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        assert_eq!(got, want);
+        assert_eq!(p.get("TAGS"), Some("b"));
+        assert_eq!(p.get("nope"), None);
+        let mut q = p.clone();
+        q.retain(|k, _| k != "TAGS");
+        assert_eq!(q.len(), 1);
+        assert_eq!(
+            Properties::from_pairs([("a", "1")]).encode(),
+            "a\u{1}1\u{2}"
+        );
+        let bad = Properties::from_bytes(bytes::Bytes::from_static(b"k\x01\xff\x02"));
+        assert_eq!(bad.get("k"), Some("\u{fffd}"));
+    }
+}

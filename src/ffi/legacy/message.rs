@@ -85,8 +85,8 @@ impl CMessage {
     pub(crate) fn from_ext(m: &MessageExt) -> CMessage {
         let mut msg = CMessage::new(&m.topic);
         msg.props.clear();
-        for (k, v) in &m.properties {
-            msg.props.insert(k.clone(), cstring(v));
+        for (k, v) in m.properties.iter() {
+            msg.props.insert(k.to_string(), cstring(v));
         }
         msg.set_body(&m.body);
         msg.borrowed = true;
