@@ -17,7 +17,7 @@ use super::config::ClientConfig;
 use super::connections::Connections;
 use super::events::Event;
 use super::requests::{Pending, Requests};
-use super::role::HeartbeatData;
+use super::heartbeat_data::HeartbeatData;
 use super::routes::{Lookup, Routes, Step};
 use super::wakeup::Wakeup;
 use crate::codec::{self, RemotingCommand, WriteFields, FLAG_ONEWAY, FLAG_RESPONSE};

@@ -14,7 +14,8 @@
 //! [`routes`], [`inbound`] (frames in: responses and broker → client
 //! requests), [`timers`], [`shutdown`], [`callbacks`] (the callback thread),
 //! [`wakeup`] and [`busy_poll`] (how the loop is woken, and when it spins),
-//! [`role`] (what a role is), [`config`] (`ClientConfig`).
+//! [`role`] (what a role is), [`heartbeat_data`] (what roles put into
+//! heartbeats), [`config`] (`ClientConfig`).
 
 mod busy_poll;
 pub(crate) mod callbacks;
@@ -26,6 +27,7 @@ pub(crate) mod engine;
 mod event_loop;
 mod events;
 mod handle;
+mod heartbeat_data;
 mod inbound;
 pub(crate) mod requests;
 pub(crate) mod role;
@@ -38,5 +40,6 @@ pub use config::ClientConfig;
 pub(crate) use engine::Engine;
 pub(crate) use events::Event;
 pub(crate) use handle::Client;
-pub(crate) use role::{HeartbeatData, Role};
+pub(crate) use heartbeat_data::HeartbeatData;
+pub(crate) use role::Role;
 pub(crate) use wakeup::RoleSender;

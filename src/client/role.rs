@@ -12,18 +12,9 @@ use mio::Token;
 
 use super::engine::Engine;
 use super::events::Event;
+use super::heartbeat_data::HeartbeatData;
 use crate::codec::RemotingCommand;
 use crate::error::{Error, ErrorKind};
-use crate::protocol::heartbeat::ConsumerData;
-
-/// What a role adds to the engine's HEART_BEAT (Java `HeartbeatData`).
-#[derive(Debug, Default)]
-pub(crate) struct HeartbeatData {
-    /// `producerDataSet`: producer groups.
-    pub producer_groups: Vec<String>,
-    /// `consumerDataSet`: consumer groups and their subscriptions.
-    pub consumers: Vec<ConsumerData>,
-}
 
 /// A role on a client engine; see the module docs.
 pub(crate) trait Role: Send {
