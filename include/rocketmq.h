@@ -145,10 +145,21 @@ typedef struct rmq_batch rmq_batch;
 typedef struct rmq_message rmq_message;
 
 /*
- A read-only received message: the stored message handed to a
- transaction checker (valid only during the callback), or a reply returned
- by `rmq_producer_request` (owned by the caller: `rmq_message_ext_free`).
- Strings returned by its getters live as long as the view.
+ A read-only received message. Where it comes from decides how long it
+ lives:
+ * the stored message handed to a transaction checker: during the
+   callback only;
+ * a reply returned by `rmq_producer_request`: owned by the caller, until
+   `rmq_message_ext_free`;
+ * a message of `rmq_pull_consumer_poll` or `rmq_pull_consumer_pull`:
+   owned by the consumer handle, until the handle's next poll (for a
+   polled message) or next one-shot pull (for a pulled one),
+   `rmq_pull_consumer_release`, `rmq_pull_consumer_shutdown` or
+   `rmq_pull_consumer_free`.
+
+ Strings and bytes returned by its getters live as long as the view. A
+ view is not thread-safe: it may move between threads, but its getters
+ must not run on two threads at once.
  */
 typedef struct rmq_message_ext rmq_message_ext;
 
@@ -568,55 +579,116 @@ enum rmq_status rmq_message_set_delay_ms(struct rmq_message *msg, int64_t delay_
 enum rmq_status rmq_message_set_wait_store_msg_ok(struct rmq_message *msg, bool wait);
 
 /*
- The topic (NUL-terminated, valid during the callback); NULL for NULL.
+ The topic (NUL-terminated, without the consumer's namespace), valid as
+ long as the view; the same pointer on every call. NULL for NULL. Java
+ `Message.getTopic`.
 
  # Safety
- `msg` is NULL or a live view (one a callback received, during that
- callback, or one returned by `rmq_producer_request` and not yet freed),
- not used by another thread during the call.
+ `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+ kind lives), not used by another thread during the call.
  */
 const char *rmq_message_ext_topic(const struct rmq_message_ext *msg);
 
 /*
- The client message id (`UNIQ_KEY`, else the broker id); NULL for NULL.
+ The client message id (`UNIQ_KEY`, else the broker id), valid as long as
+ the view; the same pointer on every call. NULL for NULL. Java
+ `MessageExt.getMsgId` (of a `MessageClientExt`).
 
  # Safety
- `msg` is NULL or a live view (one a callback received, during that
- callback, or one returned by `rmq_producer_request` and not yet freed),
- not used by another thread during the call.
+ `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+ kind lives), not used by another thread during the call.
  */
 const char *rmq_message_ext_msg_id(const struct rmq_message_ext *msg);
 
 /*
- The broker message id (store host + commit-log offset); NULL for NULL.
+ The broker message id (store host + commit-log offset, 32 hex
+ characters; 56 for an IPv6 store host), valid as long as the view; the
+ same pointer on every call. NULL for NULL. Java
+ `MessageClientExt.getOffsetMsgId`.
 
  # Safety
- `msg` is NULL or a live view (one a callback received, during that
- callback, or one returned by `rmq_producer_request` and not yet freed),
- not used by another thread during the call.
+ `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+ kind lives), not used by another thread during the call.
  */
 const char *rmq_message_ext_offset_msg_id(const struct rmq_message_ext *msg);
 
 /*
- A property's value (e.g. "TAGS", "KEYS", "__transactionId__", user
- properties), "" if absent; NULL for a NULL or non-UTF-8 argument.
+ The tag (property `TAGS`), "" if it has none; valid as long as the view,
+ the same pointer on every call (and the one `rmq_message_ext_property(msg,
+ "TAGS")` returns). NULL for NULL. Java `Message.getTags`.
 
  # Safety
- `msg` is NULL or a live view (one a callback received, during that
- callback, or one returned by `rmq_producer_request` and not yet freed),
- not used by another thread during the call.
+ `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+ kind lives), not used by another thread during the call.
+ */
+const char *rmq_message_ext_tags(const struct rmq_message_ext *msg);
+
+/*
+ The keys (property `KEYS`: space-separated as sent), "" if it has none;
+ valid as long as the view, the same pointer on every call. NULL for
+ NULL. Java `Message.getKeys`.
+
+ # Safety
+ `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+ kind lives), not used by another thread during the call.
+ */
+const char *rmq_message_ext_keys(const struct rmq_message_ext *msg);
+
+/*
+ The name of the broker the message was pulled from; "" for a message
+ that was not pulled (a transaction check-back, a reply). Valid as long
+ as the view, the same pointer on every call. NULL for NULL. Java
+ `MessageExt.getBrokerName`.
+
+ # Safety
+ `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+ kind lives), not used by another thread during the call.
+ */
+const char *rmq_message_ext_broker_name(const struct rmq_message_ext *msg);
+
+/*
+ The producer's address as "ip:port" ("[ip]:port" for IPv6), valid as
+ long as the view, the same pointer on every call. NULL for NULL. Java
+ `MessageExt.getBornHost`.
+
+ # Safety
+ `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+ kind lives), not used by another thread during the call.
+ */
+const char *rmq_message_ext_born_host(const struct rmq_message_ext *msg);
+
+/*
+ The storing broker's address as "ip:port" ("[ip]:port" for IPv6), valid
+ as long as the view, the same pointer on every call. NULL for NULL. Java
+ `MessageExt.getStoreHost`.
+
+ # Safety
+ `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+ kind lives), not used by another thread during the call.
+ */
+const char *rmq_message_ext_store_host(const struct rmq_message_ext *msg);
+
+/*
+ A property's value (e.g. "TAGS", "KEYS", "__transactionId__", user
+ properties), "" if absent; valid as long as the view, the same pointer
+ on every call for one name. NULL for a NULL or non-UTF-8 argument. Java
+ `Message.getProperty`.
+
+ # Safety
+ `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+ kind lives), not used by another thread during the call.
  `name` is NULL or a C string.
  */
 const char *rmq_message_ext_property(const struct rmq_message_ext *msg, const char *name);
 
 /*
- The body: `*data` and `*len` (bytes) point into the view, valid during
- the callback. Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL).
+ The body (inflated if it was stored compressed): `*data` and `*len`
+ (bytes) point into the view, valid as long as the view. Errors:
+ `RMQ_STATUS_INVALID_ARGUMENT` (NULL). Java `Message.getBody`.
 
  # Safety
- `msg` is NULL or a live view (one a callback received, during that
- callback, or one returned by `rmq_producer_request` and not yet freed),
- not used by another thread during the call.
+ `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+ kind lives), not used by another thread during the call.
  `data` and `len` are NULL or out pointers.
  */
 enum rmq_status rmq_message_ext_body(const struct rmq_message_ext *msg,
@@ -624,18 +696,120 @@ enum rmq_status rmq_message_ext_body(const struct rmq_message_ext *msg,
                                      size_t *len);
 
 /*
- The queue offset; -1 for NULL.
+ The queue offset (position in its consume queue); -1 for NULL. Java
+ `MessageExt.getQueueOffset`.
 
  # Safety
- `msg` is NULL or a live view (one a callback received, during that
- callback, or one returned by `rmq_producer_request` and not yet freed),
- not used by another thread during the call.
+ `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+ kind lives), not used by another thread during the call.
  */
 int64_t rmq_message_ext_queue_offset(const struct rmq_message_ext *msg);
 
 /*
+ The queue id on its broker; -1 for NULL. Java `MessageExt.getQueueId`.
+
+ # Safety
+ `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+ kind lives), not used by another thread during the call.
+ */
+int32_t rmq_message_ext_queue_id(const struct rmq_message_ext *msg);
+
+/*
+ How many times the message was consumed again (retry topics); 0 for
+ NULL. Java `MessageExt.getReconsumeTimes`.
+
+ # Safety
+ `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+ kind lives), not used by another thread during the call.
+ */
+int32_t rmq_message_ext_reconsume_times(const struct rmq_message_ext *msg);
+
+/*
+ The stored sysFlag (`MessageSysFlag` bits: compression type, transaction
+ type, IPv6 hosts; the compressed bit is cleared once the body is
+ inflated); 0 for NULL. Java `MessageExt.getSysFlag`.
+
+ # Safety
+ `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+ kind lives), not used by another thread during the call.
+ */
+int32_t rmq_message_ext_sys_flag(const struct rmq_message_ext *msg);
+
+/*
+ The user flag the producer set (`rmq_message_set_flag`); 0 for NULL.
+ Java `Message.getFlag`.
+
+ # Safety
+ `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+ kind lives), not used by another thread during the call.
+ */
+int32_t rmq_message_ext_flag(const struct rmq_message_ext *msg);
+
+/*
+ The delay level (property `DELAY`, 1..=18), 0 if absent or not a
+ number; 0 for NULL. Java `Message.getDelayTimeLevel`.
+
+ # Safety
+ `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+ kind lives), not used by another thread during the call.
+ */
+int32_t rmq_message_ext_delay_level(const struct rmq_message_ext *msg);
+
+/*
+ The offset of the message in the broker's commit log; -1 for NULL. Java
+ `MessageExt.getCommitLogOffset`.
+
+ # Safety
+ `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+ kind lives), not used by another thread during the call.
+ */
+int64_t rmq_message_ext_commit_log_offset(const struct rmq_message_ext *msg);
+
+/*
+ When the producer made the message, ms since the epoch; -1 for NULL.
+ Java `MessageExt.getBornTimestamp`.
+
+ # Safety
+ `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+ kind lives), not used by another thread during the call.
+ */
+int64_t rmq_message_ext_born_timestamp(const struct rmq_message_ext *msg);
+
+/*
+ When the broker stored the message, ms since the epoch; -1 for NULL.
+ Java `MessageExt.getStoreTimestamp`.
+
+ # Safety
+ `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+ kind lives), not used by another thread during the call.
+ */
+int64_t rmq_message_ext_store_timestamp(const struct rmq_message_ext *msg);
+
+/*
+ The commit-log offset of the half message of a transactional message (0
+ for others); -1 for NULL. Java `MessageExt.getPreparedTransactionOffset`.
+
+ # Safety
+ `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+ kind lives), not used by another thread during the call.
+ */
+int64_t rmq_message_ext_prepared_transaction_offset(const struct rmq_message_ext *msg);
+
+/*
+ The CRC32 of the body as stored (of the compressed bytes when it was
+ stored compressed), as a signed 32-bit value; 0 for NULL. Java
+ `MessageExt.getBodyCRC`.
+
+ # Safety
+ `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+ kind lives), not used by another thread during the call.
+ */
+int32_t rmq_message_ext_body_crc(const struct rmq_message_ext *msg);
+
+/*
  Frees a view returned by `rmq_producer_request`. NULL is a no-op. Never
- call it on the view a checker callback receives.
+ call it on a view a checker callback receives, nor on one of a pull
+ consumer (the consumer handle owns those).
 
  # Safety
  `msg` is NULL or a view returned by `rmq_producer_request`, not used
