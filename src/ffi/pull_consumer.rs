@@ -444,7 +444,10 @@ unsafe fn consumer_and_queue<'a>(
 
 /// Moves the next message of the owned queue `*mq` to `offset`; what was
 /// prefetched of the queue is dropped, and the next polls continue from
-/// there. Mirrors Java `DefaultLitePullConsumer.seek(mq, offset)`.
+/// there. Right after start the consumer owns no queue until the first
+/// rebalance (or, for assigned queues, until their route is known):
+/// `rmq_pull_consumer_assignment` lists what it owns. Mirrors Java
+/// `DefaultLitePullConsumer.seek(mq, offset)`.
 ///
 /// Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL; a malformed queue; negative
 /// `offset`; a queue this consumer does not own now);
