@@ -476,7 +476,8 @@ fn consumer_pull_example_receives_what_was_sent() {
     for i in 0..n {
         let body = format!("pull body {}", i);
         let mut m = rocketmq::Message::new(&topic, body.clone().into_bytes());
-        m.set_tags(if i % 2 == 0 { "TagA" } else { "TagB" }).unwrap();
+        m.set_tags(if i % 2 == 0 { "TagA" } else { "TagB" })
+            .unwrap();
         let r = producer.send(&m).unwrap();
         sent.insert(body, (i, r));
     }

@@ -90,7 +90,7 @@ fn null_handles_and_arguments_are_errors() {
         assert!(last_error().contains("group is NULL"), "{}", last_error());
         assert!(rmq_pull_consumer_new(c"".as_ptr()).is_null());
         assert!(!last_error().is_empty());
-        assert!(rmq_pull_consumer_new(b"g\xff\0".as_ptr() as *const c_char).is_null());
+        assert!(rmq_pull_consumer_new(c"g\xff".as_ptr()).is_null());
         assert!(last_error().contains("UTF-8"), "{}", last_error());
 
         // Every function with a NULL consumer.
@@ -284,11 +284,7 @@ fn bad_input_before_start_is_refused_cleanly() {
             "consumeFromWhere",
         );
         fails(
-            rmq_pull_consumer_set(
-                c,
-                b"pull\xffBatchSize\0".as_ptr() as *const c_char,
-                c"1".as_ptr(),
-            ),
+            rmq_pull_consumer_set(c, c"pull\xffBatchSize".as_ptr(), c"1".as_ptr()),
             rmq_status::InvalidArgument,
             "key is not valid UTF-8",
         );
@@ -299,7 +295,7 @@ fn bad_input_before_start_is_refused_cleanly() {
         );
         // Topics: not UTF-8, breaking the rules; expressions without tags.
         fails(
-            rmq_pull_consumer_subscribe(c, b"T\xff\0".as_ptr() as *const c_char, c"*".as_ptr()),
+            rmq_pull_consumer_subscribe(c, c"T\xff".as_ptr(), c"*".as_ptr()),
             rmq_status::InvalidArgument,
             "topic is not valid UTF-8",
         );
