@@ -840,12 +840,13 @@ pub extern "C" fn rmq_pull_status_name(status: i32) -> *const c_char {
 /// unregisters from the brokers, closes the sockets and joins its threads;
 /// a poll blocked on another thread returns `RMQ_STATUS_SHUTDOWN`. Then
 /// frees the views of the last poll and pull. Idempotent; later calls fail
-/// with `RMQ_STATUS_SHUTDOWN` (`rmq_pull_consumer_start`:
-/// `RMQ_STATUS_INVALID_STATE`). A consumer cannot be restarted. Mirrors Java
+/// with `RMQ_STATUS_SHUTDOWN` (`rmq_pull_consumer_start` and
+/// `rmq_pull_consumer_set`: `RMQ_STATUS_INVALID_STATE`). A consumer cannot
+/// be restarted. Mirrors Java
 /// `DefaultLitePullConsumer.shutdown()`.
 ///
-/// Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL); the unregister's failure,
-/// if any (the consumer is shut down all the same).
+/// Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL); nothing else (a commit
+/// or unregister that fails during shutdown is not reported).
 ///
 /// # Safety
 /// `consumer` is NULL or a live consumer; no thread reads its views during
@@ -860,8 +861,9 @@ pub unsafe extern "C" fn rmq_pull_consumer_shutdown(
 
 /// Shuts down (as `rmq_pull_consumer_shutdown`) if needed, then frees the
 /// consumer and its views. NULL is a no-op returning `RMQ_STATUS_OK`. The
-/// handle is invalid afterwards, whatever the status; the status is the
-/// shutdown's.
+/// handle is invalid afterwards. Returns `RMQ_STATUS_OK` (or
+/// `RMQ_STATUS_PANIC` if a panic was caught; the handle is freed all the
+/// same).
 ///
 /// # Safety
 /// `consumer` is NULL or a live consumer; no other call on it may run
