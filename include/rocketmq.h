@@ -133,6 +133,31 @@ typedef enum rmq_transaction_state {
 } rmq_transaction_state;
 
 /*
+ What a one-shot pull found (Java `PullStatus`), the values of
+ `rmq_pull_result.status`.
+ */
+typedef enum rmq_pull_status {
+  /*
+   Messages were found (`count` may still be 0 when none matched the
+   expression).
+   */
+  RMQ_PULL_STATUS_FOUND = 0,
+  /*
+   Nothing at the offset yet.
+   */
+  RMQ_PULL_STATUS_NO_NEW_MSG = 1,
+  /*
+   The scanned messages did not match the expression.
+   */
+  RMQ_PULL_STATUS_NO_MATCHED_MSG = 2,
+  /*
+   The offset is outside the queue; `next_begin_offset` is where to go
+   on.
+   */
+  RMQ_PULL_STATUS_OFFSET_ILLEGAL = 3,
+} rmq_pull_status;
+
+/*
  Opaque batch handle: an ordered list of message copies plus, after a
  successful send, the id each message got. Not thread-safe.
  */
@@ -145,10 +170,21 @@ typedef struct rmq_batch rmq_batch;
 typedef struct rmq_message rmq_message;
 
 /*
- A read-only received message: the stored message handed to a
- transaction checker (valid only during the callback), or a reply returned
- by `rmq_producer_request` (owned by the caller: `rmq_message_ext_free`).
- Strings returned by its getters live as long as the view.
+ A read-only received message. Where it comes from decides how long it
+ lives:
+ * the stored message handed to a transaction checker: during the
+   callback only;
+ * a reply returned by `rmq_producer_request`: owned by the caller, until
+   `rmq_message_ext_free`;
+ * a message of `rmq_pull_consumer_poll` or `rmq_pull_consumer_pull`:
+   owned by the consumer handle, until the handle's next poll (for a
+   polled message) or next one-shot pull (for a pulled one),
+   `rmq_pull_consumer_release`, `rmq_pull_consumer_shutdown` or
+   `rmq_pull_consumer_free`.
+
+ Strings and bytes returned by its getters live as long as the view. A
+ view is not thread-safe: it may move between threads, but its getters
+ must not run on two threads at once.
  */
 typedef struct rmq_message_ext rmq_message_ext;
 
@@ -157,6 +193,12 @@ typedef struct rmq_message_ext rmq_message_ext;
  `rmq_producer_free`.
  */
 typedef struct rmq_producer rmq_producer;
+
+/*
+ Opaque pull consumer handle. Create with `rmq_pull_consumer_new`, free
+ with `rmq_pull_consumer_free`.
+ */
+typedef struct rmq_pull_consumer rmq_pull_consumer;
 
 /*
  Receives the library's log lines: `level` 1 error, 2 warn, 3 info,
@@ -292,6 +334,34 @@ typedef void (*rmq_send_hook_after)(void *user_data,
                                     const struct rmq_message *msg,
                                     const struct rmq_send_result *result,
                                     const struct rmq_error_info *error);
+
+/*
+ The outcome of `rmq_pull_consumer_pull` (Java `PullResult`). Plain
+ data, caller-allocated, written only on success.
+ */
+typedef struct rmq_pull_result {
+  /*
+   An `rmq_pull_status` value: 0 FOUND, 1 NO_NEW_MSG, 2 NO_MATCHED_MSG,
+   3 OFFSET_ILLEGAL.
+   */
+  int32_t status;
+  /*
+   Where the next pull of the queue starts.
+   */
+  int64_t next_begin_offset;
+  /*
+   The queue's smallest offset.
+   */
+  int64_t min_offset;
+  /*
+   The queue's next offset to be written.
+   */
+  int64_t max_offset;
+  /*
+   Number of messages written to the `msgs` array (0 unless FOUND).
+   */
+  size_t count;
+} rmq_pull_result;
 
 /*
  Reply callback: exactly one of `reply` and `error` is non-NULL; both
@@ -568,55 +638,116 @@ enum rmq_status rmq_message_set_delay_ms(struct rmq_message *msg, int64_t delay_
 enum rmq_status rmq_message_set_wait_store_msg_ok(struct rmq_message *msg, bool wait);
 
 /*
- The topic (NUL-terminated, valid during the callback); NULL for NULL.
+ The topic (NUL-terminated, without the consumer's namespace), valid as
+ long as the view; the same pointer on every call. NULL for NULL. Java
+ `Message.getTopic`.
 
  # Safety
- `msg` is NULL or a live view (one a callback received, during that
- callback, or one returned by `rmq_producer_request` and not yet freed),
- not used by another thread during the call.
+ `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+ kind lives), not used by another thread during the call.
  */
 const char *rmq_message_ext_topic(const struct rmq_message_ext *msg);
 
 /*
- The client message id (`UNIQ_KEY`, else the broker id); NULL for NULL.
+ The client message id (`UNIQ_KEY`, else the broker id), valid as long as
+ the view; the same pointer on every call. NULL for NULL. Java
+ `MessageExt.getMsgId` (of a `MessageClientExt`).
 
  # Safety
- `msg` is NULL or a live view (one a callback received, during that
- callback, or one returned by `rmq_producer_request` and not yet freed),
- not used by another thread during the call.
+ `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+ kind lives), not used by another thread during the call.
  */
 const char *rmq_message_ext_msg_id(const struct rmq_message_ext *msg);
 
 /*
- The broker message id (store host + commit-log offset); NULL for NULL.
+ The broker message id (store host + commit-log offset, 32 hex
+ characters; 56 for an IPv6 store host), valid as long as the view; the
+ same pointer on every call. NULL for NULL. Java
+ `MessageClientExt.getOffsetMsgId`.
 
  # Safety
- `msg` is NULL or a live view (one a callback received, during that
- callback, or one returned by `rmq_producer_request` and not yet freed),
- not used by another thread during the call.
+ `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+ kind lives), not used by another thread during the call.
  */
 const char *rmq_message_ext_offset_msg_id(const struct rmq_message_ext *msg);
 
 /*
- A property's value (e.g. "TAGS", "KEYS", "__transactionId__", user
- properties), "" if absent; NULL for a NULL or non-UTF-8 argument.
+ The tag (property `TAGS`), "" if it has none; valid as long as the view,
+ the same pointer on every call (and the one `rmq_message_ext_property(msg,
+ "TAGS")` returns). NULL for NULL. Java `Message.getTags`.
 
  # Safety
- `msg` is NULL or a live view (one a callback received, during that
- callback, or one returned by `rmq_producer_request` and not yet freed),
- not used by another thread during the call.
+ `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+ kind lives), not used by another thread during the call.
+ */
+const char *rmq_message_ext_tags(const struct rmq_message_ext *msg);
+
+/*
+ The keys (property `KEYS`: space-separated as sent), "" if it has none;
+ valid as long as the view, the same pointer on every call. NULL for
+ NULL. Java `Message.getKeys`.
+
+ # Safety
+ `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+ kind lives), not used by another thread during the call.
+ */
+const char *rmq_message_ext_keys(const struct rmq_message_ext *msg);
+
+/*
+ The name of the broker the message was pulled from; "" for a message
+ that was not pulled (a transaction check-back, a reply). Valid as long
+ as the view, the same pointer on every call. NULL for NULL. Java
+ `MessageExt.getBrokerName`.
+
+ # Safety
+ `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+ kind lives), not used by another thread during the call.
+ */
+const char *rmq_message_ext_broker_name(const struct rmq_message_ext *msg);
+
+/*
+ The producer's address as "ip:port" ("[ip]:port" for IPv6), valid as
+ long as the view, the same pointer on every call. NULL for NULL. Java
+ `MessageExt.getBornHost`.
+
+ # Safety
+ `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+ kind lives), not used by another thread during the call.
+ */
+const char *rmq_message_ext_born_host(const struct rmq_message_ext *msg);
+
+/*
+ The storing broker's address as "ip:port" ("[ip]:port" for IPv6), valid
+ as long as the view, the same pointer on every call. NULL for NULL. Java
+ `MessageExt.getStoreHost`.
+
+ # Safety
+ `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+ kind lives), not used by another thread during the call.
+ */
+const char *rmq_message_ext_store_host(const struct rmq_message_ext *msg);
+
+/*
+ A property's value (e.g. "TAGS", "KEYS", "__transactionId__", user
+ properties), "" if absent; valid as long as the view, the same pointer
+ on every call for one name. NULL for a NULL or non-UTF-8 argument. Java
+ `Message.getProperty`.
+
+ # Safety
+ `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+ kind lives), not used by another thread during the call.
  `name` is NULL or a C string.
  */
 const char *rmq_message_ext_property(const struct rmq_message_ext *msg, const char *name);
 
 /*
- The body: `*data` and `*len` (bytes) point into the view, valid during
- the callback. Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL).
+ The body (inflated if it was stored compressed): `*data` and `*len`
+ (bytes) point into the view, valid as long as the view. Errors:
+ `RMQ_STATUS_INVALID_ARGUMENT` (NULL). Java `Message.getBody`.
 
  # Safety
- `msg` is NULL or a live view (one a callback received, during that
- callback, or one returned by `rmq_producer_request` and not yet freed),
- not used by another thread during the call.
+ `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+ kind lives), not used by another thread during the call.
  `data` and `len` are NULL or out pointers.
  */
 enum rmq_status rmq_message_ext_body(const struct rmq_message_ext *msg,
@@ -624,18 +755,120 @@ enum rmq_status rmq_message_ext_body(const struct rmq_message_ext *msg,
                                      size_t *len);
 
 /*
- The queue offset; -1 for NULL.
+ The queue offset (position in its consume queue); -1 for NULL. Java
+ `MessageExt.getQueueOffset`.
 
  # Safety
- `msg` is NULL or a live view (one a callback received, during that
- callback, or one returned by `rmq_producer_request` and not yet freed),
- not used by another thread during the call.
+ `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+ kind lives), not used by another thread during the call.
  */
 int64_t rmq_message_ext_queue_offset(const struct rmq_message_ext *msg);
 
 /*
+ The queue id on its broker; -1 for NULL. Java `MessageExt.getQueueId`.
+
+ # Safety
+ `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+ kind lives), not used by another thread during the call.
+ */
+int32_t rmq_message_ext_queue_id(const struct rmq_message_ext *msg);
+
+/*
+ How many times the message was consumed again (retry topics); 0 for
+ NULL. Java `MessageExt.getReconsumeTimes`.
+
+ # Safety
+ `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+ kind lives), not used by another thread during the call.
+ */
+int32_t rmq_message_ext_reconsume_times(const struct rmq_message_ext *msg);
+
+/*
+ The stored sysFlag (`MessageSysFlag` bits: compression type, transaction
+ type, IPv6 hosts; the compressed bit is cleared once the body is
+ inflated); 0 for NULL. Java `MessageExt.getSysFlag`.
+
+ # Safety
+ `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+ kind lives), not used by another thread during the call.
+ */
+int32_t rmq_message_ext_sys_flag(const struct rmq_message_ext *msg);
+
+/*
+ The user flag the producer set (`rmq_message_set_flag`); 0 for NULL.
+ Java `Message.getFlag`.
+
+ # Safety
+ `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+ kind lives), not used by another thread during the call.
+ */
+int32_t rmq_message_ext_flag(const struct rmq_message_ext *msg);
+
+/*
+ The delay level (property `DELAY`, 1..=18), 0 if absent or not a
+ number; 0 for NULL. Java `Message.getDelayTimeLevel`.
+
+ # Safety
+ `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+ kind lives), not used by another thread during the call.
+ */
+int32_t rmq_message_ext_delay_level(const struct rmq_message_ext *msg);
+
+/*
+ The offset of the message in the broker's commit log; -1 for NULL. Java
+ `MessageExt.getCommitLogOffset`.
+
+ # Safety
+ `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+ kind lives), not used by another thread during the call.
+ */
+int64_t rmq_message_ext_commit_log_offset(const struct rmq_message_ext *msg);
+
+/*
+ When the producer made the message, ms since the epoch; -1 for NULL.
+ Java `MessageExt.getBornTimestamp`.
+
+ # Safety
+ `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+ kind lives), not used by another thread during the call.
+ */
+int64_t rmq_message_ext_born_timestamp(const struct rmq_message_ext *msg);
+
+/*
+ When the broker stored the message, ms since the epoch; -1 for NULL.
+ Java `MessageExt.getStoreTimestamp`.
+
+ # Safety
+ `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+ kind lives), not used by another thread during the call.
+ */
+int64_t rmq_message_ext_store_timestamp(const struct rmq_message_ext *msg);
+
+/*
+ The commit-log offset of the half message of a transactional message (0
+ for others); -1 for NULL. Java `MessageExt.getPreparedTransactionOffset`.
+
+ # Safety
+ `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+ kind lives), not used by another thread during the call.
+ */
+int64_t rmq_message_ext_prepared_transaction_offset(const struct rmq_message_ext *msg);
+
+/*
+ The CRC32 of the body as stored (of the compressed bytes when it was
+ stored compressed), as a signed 32-bit value; 0 for NULL. Java
+ `MessageExt.getBodyCRC`.
+
+ # Safety
+ `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+ kind lives), not used by another thread during the call.
+ */
+int32_t rmq_message_ext_body_crc(const struct rmq_message_ext *msg);
+
+/*
  Frees a view returned by `rmq_producer_request`. NULL is a no-op. Never
- call it on the view a checker callback receives.
+ call it on a view a checker callback receives, nor on one of a pull
+ consumer (the consumer handle owns those).
 
  # Safety
  `msg` is NULL or a view returned by `rmq_producer_request`, not used
@@ -961,6 +1194,441 @@ enum rmq_status rmq_producer_add_send_hook(struct rmq_producer *producer,
  freed; `"UNKNOWN"` for values outside `rmq_send_status`.
  */
 const char *rmq_send_status_name(int32_t status);
+
+/*
+ Creates a pull consumer of `group` (NUL-terminated UTF-8, copied) with
+ the Java defaults. Configure it with `rmq_pull_consumer_set`, choose its
+ queues with `rmq_pull_consumer_subscribe` or `rmq_pull_consumer_assign`,
+ then `rmq_pull_consumer_start`.
+
+ Returns the consumer, owned by the caller (free with
+ `rmq_pull_consumer_free`), or NULL if `group` is NULL, not UTF-8 or empty
+ (see `rmq_last_error()`). Mirrors Java `new DefaultLitePullConsumer(group)`.
+
+ # Safety
+ `group` is NULL or a C string.
+ */
+struct rmq_pull_consumer *rmq_pull_consumer_new(const char *group);
+
+/*
+ Sets configuration `key` to `value` (both NUL-terminated UTF-8), before
+ start. Keys are the Java `DefaultLitePullConsumer`/`ClientConfig`
+ property names. The consumer's own: `consumerGroup` (the group given to
+ `rmq_pull_consumer_new`), `messageModel` (CLUSTERING, BROADCASTING),
+ `consumeFromWhere` (where a group without a stored offset starts:
+ CONSUME_FROM_LAST_OFFSET, the default, CONSUME_FROM_FIRST_OFFSET or
+ CONSUME_FROM_TIMESTAMP), `consumeTimestamp` (yyyyMMddHHmmss, local time;
+ default 30 minutes before start), `allocateMessageQueueStrategy` (AVG,
+ the default, or AVG_BY_CIRCLE), `pullBatchSize` (messages per pull
+ request, 1..=1024, default 32), `pullThresholdForQueue` (messages
+ prefetched per queue, 1000), `pullThresholdSizeForQueue` (MiB prefetched
+ per queue, 100), `autoCommit` (true: commit polled offsets periodically
+ and at shutdown), `autoCommitIntervalMillis` (ms, >= 1000, default 5000),
+ `brokerSuspendMaxTimeMillis` (ms a broker holds a pull that finds
+ nothing, 20000), `consumerTimeoutMillisWhenSuspend` (ms, timeout of such
+ a pull, greater than the suspend time, 30000), `consumerPullTimeoutMillis`
+ (ms, timeout of one-shot pulls and offset calls, 10000),
+ `pullTimeDelayMillsWhenException` (ms a queue pauses after a failed
+ pull, 1000), `rebalanceIntervalMillis` (ms, 20000). The client's, as for
+ `rmq_producer_set`: `namesrvAddr` (`host:port;host:port`; empty: the
+ `NAMESRV_ADDR` environment variable), `instanceName`, `clientIP`,
+ `unitName`, `mqClientApiTimeout` (ms, 3000), `pollNameServerInterval`
+ (ms, 30000), `heartbeatBrokerInterval` (ms, 30000), `ioBusyPollMicros`
+ (µs, 100), `namespace` (topics and the group are sent as
+ `namespace%name`; messages come back without it), `vipChannelEnabled`
+ (false), `accessKey` / `secretKey` / `securityToken` (ACL v1 signing).
+
+ Errors: `RMQ_STATUS_UNKNOWN_CONFIG_KEY`; `RMQ_STATUS_INVALID_ARGUMENT`
+ (NULL, not UTF-8, value does not parse or is out of range; the setting
+ is then unchanged); `RMQ_STATUS_INVALID_STATE` after start.
+
+ # Safety
+ `consumer` is NULL or a live consumer; `key` and `value` are NULL or C
+ strings.
+ */
+enum rmq_status rmq_pull_consumer_set(struct rmq_pull_consumer *consumer,
+                                      const char *key,
+                                      const char *value);
+
+/*
+ Subscribes to `topic` with the tag `expression` (`*` for every message,
+ or `TagA||TagB`); both NUL-terminated UTF-8, copied. The group's members
+ split the topic's queues between them (rebalance by
+ `allocateMessageQueueStrategy`). Before or after start; subscribing to a
+ topic again replaces its expression. Mirrors Java
+ `DefaultLitePullConsumer.subscribe(topic, subExpression)`.
+
+ Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL, not UTF-8, an expression
+ without tags); `RMQ_STATUS_INVALID_TOPIC`; `RMQ_STATUS_INVALID_STATE`
+ after `rmq_pull_consumer_assign` (the two do not mix);
+ `RMQ_STATUS_SHUTDOWN`.
+
+ # Safety
+ `consumer` is NULL or a live consumer; `topic` and `expression` are NULL
+ or C strings.
+ */
+enum rmq_status rmq_pull_consumer_subscribe(struct rmq_pull_consumer *consumer,
+                                            const char *topic,
+                                            const char *expression);
+
+/*
+ Drops the subscription of `topic` (NUL-terminated UTF-8) and stops
+ fetching its queues; what was already prefetched of them is dropped.
+ Mirrors Java `DefaultLitePullConsumer.unsubscribe`.
+
+ Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL, not UTF-8);
+ `RMQ_STATUS_INVALID_TOPIC`; `RMQ_STATUS_SHUTDOWN`.
+
+ # Safety
+ `consumer` is NULL or a live consumer; `topic` is NULL or a C string.
+ */
+enum rmq_status rmq_pull_consumer_unsubscribe(struct rmq_pull_consumer *consumer,
+                                              const char *topic);
+
+/*
+ Makes the consumer own exactly the `count` queues at `queues` (copied;
+ e.g. from `rmq_pull_consumer_queues`): no rebalance, messages of every
+ tag. Before or after start; a later call replaces the set (0 queues:
+ none). Mirrors Java `DefaultLitePullConsumer.assign`.
+
+ Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL consumer; NULL `queues` with
+ `count` > 0; a queue with a negative id, an empty broker name, or a
+ string not NUL-terminated in its array or not UTF-8);
+ `RMQ_STATUS_INVALID_TOPIC`; `RMQ_STATUS_INVALID_STATE` after
+ `rmq_pull_consumer_subscribe` (the two do not mix); `RMQ_STATUS_SHUTDOWN`.
+
+ # Safety
+ `consumer` is NULL or a live consumer; `queues` is NULL or points to
+ `count` readable `rmq_message_queue`s.
+ */
+enum rmq_status rmq_pull_consumer_assign(struct rmq_pull_consumer *consumer,
+                                         const struct rmq_message_queue *queues,
+                                         size_t count);
+
+/*
+ Starts the consumer: its I/O and callback threads, route lookups,
+ heartbeats, the rebalance and the prefetching pulls (long polling).
+ Mirrors Java `DefaultLitePullConsumer.start()`.
+
+ Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL; settings that do not fit
+ together, e.g. `consumerTimeoutMillisWhenSuspend` not above
+ `brokerSuspendMaxTimeMillis`, or a reserved group);
+ `RMQ_STATUS_INVALID_STATE` (already started or shut down);
+ `RMQ_STATUS_INTERNAL` (threads).
+
+ # Safety
+ `consumer` is NULL or a live consumer.
+ */
+enum rmq_status rmq_pull_consumer_start(struct rmq_pull_consumer *consumer);
+
+/*
+ Waits up to `timeout_ms` ms (0: no wait) for prefetched messages and
+ writes up to `capacity` of them to `msgs[0..*count)`, in offset order
+ per queue. `*count` is 0 when nothing came in time (still
+ `RMQ_STATUS_OK`), and on every failure. The offsets of what was returned
+ are what the next commit stores. Mirrors Java
+ `DefaultLitePullConsumer.poll(timeout)`.
+
+ The views are owned by the consumer: valid until this handle's next
+ poll (which frees them when it begins), `rmq_pull_consumer_release`,
+ `rmq_pull_consumer_shutdown` or `rmq_pull_consumer_free`. Read a view on
+ one thread at a time; it may be another thread than the poller's.
+
+ Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL consumer, msgs or count;
+ `capacity` 0; negative `timeout_ms`); `RMQ_STATUS_INVALID_STATE` (not
+ started, or another thread is polling this consumer);
+ `RMQ_STATUS_SHUTDOWN` (shut down, also while waiting).
+
+ # Safety
+ `consumer` is NULL or a live consumer; `msgs` is NULL or points to
+ `capacity` writable pointers; `count` is NULL or an out pointer.
+ */
+enum rmq_status rmq_pull_consumer_poll(struct rmq_pull_consumer *consumer,
+                                       int64_t timeout_ms,
+                                       const struct rmq_message_ext **msgs,
+                                       size_t capacity,
+                                       size_t *count);
+
+/*
+ Frees, early, the views of this consumer's last poll and of its last
+ one-shot pull; their pointers are invalid afterwards. The next poll or
+ pull would free them anyway. A poll or pull running on another thread
+ is left alone (its older views were already freed when it began). NULL
+ is a no-op. Never fails.
+
+ # Safety
+ `consumer` is NULL or a live consumer; no thread reads its views during
+ or after the call.
+ */
+void rmq_pull_consumer_release(struct rmq_pull_consumer *consumer);
+
+/*
+ Commits the offsets of everything polled so far to the brokers and
+ waits for their answers (Java `DefaultLitePullConsumer.commitSync()`).
+ With `autoCommit` (the default) the consumer also commits every
+ `autoCommitIntervalMillis` and at shutdown.
+
+ Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL); `RMQ_STATUS_INVALID_STATE`
+ (not started); `RMQ_STATUS_SHUTDOWN`; `RMQ_STATUS_BROKER`,
+ `RMQ_STATUS_TIMEOUT`, `RMQ_STATUS_NETWORK` (the first broker failure).
+
+ # Safety
+ `consumer` is NULL or a live consumer.
+ */
+enum rmq_status rmq_pull_consumer_commit(struct rmq_pull_consumer *consumer);
+
+/*
+ Moves the next message of the owned queue `*mq` to `offset`; what was
+ prefetched of the queue is dropped, and the next polls continue from
+ there. Right after start the consumer owns no queue until the first
+ rebalance (or, for assigned queues, until their route is known):
+ `rmq_pull_consumer_assignment` lists what it owns. Mirrors Java
+ `DefaultLitePullConsumer.seek(mq, offset)`.
+
+ Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL; a malformed queue; negative
+ `offset`; a queue this consumer does not own now);
+ `RMQ_STATUS_INVALID_TOPIC`; `RMQ_STATUS_INVALID_STATE` (not started);
+ `RMQ_STATUS_SHUTDOWN`.
+
+ # Safety
+ `consumer` is NULL or a live consumer; `mq` is NULL or points to a
+ readable `rmq_message_queue`.
+ */
+enum rmq_status rmq_pull_consumer_seek(struct rmq_pull_consumer *consumer,
+                                       const struct rmq_message_queue *mq,
+                                       int64_t offset);
+
+/*
+ Seeks the owned queue `*mq` to its smallest offset (Java
+ `DefaultLitePullConsumer.seekToBegin`). Errors: those of
+ `rmq_pull_consumer_seek` and `rmq_pull_consumer_min_offset`.
+
+ # Safety
+ `consumer` is NULL or a live consumer; `mq` is NULL or points to a
+ readable `rmq_message_queue`.
+ */
+enum rmq_status rmq_pull_consumer_seek_to_begin(struct rmq_pull_consumer *consumer,
+                                                const struct rmq_message_queue *mq);
+
+/*
+ Seeks the owned queue `*mq` to its end: only messages stored from now on
+ are polled (Java `DefaultLitePullConsumer.seekToEnd`). Errors: those of
+ `rmq_pull_consumer_seek` and `rmq_pull_consumer_max_offset`.
+
+ # Safety
+ `consumer` is NULL or a live consumer; `mq` is NULL or points to a
+ readable `rmq_message_queue`.
+ */
+enum rmq_status rmq_pull_consumer_seek_to_end(struct rmq_pull_consumer *consumer,
+                                              const struct rmq_message_queue *mq);
+
+/*
+ Writes to `*offset` the offset of the first message of `*mq` stored at
+ or after `timestamp_ms` (ms since the epoch; the queue's end if none):
+ SEARCH_OFFSET_BY_TIMESTAMP, waiting up to `consumerPullTimeoutMillis`.
+ Any queue of the topic, owned or not. Mirrors Java
+ `DefaultLitePullConsumer.offsetForTimestamp`.
+
+ Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL; a malformed queue);
+ `RMQ_STATUS_INVALID_TOPIC`; `RMQ_STATUS_NO_ROUTE`; `RMQ_STATUS_BROKER`;
+ `RMQ_STATUS_TIMEOUT`; `RMQ_STATUS_NETWORK`; `RMQ_STATUS_INVALID_STATE`
+ (not started); `RMQ_STATUS_SHUTDOWN`.
+
+ # Safety
+ `consumer` is NULL or a live consumer; `mq` is NULL or points to a
+ readable `rmq_message_queue`; `offset` is NULL or an out pointer.
+ */
+enum rmq_status rmq_pull_consumer_offset_for_timestamp(struct rmq_pull_consumer *consumer,
+                                                       const struct rmq_message_queue *mq,
+                                                       int64_t timestamp_ms,
+                                                       int64_t *offset);
+
+/*
+ Writes to `*offset` the group's committed offset of `*mq` as the broker
+ stores it, -1 when none is stored (QUERY_CONSUMER_OFFSET). Any queue of
+ the topic. Mirrors Java `DefaultLitePullConsumer.committed`.
+ Errors: those of `rmq_pull_consumer_offset_for_timestamp`.
+
+ # Safety
+ `consumer` is NULL or a live consumer; `mq` is NULL or points to a
+ readable `rmq_message_queue`; `offset` is NULL or an out pointer.
+ */
+enum rmq_status rmq_pull_consumer_committed(struct rmq_pull_consumer *consumer,
+                                            const struct rmq_message_queue *mq,
+                                            int64_t *offset);
+
+/*
+ Writes to `*offset` the smallest offset of `*mq` still stored
+ (GET_MIN_OFFSET). Mirrors Java `DefaultMQPullConsumer.minOffset`.
+ Errors: those of `rmq_pull_consumer_offset_for_timestamp`.
+
+ # Safety
+ `consumer` is NULL or a live consumer; `mq` is NULL or points to a
+ readable `rmq_message_queue`; `offset` is NULL or an out pointer.
+ */
+enum rmq_status rmq_pull_consumer_min_offset(struct rmq_pull_consumer *consumer,
+                                             const struct rmq_message_queue *mq,
+                                             int64_t *offset);
+
+/*
+ Writes to `*offset` the next offset to be written in `*mq`, one past its
+ last message (GET_MAX_OFFSET). Mirrors Java
+ `DefaultMQPullConsumer.maxOffset`.
+ Errors: those of `rmq_pull_consumer_offset_for_timestamp`.
+
+ # Safety
+ `consumer` is NULL or a live consumer; `mq` is NULL or points to a
+ readable `rmq_message_queue`; `offset` is NULL or an out pointer.
+ */
+enum rmq_status rmq_pull_consumer_max_offset(struct rmq_pull_consumer *consumer,
+                                             const struct rmq_message_queue *mq,
+                                             int64_t *offset);
+
+/*
+ Stores `offset` as the group's offset of `*mq` on its broker and waits
+ for the answer (UPDATE_CONSUMER_OFFSET): for offsets the application
+ keeps itself with `rmq_pull_consumer_pull`. A broker may ignore a value
+ below the stored one. Mirrors Java
+ `DefaultMQPullConsumer.updateConsumeOffset` (and its persisting).
+ Errors: `RMQ_STATUS_INVALID_ARGUMENT` (negative `offset`), and those of
+ `rmq_pull_consumer_offset_for_timestamp`.
+
+ # Safety
+ `consumer` is NULL or a live consumer; `mq` is NULL or points to a
+ readable `rmq_message_queue`.
+ */
+enum rmq_status rmq_pull_consumer_update_offset(struct rmq_pull_consumer *consumer,
+                                                const struct rmq_message_queue *mq,
+                                                int64_t offset);
+
+/*
+ Writes up to `capacity` readable queues of `topic` (NUL-terminated
+ UTF-8), sorted, into `out` (caller-allocated) and their total number
+ into `*count`, which may exceed `capacity`: call again with a larger
+ array (`capacity` 0 and NULL `out` ask for the number only). Looks the
+ route up on the NameServer when it is not cached. Mirrors Java
+ `DefaultLitePullConsumer.fetchMessageQueues` /
+ `DefaultMQPullConsumer.fetchSubscribeMessageQueues`.
+
+ Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL consumer, topic or count;
+ NULL out with capacity > 0; not UTF-8); `RMQ_STATUS_INVALID_TOPIC`;
+ `RMQ_STATUS_NO_ROUTE` (unknown topic); `RMQ_STATUS_TIMEOUT`;
+ `RMQ_STATUS_INVALID_STATE` (not started); `RMQ_STATUS_SHUTDOWN`.
+
+ # Safety
+ `consumer` is NULL or a live consumer; `topic` is NULL or a C string;
+ `out` is NULL or points to `capacity` writable `rmq_message_queue`s;
+ `count` is NULL or an out pointer.
+ */
+enum rmq_status rmq_pull_consumer_queues(struct rmq_pull_consumer *consumer,
+                                         const char *topic,
+                                         struct rmq_message_queue *out,
+                                         size_t capacity,
+                                         size_t *count);
+
+/*
+ Writes up to `capacity` of the queues this consumer owns now (by
+ rebalance or `rmq_pull_consumer_assign`), sorted, into `out`
+ (caller-allocated) and their total number into `*count`, which may
+ exceed `capacity`, as for `rmq_pull_consumer_queues`. Right after start
+ the first rebalance may not have run yet (0 queues). Mirrors Java
+ `DefaultLitePullConsumer.assignment()`.
+
+ Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL consumer or count; NULL out
+ with capacity > 0); `RMQ_STATUS_INVALID_STATE` (not started);
+ `RMQ_STATUS_SHUTDOWN`.
+
+ # Safety
+ `consumer` is NULL or a live consumer; `out` is NULL or points to
+ `capacity` writable `rmq_message_queue`s; `count` is NULL or an out
+ pointer.
+ */
+enum rmq_status rmq_pull_consumer_assignment(struct rmq_pull_consumer *consumer,
+                                             struct rmq_message_queue *out,
+                                             size_t capacity,
+                                             size_t *count);
+
+/*
+ One pull of `*mq` (any queue of the topic, owned or not) at `offset`, up
+ to `max_nums` (1..=1024) messages whose tag matches `expression` (`*`
+ or `TagA||TagB`, NUL-terminated UTF-8). With `block`, the broker holds
+ the request up to `brokerSuspendMaxTimeMillis` when nothing is there
+ yet; without it, it answers at once. Independent of polling: the offsets
+ are the caller's (store them with `rmq_pull_consumer_update_offset` if
+ the group should remember them). Mirrors Java
+ `DefaultMQPullConsumer.pull(mq, subExpression, offset, maxNums)` and,
+ with `block`, `pullBlockIfNotFound`.
+
+ On success fills `*result` (caller-allocated) and `msgs[0..result->count)`
+ with the messages found, in offset order. `capacity` must be at least
+ `max_nums`, so that no message found is lost. The views are owned by the
+ consumer: valid until this handle's next one-shot pull (which frees them
+ when it begins), `rmq_pull_consumer_release`, `rmq_pull_consumer_shutdown`
+ or `rmq_pull_consumer_free`; polls do not touch them.
+
+ Errors (`*result` is then untouched): `RMQ_STATUS_INVALID_ARGUMENT`
+ (NULL consumer, mq, expression, result or msgs; a malformed queue or
+ expression; negative `offset`; `max_nums` outside 1..=1024; `capacity`
+ below `max_nums`); `RMQ_STATUS_INVALID_TOPIC`; `RMQ_STATUS_INVALID_STATE`
+ (not started, or another thread is running a one-shot pull on this
+ consumer); `RMQ_STATUS_NO_ROUTE`; `RMQ_STATUS_BROKER`;
+ `RMQ_STATUS_TIMEOUT` (no answer within `consumerPullTimeoutMillis`, or
+ `consumerTimeoutMillisWhenSuspend` with `block`); `RMQ_STATUS_NETWORK`;
+ `RMQ_STATUS_SHUTDOWN`.
+
+ # Safety
+ `consumer` is NULL or a live consumer; `mq` is NULL or points to a
+ readable `rmq_message_queue`; `expression` is NULL or a C string;
+ `result` is NULL or an out pointer; `msgs` is NULL or points to
+ `capacity` writable pointers.
+ */
+enum rmq_status rmq_pull_consumer_pull(struct rmq_pull_consumer *consumer,
+                                       const struct rmq_message_queue *mq,
+                                       const char *expression,
+                                       int64_t offset,
+                                       int32_t max_nums,
+                                       bool block,
+                                       struct rmq_pull_result *result,
+                                       const struct rmq_message_ext **msgs,
+                                       size_t capacity);
+
+/*
+ The name of a pull status, e.g. `"FOUND"`: a static string, never
+ freed; `"UNKNOWN"` for values outside `rmq_pull_status`.
+ */
+const char *rmq_pull_status_name(int32_t status);
+
+/*
+ Shuts the consumer down: commits the polled offsets (with `autoCommit`),
+ unregisters from the brokers, closes the sockets and joins its threads;
+ a poll blocked on another thread returns `RMQ_STATUS_SHUTDOWN`. Then
+ frees the views of the last poll and pull. Idempotent; later calls fail
+ with `RMQ_STATUS_SHUTDOWN` (`rmq_pull_consumer_start` and
+ `rmq_pull_consumer_set`: `RMQ_STATUS_INVALID_STATE`). A consumer cannot
+ be restarted. Mirrors Java
+ `DefaultLitePullConsumer.shutdown()`.
+
+ Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL); nothing else (a commit
+ or unregister that fails during shutdown is not reported).
+
+ # Safety
+ `consumer` is NULL or a live consumer; no thread reads its views during
+ or after the call.
+ */
+enum rmq_status rmq_pull_consumer_shutdown(struct rmq_pull_consumer *consumer);
+
+/*
+ Shuts down (as `rmq_pull_consumer_shutdown`) if needed, then frees the
+ consumer and its views. NULL is a no-op returning `RMQ_STATUS_OK`. The
+ handle is invalid afterwards. Returns `RMQ_STATUS_OK` (or
+ `RMQ_STATUS_PANIC` if a panic was caught; the handle is freed all the
+ same).
+
+ # Safety
+ `consumer` is NULL or a live consumer; no other call on it may run
+ during this one or follow it, and no thread reads its views afterwards.
+ */
+enum rmq_status rmq_pull_consumer_free(struct rmq_pull_consumer *consumer);
 
 /*
  Sends `msg` as a request and waits up to `timeout_ms` ms for its reply

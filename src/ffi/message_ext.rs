@@ -1,26 +1,71 @@
-//! `rmq_message_ext`: a read-only view of a received message (transaction
-//! check-backs, request replies) and its getters.
+//! `rmq_message_ext`: a read-only view of a received message and its
+//! getters. Views come from transaction check-backs (lent to the checker),
+//! request replies (owned by the caller) and the pull consumer's polls and
+//! one-shot pulls (owned by the consumer handle).
+//!
+//! A getter that returns a C string makes it on first use and keeps it in
+//! the view: calling it again returns the same pointer, so reading a field
+//! costs at most one allocation per field and view, whatever the number of
+//! calls.
 
+use std::cell::OnceCell;
 use std::ffi::{c_char, CString};
+use std::net::SocketAddr;
 
 use super::{guard, guard_value, handle, rmq_status, str_arg};
 use crate::error::{Error, ErrorKind};
 use crate::protocol::message_ext::MessageExt;
 
-/// A read-only received message: the stored message handed to a
-/// transaction checker (valid only during the callback), or a reply returned
-/// by `rmq_producer_request` (owned by the caller: `rmq_message_ext_free`).
-/// Strings returned by its getters live as long as the view.
+/// The text fields a view caches (index into `rmq_message_ext::texts`).
+#[derive(Clone, Copy)]
+enum Text {
+    Topic,
+    MsgId,
+    OffsetMsgId,
+    BrokerName,
+    BornHost,
+    StoreHost,
+}
+
+/// Number of [`Text`] fields.
+const TEXTS: usize = 6;
+
+/// A read-only received message. Where it comes from decides how long it
+/// lives:
+/// * the stored message handed to a transaction checker: during the
+///   callback only;
+/// * a reply returned by `rmq_producer_request`: owned by the caller, until
+///   `rmq_message_ext_free`;
+/// * a message of `rmq_pull_consumer_poll` or `rmq_pull_consumer_pull`:
+///   owned by the consumer handle, until the handle's next poll (for a
+///   polled message) or next one-shot pull (for a pulled one),
+///   `rmq_pull_consumer_release`, `rmq_pull_consumer_shutdown` or
+///   `rmq_pull_consumer_free`.
+///
+/// Strings and bytes returned by its getters live as long as the view. A
+/// view is not thread-safe: it may move between threads, but its getters
+/// must not run on two threads at once.
 pub struct rmq_message_ext {
     inner: MessageExt,
-    strings: std::cell::RefCell<Vec<CString>>,
+    /// One C string per text field, made on first use.
+    texts: [OnceCell<CString>; TEXTS],
+    /// One C string per property (same index as `inner.properties`), made
+    /// on first use.
+    properties: OnceCell<Box<[OnceCell<CString>]>>,
+}
+
+/// `s` as a C string (an inner NUL, which RocketMQ text never holds,
+/// becomes a space).
+fn c_text(s: &str) -> CString {
+    CString::new(s).unwrap_or_else(|_| CString::new(s.replace('\0', " ")).unwrap_or_default())
 }
 
 impl rmq_message_ext {
     pub(crate) fn new(inner: MessageExt) -> rmq_message_ext {
         rmq_message_ext {
             inner,
-            strings: Default::default(),
+            texts: Default::default(),
+            properties: OnceCell::new(),
         }
     }
 
@@ -28,71 +73,190 @@ impl rmq_message_ext {
         &self.inner
     }
 
-    fn keep(&self, s: &str) -> *const c_char {
-        let c = CString::new(s.replace('\0', " ")).unwrap_or_default();
-        let p = c.as_ptr();
-        self.strings.borrow_mut().push(c);
-        p
+    /// The C string of text field `which`, made on first use.
+    fn text(&self, which: Text) -> *const c_char {
+        let m = &self.inner;
+        self.texts[which as usize]
+            .get_or_init(|| match which {
+                Text::Topic => c_text(&m.topic),
+                Text::MsgId => c_text(m.msg_id()),
+                Text::OffsetMsgId => c_text(&m.offset_msg_id),
+                Text::BrokerName => c_text(&m.broker_name),
+                Text::BornHost => host_text(&m.born_host),
+                Text::StoreHost => host_text(&m.store_host),
+            })
+            .as_ptr()
+    }
+
+    /// The C string of property `name`, made on first use; "" (static) if
+    /// absent.
+    fn property(&self, name: &str) -> *const c_char {
+        let props = &self.inner.properties;
+        let Some(i) = props.iter().position(|(n, _)| n == name) else {
+            return c"".as_ptr();
+        };
+        let cells = self
+            .properties
+            .get_or_init(|| props.iter().map(|_| OnceCell::new()).collect());
+        cells[i].get_or_init(|| c_text(&props[i].1)).as_ptr()
     }
 }
 
-/// The topic (NUL-terminated, valid during the callback); NULL for NULL.
+/// "ip:port" (IPv6: "[ip]:port").
+fn host_text(a: &SocketAddr) -> CString {
+    c_text(&a.to_string())
+}
+
+/// Runs a getter of a C string behind the panic boundary: NULL for a NULL
+/// view (or a panic).
 ///
 /// # Safety
-/// `msg` is NULL or a live view (one a callback received, during that
-/// callback, or one returned by `rmq_producer_request` and not yet freed),
-/// not used by another thread during the call.
+/// `msg` is NULL or a live view not used by another thread during the call.
+unsafe fn text_of(
+    msg: *const rmq_message_ext,
+    f: impl FnOnce(&rmq_message_ext) -> *const c_char,
+) -> *const c_char {
+    guard_value(std::ptr::null(), || {
+        // SAFETY: `msg` is NULL or a live view (# Safety).
+        unsafe { msg.as_ref() }.map_or(std::ptr::null(), f)
+    })
+}
+
+/// Runs a getter of a number behind the panic boundary: `null` for a NULL
+/// view (or a panic).
+///
+/// # Safety
+/// `msg` is NULL or a live view not used by another thread during the call.
+unsafe fn number_of<T: Copy>(
+    msg: *const rmq_message_ext,
+    null: T,
+    f: impl FnOnce(&MessageExt) -> T,
+) -> T {
+    guard_value(null, || {
+        // SAFETY: `msg` is NULL or a live view (# Safety).
+        match unsafe { msg.as_ref() } {
+            Some(m) => f(&m.inner),
+            None => null,
+        }
+    })
+}
+
+/// The topic (NUL-terminated, without the consumer's namespace), valid as
+/// long as the view; the same pointer on every call. NULL for NULL. Java
+/// `Message.getTopic`.
+///
+/// # Safety
+/// `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+/// kind lives), not used by another thread during the call.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_message_ext_topic(msg: *const rmq_message_ext) -> *const c_char {
-    guard_value(std::ptr::null(), || {
-        // SAFETY: `msg` is NULL or a live view (# Safety).
-        unsafe { msg.as_ref() }
-            .map(|m| m.keep(&m.inner.topic))
-            .unwrap_or(std::ptr::null())
-    })
+    // SAFETY: `msg` is NULL or a live view (# Safety).
+    unsafe { text_of(msg, |m| m.text(Text::Topic)) }
 }
 
-/// The client message id (`UNIQ_KEY`, else the broker id); NULL for NULL.
+/// The client message id (`UNIQ_KEY`, else the broker id), valid as long as
+/// the view; the same pointer on every call. NULL for NULL. Java
+/// `MessageExt.getMsgId` (of a `MessageClientExt`).
 ///
 /// # Safety
-/// `msg` is NULL or a live view (one a callback received, during that
-/// callback, or one returned by `rmq_producer_request` and not yet freed),
-/// not used by another thread during the call.
+/// `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+/// kind lives), not used by another thread during the call.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_message_ext_msg_id(msg: *const rmq_message_ext) -> *const c_char {
-    guard_value(std::ptr::null(), || {
-        // SAFETY: `msg` is NULL or a live view (# Safety).
-        unsafe { msg.as_ref() }
-            .map(|m| m.keep(m.inner.msg_id()))
-            .unwrap_or(std::ptr::null())
-    })
+    // SAFETY: `msg` is NULL or a live view (# Safety).
+    unsafe { text_of(msg, |m| m.text(Text::MsgId)) }
 }
 
-/// The broker message id (store host + commit-log offset); NULL for NULL.
+/// The broker message id (store host + commit-log offset, 32 hex
+/// characters; 56 for an IPv6 store host), valid as long as the view; the
+/// same pointer on every call. NULL for NULL. Java
+/// `MessageClientExt.getOffsetMsgId`.
 ///
 /// # Safety
-/// `msg` is NULL or a live view (one a callback received, during that
-/// callback, or one returned by `rmq_producer_request` and not yet freed),
-/// not used by another thread during the call.
+/// `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+/// kind lives), not used by another thread during the call.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_message_ext_offset_msg_id(
     msg: *const rmq_message_ext,
 ) -> *const c_char {
-    guard_value(std::ptr::null(), || {
-        // SAFETY: `msg` is NULL or a live view (# Safety).
-        unsafe { msg.as_ref() }
-            .map(|m| m.keep(&m.inner.offset_msg_id))
-            .unwrap_or(std::ptr::null())
-    })
+    // SAFETY: `msg` is NULL or a live view (# Safety).
+    unsafe { text_of(msg, |m| m.text(Text::OffsetMsgId)) }
+}
+
+/// The tag (property `TAGS`), "" if it has none; valid as long as the view,
+/// the same pointer on every call (and the one `rmq_message_ext_property(msg,
+/// "TAGS")` returns). NULL for NULL. Java `Message.getTags`.
+///
+/// # Safety
+/// `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+/// kind lives), not used by another thread during the call.
+#[no_mangle]
+pub unsafe extern "C" fn rmq_message_ext_tags(msg: *const rmq_message_ext) -> *const c_char {
+    // SAFETY: `msg` is NULL or a live view (# Safety).
+    unsafe { text_of(msg, |m| m.property("TAGS")) }
+}
+
+/// The keys (property `KEYS`: space-separated as sent), "" if it has none;
+/// valid as long as the view, the same pointer on every call. NULL for
+/// NULL. Java `Message.getKeys`.
+///
+/// # Safety
+/// `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+/// kind lives), not used by another thread during the call.
+#[no_mangle]
+pub unsafe extern "C" fn rmq_message_ext_keys(msg: *const rmq_message_ext) -> *const c_char {
+    // SAFETY: `msg` is NULL or a live view (# Safety).
+    unsafe { text_of(msg, |m| m.property("KEYS")) }
+}
+
+/// The name of the broker the message was pulled from; "" for a message
+/// that was not pulled (a transaction check-back, a reply). Valid as long
+/// as the view, the same pointer on every call. NULL for NULL. Java
+/// `MessageExt.getBrokerName`.
+///
+/// # Safety
+/// `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+/// kind lives), not used by another thread during the call.
+#[no_mangle]
+pub unsafe extern "C" fn rmq_message_ext_broker_name(msg: *const rmq_message_ext) -> *const c_char {
+    // SAFETY: `msg` is NULL or a live view (# Safety).
+    unsafe { text_of(msg, |m| m.text(Text::BrokerName)) }
+}
+
+/// The producer's address as "ip:port" ("[ip]:port" for IPv6), valid as
+/// long as the view, the same pointer on every call. NULL for NULL. Java
+/// `MessageExt.getBornHost`.
+///
+/// # Safety
+/// `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+/// kind lives), not used by another thread during the call.
+#[no_mangle]
+pub unsafe extern "C" fn rmq_message_ext_born_host(msg: *const rmq_message_ext) -> *const c_char {
+    // SAFETY: `msg` is NULL or a live view (# Safety).
+    unsafe { text_of(msg, |m| m.text(Text::BornHost)) }
+}
+
+/// The storing broker's address as "ip:port" ("[ip]:port" for IPv6), valid
+/// as long as the view, the same pointer on every call. NULL for NULL. Java
+/// `MessageExt.getStoreHost`.
+///
+/// # Safety
+/// `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+/// kind lives), not used by another thread during the call.
+#[no_mangle]
+pub unsafe extern "C" fn rmq_message_ext_store_host(msg: *const rmq_message_ext) -> *const c_char {
+    // SAFETY: `msg` is NULL or a live view (# Safety).
+    unsafe { text_of(msg, |m| m.text(Text::StoreHost)) }
 }
 
 /// A property's value (e.g. "TAGS", "KEYS", "__transactionId__", user
-/// properties), "" if absent; NULL for a NULL or non-UTF-8 argument.
+/// properties), "" if absent; valid as long as the view, the same pointer
+/// on every call for one name. NULL for a NULL or non-UTF-8 argument. Java
+/// `Message.getProperty`.
 ///
 /// # Safety
-/// `msg` is NULL or a live view (one a callback received, during that
-/// callback, or one returned by `rmq_producer_request` and not yet freed),
-/// not used by another thread during the call.
+/// `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+/// kind lives), not used by another thread during the call.
 /// `name` is NULL or a C string.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_message_ext_property(
@@ -106,19 +270,19 @@ pub unsafe extern "C" fn rmq_message_ext_property(
         };
         // SAFETY: `name` is NULL or a C string (# Safety).
         match unsafe { str_arg(name, "name") } {
-            Ok(name) => m.keep(m.inner.property(name).unwrap_or("")),
+            Ok(name) => m.property(name),
             Err(_) => std::ptr::null(),
         }
     })
 }
 
-/// The body: `*data` and `*len` (bytes) point into the view, valid during
-/// the callback. Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL).
+/// The body (inflated if it was stored compressed): `*data` and `*len`
+/// (bytes) point into the view, valid as long as the view. Errors:
+/// `RMQ_STATUS_INVALID_ARGUMENT` (NULL). Java `Message.getBody`.
 ///
 /// # Safety
-/// `msg` is NULL or a live view (one a callback received, during that
-/// callback, or one returned by `rmq_producer_request` and not yet freed),
-/// not used by another thread during the call.
+/// `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+/// kind lives), not used by another thread during the call.
 /// `data` and `len` are NULL or out pointers.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_message_ext_body(
@@ -144,22 +308,150 @@ pub unsafe extern "C" fn rmq_message_ext_body(
     })
 }
 
-/// The queue offset; -1 for NULL.
+/// The queue offset (position in its consume queue); -1 for NULL. Java
+/// `MessageExt.getQueueOffset`.
 ///
 /// # Safety
-/// `msg` is NULL or a live view (one a callback received, during that
-/// callback, or one returned by `rmq_producer_request` and not yet freed),
-/// not used by another thread during the call.
+/// `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+/// kind lives), not used by another thread during the call.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_message_ext_queue_offset(msg: *const rmq_message_ext) -> i64 {
-    guard_value(-1, || {
-        // SAFETY: `msg` is NULL or a live view (# Safety).
-        unsafe { msg.as_ref() }.map_or(-1, |m| m.inner.queue_offset)
-    })
+    // SAFETY: `msg` is NULL or a live view (# Safety).
+    unsafe { number_of(msg, -1, |m| m.queue_offset) }
+}
+
+/// The queue id on its broker; -1 for NULL. Java `MessageExt.getQueueId`.
+///
+/// # Safety
+/// `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+/// kind lives), not used by another thread during the call.
+#[no_mangle]
+pub unsafe extern "C" fn rmq_message_ext_queue_id(msg: *const rmq_message_ext) -> i32 {
+    // SAFETY: `msg` is NULL or a live view (# Safety).
+    unsafe { number_of(msg, -1, |m| m.queue_id) }
+}
+
+/// How many times the message was consumed again (retry topics); 0 for
+/// NULL. Java `MessageExt.getReconsumeTimes`.
+///
+/// # Safety
+/// `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+/// kind lives), not used by another thread during the call.
+#[no_mangle]
+pub unsafe extern "C" fn rmq_message_ext_reconsume_times(msg: *const rmq_message_ext) -> i32 {
+    // SAFETY: `msg` is NULL or a live view (# Safety).
+    unsafe { number_of(msg, 0, |m| m.reconsume_times) }
+}
+
+/// The stored sysFlag (`MessageSysFlag` bits: compression type, transaction
+/// type, IPv6 hosts; the compressed bit is cleared once the body is
+/// inflated); 0 for NULL. Java `MessageExt.getSysFlag`.
+///
+/// # Safety
+/// `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+/// kind lives), not used by another thread during the call.
+#[no_mangle]
+pub unsafe extern "C" fn rmq_message_ext_sys_flag(msg: *const rmq_message_ext) -> i32 {
+    // SAFETY: `msg` is NULL or a live view (# Safety).
+    unsafe { number_of(msg, 0, |m| m.sys_flag) }
+}
+
+/// The user flag the producer set (`rmq_message_set_flag`); 0 for NULL.
+/// Java `Message.getFlag`.
+///
+/// # Safety
+/// `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+/// kind lives), not used by another thread during the call.
+#[no_mangle]
+pub unsafe extern "C" fn rmq_message_ext_flag(msg: *const rmq_message_ext) -> i32 {
+    // SAFETY: `msg` is NULL or a live view (# Safety).
+    unsafe { number_of(msg, 0, |m| m.flag) }
+}
+
+/// The delay level (property `DELAY`, 1..=18), 0 if absent or not a
+/// number; 0 for NULL. Java `Message.getDelayTimeLevel`.
+///
+/// # Safety
+/// `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+/// kind lives), not used by another thread during the call.
+#[no_mangle]
+pub unsafe extern "C" fn rmq_message_ext_delay_level(msg: *const rmq_message_ext) -> i32 {
+    // SAFETY: `msg` is NULL or a live view (# Safety).
+    unsafe {
+        number_of(msg, 0, |m| {
+            m.property("DELAY")
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0)
+        })
+    }
+}
+
+/// The offset of the message in the broker's commit log; -1 for NULL. Java
+/// `MessageExt.getCommitLogOffset`.
+///
+/// # Safety
+/// `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+/// kind lives), not used by another thread during the call.
+#[no_mangle]
+pub unsafe extern "C" fn rmq_message_ext_commit_log_offset(msg: *const rmq_message_ext) -> i64 {
+    // SAFETY: `msg` is NULL or a live view (# Safety).
+    unsafe { number_of(msg, -1, |m| m.commit_log_offset) }
+}
+
+/// When the producer made the message, ms since the epoch; -1 for NULL.
+/// Java `MessageExt.getBornTimestamp`.
+///
+/// # Safety
+/// `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+/// kind lives), not used by another thread during the call.
+#[no_mangle]
+pub unsafe extern "C" fn rmq_message_ext_born_timestamp(msg: *const rmq_message_ext) -> i64 {
+    // SAFETY: `msg` is NULL or a live view (# Safety).
+    unsafe { number_of(msg, -1, |m| m.born_timestamp) }
+}
+
+/// When the broker stored the message, ms since the epoch; -1 for NULL.
+/// Java `MessageExt.getStoreTimestamp`.
+///
+/// # Safety
+/// `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+/// kind lives), not used by another thread during the call.
+#[no_mangle]
+pub unsafe extern "C" fn rmq_message_ext_store_timestamp(msg: *const rmq_message_ext) -> i64 {
+    // SAFETY: `msg` is NULL or a live view (# Safety).
+    unsafe { number_of(msg, -1, |m| m.store_timestamp) }
+}
+
+/// The commit-log offset of the half message of a transactional message (0
+/// for others); -1 for NULL. Java `MessageExt.getPreparedTransactionOffset`.
+///
+/// # Safety
+/// `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+/// kind lives), not used by another thread during the call.
+#[no_mangle]
+pub unsafe extern "C" fn rmq_message_ext_prepared_transaction_offset(
+    msg: *const rmq_message_ext,
+) -> i64 {
+    // SAFETY: `msg` is NULL or a live view (# Safety).
+    unsafe { number_of(msg, -1, |m| m.prepared_transaction_offset) }
+}
+
+/// The CRC32 of the body as stored (of the compressed bytes when it was
+/// stored compressed), as a signed 32-bit value; 0 for NULL. Java
+/// `MessageExt.getBodyCRC`.
+///
+/// # Safety
+/// `msg` is NULL or a live view (see `rmq_message_ext` for how long each
+/// kind lives), not used by another thread during the call.
+#[no_mangle]
+pub unsafe extern "C" fn rmq_message_ext_body_crc(msg: *const rmq_message_ext) -> i32 {
+    // SAFETY: `msg` is NULL or a live view (# Safety).
+    unsafe { number_of(msg, 0, |m| m.body_crc) }
 }
 
 /// Frees a view returned by `rmq_producer_request`. NULL is a no-op. Never
-/// call it on the view a checker callback receives.
+/// call it on a view a checker callback receives, nor on one of a pull
+/// consumer (the consumer handle owns those).
 ///
 /// # Safety
 /// `msg` is NULL or a view returned by `rmq_producer_request`, not used
@@ -172,5 +464,92 @@ pub unsafe extern "C" fn rmq_message_ext_free(msg: *mut rmq_message_ext) {
             // rmq_producer_request and is freed once (# Safety).
             drop(unsafe { Box::from_raw(msg) })
         }));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::CStr;
+    use std::sync::Arc;
+
+    fn view() -> rmq_message_ext {
+        rmq_message_ext::new(MessageExt {
+            topic: "T".into(),
+            queue_id: 2,
+            flag: 7,
+            queue_offset: 42,
+            commit_log_offset: 1234,
+            sys_flag: 0,
+            born_timestamp: 10,
+            born_host: "10.0.0.5:50000".parse().unwrap(),
+            store_timestamp: 11,
+            store_host: "[2001:db8::7]:10911".parse().unwrap(),
+            reconsume_times: 1,
+            prepared_transaction_offset: 0,
+            body_crc: -5,
+            body: bytes::Bytes::from_static(b"hi"),
+            properties: vec![
+                ("UNIQ_KEY".into(), "ABC".into()),
+                ("TAGS".into(), "TagA".into()),
+                ("DELAY".into(), "3".into()),
+            ],
+            offset_msg_id: "OFF".into(),
+            broker_name: Arc::from("broker-a"),
+        })
+    }
+
+    fn text(p: *const c_char) -> String {
+        assert!(!p.is_null());
+        // SAFETY: the getters return C strings that live as long as the view.
+        unsafe { CStr::from_ptr(p) }.to_str().unwrap().to_string()
+    }
+
+    #[test]
+    fn getters_read_every_field_and_repeat_the_same_pointer() {
+        let v = view();
+        let m: *const rmq_message_ext = &v;
+        // SAFETY: `m` is a live view used by this thread only.
+        unsafe {
+            let getters: [(
+                unsafe extern "C" fn(*const rmq_message_ext) -> *const c_char,
+                &str,
+            ); 8] = [
+                (rmq_message_ext_topic, "T"),
+                (rmq_message_ext_msg_id, "ABC"),
+                (rmq_message_ext_offset_msg_id, "OFF"),
+                (rmq_message_ext_tags, "TagA"),
+                (rmq_message_ext_keys, ""),
+                (rmq_message_ext_broker_name, "broker-a"),
+                (rmq_message_ext_born_host, "10.0.0.5:50000"),
+                (rmq_message_ext_store_host, "[2001:db8::7]:10911"),
+            ];
+            for (get, want) in getters {
+                let p = get(m);
+                assert_eq!(text(p), want);
+                assert_eq!(get(m), p, "one string per field: {}", want);
+                assert!(get(std::ptr::null()).is_null());
+            }
+            assert_eq!(
+                rmq_message_ext_property(m, c"TAGS".as_ptr()),
+                rmq_message_ext_tags(m)
+            );
+            let missing = rmq_message_ext_property(m, c"nope".as_ptr());
+            assert_eq!(text(missing), "");
+            assert!(rmq_message_ext_property(m, std::ptr::null()).is_null());
+            assert_eq!(rmq_message_ext_queue_id(m), 2);
+            assert_eq!(rmq_message_ext_flag(m), 7);
+            assert_eq!(rmq_message_ext_reconsume_times(m), 1);
+            assert_eq!(rmq_message_ext_delay_level(m), 3);
+            assert_eq!(rmq_message_ext_body_crc(m), -5);
+            assert_eq!(rmq_message_ext_queue_offset(m), 42);
+            assert_eq!(rmq_message_ext_commit_log_offset(m), 1234);
+            assert_eq!(rmq_message_ext_born_timestamp(m), 10);
+            assert_eq!(rmq_message_ext_store_timestamp(m), 11);
+            assert_eq!(rmq_message_ext_prepared_transaction_offset(m), 0);
+            assert_eq!(rmq_message_ext_queue_id(std::ptr::null()), -1);
+            assert_eq!(rmq_message_ext_delay_level(std::ptr::null()), 0);
+            assert_eq!(rmq_message_ext_store_timestamp(std::ptr::null()), -1);
+        }
     }
 }

@@ -37,6 +37,7 @@ pub mod message;
 pub mod message_ext;
 pub mod ordered;
 pub mod producer;
+pub mod pull_consumer;
 pub mod request;
 pub mod transaction;
 

@@ -42,7 +42,7 @@ impl From<&MessageQueue> for rmq_message_queue {
 ///
 /// # Safety
 /// `mq` is NULL or points to a readable `rmq_message_queue`.
-unsafe fn queue_arg(mq: *const rmq_message_queue) -> Result<MessageQueue> {
+pub(crate) unsafe fn queue_arg(mq: *const rmq_message_queue) -> Result<MessageQueue> {
     // SAFETY: NULL or readable (# Safety).
     let q = unsafe { handle(mq, "mq") }?;
     let text = |a: &[c_char; RMQ_NAME_CAPACITY], what: &str| -> Result<String> {
@@ -118,15 +118,32 @@ pub unsafe extern "C" fn rmq_producer_queues(
             ));
         }
         let list = p.inner.queues(topic)?;
-        for (i, q) in list.iter().take(capacity).enumerate() {
-            // SAFETY: i < capacity, and `queues` (not NULL when capacity > 0)
-            // has `capacity` writable elements (# Safety).
-            unsafe { queues.add(i).write(rmq_message_queue::from(q)) };
-        }
-        // SAFETY: `count` is an out pointer, not NULL (# Safety).
-        unsafe { count.write(list.len()) };
+        // SAFETY: `queues` has `capacity` writable elements and `count` is
+        // an out pointer, both checked not NULL above (# Safety).
+        unsafe { write_queues(&list, queues, capacity, count) };
         Ok(())
     })
+}
+
+/// Writes the first `capacity` queues of `list` to `out` and the length of
+/// `list` to `*count`.
+///
+/// # Safety
+/// `out` points to `capacity` writable `rmq_message_queue`s (it may be NULL
+/// only when `capacity` is 0); `count` is an out pointer, not NULL.
+pub(crate) unsafe fn write_queues(
+    list: &[MessageQueue],
+    out: *mut rmq_message_queue,
+    capacity: usize,
+    count: *mut usize,
+) {
+    for (i, q) in list.iter().take(capacity).enumerate() {
+        // SAFETY: i < capacity, and `out` has `capacity` writable elements
+        // (# Safety).
+        unsafe { out.add(i).write(rmq_message_queue::from(q)) };
+    }
+    // SAFETY: `count` is an out pointer, not NULL (# Safety).
+    unsafe { count.write(list.len()) };
 }
 
 /// Sends `msg` synchronously to the queue `*mq` (one attempt, no failover:
