@@ -139,6 +139,7 @@ mod tests {
             properties: props,
             offset_msg_id: String::new(),
             broker_name: Arc::default(),
+            store_size: 0,
         })
     }
 

@@ -134,6 +134,7 @@ pub fn decode_pushed_reply(cmd: &RemotingCommand) -> Result<MessageExt> {
         properties: properties::decode(cmd.ext("properties").unwrap_or("")),
         offset_msg_id: String::new(),
         broker_name: Default::default(),
+        store_size: 0,
     })
 }
 
@@ -167,6 +168,7 @@ mod tests {
                 ],
                 offset_msg_id: String::new(),
                 broker_name: Default::default(),
+                store_size: 0,
             }),
         ))
         .unwrap();

@@ -55,6 +55,10 @@ pub struct MessageExt {
     /// The name of the broker it was pulled from (empty when not pulled,
     /// e.g. a transaction check or a reply).
     pub broker_name: Arc<str>,
+    /// The size of the stored record in bytes (its `TOTALSIZE` field; Java
+    /// `MessageExt.storeSize`), compressed body included; 0 when the message
+    /// did not come from a record (a pushed reply).
+    pub store_size: i32,
 }
 
 impl MessageExt {
@@ -125,7 +129,7 @@ pub fn decode_all(mut data: Bytes) -> Result<Vec<MessageExt>> {
 /// Decodes one record.
 pub fn decode_one(mut b: Bytes) -> Result<MessageExt> {
     need(&b, 4 + 4 + 4 + 4 + 4 + 8 + 8 + 4 + 8, "fixed header")?;
-    let _total = b.get_i32();
+    let store_size = b.get_i32();
     let magic = b.get_i32();
     let topic_len_2 = match magic {
         MAGIC_V1 => false,
@@ -200,6 +204,7 @@ pub fn decode_one(mut b: Bytes) -> Result<MessageExt> {
         properties: props,
         offset_msg_id,
         broker_name: Arc::default(),
+        store_size,
     })
 }
 
@@ -217,7 +222,8 @@ pub fn decompress(data: &[u8], sys: i32) -> Result<Vec<u8>> {
 
 /// Encodes a record as Java `MessageDecoder.encode` (V1 magic; IPv6 hosts
 /// take 16 bytes, and the caller sets their sysFlag bits): what a broker
-/// sends in CHECK_TRANSACTION_STATE. Used by tests.
+/// sends in CHECK_TRANSACTION_STATE. `store_size` is not read: the record's
+/// size is its encoded length. Used by tests.
 pub fn encode(m: &MessageExt) -> Vec<u8> {
     let mut props = String::new();
     properties::encode_into(
@@ -283,12 +289,14 @@ mod tests {
             ],
             offset_msg_id: "C0A8000100002A9F000000000012D687".into(),
             broker_name: Arc::default(),
+            store_size: 0,
         }
     }
 
     #[test]
     fn round_trip() {
-        let m = sample();
+        let mut m = sample();
+        m.store_size = encode(&m).len() as i32;
         let mut two = encode(&m);
         two.extend(encode(&m));
         let back = decode_all(Bytes::from(two)).unwrap();
@@ -319,8 +327,10 @@ mod tests {
                 .unwrap(),
         );
         m.sys_flag = 0x301;
-        let back = decode_one(Bytes::from(encode(&m))).unwrap();
+        let record = encode(&m);
+        let back = decode_one(Bytes::from(record.clone())).unwrap();
         assert_eq!(&back.body[..], b"hello hello hello");
+        assert_eq!(back.store_size as usize, record.len(), "the compressed record's size");
         assert_eq!(back.sys_flag, 0x300);
     }
 

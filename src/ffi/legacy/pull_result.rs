@@ -222,6 +222,7 @@ mod tests {
             properties: vec![("TAGS".into(), "A".into())],
             offset_msg_id: format!("ID{}", offset),
             broker_name: Arc::from("b"),
+            store_size: 100,
         }
     }
 
