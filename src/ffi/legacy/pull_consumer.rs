@@ -14,9 +14,9 @@
 //! docs/legacy-api.md §8. In short: NULL arguments never crash, every
 //! failure records a text for `GetLatestErrorMessage()`, a setter called
 //! while the consumer runs returns 0 and applies from the next start (the
-//! running consumer keeps its settings, as in legacy, where a started
-//! consumer had copied them), and `DestroyPullConsumer` shuts a running
-//! consumer down (legacy leaked it).
+//! running consumer keeps its settings; legacy had copied the group and the
+//! name server at start too, but used new credentials at once), and
+//! `DestroyPullConsumer` shuts a running consumer down (legacy leaked it).
 //!
 //! Every function but `DestroyPullConsumer` may be called on one handle
 //! from several threads at once; pulls run concurrently.
