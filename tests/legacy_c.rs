@@ -225,8 +225,8 @@ fn pull_consumer_in_c() {
     let count = 30;
     for i in 0..count {
         let mut m = rocketmq::Message::new(&topic, format!("body-{}", i).into_bytes());
-        m.set_tags(["TagA", "TagB", "TagC"][i % 3]);
-        m.set_keys(&format!("key-{}", i));
+        m.set_tags(["TagA", "TagB", "TagC"][i % 3]).unwrap();
+        m.set_keys(&format!("key-{}", i)).unwrap();
         m.set_property("prop", &format!("v{}", i)).unwrap();
         producer.send(&m).expect("send");
     }
@@ -245,7 +245,10 @@ fn pull_consumer_in_c() {
         "pull found=30 distinct=30 sorted=1 releases_ok=1"
     );
     let end = line(&stdout, "end ");
-    let n: Vec<&str> = end.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty()).collect();
+    let n: Vec<&str> = end
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .collect();
     assert!(n.len() == 3 && n[0] == n[2] && n[1] == n[2], "{}", end);
     assert_eq!(line(&stdout, "filter "), "filter tagged=20 wrong=0");
     assert!(stdout.contains("failures=0"), "{}", stdout);

@@ -290,8 +290,8 @@ fn send(namesrv: &str, topic: &str, n: usize) -> HashMap<String, (usize, SendRes
             format!("body-{}", i).into_bytes()
         };
         let mut m = Message::new(topic, body);
-        m.set_tags(tag_of(i));
-        m.set_keys(&format!("key-{} other-{}", i, i));
+        m.set_tags(tag_of(i)).unwrap();
+        m.set_keys(&format!("key-{} other-{}", i, i)).unwrap();
         m.set_property("prop", &format!("v-{}", i)).unwrap();
         let r = producer.send(&m).unwrap();
         sent.insert(r.msg_id.clone(), (i, r));
@@ -316,7 +316,14 @@ fn fetch_pull_and_every_getter_match_what_was_sent() {
     let sent = send(&cluster.namesrv, &topic, 12);
     let p = started(&cluster.namesrv);
     let qs = queues(p, &topic);
-    let broker = sent.values().next().unwrap().1.message_queue.broker_name.to_string();
+    let broker = sent
+        .values()
+        .next()
+        .unwrap()
+        .1
+        .message_queue
+        .broker_name
+        .to_string();
     for (i, q) in qs.iter().enumerate() {
         assert_eq!(text(q.topic.as_ptr()), topic);
         assert_eq!(text(q.brokerName.as_ptr()), broker);
@@ -344,8 +351,16 @@ fn fetch_pull_and_every_getter_match_what_was_sent() {
         let (host, commit_log_offset) = decode_offset_msg_id(&r.offset_msg_id);
         assert_eq!(g.commit_log_offset, commit_log_offset);
         assert_eq!(g.store_host, host);
-        assert!(g.born_host.contains(':') && !g.born_host.ends_with(":0"), "{}", g.born_host);
-        assert!(g.born_timestamp >= t0 - 1000 && g.born_timestamp <= t1, "{}", g.born_timestamp);
+        assert!(
+            g.born_host.contains(':') && !g.born_host.ends_with(":0"),
+            "{}",
+            g.born_host
+        );
+        assert!(
+            g.born_timestamp >= t0 - 1000 && g.born_timestamp <= t1,
+            "{}",
+            g.born_timestamp
+        );
         assert!(g.store_timestamp >= g.born_timestamp - 1000 && g.store_timestamp <= t1 + 1000);
         assert_eq!(g.reconsume_times, 0);
         assert_eq!(g.prepared_transaction_offset, 0);
@@ -384,11 +399,19 @@ fn fetch_pull_and_every_getter_match_what_was_sent() {
         assert_eq!(r.nextBeginOffset, 1);
         let m = *r.msgFoundList;
         assert_eq!(GetMessageQueueOffset(m), 0);
-        assert_eq!(DestroyMessage(m), 1, "a pulled message belongs to its result");
+        assert_eq!(
+            DestroyMessage(m),
+            1,
+            "a pulled message belongs to its result"
+        );
         let copy = r;
         assert_eq!(ReleasePullResult(r), 0);
         assert_eq!(ReleasePullResult(copy), 1);
-        assert!(last_error().contains("released already"), "{}", last_error());
+        assert!(
+            last_error().contains("released already"),
+            "{}",
+            last_error()
+        );
         let zeroed: CPullResult = std::mem::zeroed();
         assert_eq!(ReleasePullResult(zeroed), 1);
     }
@@ -476,10 +499,17 @@ fn tag_expressions_filter_with_and_without_blanks() {
         (" TagC ", &["TagC"][..]),
         ("TagZ", &[][..]),
     ] {
-        let want = sent.values().filter(|(i, _)| tags.contains(&tag_of(*i))).count();
+        let want = sent
+            .values()
+            .filter(|(i, _)| tags.contains(&tag_of(*i)))
+            .count();
         let (got, _) = pull_until(p, &qs, expression, want, Duration::from_secs(10));
         assert_eq!(got.len(), want, "{:?}", expression);
-        assert!(got.iter().all(|g| tags.contains(&g.tags.as_str())), "{:?}", expression);
+        assert!(
+            got.iter().all(|g| tags.contains(&g.tags.as_str())),
+            "{:?}",
+            expression
+        );
     }
     // SAFETY: a live handle, not used afterwards.
     assert_eq!(unsafe { DestroyPullConsumer(p) }, 0);
@@ -537,12 +567,21 @@ fn bad_input_never_crashes_and_keeps_the_legacy_codes() {
             1
         );
         assert_eq!(SetPullConsumerLogPath(p, std::ptr::null()), 1);
-        assert_eq!(SetPullConsumerLogPath(p, c"/tmp/legacy-pull-logs".as_ptr()), 0);
+        assert_eq!(
+            SetPullConsumerLogPath(p, c"/tmp/legacy-pull-logs".as_ptr()),
+            0
+        );
         assert_eq!(SetPullConsumerLogFileNumAndSize(p, 3, 100), 0);
         assert_eq!(SetPullConsumerLogLevel(p, 2), 0);
         assert_eq!(SetPullConsumerSsl(p, 0), 0);
-        assert_eq!(SetPullConsumerSslPropertyFile(p, c"/etc/tls.properties".as_ptr()), 0);
-        assert_eq!(SetPullConsumerNameServerDomain(p, c"example.com".as_ptr()), 0);
+        assert_eq!(
+            SetPullConsumerSslPropertyFile(p, c"/etc/tls.properties".as_ptr()),
+            0
+        );
+        assert_eq!(
+            SetPullConsumerNameServerDomain(p, c"example.com".as_ptr()),
+            0
+        );
         assert!(last_error().contains("not supported"), "{}", last_error());
         let t = c(&topic);
         let (mut mqs, mut size) = (8 as *mut CMessageQueue, 5);
@@ -567,14 +606,22 @@ fn bad_input_never_crashes_and_keeps_the_legacy_codes() {
         let d = CreatePullConsumer(c"".as_ptr());
         assert_eq!(text(GetPullConsumerGroupID(d)), "DEFAULT_CONSUMER");
         assert_eq!(StartPullConsumer(d), 30);
-        assert!(last_error().contains("DEFAULT_CONSUMER"), "{}", last_error());
+        assert!(
+            last_error().contains("DEFAULT_CONSUMER"),
+            "{}",
+            last_error()
+        );
         assert_eq!(DestroyPullConsumer(d), 0);
 
         // Started: a second consumer of the same group cannot start.
         assert_eq!(StartPullConsumer(p), 0, "{}", last_error());
         let twin = CreatePullConsumer(GetPullConsumerGroupID(p));
         assert_eq!(StartPullConsumer(twin), 30);
-        assert!(last_error().contains("has been created before"), "{}", last_error());
+        assert!(
+            last_error().contains("has been created before"),
+            "{}",
+            last_error()
+        );
         assert_eq!(DestroyPullConsumer(twin), 0);
 
         // Fetch: NULL arguments, an unknown topic (0, size 0, a note).
@@ -638,14 +685,27 @@ fn bad_input_never_crashes_and_keeps_the_legacy_codes() {
         let mut long = *q;
         long.topic = [b'x' as c_char; 512];
         long.brokerName = [b'y' as c_char; 256];
-        assert_eq!(Pull(p, &long, star.as_ptr(), 0, 32).pullStatus, E_BROKER_TIMEOUT);
+        assert_eq!(
+            Pull(p, &long, star.as_ptr(), 0, 32).pullStatus,
+            E_BROKER_TIMEOUT
+        );
 
         // Setters while running: 0, applied from the next start only.
-        assert_eq!(SetPullConsumerNameServerAddress(p, c"127.0.0.1:1".as_ptr()), 0);
-        assert!(last_error().contains("next StartPullConsumer"), "{}", last_error());
+        assert_eq!(
+            SetPullConsumerNameServerAddress(p, c"127.0.0.1:1".as_ptr()),
+            0
+        );
+        assert!(
+            last_error().contains("next StartPullConsumer"),
+            "{}",
+            last_error()
+        );
         let (found, _) = pull_until(p, &qs, "*", 1, Duration::from_secs(20));
         assert_eq!(found.len(), 1, "the running consumer keeps its name server");
-        assert_eq!(SetPullConsumerNameServerAddress(p, c(&cluster.namesrv).as_ptr()), 0);
+        assert_eq!(
+            SetPullConsumerNameServerAddress(p, c(&cluster.namesrv).as_ptr()),
+            0
+        );
 
         // A result outlives the consumer's shutdown and its handle.
         let q = qs.iter().find(|q| q.queueId == found[0].queue_id).unwrap();

@@ -330,7 +330,11 @@ mod tests {
         let record = encode(&m);
         let back = decode_one(Bytes::from(record.clone())).unwrap();
         assert_eq!(&back.body[..], b"hello hello hello");
-        assert_eq!(back.store_size as usize, record.len(), "the compressed record's size");
+        assert_eq!(
+            back.store_size as usize,
+            record.len(),
+            "the compressed record's size"
+        );
         assert_eq!(back.sys_flag, 0x300);
     }
 

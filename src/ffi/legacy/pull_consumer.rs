@@ -71,14 +71,15 @@ fn groups() -> MutexGuard<'static, HashSet<String>> {
 /// no automatic commits (the legacy pull consumer never stored offsets);
 /// pulls time out after 10 s (`consumerPullTimeoutMillis`), as in legacy.
 fn legacy_config(group: &str) -> ConsumerConfig {
-    let mut c = ConsumerConfig::default();
-    c.consumer_group = if group.is_empty() {
-        DEFAULT_CONSUMER_GROUP.to_string()
-    } else {
-        group.to_string()
-    };
-    c.auto_commit = false;
-    c
+    ConsumerConfig {
+        consumer_group: if group.is_empty() {
+            DEFAULT_CONSUMER_GROUP.to_string()
+        } else {
+            group.to_string()
+        },
+        auto_commit: false,
+        ..ConsumerConfig::default()
+    }
 }
 
 fn cstring(s: &str) -> CString {
@@ -461,7 +462,10 @@ pub unsafe extern "C" fn SetPullConsumerLogLevel(
 /// # Safety
 /// `consumer` is NULL or a live pull consumer handle.
 #[no_mangle]
-pub unsafe extern "C" fn SetPullConsumerSsl(consumer: *mut CPullConsumer, enableSsl: c_int) -> c_int {
+pub unsafe extern "C" fn SetPullConsumerSsl(
+    consumer: *mut CPullConsumer,
+    enableSsl: c_int,
+) -> c_int {
     // SAFETY: the arguments are as # Safety requires.
     unsafe {
         configure(consumer, "TLS", |s| {

@@ -240,14 +240,22 @@ mod tests {
         // SAFETY: `c` is a live result with two messages.
         unsafe {
             let m = &**c.msgFoundList.add(1);
-            assert_eq!(CStr::from_ptr(super::super::message::GetMessageId(m as *const _ as *mut _)).to_bytes(), b"ID8");
+            assert_eq!(
+                CStr::from_ptr(super::super::message::GetMessageId(m as *const _ as *mut _))
+                    .to_bytes(),
+                b"ID8"
+            );
         }
         let copy = c;
         assert!(release(&c).is_ok());
         assert!(release(&copy).is_err());
         let zero = CPullResult::failed();
         assert!(release(&zero).is_err());
-        for status in [PullStatus::NoNewMsg, PullStatus::NoMatchedMsg, PullStatus::OffsetIllegal] {
+        for status in [
+            PullStatus::NoNewMsg,
+            PullStatus::NoMatchedMsg,
+            PullStatus::OffsetIllegal,
+        ] {
             let r = PullResult {
                 status,
                 next_begin_offset: 3,
