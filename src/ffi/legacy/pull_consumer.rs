@@ -503,8 +503,8 @@ pub unsafe extern "C" fn SetPullConsumerSslPropertyFile(
 /// with `*mqs = NULL`, `*size = 0` and a note (as legacy, which swallowed
 /// the error); 1 for NULL arguments; 2 when `malloc` fails; 31 when the
 /// consumer is not started or shut down, or the lookup fails otherwise
-/// (NameServer unreachable, invalid topic name). `*mqs` and `*size` are
-/// NULL and 0 on every failure.
+/// (NameServer unreachable, invalid topic name). `*mqs` and `*size` (when
+/// not NULL) are NULL and 0 on every failure but a NULL consumer.
 ///
 /// # Safety
 /// `consumer` is NULL or a live pull consumer handle; `topic` is NULL or a

@@ -90,11 +90,6 @@ fn live() -> MutexGuard<'static, HashMap<usize, Live>> {
     LIVE.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// The number of results not released yet (for tests).
-pub fn live_results() -> usize {
-    live().len()
-}
-
 fn status_of(s: PullStatus) -> c_int {
     match s {
         PullStatus::Found => E_FOUND,
