@@ -1,6 +1,8 @@
 //! The legacy rocketmq-client-cpp C API: C programs compiled against
 //! `include/rocketmq/` only and linked with the release `librocketmq.so`,
-//! run against the real cluster; plus the symbol and link checks.
+//! run against the real cluster (`c/legacy_producer.c`, one send mode per
+//! run; `c/legacy_pull_consumer.c`, the pull consumer); plus the symbol and
+//! link checks.
 
 mod common;
 
@@ -210,6 +212,46 @@ fn transaction_check_back_reaches_the_checker() {
 #[test]
 fn errors_nulls_and_consumer_stubs() {
     assert!(run_mode("errors").contains("errors done"));
+}
+
+/// The pull consumer as a legacy C user drives it: fetch the queues, pull
+/// each from offset 0 until every message arrived, read the getters,
+/// release the results, destroy the consumer (no thread left behind).
+#[test]
+fn pull_consumer_in_c() {
+    let cluster = common::shared();
+    let topic = common::unique_topic("LegacyCPull");
+    let producer = common::producer(&cluster.namesrv, &[]);
+    let count = 30;
+    for i in 0..count {
+        let mut m = rocketmq::Message::new(&topic, format!("body-{}", i).into_bytes());
+        m.set_tags(["TagA", "TagB", "TagC"][i % 3]).unwrap();
+        m.set_keys(&format!("key-{}", i)).unwrap();
+        m.set_property("prop", &format!("v{}", i)).unwrap();
+        producer.send(&m).expect("send");
+    }
+    producer.shutdown().expect("shutdown");
+    let exe = compile("legacy_pull_consumer", &[]);
+    let out = Command::new(&exe)
+        .args([cluster.namesrv.as_str(), topic.as_str(), &count.to_string()])
+        .env("LD_LIBRARY_PATH", release_dir())
+        .output()
+        .expect("run legacy_pull_consumer");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    eprintln!("{}{}", stdout, String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "exited {:?}:\n{}", out.status, stdout);
+    assert_eq!(
+        line(&stdout, "pull "),
+        "pull found=30 distinct=30 sorted=1 releases_ok=1"
+    );
+    let end = line(&stdout, "end ");
+    let n: Vec<&str> = end
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .collect();
+    assert!(n.len() == 3 && n[0] == n[2] && n[1] == n[2], "{}", end);
+    assert_eq!(line(&stdout, "filter "), "filter tagged=20 wrong=0");
+    assert!(stdout.contains("failures=0"), "{}", stdout);
 }
 
 /// Every legacy function is exported: the layout file's link check

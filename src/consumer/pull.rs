@@ -153,6 +153,7 @@ mod tests {
             properties: crate::protocol::properties::Properties::from_pairs(props),
             offset_msg_id: Default::default(),
             broker_name: Arc::default(),
+            store_size: 0,
         })
     }
 

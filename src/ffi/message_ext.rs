@@ -49,9 +49,9 @@ pub struct rmq_message_ext {
     inner: MessageExt,
     /// One C string per text field, made on first use.
     texts: [OnceCell<CString>; TEXTS],
-    /// One C string per property (same index as `inner.properties`), made
-    /// on first use.
-    properties: OnceCell<Box<[OnceCell<CString>]>>,
+    /// The C strings of the properties asked for, by name, made on first
+    /// use (a `CString` keeps its heap buffer when the list grows).
+    properties: std::cell::RefCell<Vec<(Box<str>, CString)>>,
 }
 
 /// `s` as a C string (an inner NUL, which RocketMQ text never holds,
@@ -65,7 +65,7 @@ impl rmq_message_ext {
         rmq_message_ext {
             inner,
             texts: Default::default(),
-            properties: OnceCell::new(),
+            properties: Default::default(),
         }
     }
 
@@ -91,14 +91,17 @@ impl rmq_message_ext {
     /// The C string of property `name`, made on first use; "" (static) if
     /// absent.
     fn property(&self, name: &str) -> *const c_char {
-        let props = &self.inner.properties;
-        let Some(i) = props.iter().position(|(n, _)| n == name) else {
+        let mut cache = self.properties.borrow_mut();
+        if let Some((_, c)) = cache.iter().find(|(n, _)| &**n == name) {
+            return c.as_ptr();
+        }
+        let Some(value) = self.inner.properties.get(name) else {
             return c"".as_ptr();
         };
-        let cells = self
-            .properties
-            .get_or_init(|| props.iter().map(|_| OnceCell::new()).collect());
-        cells[i].get_or_init(|| c_text(&props[i].1)).as_ptr()
+        let c = c_text(value);
+        let p = c.as_ptr();
+        cache.push((name.into(), c));
+        p
     }
 }
 
@@ -489,13 +492,14 @@ mod tests {
             prepared_transaction_offset: 0,
             body_crc: -5,
             body: bytes::Bytes::from_static(b"hi"),
-            properties: vec![
-                ("UNIQ_KEY".into(), "ABC".into()),
-                ("TAGS".into(), "TagA".into()),
-                ("DELAY".into(), "3".into()),
-            ],
+            properties: crate::protocol::properties::Properties::from_pairs([
+                ("UNIQ_KEY", "ABC"),
+                ("TAGS", "TagA"),
+                ("DELAY", "3"),
+            ]),
             offset_msg_id: "OFF".into(),
             broker_name: Arc::from("broker-a"),
+            store_size: 0,
         })
     }
 

@@ -136,6 +136,7 @@ pub fn decode_pushed_reply(cmd: &RemotingCommand) -> Result<MessageExt> {
         )),
         offset_msg_id: Default::default(),
         broker_name: Default::default(),
+        store_size: 0,
     })
 }
 
@@ -169,6 +170,7 @@ mod tests {
                 ]),
                 offset_msg_id: Default::default(),
                 broker_name: Default::default(),
+                store_size: 0,
             }),
         ))
         .unwrap();

@@ -55,6 +55,10 @@ pub struct MessageExt {
     /// The name of the broker it was pulled from (empty when not pulled,
     /// e.g. a transaction check or a reply).
     pub broker_name: Arc<str>,
+    /// The size of the stored record in bytes (its `TOTALSIZE` field; Java
+    /// `MessageExt.storeSize`), compressed body included; 0 when the message
+    /// did not come from a record (a pushed reply).
+    pub store_size: i32,
 }
 
 impl MessageExt {
@@ -163,7 +167,7 @@ pub fn decode_one(b: Bytes) -> Result<MessageExt> {
 /// Decodes the record under `c`; its topic is `shared` when the text is the
 /// same.
 fn decode_record(c: &mut Cursor<'_>, shared: Option<Arc<str>>) -> Result<MessageExt> {
-    let _total = c.i32("record size")?;
+    let store_size = c.i32("record size")?;
     let magic = c.i32("magic code")?;
     let topic_len_2 = match magic {
         MAGIC_V1 => false,
@@ -230,6 +234,7 @@ fn decode_record(c: &mut Cursor<'_>, shared: Option<Arc<str>>) -> Result<Message
         properties,
         offset_msg_id,
         broker_name: Arc::default(),
+        store_size,
     })
 }
 
@@ -247,7 +252,8 @@ pub fn decompress(data: &[u8], sys: i32) -> Result<Vec<u8>> {
 
 /// Encodes a record as Java `MessageDecoder.encode` (V1 magic; IPv6 hosts
 /// take 16 bytes, and the caller sets their sysFlag bits): what a broker
-/// sends in CHECK_TRANSACTION_STATE. Used by tests.
+/// sends in CHECK_TRANSACTION_STATE. `store_size` is not read: the record's
+/// size is its encoded length. Used by tests.
 pub fn encode(m: &MessageExt) -> Vec<u8> {
     let props = m.properties.encode();
     let mut b = Vec::new();
@@ -306,12 +312,14 @@ mod tests {
             properties: Properties::from_pairs([("UNIQ_KEY", "ABC"), ("TAGS", "t")]),
             offset_msg_id: "C0A8000100002A9F000000000012D687".into(),
             broker_name: Arc::default(),
+            store_size: 0,
         }
     }
 
     #[test]
     fn round_trip() {
-        let m = sample();
+        let mut m = sample();
+        m.store_size = encode(&m).len() as i32;
         let mut two = encode(&m);
         two.extend(encode(&m));
         let back = decode_all(Bytes::from(two)).unwrap();
@@ -342,8 +350,14 @@ mod tests {
                 .unwrap(),
         );
         m.sys_flag = 0x301;
-        let back = decode_one(Bytes::from(encode(&m))).unwrap();
+        let record = encode(&m);
+        let back = decode_one(Bytes::from(record.clone())).unwrap();
         assert_eq!(&back.body[..], b"hello hello hello");
+        assert_eq!(
+            back.store_size as usize,
+            record.len(),
+            "the compressed record's size"
+        );
         assert_eq!(back.sys_flag, 0x300);
     }
 

@@ -5,7 +5,9 @@
  *   legacy_producer <namesrv> <topic> <mode>
  *
  * mode: sync, concurrent, oneway, async, sendasync, orderly, sharding, batch,
- * transaction, errors. Prints one "key=value ..." summary line per check and
+ * transaction, errors (also the pull consumer's failures before start; the
+ * pull consumer itself is run by legacy_pull_consumer.c). Prints one
+ * "key=value ..." summary line per check and
  * exits 0 when every check passed.
  */
 #include <rocketmq/CProducer.h>
@@ -468,16 +470,23 @@ static void mode_errors(void) {
   CHECK(StartPushConsumer(pc) == PUSHCONSUMER_START_FAILED);
   CHECK(strstr(GetLatestErrorMessage(), "not supported") != NULL);
   CHECK(ShutdownPushConsumer(pc) == OK && DestroyPushConsumer(pc) == OK);
+  /* The pull consumer is real (tests/c/legacy_pull_consumer.c runs it);
+   * here: its failures before start. */
   CPullConsumer* lc = CreatePullConsumer("g");
   CMessageQueue* mqs = (CMessageQueue*)1;
   int size = 5;
-  CHECK(StartPullConsumer(lc) == PULLCONSUMER_START_FAILED);
   CHECK(FetchSubscriptionMessageQueues(lc, "T", &mqs, &size) == PULLCONSUMER_FETCH_MQ_FAILED);
   CHECK(mqs == NULL && size == 0);
+  CHECK(strstr(GetLatestErrorMessage(), "not started") != NULL);
   CPullResult pr = Pull(lc, NULL, "*", 0, 32);
   CHECK(pr.pullStatus == E_BROKER_TIMEOUT && pr.size == 0);
   CHECK(ReleasePullResult(pr) == NULL_POINTER);
   CHECK(DestroyPullConsumer(lc) == OK);
+  CPullConsumer* dc = CreatePullConsumer("");
+  CHECK(strcmp(GetPullConsumerGroupID(dc), "DEFAULT_CONSUMER") == 0);
+  CHECK(StartPullConsumer(dc) == PULLCONSUMER_START_FAILED);
+  CHECK(strstr(GetLatestErrorMessage(), "DEFAULT_CONSUMER") != NULL);
+  CHECK(DestroyPullConsumer(dc) == OK);
   printf("errors done\n");
 }
 

@@ -1,54 +1,34 @@
-//! `CPushConsumer.h` and `CPullConsumer.h`: consumers are not supported by
-//! this producer library yet. The symbols exist (bindings bind them at load
-//! time) with the legacy signatures and return codes:
+//! `CPushConsumer.h` and `CPullConsumer.h`: what both legacy consumers
+//! share.
 //!
-//! * `CreatePushConsumer`/`CreatePullConsumer` return an inert handle (NULL
-//!   only for a NULL group), so that bindings which create a consumer
-//!   without starting it keep working;
-//! * setters check their arguments as legacy does and return 0;
-//! * `StartPushConsumer` returns 20 and `StartPullConsumer` 30, with
-//!   `GetLatestErrorMessage()` saying that consumers are not supported;
-//! * `FetchSubscriptionMessageQueues` returns 31, `Pull` a `E_BROKER_TIMEOUT`
-//!   result, `ReleasePullResult` 1 for such a result.
+//! * **The pull consumer is real** (`pull_consumer.rs`, results in
+//!   `pull_result.rs`): a `CPullConsumer` keeps its configuration and, while
+//!   started, one [`crate::PullConsumer`]; `FetchSubscriptionMessageQueues`,
+//!   `Pull` and `ReleasePullResult` behave as in rocketmq-client-cpp, with
+//!   the legacy return codes (docs/legacy-api.md §6.7 and §8).
+//! * **The push consumer is not supported yet** (`push_consumer.rs`): its
+//!   symbols exist (bindings bind them at load time) with the legacy
+//!   signatures and return codes. `CreatePushConsumer` returns an inert
+//!   handle (NULL only for a NULL group), so that bindings which create a
+//!   consumer without starting it keep working; the setters check their
+//!   arguments as legacy does and return 0; `StartPushConsumer` returns 20
+//!   with `GetLatestErrorMessage()` saying that push consumers are not
+//!   supported.
 //!
-//! This file holds the handles and what both consumers share; the
-//! functions are in `push_consumer.rs` and `pull_consumer.rs`.
+//! This file holds the inert push handle and the checks both consumers
+//! use.
 
-use std::ffi::{c_char, c_int, c_longlong, c_void, CStr, CString};
+use std::ffi::{c_char, c_int, CStr, CString};
 
 use super::message::CMessageExt;
 use super::{c_str, code, get, run, Fail, LResult};
 
 pub(super) const PUSH_UNSUPPORTED: &str =
-    "push consumer is not supported by this librocketmq build (producer only)";
-pub(super) const PULL_UNSUPPORTED: &str =
-    "pull consumer is not supported by this librocketmq build (producer only)";
+    "push consumer is not supported by this librocketmq build (only the pull consumer is)";
 
 /// `MessageCallBack`: `int (*)(CPushConsumer*, CMessageExt*)`.
 pub type MessageCallBack =
     Option<unsafe extern "C" fn(*mut CPushConsumer, *mut CMessageExt) -> c_int>;
-
-/// `CPullResult` (`struct _CPullResult_`): 56 bytes.
-#[repr(C)]
-#[derive(Clone, Copy)]
-pub struct CPullResult {
-    /// `CPullStatus` (C enum).
-    pub pullStatus: c_int,
-    /// Next offset to pull from.
-    pub nextBeginOffset: c_longlong,
-    /// Smallest offset of the queue.
-    pub minOffset: c_longlong,
-    /// Largest offset of the queue.
-    pub maxOffset: c_longlong,
-    /// `size` message handles.
-    pub msgFoundList: *mut *mut CMessageExt,
-    /// Number of messages.
-    pub size: c_int,
-    /// Library-private.
-    pub pData: *mut c_void,
-}
-
-pub(super) const E_BROKER_TIMEOUT: c_int = 4;
 
 /// The inert `CPushConsumer` handle.
 pub struct CPushConsumer {
@@ -57,15 +37,9 @@ pub struct CPushConsumer {
     pub(super) callback: MessageCallBack,
 }
 
-/// The inert `CPullConsumer` handle.
-pub struct CPullConsumer {
-    pub(super) group: CString,
-    pub(super) version: CString,
-}
-
 pub(super) fn version() -> CString {
     CString::new(format!(
-        "librocketmq {} (Rust; consumers not supported)",
+        "librocketmq {} (Rust; push consumer not supported)",
         crate::VERSION
     ))
     .unwrap_or_default()
@@ -80,22 +54,13 @@ pub(super) unsafe fn group_of(p: *const c_char) -> Option<CString> {
     (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) }.to_owned())
 }
 
-/// What both inert handles hold.
+/// What an inert handle holds.
 pub(super) trait Inert {
     fn group(&mut self) -> &mut CString;
     fn version(&self) -> &CString;
 }
 
 impl Inert for CPushConsumer {
-    fn group(&mut self) -> &mut CString {
-        &mut self.group
-    }
-    fn version(&self) -> &CString {
-        &self.version
-    }
-}
-
-impl Inert for CPullConsumer {
     fn group(&mut self) -> &mut CString {
         &mut self.group
     }

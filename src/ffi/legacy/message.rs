@@ -93,7 +93,7 @@ impl CMessage {
         msg.ext = Some(Box::new(ExtInfo {
             queue_id: m.queue_id,
             reconsume_times: m.reconsume_times,
-            store_size: crate::protocol::message_ext::encode(m).len() as c_int,
+            store_size: m.store_size,
             born_timestamp: m.born_timestamp,
             store_timestamp: m.store_timestamp,
             queue_offset: m.queue_offset,

@@ -1,7 +1,8 @@
 //! The legacy C API of apache/rocketmq-client-cpp (`CProducer.h`,
-//! `CMessage.h`, …; headers in `include/rocketmq/`), implemented on top of
-//! [`crate::Producer`] so that this library is a drop-in replacement for the
-//! C++ client's `librocketmq.so`. The behaviour is specified in
+//! `CMessage.h`, `CPullConsumer.h`, …; headers in `include/rocketmq/`),
+//! implemented on top of [`crate::Producer`] and [`crate::PullConsumer`] so
+//! that this library is a drop-in replacement for the C++ client's
+//! `librocketmq.so` (the push consumer is not supported yet). The behaviour is specified in
 //! `docs/legacy-api.md`; in short:
 //!
 //! * every `int` function returns `OK` (0), `NULL_POINTER` (1) or the one
@@ -32,6 +33,7 @@ pub mod consumer;
 pub mod message;
 pub mod producer;
 pub mod pull_consumer;
+pub mod pull_result;
 pub mod push_consumer;
 pub mod send;
 
@@ -248,6 +250,28 @@ pub(crate) fn run(fail: c_int, f: impl FnOnce() -> LResult<()>) -> c_int {
     }
 }
 
+/// Like [`run`] for a function that returns a value instead of a code:
+/// `f`'s value, or `fallback()` with the failure's text recorded.
+pub(crate) fn run_or<T>(fallback: impl FnOnce() -> T, f: impl FnOnce() -> LResult<T>) -> T {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(v)) => v,
+        Ok(Err(e)) => {
+            set_error(&format!("msg: {},error:{}", e.text, e.error_code));
+            fallback()
+        }
+        Err(_) => {
+            set_error("msg: internal panic caught at the C boundary,error:-1");
+            fallback()
+        }
+    }
+}
+
+/// Records `text` for `GetLatestErrorMessage()` on a call that still
+/// returns `OK` (a setting accepted without effect, an empty answer).
+pub(crate) fn note(text: &str) {
+    set_error(&format!("msg: {},error:-1", text));
+}
+
 /// Runs a getter behind the panic boundary; `default` on panic.
 pub(crate) fn get<T>(default: T, f: impl FnOnce() -> T) -> T {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or(default)
@@ -322,7 +346,7 @@ mod tests {
         assert_eq!(offset_of!(CMessageQueue, brokerName), 512);
         assert_eq!(offset_of!(CMessageQueue, queueId), 768);
 
-        use consumer::CPullResult;
+        use pull_result::CPullResult;
         assert_eq!(size_of::<CPullResult>(), 56);
         assert_eq!(align_of::<CPullResult>(), 8);
         assert_eq!(offset_of!(CPullResult, pullStatus), 0);
