@@ -60,4 +60,13 @@ impl<C> RoleSender<C> {
             Err(crossbeam_channel::SendError(cmd)) => Err(cmd),
         }
     }
+
+    /// Hands `cmd` to the loop without waking it: for news the loop may
+    /// take on its next turn (a socket event, a timer); gives it back if
+    /// the loop is gone.
+    pub(crate) fn send_quiet(&self, cmd: C) -> std::result::Result<(), C> {
+        self.tx
+            .send(cmd)
+            .map_err(|crossbeam_channel::SendError(cmd)| cmd)
+    }
 }

@@ -320,20 +320,48 @@ impl PullConsumer {
         max: usize,
     ) -> Result<()> {
         out.clear();
+        self.poll_each(timeout, max, &mut |m| out.push(m))
+            .map(|_| ())
+    }
+
+    /// [`poll`](PullConsumer::poll) handing each message to `sink` (on
+    /// this thread, in order) instead of collecting them: for callers that
+    /// keep messages in their own structures (the C API's views). Returns
+    /// how many were handed over. Errors: as `poll`.
+    pub fn poll_each(
+        &self,
+        timeout: Duration,
+        max: usize,
+        sink: &mut dyn FnMut(MessageExt),
+    ) -> Result<usize> {
         let running = self.running()?;
         let _guard = self
             .poll_lock
             .try_lock()
             .map_err(|_| state_error("poll is already running on another thread"))?;
         let deadline = Instant::now() + timeout;
-        let taken = running.handover.take(out, max, deadline);
-        if running.handover.is_closed() && out.is_empty() {
+        let mut n = 0usize;
+        let taken = running.handover.take(
+            &mut |m| {
+                n += 1;
+                sink(m)
+            },
+            max,
+            deadline,
+        );
+        if running.handover.is_closed() && n == 0 {
             return Err(Error::new(ErrorKind::Shutdown, "the consumer is shut down"));
         }
         if !taken.is_empty() {
-            running.send(ConsumerCommand::Polled(taken))?;
+            let cmd = ConsumerCommand::Polled(taken);
+            if running.handover.room_wanted() {
+                running.send(cmd)?;
+            } else {
+                // Nothing waits for the room this frees: no wake-up.
+                running.tx.send_quiet(cmd).map_err(|_| shut_down())?;
+            }
         }
-        Ok(())
+        Ok(n)
     }
 
     fn ask<T>(&self, make: impl FnOnce(Sender<Result<T>>) -> ConsumerCommand) -> Result<T> {

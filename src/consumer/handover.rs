@@ -6,6 +6,7 @@
 //! lock is held for a push or a take, never for I/O.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -55,6 +56,10 @@ struct State {
 pub(crate) struct Handover {
     state: Mutex<State>,
     ready: Condvar,
+    /// Set by the I/O thread while a queue waits for room (over its
+    /// prefetch limits): what a poll frees must then wake the loop. Clear,
+    /// the poll's news waits for the loop's next turn.
+    room_wanted: AtomicBool,
 }
 
 impl Handover {
@@ -88,17 +93,27 @@ impl Handover {
         self.ready.notify_all();
     }
 
+    /// A queue waits for room (`true`), or none does (`false`).
+    pub(crate) fn set_room_wanted(&self, wanted: bool) {
+        self.room_wanted.store(wanted, Ordering::SeqCst);
+    }
+
+    /// Whether a queue waits for room.
+    pub(crate) fn room_wanted(&self) -> bool {
+        self.room_wanted.load(Ordering::SeqCst)
+    }
+
     /// Whether [`close`](Handover::close) was called.
     pub(crate) fn is_closed(&self) -> bool {
         self.lock().closed
     }
 
-    /// Waits until `deadline` for messages, then moves up to `max` of them
-    /// into `out`; what each queue gave is in the returned list. Returns at
-    /// once (empty) when closed.
+    /// Waits until `deadline` for messages, then hands up to `max` of them
+    /// to `sink`, in order; what each queue gave is in the returned list.
+    /// Returns at once (empty) when closed.
     pub(crate) fn take(
         &self,
-        out: &mut Vec<MessageExt>,
+        sink: &mut dyn FnMut(MessageExt),
         max: usize,
         deadline: Instant,
     ) -> Vec<Taken> {
@@ -129,7 +144,7 @@ impl Handover {
             for m in batch.messages.drain(..n) {
                 bytes += m.body.len();
                 last = Some(m.queue_offset);
-                out.push(m);
+                sink(m);
             }
             left -= n;
             let empty = batch.messages.is_empty();

@@ -44,7 +44,9 @@ impl ConsumerRole {
         }
         if !pq.may_request(engine.now, max_count, max_bytes) {
             if !pq.busy && pq.start == Start::Ready && pq.not_before.is_none() {
-                // Over the limits: a poll re-checks; so does this timer.
+                // Over the limits: the poll that frees room wakes the loop;
+                // this timer re-checks too.
+                self.handover.set_room_wanted(true);
                 self.wake_at(engine.now + Duration::from_millis(FLOW_LIMIT_DELAY_MS));
             }
             return;

@@ -194,6 +194,9 @@ impl ConsumerRole {
                 self.assigned = Some(queues);
             }
             ConsumerCommand::Polled(taken) => {
+                // Every queue that waited for room is checked below (or by
+                // its timer); one still over its limits sets this again.
+                self.handover.set_room_wanted(false);
                 for t in taken {
                     if let Some(pq) = self.queues.get_mut(&t.mq) {
                         if pq.epoch == t.epoch {

@@ -25,7 +25,6 @@ use super::ordered::{queue_arg, rmq_message_queue, write_queues};
 use super::{guard, guard_new, handle, rmq_status, str_arg};
 use crate::consumer::{PullConsumer, PullResult, PullStatus};
 use crate::error::{Error, ErrorKind, Result};
-use crate::protocol::message_ext::MessageExt;
 use crate::routing::MessageQueue;
 
 /// Opaque pull consumer handle. Create with `rmq_pull_consumer_new`, free
@@ -38,12 +37,11 @@ pub struct rmq_pull_consumer {
     pulled: Mutex<Vec<rmq_message_ext>>,
 }
 
-/// What a poll keeps: the views handed out, and the buffer the Rust poll
-/// fills (empty between polls; kept for its capacity).
+/// What a poll keeps: the views handed out (the vector is kept for its
+/// capacity; the poll moves each message straight into its view).
 #[derive(Default)]
 struct Polled {
     views: Vec<rmq_message_ext>,
-    scratch: Vec<MessageExt>,
 }
 
 /// What a one-shot pull found (Java `PullStatus`), the values of
@@ -374,12 +372,13 @@ pub unsafe extern "C" fn rmq_pull_consumer_poll(
             return Err(invalid(format!("timeout_ms {} is negative", timeout_ms)));
         }
         let mut polled = try_lock(&c.polled, POLL_BUSY)?;
-        let Polled { views, scratch } = &mut *polled;
+        let views = &mut polled.views;
         views.clear();
-        c.inner
-            .poll_into(scratch, Duration::from_millis(timeout_ms as u64), capacity)?;
-        views.extend(scratch.drain(..).map(rmq_message_ext::new));
-        views.truncate(capacity);
+        c.inner.poll_each(
+            Duration::from_millis(timeout_ms as u64),
+            capacity,
+            &mut |m| views.push(rmq_message_ext::new(m)),
+        )?;
         for (i, v) in views.iter().enumerate() {
             // SAFETY: i < capacity, and `msgs` has `capacity` writable
             // elements (# Safety).

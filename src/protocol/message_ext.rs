@@ -81,18 +81,31 @@ fn bad(what: &str) -> Error {
     )
 }
 
-/// A cursor over one record of a frame: reads fixed fields from the slice
-/// and takes the body and properties as slices of the frame's `Bytes`
-/// (a reference count each, no copy).
+/// A cursor over one record of a frame: reads fixed fields from the
+/// record's slice and takes the body and properties as slices of the
+/// frame's `Bytes` (a reference count each, no copy).
 struct Cursor<'a> {
     frame: &'a Bytes,
+    /// The record within `frame`.
+    rec: &'a [u8],
+    /// Where `rec` starts in `frame`.
+    base: usize,
     pos: usize,
-    end: usize,
 }
 
-impl Cursor<'_> {
+impl<'a> Cursor<'a> {
+    fn new(frame: &'a Bytes, start: usize, end: usize) -> Cursor<'a> {
+        Cursor {
+            frame,
+            rec: &frame[start..end],
+            base: start,
+            pos: 0,
+        }
+    }
+
+    #[inline(always)]
     fn take(&mut self, n: usize, what: &str) -> Result<std::ops::Range<usize>> {
-        if self.end - self.pos < n {
+        if self.rec.len() - self.pos < n {
             return Err(bad(what));
         }
         let r = self.pos..self.pos + n;
@@ -100,21 +113,30 @@ impl Cursor<'_> {
         Ok(r)
     }
 
+    #[inline(always)]
     fn array<const N: usize>(&mut self, what: &str) -> Result<[u8; N]> {
-        let r = self.take(N, what)?;
-        let mut out = [0u8; N];
-        out.copy_from_slice(&self.frame[r]);
-        Ok(out)
+        match self.rec.get(self.pos..self.pos + N) {
+            Some(b) => {
+                self.pos += N;
+                let mut out = [0u8; N];
+                out.copy_from_slice(b);
+                Ok(out)
+            }
+            None => Err(bad(what)),
+        }
     }
 
+    #[inline(always)]
     fn i32(&mut self, what: &str) -> Result<i32> {
         self.array::<4>(what).map(i32::from_be_bytes)
     }
 
+    #[inline(always)]
     fn i64(&mut self, what: &str) -> Result<i64> {
         self.array::<8>(what).map(i64::from_be_bytes)
     }
 
+    #[inline(always)]
     fn host(&mut self, v6: bool) -> Result<SocketAddr> {
         let ip: IpAddr = if v6 {
             IpAddr::from(self.array::<16>("host")?)
@@ -123,6 +145,15 @@ impl Cursor<'_> {
         };
         Ok(SocketAddr::new(ip, self.i32("host port")? as u16))
     }
+
+    /// The bytes of `r` (record-relative) as a slice of the frame.
+    fn bytes(&self, r: std::ops::Range<usize>) -> Bytes {
+        self.frame.slice(self.base + r.start..self.base + r.end)
+    }
+
+    fn remaining(&self) -> usize {
+        self.rec.len() - self.pos
+    }
 }
 
 /// Decodes every record of `data` (a pull body or a single record). The
@@ -130,7 +161,11 @@ impl Cursor<'_> {
 /// and, when equal, one topic allocation.
 /// Errors: a truncated or inconsistent record.
 pub fn decode_all(data: Bytes) -> Result<Vec<MessageExt>> {
-    let mut out: Vec<MessageExt> = Vec::new();
+    // Sized by the first record (a pull's records are alike): no regrowth.
+    let first = data.get(..4).map_or(0, |h| {
+        i32::from_be_bytes([h[0], h[1], h[2], h[3]]).max(1) as usize
+    });
+    let mut out: Vec<MessageExt> = Vec::with_capacity((data.len() / first.max(1)).min(1024));
     let mut pos = 0usize;
     while data.len() - pos >= 8 {
         let head: [u8; 8] = data[pos..pos + 8].try_into().unwrap_or_default();
@@ -143,11 +178,7 @@ pub fn decode_all(data: Bytes) -> Result<Vec<MessageExt>> {
             return Err(bad("record size"));
         }
         let shared = out.last().map(|m| m.topic.clone());
-        let mut cursor = Cursor {
-            frame: &data,
-            pos,
-            end: pos + total as usize,
-        };
+        let mut cursor = Cursor::new(&data, pos, pos + total as usize);
         out.push(decode_record(&mut cursor, shared)?);
         pos += total as usize;
     }
@@ -156,11 +187,7 @@ pub fn decode_all(data: Bytes) -> Result<Vec<MessageExt>> {
 
 /// Decodes one record.
 pub fn decode_one(b: Bytes) -> Result<MessageExt> {
-    let mut cursor = Cursor {
-        end: b.len(),
-        frame: &b,
-        pos: 0,
-    };
+    let mut cursor = Cursor::new(&b, 0, b.len());
     decode_record(&mut cursor, None)
 }
 
@@ -191,7 +218,7 @@ fn decode_record(c: &mut Cursor<'_>, shared: Option<Arc<str>>) -> Result<Message
         return Err(bad("body length"));
     }
     let body_range = c.take(body_len as usize, "body")?;
-    let mut body = c.frame.slice(body_range);
+    let mut body = c.bytes(body_range);
     if sys & sys_flag::COMPRESSED != 0 {
         body = Bytes::from(decompress(&body, sys)?);
         sys &= !sys_flag::COMPRESSED;
@@ -202,15 +229,15 @@ fn decode_record(c: &mut Cursor<'_>, shared: Option<Arc<str>>) -> Result<Message
         c.array::<1>("topic length")?[0] as usize
     };
     let topic_range = c.take(topic_len, "topic")?;
-    let topic_bytes = &c.frame[topic_range];
+    let topic_bytes = &c.rec[topic_range];
     let topic = match shared {
         Some(t) if t.as_bytes() == topic_bytes => t,
         _ => Arc::from(String::from_utf8_lossy(topic_bytes)),
     };
-    let properties = if c.end - c.pos >= 2 {
+    let properties = if c.remaining() >= 2 {
         let len = u16::from_be_bytes(c.array::<2>("properties length")?) as usize;
         let r = c.take(len, "properties")?;
-        Properties::from_bytes(c.frame.slice(r))
+        Properties::from_bytes(c.bytes(r))
     } else {
         Properties::default()
     };

@@ -270,6 +270,17 @@ mod tests {
     }
 }
 
+/// The two hex digits of every byte value.
+static HEX_PAIRS: [[u8; 2]; 256] = {
+    let mut t = [[0u8; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = [HEX[i >> 4], HEX[i & 0xF]];
+        i += 1;
+    }
+    t
+};
+
 /// A message id as text, stored inline (no allocation): the offsetMsgId of
 /// a received message is 32 hex digits (IPv4 store host) or 56 (IPv6).
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -296,11 +307,10 @@ impl IdString {
         raw[n..n + 4].copy_from_slice(&(port as i32).to_be_bytes());
         raw[n + 4..n + 12].copy_from_slice(&commit_log_offset.to_be_bytes());
         let mut id = IdString::default();
-        for b in &raw[..n + 12] {
-            id.buf[id.len as usize] = HEX[(b >> 4) as usize];
-            id.buf[id.len as usize + 1] = HEX[(b & 0xF) as usize];
-            id.len += 2;
+        for (pair, b) in id.buf.chunks_exact_mut(2).zip(&raw[..n + 12]) {
+            pair.copy_from_slice(&HEX_PAIRS[*b as usize]);
         }
+        id.len = 2 * (n as u8 + 12);
         id
     }
 
