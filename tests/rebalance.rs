@@ -215,3 +215,95 @@ fn rebalance_members_split_and_resplit_without_losing_messages() {
     assert!(dups <= bound, "{} duplicates, bound {}", dups, bound);
     producer.shutdown().unwrap();
 }
+
+/// A started, subscribed consumer of `group` with extra settings.
+fn started(namesrv: &str, group: &str, topic: &str, settings: &[(&str, &str)]) -> PullConsumer {
+    let c = PullConsumer::new(group).unwrap();
+    c.set("namesrvAddr", namesrv).unwrap();
+    c.set("consumeFromWhere", "CONSUME_FROM_FIRST_OFFSET")
+        .unwrap();
+    c.set("rebalanceIntervalMillis", &ROUND_MS.to_string())
+        .unwrap();
+    for (k, v) in settings {
+        c.set(k, v).unwrap();
+    }
+    c.subscribe(topic, "*").unwrap();
+    c.start().unwrap();
+    c
+}
+
+#[test]
+fn rebalance_circle_strategy_deals_queues_round_robin() {
+    let cluster = common::shared();
+    let topic = common::unique_topic("Circle");
+    let group = common::unique_topic("CircleG");
+    let producer = common::producer(
+        &cluster.namesrv,
+        &[("defaultTopicQueueNums", &QUEUES.to_string())],
+    );
+    producer.send(&Message::new(&topic, &b"x"[..])).unwrap();
+    let circle = [("allocateMessageQueueStrategy", "AVG_BY_CIRCLE")];
+    let members = [
+        started(&cluster.namesrv, &group, &topic, &circle),
+        started(&cluster.namesrv, &group, &topic, &circle),
+    ];
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let owned: Vec<Vec<MessageQueue>> =
+            members.iter().map(|m| m.assignment().unwrap()).collect();
+        let ids: Vec<Vec<i32>> = owned
+            .iter()
+            .map(|q| q.iter().map(|q| q.queue_id).collect())
+            .collect();
+        // Both halves dealt by parity (which member is "first" depends on
+        // the sorted client ids).
+        let evens: Vec<i32> = (0..QUEUES as i32).filter(|i| i % 2 == 0).collect();
+        let odds: Vec<i32> = (0..QUEUES as i32).filter(|i| i % 2 == 1).collect();
+        if (ids[0] == evens && ids[1] == odds) || (ids[0] == odds && ids[1] == evens) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no round-robin split: {:?}", ids);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    for m in &members {
+        m.shutdown().unwrap();
+    }
+    producer.shutdown().unwrap();
+}
+
+#[test]
+fn rebalance_broadcasting_gives_every_member_every_queue() {
+    let cluster = common::shared();
+    let topic = common::unique_topic("Bcast");
+    let group = common::unique_topic("BcastG");
+    let producer = common::producer(
+        &cluster.namesrv,
+        &[("defaultTopicQueueNums", &QUEUES.to_string())],
+    );
+    let n = 40;
+    let mut sent = BTreeSet::new();
+    for i in 0..n {
+        let body = format!("b{}", i).into_bytes();
+        sent.insert(producer.send(&Message::new(&topic, body)).unwrap().msg_id);
+    }
+    let bcast = [("messageModel", "BROADCASTING")];
+    let members = [
+        started(&cluster.namesrv, &group, &topic, &bcast),
+        started(&cluster.namesrv, &group, &topic, &bcast),
+    ];
+    for m in &members {
+        let mut got = BTreeSet::new();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while got.len() < n && Instant::now() < deadline {
+            for msg in m.poll(Duration::from_millis(200), 64).unwrap() {
+                got.insert(msg.msg_id().to_string());
+            }
+        }
+        assert_eq!(got, sent, "a broadcasting member missed messages");
+        assert_eq!(m.assignment().unwrap().len(), QUEUES);
+    }
+    for m in &members {
+        m.shutdown().unwrap();
+    }
+    producer.shutdown().unwrap();
+}

@@ -100,7 +100,8 @@ pub struct ConsumerConfig {
     /// `autoCommit`: commit polled offsets every `autoCommitIntervalMillis`
     /// (and at shutdown).
     pub auto_commit: bool,
-    /// `autoCommitIntervalMillis`, ms (≥ 1000; default 5000).
+    /// `autoCommitIntervalMillis` (also `persistConsumerOffsetInterval`), ms
+    /// (≥ 1000; default 5000): the commit is the persist (UPDATE_CONSUMER_OFFSET).
     pub auto_commit_interval_ms: u64,
     /// `brokerSuspendMaxTimeMillis`, ms: how long a broker holds a pull
     /// that finds nothing (long polling; 20000).
@@ -191,6 +192,11 @@ pub static KEYS: &[ConfigKey<ConsumerConfig>] = &[
     key!(
         "autoCommitIntervalMillis",
         "ms between automatic commits (1000..=3600000, default 5000)",
+        |c, v| c.auto_commit_interval_ms = number(KEY, v, 1000, 3_600_000)?
+    ),
+    key!(
+        "persistConsumerOffsetInterval",
+        "ms between automatic commits, Java ClientConfig's name for autoCommitIntervalMillis (1000..=3600000)",
         |c, v| c.auto_commit_interval_ms = number(KEY, v, 1000, 3_600_000)?
     ),
     key!(

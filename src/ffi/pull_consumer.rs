@@ -175,7 +175,8 @@ pub unsafe extern "C" fn rmq_pull_consumer_new(group: *const c_char) -> *mut rmq
 /// prefetched per queue, 1000), `pullThresholdSizeForQueue` (MiB prefetched
 /// per queue, 100), `autoCommit` (true: commit polled offsets periodically
 /// and at shutdown), `autoCommitIntervalMillis` (ms, >= 1000, default 5000),
-/// `brokerSuspendMaxTimeMillis` (ms a broker holds a pull that finds
+/// `persistConsumerOffsetInterval` (the same period under Java
+/// `ClientConfig`'s name), `brokerSuspendMaxTimeMillis` (ms a broker holds a pull that finds
 /// nothing, 20000), `consumerTimeoutMillisWhenSuspend` (ms, timeout of such
 /// a pull, greater than the suspend time, 30000), `consumerPullTimeoutMillis`
 /// (ms, timeout of one-shot pulls and offset calls, 10000),
