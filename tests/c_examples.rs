@@ -5,6 +5,15 @@ mod common;
 
 use std::process::Command;
 
+/// Fails with a clear message when valgrind is missing: a memory check that
+/// passes because its tool is absent would prove nothing.
+fn require_valgrind() {
+    assert!(
+        Command::new("valgrind").arg("--version").output().is_ok(),
+        "valgrind is not installed; install it (Debian: apt-get install -y valgrind) to run this test"
+    );
+}
+
 /// Builds the release library and the C examples (cheap when up to date).
 /// The library is built into this test's own target directory (which
 /// honours `CARGO_TARGET_DIR`), and the examples link against it there.
@@ -121,10 +130,7 @@ fn producer_oneway_sends_everything() {
 /// a leak of this library.)
 #[test]
 fn examples_are_valgrind_clean() {
-    if Command::new("valgrind").arg("--version").output().is_err() {
-        eprintln!("valgrind not installed; skipped");
-        return;
-    }
+    require_valgrind();
     build_examples();
     let cluster = common::shared();
     let topic = common::unique_topic("CExampleValgrind");
@@ -399,10 +405,7 @@ fn producer_stats_prints_the_json_snapshot() {
 /// The feature examples under valgrind, as `examples_are_valgrind_clean`.
 #[test]
 fn feature_examples_are_valgrind_clean() {
-    if Command::new("valgrind").arg("--version").output().is_err() {
-        eprintln!("valgrind not installed; skipped");
-        return;
-    }
+    require_valgrind();
     build_examples();
     let cluster = common::shared();
     for name in [
@@ -465,7 +468,7 @@ fn producer_acl_signs_and_a_wrong_key_is_refused() {
 
 /// `consumer_pull` receives, once each, the messages the Rust producer
 /// sent, with the send results' ids, queues and offsets; and runs
-/// valgrind-clean (when valgrind is installed) on a second group.
+/// valgrind-clean on a second group.
 #[test]
 fn consumer_pull_example_receives_what_was_sent() {
     let cluster = common::shared();
@@ -508,10 +511,7 @@ fn consumer_pull_example_receives_what_was_sent() {
         assert_eq!(f[3], if i % 2 == 0 { "TagA" } else { "TagB" }, "{}", line);
     }
     assert_eq!(seen.len(), n);
-    if Command::new("valgrind").arg("--version").output().is_err() {
-        eprintln!("valgrind not installed; valgrind run skipped");
-        return;
-    }
+    require_valgrind();
     let group2 = common::unique_topic("CExamplePullValgrind");
     let out = Command::new("valgrind")
         .args([

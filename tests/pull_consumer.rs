@@ -112,3 +112,51 @@ fn pull_one_shot_finds_messages_and_statuses() {
     c.shutdown().unwrap();
     producer.shutdown().unwrap();
 }
+
+#[test]
+fn pull_with_namespace_wraps_topic_and_group_and_unwraps_messages() {
+    let cluster = common::shared();
+    let ns = "ns15";
+    let topic = common::unique_topic("PullNs");
+    let producer = common::producer(&cluster.namesrv, &[("namespace", ns)]);
+    let mut sent = std::collections::BTreeSet::new();
+    for i in 0..10 {
+        let r = producer
+            .send(&Message::new(&topic, format!("n{}", i).into_bytes()))
+            .unwrap();
+        assert_eq!(&*r.message_queue.topic, topic.as_str());
+        sent.insert(r.msg_id);
+    }
+    let c = consumer(&cluster.namesrv, &[("namespace", ns)]);
+    c.subscribe(&topic, "*").unwrap();
+    c.start().unwrap();
+    let got = drain(&c, 10, Duration::from_secs(30));
+    let ids: std::collections::BTreeSet<String> =
+        got.iter().map(|m| m.msg_id().to_string()).collect();
+    assert_eq!(ids, sent);
+    for m in &got {
+        assert_eq!(&*m.topic, topic.as_str(), "the topic comes back unwrapped");
+    }
+    // The queues and the assignment are named without the namespace too,
+    // and work as arguments.
+    let queues = c.fetch_queues(&topic).unwrap();
+    assert!(queues.iter().all(|q| &*q.topic == topic.as_str()));
+    c.commit().unwrap();
+    for q in &queues {
+        assert!(c.committed(q).unwrap() >= 0);
+    }
+    c.shutdown().unwrap();
+    // Without the namespace, the topic does not exist on the broker.
+    let plain = consumer(&cluster.namesrv, &[]);
+    plain.start().unwrap();
+    assert_eq!(
+        plain.fetch_queues(&topic).unwrap_err().kind(),
+        rocketmq::ErrorKind::NoRoute
+    );
+    assert!(!plain
+        .fetch_queues(&format!("{}%{}", ns, topic))
+        .unwrap()
+        .is_empty());
+    plain.shutdown().unwrap();
+    producer.shutdown().unwrap();
+}
