@@ -22,7 +22,7 @@ impl ConsumerRole {
         call: &Call,
         r: &RemotingCommand,
     ) -> Result<Answer> {
-        let addr = "broker";
+        let addr: &str = &mq.broker_name;
         match call {
             Call::Pull { subscription, .. } => {
                 let ns = self.config.client.namespace.as_deref();

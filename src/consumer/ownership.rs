@@ -99,6 +99,7 @@ impl ConsumerRole {
         let group = self.config.consumer_group.clone();
         let kind = Request::ConsumerList {
             topic: topic.to_string(),
+            broker: mq.broker_name.clone(),
         };
         let timeout = engine.config.mq_client_api_timeout_ms;
         let code = request_code::GET_CONSUMER_LIST_BY_GROUP;

@@ -274,7 +274,7 @@ impl ConsumerRole {
             Ok(r) => Err(crate::protocol::broker_error(
                 r.code,
                 r.remark_str(),
-                "broker",
+                &mq.broker_name,
             )),
             Err(e) => Err(e),
         };

@@ -83,16 +83,16 @@ impl Rebalance {
     }
 }
 
-/// The client ids of a GET_CONSUMER_LIST_BY_GROUP answer (body
+/// The client ids of a GET_CONSUMER_LIST_BY_GROUP answer from `broker` (body
 /// `{"consumerIdList":[...]}`). Errors: an error code (e.g. SYSTEM_ERROR
 /// "no consumer for this group" before the first heartbeat arrived), or a
 /// body that does not parse.
-pub(crate) fn consumer_ids(resp: &RemotingCommand) -> Result<Vec<String>> {
+pub(crate) fn consumer_ids(resp: &RemotingCommand, broker: &str) -> Result<Vec<String>> {
     if resp.code != response_code::SUCCESS {
         return Err(crate::protocol::broker_error(
             resp.code,
             resp.remark_str(),
-            "broker",
+            broker,
         ));
     }
     #[derive(serde::Deserialize)]

@@ -55,8 +55,8 @@ pub(super) enum Request {
         epoch: u64,
         step: StartStep,
     },
-    /// GET_CONSUMER_LIST_BY_GROUP for a topic's rebalance.
-    ConsumerList { topic: String },
+    /// GET_CONSUMER_LIST_BY_GROUP for a topic's rebalance, to `broker`.
+    ConsumerList { topic: String, broker: Arc<str> },
     /// One UPDATE_CONSUMER_OFFSET of a sync commit: `offset` of `mq`.
     Commit {
         waiter: u64,
@@ -313,8 +313,8 @@ impl ConsumerRole {
         match kind {
             Request::Prefetch { mq, epoch } => self.on_prefetch(engine, mq, epoch, outcome),
             Request::Start { mq, epoch, step } => self.on_start(engine, mq, epoch, step, outcome),
-            Request::ConsumerList { topic } => {
-                let ids = outcome.and_then(super::rebalance::consumer_ids);
+            Request::ConsumerList { topic, broker } => {
+                let ids = outcome.and_then(|r| super::rebalance::consumer_ids(r, &broker));
                 self.rebalance.in_flight.remove(&topic);
                 match ids {
                     Ok(ids) => self.apply_allocation(engine, &topic, &ids),
@@ -337,7 +337,7 @@ impl ConsumerRole {
                     Ok(r) => Some(crate::protocol::broker_error(
                         r.code,
                         r.remark_str(),
-                        "broker",
+                        &mq.broker_name,
                     )),
                     Err(e) => Some(e),
                 };
