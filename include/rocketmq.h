@@ -1379,6 +1379,88 @@ void rmq_pull_consumer_release(struct rmq_pull_consumer *consumer);
 enum rmq_status rmq_pull_consumer_commit(struct rmq_pull_consumer *consumer);
 
 /*
+ One pull of `*mq` (any queue of the topic, owned or not) at `offset`, up
+ to `max_nums` (1..=1024) messages whose tag matches `expression` (`*`
+ or `TagA||TagB`, NUL-terminated UTF-8). With `block`, the broker holds
+ the request up to `brokerSuspendMaxTimeMillis` when nothing is there
+ yet; without it, it answers at once. Independent of polling: the offsets
+ are the caller's (store them with `rmq_pull_consumer_update_offset` if
+ the group should remember them). Mirrors Java
+ `DefaultMQPullConsumer.pull(mq, subExpression, offset, maxNums)` and,
+ with `block`, `pullBlockIfNotFound`.
+
+ On success fills `*result` (caller-allocated) and `msgs[0..result->count)`
+ with the messages found, in offset order. `capacity` must be at least
+ `max_nums`, so that no message found is lost. The views are owned by the
+ consumer: valid until this handle's next one-shot pull (which frees them
+ when it begins), `rmq_pull_consumer_release`, `rmq_pull_consumer_shutdown`
+ or `rmq_pull_consumer_free`; polls do not touch them.
+
+ Errors (`*result` is then untouched): `RMQ_STATUS_INVALID_ARGUMENT`
+ (NULL consumer, mq, expression, result or msgs; a malformed queue or
+ expression; negative `offset`; `max_nums` outside 1..=1024; `capacity`
+ below `max_nums`); `RMQ_STATUS_INVALID_TOPIC`; `RMQ_STATUS_INVALID_STATE`
+ (not started, or another thread is running a one-shot pull on this
+ consumer); `RMQ_STATUS_NO_ROUTE`; `RMQ_STATUS_BROKER`;
+ `RMQ_STATUS_TIMEOUT` (no answer within `consumerPullTimeoutMillis`, or
+ `consumerTimeoutMillisWhenSuspend` with `block`); `RMQ_STATUS_NETWORK`;
+ `RMQ_STATUS_SHUTDOWN`.
+
+ # Safety
+ `consumer` is NULL or a live consumer; `mq` is NULL or points to a
+ readable `rmq_message_queue`; `expression` is NULL or a C string;
+ `result` is NULL or an out pointer; `msgs` is NULL or points to
+ `capacity` writable pointers.
+ */
+enum rmq_status rmq_pull_consumer_pull(struct rmq_pull_consumer *consumer,
+                                       const struct rmq_message_queue *mq,
+                                       const char *expression,
+                                       int64_t offset,
+                                       int32_t max_nums,
+                                       bool block,
+                                       struct rmq_pull_result *result,
+                                       const struct rmq_message_ext **msgs,
+                                       size_t capacity);
+
+/*
+ The name of a pull status, e.g. `"FOUND"`: a static string, never
+ freed; `"UNKNOWN"` for values outside `rmq_pull_status`.
+ */
+const char *rmq_pull_status_name(int32_t status);
+
+/*
+ Shuts the consumer down: commits the polled offsets (with `autoCommit`),
+ unregisters from the brokers, closes the sockets and joins its threads;
+ a poll blocked on another thread returns `RMQ_STATUS_SHUTDOWN`. Then
+ frees the views of the last poll and pull. Idempotent; later calls fail
+ with `RMQ_STATUS_SHUTDOWN` (`rmq_pull_consumer_start` and
+ `rmq_pull_consumer_set`: `RMQ_STATUS_INVALID_STATE`). A consumer cannot
+ be restarted. Mirrors Java
+ `DefaultLitePullConsumer.shutdown()`.
+
+ Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL); nothing else (a commit
+ or unregister that fails during shutdown is not reported).
+
+ # Safety
+ `consumer` is NULL or a live consumer; no thread reads its views during
+ or after the call.
+ */
+enum rmq_status rmq_pull_consumer_shutdown(struct rmq_pull_consumer *consumer);
+
+/*
+ Shuts down (as `rmq_pull_consumer_shutdown`) if needed, then frees the
+ consumer and its views. NULL is a no-op returning `RMQ_STATUS_OK`. The
+ handle is invalid afterwards. Returns `RMQ_STATUS_OK` (or
+ `RMQ_STATUS_PANIC` if a panic was caught; the handle is freed all the
+ same).
+
+ # Safety
+ `consumer` is NULL or a live consumer; no other call on it may run
+ during this one or follow it, and no thread reads its views afterwards.
+ */
+enum rmq_status rmq_pull_consumer_free(struct rmq_pull_consumer *consumer);
+
+/*
  Moves the next message of the owned queue `*mq` to `offset`; what was
  prefetched of the queue is dropped, and the next polls continue from
  there. Right after start the consumer owns no queue until the first
@@ -1548,88 +1630,6 @@ enum rmq_status rmq_pull_consumer_assignment(struct rmq_pull_consumer *consumer,
                                              struct rmq_message_queue *out,
                                              size_t capacity,
                                              size_t *count);
-
-/*
- One pull of `*mq` (any queue of the topic, owned or not) at `offset`, up
- to `max_nums` (1..=1024) messages whose tag matches `expression` (`*`
- or `TagA||TagB`, NUL-terminated UTF-8). With `block`, the broker holds
- the request up to `brokerSuspendMaxTimeMillis` when nothing is there
- yet; without it, it answers at once. Independent of polling: the offsets
- are the caller's (store them with `rmq_pull_consumer_update_offset` if
- the group should remember them). Mirrors Java
- `DefaultMQPullConsumer.pull(mq, subExpression, offset, maxNums)` and,
- with `block`, `pullBlockIfNotFound`.
-
- On success fills `*result` (caller-allocated) and `msgs[0..result->count)`
- with the messages found, in offset order. `capacity` must be at least
- `max_nums`, so that no message found is lost. The views are owned by the
- consumer: valid until this handle's next one-shot pull (which frees them
- when it begins), `rmq_pull_consumer_release`, `rmq_pull_consumer_shutdown`
- or `rmq_pull_consumer_free`; polls do not touch them.
-
- Errors (`*result` is then untouched): `RMQ_STATUS_INVALID_ARGUMENT`
- (NULL consumer, mq, expression, result or msgs; a malformed queue or
- expression; negative `offset`; `max_nums` outside 1..=1024; `capacity`
- below `max_nums`); `RMQ_STATUS_INVALID_TOPIC`; `RMQ_STATUS_INVALID_STATE`
- (not started, or another thread is running a one-shot pull on this
- consumer); `RMQ_STATUS_NO_ROUTE`; `RMQ_STATUS_BROKER`;
- `RMQ_STATUS_TIMEOUT` (no answer within `consumerPullTimeoutMillis`, or
- `consumerTimeoutMillisWhenSuspend` with `block`); `RMQ_STATUS_NETWORK`;
- `RMQ_STATUS_SHUTDOWN`.
-
- # Safety
- `consumer` is NULL or a live consumer; `mq` is NULL or points to a
- readable `rmq_message_queue`; `expression` is NULL or a C string;
- `result` is NULL or an out pointer; `msgs` is NULL or points to
- `capacity` writable pointers.
- */
-enum rmq_status rmq_pull_consumer_pull(struct rmq_pull_consumer *consumer,
-                                       const struct rmq_message_queue *mq,
-                                       const char *expression,
-                                       int64_t offset,
-                                       int32_t max_nums,
-                                       bool block,
-                                       struct rmq_pull_result *result,
-                                       const struct rmq_message_ext **msgs,
-                                       size_t capacity);
-
-/*
- The name of a pull status, e.g. `"FOUND"`: a static string, never
- freed; `"UNKNOWN"` for values outside `rmq_pull_status`.
- */
-const char *rmq_pull_status_name(int32_t status);
-
-/*
- Shuts the consumer down: commits the polled offsets (with `autoCommit`),
- unregisters from the brokers, closes the sockets and joins its threads;
- a poll blocked on another thread returns `RMQ_STATUS_SHUTDOWN`. Then
- frees the views of the last poll and pull. Idempotent; later calls fail
- with `RMQ_STATUS_SHUTDOWN` (`rmq_pull_consumer_start` and
- `rmq_pull_consumer_set`: `RMQ_STATUS_INVALID_STATE`). A consumer cannot
- be restarted. Mirrors Java
- `DefaultLitePullConsumer.shutdown()`.
-
- Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL); nothing else (a commit
- or unregister that fails during shutdown is not reported).
-
- # Safety
- `consumer` is NULL or a live consumer; no thread reads its views during
- or after the call.
- */
-enum rmq_status rmq_pull_consumer_shutdown(struct rmq_pull_consumer *consumer);
-
-/*
- Shuts down (as `rmq_pull_consumer_shutdown`) if needed, then frees the
- consumer and its views. NULL is a no-op returning `RMQ_STATUS_OK`. The
- handle is invalid afterwards. Returns `RMQ_STATUS_OK` (or
- `RMQ_STATUS_PANIC` if a panic was caught; the handle is freed all the
- same).
-
- # Safety
- `consumer` is NULL or a live consumer; no other call on it may run
- during this one or follow it, and no thread reads its views afterwards.
- */
-enum rmq_status rmq_pull_consumer_free(struct rmq_pull_consumer *consumer);
 
 /*
  Sends `msg` as a request and waits up to `timeout_ms` ms for its reply

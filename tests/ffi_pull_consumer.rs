@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use rocketmq::ffi::message_ext::*;
 use rocketmq::ffi::ordered::rmq_message_queue;
 use rocketmq::ffi::pull_consumer::*;
+use rocketmq::ffi::pull_consumer_offsets::*;
 use rocketmq::ffi::{rmq_last_error, rmq_status};
 use rocketmq::Message;
 

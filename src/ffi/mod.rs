@@ -38,6 +38,7 @@ pub mod message_ext;
 pub mod ordered;
 pub mod producer;
 pub mod pull_consumer;
+pub mod pull_consumer_offsets;
 pub mod request;
 pub mod transaction;
 
