@@ -9,7 +9,7 @@ use super::command::{Answer, Call};
 use super::pull::{self, sys_flag, PullRequest};
 use super::role::{ConsumerRole, Parked, Request, OFFSET_TIMEOUT_MS};
 use crate::client::Engine;
-use crate::codec::RemotingCommand;
+use crate::codec::{RemotingCommand, WriteFields};
 use crate::error::{Error, ErrorKind, Result};
 use crate::protocol::pull::offset_of;
 use crate::protocol::{request_code, response_code};
@@ -61,7 +61,7 @@ impl ConsumerRole {
         let queue_id = mq.queue_id.to_string();
         let group = self.config.consumer_group.clone();
         let cfg = &self.config;
-        let (code, fields, timeout): (i32, Vec<(&'static str, String)>, u64) = match &call {
+        let (code, fields, timeout): (i32, Vec<(String, String)>, u64) = match &call {
             Call::Pull {
                 subscription,
                 offset,
@@ -74,7 +74,8 @@ impl ConsumerRole {
                     flag |= sys_flag::SUSPEND;
                     timeout = cfg.consumer_timeout_when_suspend_ms;
                 }
-                let fields = PullRequest {
+                let mut fields = Vec::new();
+                PullRequest {
                     group: &group,
                     mq: &mq,
                     subscription,
@@ -84,26 +85,26 @@ impl ConsumerRole {
                     suspend_ms: cfg.broker_suspend_max_time_ms,
                     commit_offset: 0,
                 }
-                .fields();
+                .write_fields(&mut fields);
                 (request_code::PULL_MESSAGE, fields, timeout)
             }
             Call::Committed => (
                 request_code::QUERY_CONSUMER_OFFSET,
-                vec![
+                pairs([
                     ("consumerGroup", group),
                     ("topic", mq.topic.to_string()),
                     ("queueId", queue_id),
-                ],
+                ]),
                 OFFSET_TIMEOUT_MS,
             ),
             Call::UpdateOffset(offset) => (
                 request_code::UPDATE_CONSUMER_OFFSET,
-                vec![
+                pairs([
                     ("consumerGroup", group),
                     ("topic", mq.topic.to_string()),
                     ("queueId", queue_id),
                     ("commitOffset", offset.to_string()),
-                ],
+                ]),
                 OFFSET_TIMEOUT_MS,
             ),
             Call::MaxOffset | Call::MinOffset => (
@@ -112,27 +113,26 @@ impl ConsumerRole {
                 } else {
                     request_code::GET_MIN_OFFSET
                 },
-                vec![("topic", mq.topic.to_string()), ("queueId", queue_id)],
+                pairs([("topic", mq.topic.to_string()), ("queueId", queue_id)]),
                 OFFSET_TIMEOUT_MS,
             ),
             Call::SearchOffset(ts) => (
                 request_code::SEARCH_OFFSET_BY_TIMESTAMP,
-                vec![
+                pairs([
                     ("topic", mq.topic.to_string()),
                     ("queueId", queue_id),
                     ("timestamp", ts.to_string()),
                     ("boundaryType", "LOWER".to_string()),
-                ],
+                ]),
                 OFFSET_TIMEOUT_MS,
             ),
         };
-        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let kind = Request::Call {
             mq: mq.clone(),
             call: call.clone(),
             reply,
         };
-        self.send(engine, &mq, code, &fields, timeout, kind);
+        self.send(engine, &mq, code, &fields[..], timeout, kind);
     }
 
     /// A topic's route arrived: its readable queues, the calls waiting for
@@ -190,4 +190,12 @@ impl ConsumerRole {
             }
         }
     }
+}
+
+/// Header pairs with owned values (one-shot calls are not on a hot path).
+fn pairs<const N: usize>(fields: [(&str, String); N]) -> Vec<(String, String)> {
+    fields
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
 }

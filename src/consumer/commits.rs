@@ -98,7 +98,7 @@ impl ConsumerRole {
                     offset,
                 };
                 let code = request_code::UPDATE_CONSUMER_OFFSET;
-                self.send(engine, &mq, code, &fields, OFFSET_TIMEOUT_MS, kind);
+                self.send(engine, &mq, code, &fields[..], OFFSET_TIMEOUT_MS, kind);
             }
         }
         self.commit_done(waiter, None);

@@ -49,6 +49,9 @@ pub(crate) struct Taken {
 struct State {
     batches: VecDeque<Batch>,
     closed: bool,
+    /// Polls waiting on the condition variable: a push wakes only then
+    /// (a futex wake-up is a system call even with nobody waiting).
+    waiting: usize,
 }
 
 /// The buffer between the I/O thread and `poll`.
@@ -74,8 +77,11 @@ impl Handover {
             return;
         }
         s.batches.push_back(batch);
+        let wake = s.waiting > 0;
         drop(s);
-        self.ready.notify_one();
+        if wake {
+            self.ready.notify_one();
+        }
     }
 
     /// Drops every buffered message of `mq` (a seek, or the queue left this
@@ -126,11 +132,13 @@ impl Handover {
             if now >= deadline {
                 return Vec::new();
             }
+            s.waiting += 1;
             s = self
                 .ready
                 .wait_timeout(s, deadline - now)
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
+            s.waiting -= 1;
         }
         let mut taken: Vec<Taken> = Vec::new();
         let mut left = max;

@@ -109,7 +109,7 @@ impl ConsumerRole {
             engine,
             &mq,
             code,
-            &[("consumerGroup", &group)],
+            &[("consumerGroup", group.as_str())][..],
             timeout,
             kind,
         );

@@ -124,7 +124,7 @@ impl ConsumerRole {
             epoch,
             step,
         };
-        self.send(engine, mq, code, &fields, OFFSET_TIMEOUT_MS, kind)
+        self.send(engine, mq, code, &fields[..], OFFSET_TIMEOUT_MS, kind)
     }
 
     /// `consumeTimestamp`, or 30 minutes before start.
@@ -142,19 +142,18 @@ impl ConsumerRole {
         offset: i64,
     ) {
         let sub = self.subscription_of(&mq.topic);
+        let config = self.config.clone();
         let fields = PullRequest {
-            group: &self.config.consumer_group,
+            group: &config.consumer_group,
             mq,
             subscription: &sub,
             offset,
-            max_nums: self.config.pull_batch_size,
+            max_nums: config.pull_batch_size,
             sys_flag: sys_flag::SUSPEND | sys_flag::SUBSCRIPTION,
-            suspend_ms: self.config.broker_suspend_max_time_ms,
+            suspend_ms: config.broker_suspend_max_time_ms,
             commit_offset: 0,
-        }
-        .fields();
-        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let timeout = self.config.consumer_timeout_when_suspend_ms;
+        };
+        let timeout = config.consumer_timeout_when_suspend_ms;
         let kind = Request::Prefetch {
             mq: mq.clone(),
             epoch,

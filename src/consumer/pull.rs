@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use super::subscription::Subscription;
-use crate::codec::RemotingCommand;
+use crate::codec::{FieldSink, RemotingCommand, WriteFields};
 use crate::error::Result;
 use crate::protocol::message_ext::{self, MessageExt};
 use crate::protocol::properties::names;
@@ -52,24 +52,22 @@ pub(crate) struct PullRequest<'a> {
     pub commit_offset: i64,
 }
 
-impl PullRequest<'_> {
+impl WriteFields for PullRequest<'_> {
     /// The header fields, as Java writes them. `subVersion` is 0: the
     /// subscription travels in the header (flag SUBSCRIPTION), as Java's
-    /// pull and lite consumers send it.
-    pub(crate) fn fields(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("consumerGroup", self.group.to_string()),
-            ("topic", self.mq.topic.to_string()),
-            ("queueId", self.mq.queue_id.to_string()),
-            ("queueOffset", self.offset.to_string()),
-            ("maxMsgNums", self.max_nums.to_string()),
-            ("sysFlag", self.sys_flag.to_string()),
-            ("commitOffset", self.commit_offset.to_string()),
-            ("suspendTimeoutMillis", self.suspend_ms.to_string()),
-            ("subscription", self.subscription.expression.clone()),
-            ("subVersion", "0".to_string()),
-            ("expressionType", "TAG".to_string()),
-        ]
+    /// pull and lite consumers send it. Written straight into the frame.
+    fn write_fields<S: FieldSink>(&self, w: &mut S) {
+        w.str("consumerGroup", self.group);
+        w.str("topic", &self.mq.topic);
+        w.int("queueId", self.mq.queue_id as i64);
+        w.int("queueOffset", self.offset);
+        w.int("maxMsgNums", self.max_nums as i64);
+        w.int("sysFlag", self.sys_flag as i64);
+        w.int("commitOffset", self.commit_offset);
+        w.int("suspendTimeoutMillis", self.suspend_ms as i64);
+        w.str("subscription", &self.subscription.expression);
+        w.int("subVersion", 0);
+        w.str("expressionType", "TAG");
     }
 }
 

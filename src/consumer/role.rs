@@ -25,7 +25,7 @@ use super::rebalance::Rebalance;
 use super::subscription::Subscription;
 use crate::client::requests::{Pending, Requests};
 use crate::client::{Engine, Event, HeartbeatData, Role};
-use crate::codec::RemotingCommand;
+use crate::codec::{RemotingCommand, WriteFields};
 use crate::error::{Error, ErrorKind, Result};
 use crate::protocol::heartbeat::ConsumerData;
 use crate::protocol::{request_code, response_code};
@@ -96,7 +96,9 @@ pub(crate) struct ConsumerRole {
     pub(super) rx: Receiver<ConsumerCommand>,
     pub(super) handover: Arc<Handover>,
     /// Subscriptions by (wrapped) topic.
-    pub(super) subscriptions: BTreeMap<String, Subscription>,
+    pub(super) subscriptions: BTreeMap<String, Arc<Subscription>>,
+    /// `*` subscriptions of assigned topics (built once per topic).
+    pub(super) take_all: HashMap<String, Arc<Subscription>>,
     /// Assigned queues (assign mode: no rebalance), if any.
     pub(super) assigned: Option<Vec<MessageQueue>>,
     /// Readable queues of every topic whose route is known.
@@ -135,8 +137,9 @@ impl ConsumerRole {
             handover,
             subscriptions: subscriptions
                 .into_iter()
-                .map(|s| (s.topic.clone(), s))
+                .map(|s| (s.topic.clone(), Arc::new(s)))
                 .collect(),
+            take_all: HashMap::default(),
             assigned,
             topic_queues: HashMap::default(),
             queues: HashMap::default(),
@@ -154,10 +157,18 @@ impl ConsumerRole {
     }
 
     /// The subscription a queue is pulled with: its topic's, else `*`.
-    pub(super) fn subscription_of(&self, topic: &str) -> Subscription {
-        self.subscriptions.get(topic).cloned().unwrap_or_else(|| {
-            Subscription::new(topic, "*", 0).unwrap_or_else(|_| unreachable!("* always parses"))
-        })
+    pub(super) fn subscription_of(&mut self, topic: &str) -> Arc<Subscription> {
+        if let Some(s) = self.subscriptions.get(topic) {
+            return s.clone();
+        }
+        if let Some(s) = self.take_all.get(topic) {
+            return s.clone();
+        }
+        let all =
+            Subscription::new(topic, "*", 0).unwrap_or_else(|_| unreachable!("* always parses"));
+        let all = Arc::new(all);
+        self.take_all.insert(topic.to_string(), all.clone());
+        all
     }
 
     fn handle(&mut self, engine: &mut Engine, cmd: ConsumerCommand) {
@@ -165,7 +176,7 @@ impl ConsumerRole {
         match cmd {
             ConsumerCommand::Subscribe(sub) => {
                 let topic = sub.topic.clone();
-                self.subscriptions.insert(topic.clone(), sub);
+                self.subscriptions.insert(topic.clone(), Arc::new(sub));
                 engine.lookup_route(&topic, None);
                 engine.heartbeat_changed();
                 self.rebalance.soon(engine.now);
@@ -273,12 +284,12 @@ impl ConsumerRole {
     /// Writes a request to `mq`'s broker and tracks it; a request that
     /// cannot be written fails at once, through [`on_done`](Self::on_done)
     /// like any other failure.
-    pub(super) fn send(
+    pub(super) fn send<F: WriteFields + ?Sized>(
         &mut self,
         engine: &mut Engine,
         mq: &MessageQueue,
         code: i32,
-        fields: &[(&str, &str)],
+        fields: &F,
         timeout_ms: u64,
         kind: Request,
     ) {
