@@ -44,7 +44,10 @@ pub mod result;
 pub mod routing;
 
 pub use client::ClientConfig;
-pub use consumer::{ConsumerConfig, PullConsumer, PullResult, PullStatus};
+pub use consumer::{
+    ConsumeStatus, ConsumerConfig, MessageListener, PullConsumer, PullResult, PullStatus,
+    PushConsumer,
+};
 pub use error::{Error, ErrorKind, Result};
 pub use message::Message;
 pub use producer::config::ProducerConfig;

@@ -63,7 +63,7 @@ pub struct PullConsumer {
     poll_lock: Mutex<()>,
 }
 
-fn shut_down() -> Error {
+pub(super) fn shut_down() -> Error {
     Error::new(ErrorKind::Shutdown, "the consumer is shut down")
 }
 
@@ -75,7 +75,7 @@ impl Running {
     }
 }
 
-fn state_error(what: &str) -> Error {
+pub(super) fn state_error(what: &str) -> Error {
     Error::new(ErrorKind::InvalidState, what.to_string())
 }
 
@@ -141,7 +141,7 @@ impl PullConsumer {
         }
     }
 
-    fn wrap(config: &ConsumerConfig, topic: &str) -> Result<String> {
+    pub(super) fn wrap(config: &ConsumerConfig, topic: &str) -> Result<String> {
         crate::message::validate_topic(topic)?;
         Ok(crate::namespace::wrap(
             config.client.namespace.as_deref(),

@@ -8,6 +8,7 @@ use super::handover::Taken;
 use super::pull::PullResult;
 use super::subscription::Subscription;
 use crate::error::Result;
+use crate::protocol::message_ext::MessageExt;
 use crate::routing::MessageQueue;
 
 /// A request to the master of a queue's broker, answered to the caller.
@@ -48,6 +49,17 @@ pub(crate) enum Answer {
     Done,
 }
 
+/// The outcome of one listener call of a push consumer (all of one queue).
+#[derive(Debug)]
+pub(crate) struct Consumed {
+    /// The queue and its generation when the messages were taken.
+    pub taken: Taken,
+    /// Offsets of the messages that succeeded.
+    pub done: Vec<i64>,
+    /// Messages to consume again later (RECONSUME_LATER).
+    pub later: Vec<MessageExt>,
+}
+
 /// Work for the consumer role.
 pub(crate) enum ConsumerCommand {
     /// Adds or replaces a topic's subscription (rebalanced).
@@ -58,6 +70,8 @@ pub(crate) enum ConsumerCommand {
     Assign(Vec<MessageQueue>),
     /// What a poll took.
     Polled(Vec<Taken>),
+    /// What a push consumer's listener call finished.
+    Consumed(Consumed),
     /// Moves an owned queue's next offset; answered once applied.
     Seek {
         mq: MessageQueue,

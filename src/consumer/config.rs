@@ -118,6 +118,20 @@ pub struct ConsumerConfig {
     /// `rebalanceIntervalMillis`, ms: the periodic rebalance (20000, Java's
     /// `rocketmq.client.rebalance.waitInterval`).
     pub rebalance_interval_ms: u64,
+    /// Push consumer: `consumeThreadCount` (Java `consumeThreadMin`/`Max`,
+    /// 20): threads that run the listener.
+    pub consume_thread_count: usize,
+    /// Push consumer: `consumeMessageBatchMaxSize` (1): most messages per
+    /// listener call, all of one queue.
+    pub consume_message_batch_max_size: usize,
+    /// Push consumer: `maxReconsumeTimes` (-1 = 16, Java's default for
+    /// concurrent listeners): deliveries after which a failing message goes
+    /// to `%DLQ%<group>`.
+    pub max_reconsume_times: i32,
+    /// Push consumer: `delayLevelWhenNextConsume` (0 = the broker's choice,
+    /// 3 + reconsume times; Java sets it per call in the listener's
+    /// context): the delay level of a message sent back for a retry.
+    pub delay_level_when_next_consume: i32,
 }
 
 impl Default for ConsumerConfig {
@@ -139,6 +153,10 @@ impl Default for ConsumerConfig {
             consumer_pull_timeout_ms: 10_000,
             pull_time_delay_when_exception_ms: 1000,
             rebalance_interval_ms: 20_000,
+            consume_thread_count: 20,
+            consume_message_batch_max_size: 1,
+            max_reconsume_times: -1,
+            delay_level_when_next_consume: 0,
         }
     }
 }
@@ -220,11 +238,41 @@ pub static KEYS: &[ConfigKey<ConsumerConfig>] = &[
         |c, v| c.pull_time_delay_when_exception_ms = number(KEY, v, 0, 3_600_000)?
     ),
     key!(
+        "consumeThreadCount",
+        "push consumer: threads that run the listener (1..=1000, default 20)",
+        |c, v| c.consume_thread_count = number(KEY, v, 1, 1000)?
+    ),
+    key!(
+        "consumeMessageBatchMaxSize",
+        "push consumer: most messages per listener call, of one queue (1..=1024, default 1)",
+        |c, v| c.consume_message_batch_max_size = number(KEY, v, 1, 1024)?
+    ),
+    key!(
+        "maxReconsumeTimes",
+        "push consumer: deliveries before a failing message goes to %DLQ%<group> (-1 = 16, 0..=16384)",
+        |c, v| c.max_reconsume_times = reconsume_times(v)?
+    ),
+    key!(
+        "delayLevelWhenNextConsume",
+        "push consumer: delay level of a message sent back for a retry (0 = the broker's 3 + reconsume times, 1..=18)",
+        |c, v| c.delay_level_when_next_consume = number(KEY, v, 0, 18)?
+    ),
+    key!(
         "rebalanceIntervalMillis",
         "ms between periodic rebalances (100..=3600000, default 20000)",
         |c, v| c.rebalance_interval_ms = number(KEY, v, 100, 3_600_000)?
     ),
 ];
+
+fn reconsume_times(v: &str) -> Result<i32> {
+    match v.parse::<i32>() {
+        Ok(n) if (-1..=16384).contains(&n) => Ok(n),
+        _ => Err(Error::new(
+            ErrorKind::InvalidArgument,
+            format!("maxReconsumeTimes must be within -1..=16384, got {:?}", v),
+        )),
+    }
+}
 
 fn message_model(v: &str) -> Result<MessageModel> {
     match v {
@@ -323,6 +371,15 @@ impl ConsumerConfig {
             ));
         }
         Ok(())
+    }
+
+    /// `maxReconsumeTimes` with -1 resolved (16).
+    pub fn max_reconsume_times(&self) -> i32 {
+        if self.max_reconsume_times < 0 {
+            16
+        } else {
+            self.max_reconsume_times
+        }
     }
 
     /// `pullThresholdSizeForQueue` in bytes.

@@ -123,6 +123,27 @@ impl Handover {
         max: usize,
         deadline: Instant,
     ) -> Vec<Taken> {
+        self.take_from(sink, max, deadline, false)
+    }
+
+    /// [`take`](Handover::take) from the front batch only: every message
+    /// handed over is of one queue (a push consumer's listener batch).
+    pub(crate) fn take_one_queue(
+        &self,
+        sink: &mut dyn FnMut(MessageExt),
+        max: usize,
+        deadline: Instant,
+    ) -> Vec<Taken> {
+        self.take_from(sink, max, deadline, true)
+    }
+
+    fn take_from(
+        &self,
+        sink: &mut dyn FnMut(MessageExt),
+        max: usize,
+        deadline: Instant,
+        one_queue: bool,
+    ) -> Vec<Taken> {
         let mut s = self.lock();
         loop {
             if s.closed || !s.batches.is_empty() || max == 0 {
@@ -180,6 +201,9 @@ impl Handover {
             }
             if empty {
                 s.batches.pop_front();
+            }
+            if one_queue {
+                break;
             }
         }
         taken

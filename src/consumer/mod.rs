@@ -1,6 +1,8 @@
 //! The consumer side: a pull consumer as a role on the client engine.
 //!
-//! Files: [`api`] (the [`PullConsumer`] API: subscribe or assign, poll,
+//! Files: [`push`] (the [`PushConsumer`]: a listener on consume threads,
+//! retries by send-back), `acks` (what its listener calls finish, on the
+//! I/O thread), [`api`] (the [`PullConsumer`] API: subscribe or assign, poll,
 //! commit, seek, and the legacy one-shot pull and offset calls),
 //! [`config`] ([`ConsumerConfig`] and its keys), [`subscription`] (tag
 //! expressions), [`allocate`] (queue allocation strategies), [`pull`] (one
@@ -10,6 +12,7 @@
 //! queue), `handover` (prefetched messages on their way to `poll`) and
 //! `command` (what API threads ask of the role).
 
+mod acks;
 pub mod allocate;
 pub mod api;
 mod calls;
@@ -21,6 +24,7 @@ mod ownership;
 mod prefetch;
 mod process_queue;
 pub mod pull;
+pub mod push;
 mod rebalance;
 mod role;
 pub mod subscription;
@@ -30,4 +34,5 @@ pub use allocate::AllocateStrategy;
 pub use api::{ConsumerState, PullConsumer, MAX_PULL_NUMS};
 pub use config::{ConsumeFromWhere, ConsumerConfig, MessageModel};
 pub use pull::PullResult;
+pub use push::{ConsumeStatus, MessageListener, PushConsumer};
 pub use subscription::Subscription;

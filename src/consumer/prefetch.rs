@@ -235,8 +235,19 @@ impl ConsumerRole {
             );
         }
         pq.next_offset = result.next_begin_offset;
+        let mut result = result;
+        if self.push {
+            // Handed to the listener: in flight until it is done with them.
+            pq.in_flight
+                .extend(result.messages.iter().map(|m| m.queue_offset));
+            pq.settle();
+            self.restore_retry_topics(&mut result.messages);
+        }
+        let Some(pq) = self.queues.get_mut(&mq) else {
+            return;
+        };
         if result.messages.is_empty() {
-            if pq.cached_count == 0 {
+            if pq.cached_count == 0 && !self.push {
                 // Nothing waits to be polled: the scanned range is consumed
                 // (Java `correctTagsOffset`).
                 pq.consumed = Some(result.next_begin_offset);

@@ -36,6 +36,10 @@ pub(crate) struct ProcessQueue {
     pub consumed: Option<i64>,
     /// The offset last sent in UPDATE_CONSUMER_OFFSET.
     pub committed: Option<i64>,
+    /// Push consumer: offsets handed to the listener and not yet done (Java
+    /// `msgTreeMap`): the commit offset is the smallest of them, so a crash
+    /// redelivers and never skips.
+    pub in_flight: std::collections::BTreeSet<i64>,
 }
 
 impl ProcessQueue {
@@ -51,7 +55,14 @@ impl ProcessQueue {
             cached_bytes: 0,
             consumed: None,
             committed: None,
+            in_flight: Default::default(),
         }
+    }
+
+    /// Push consumer: the commit offset from what is still in flight: its
+    /// smallest offset, or the next pull's offset when nothing is.
+    pub(crate) fn settle(&mut self) {
+        self.consumed = Some(self.in_flight.first().copied().unwrap_or(self.next_offset));
     }
 
     /// Starts pulling at `offset` (found, or sought).
@@ -71,6 +82,7 @@ impl ProcessQueue {
         self.not_before = None;
         self.cached_count = 0;
         self.cached_bytes = 0;
+        self.in_flight.clear();
         self.start = Start::Ready;
         self.next_offset = offset;
         self.consumed = Some(offset);

@@ -28,6 +28,7 @@ use crate::client::{Engine, Event, HeartbeatData, Role};
 use crate::codec::{RemotingCommand, WriteFields};
 use crate::error::{Error, ErrorKind, Result};
 use crate::protocol::heartbeat::ConsumerData;
+use crate::protocol::message_ext::MessageExt;
 use crate::protocol::{request_code, response_code};
 use crate::routing::{readable_queues, MessageQueue};
 
@@ -62,6 +63,12 @@ pub(super) enum Request {
         waiter: u64,
         mq: MessageQueue,
         offset: i64,
+    },
+    /// CONSUMER_SEND_MSG_BACK of a message the listener wants again.
+    SendBack {
+        mq: MessageQueue,
+        epoch: u64,
+        msg: Box<MessageExt>,
     },
     /// A one-shot call of an API thread.
     Call {
@@ -116,6 +123,12 @@ pub(crate) struct ConsumerRole {
     pub(super) next_auto_commit: Instant,
     /// The earliest `not_before` of an owned queue (None: none waits).
     pub(super) next_wake: Option<Instant>,
+    /// A push consumer: messages are acknowledged by the listener's
+    /// outcome (`acks`), not by being polled.
+    pub(super) push: bool,
+    /// Push consumer: messages to consume again locally, when (their
+    /// send-back failed; Java re-consumes them after 5 s).
+    pub(super) local_retries: Vec<(Instant, MessageQueue, u64, MessageExt)>,
 }
 
 impl ConsumerRole {
@@ -149,7 +162,21 @@ impl ConsumerRole {
             next_waiter: 1,
             parked: Vec::new(),
             next_wake: None,
+            push: false,
+            local_retries: Vec::new(),
         }
+    }
+
+    /// The role of a push consumer (see [`ConsumerRole::new`]).
+    pub(crate) fn new_push(
+        config: Arc<ConsumerConfig>,
+        rx: Receiver<ConsumerCommand>,
+        handover: Arc<Handover>,
+        subscriptions: Vec<Subscription>,
+    ) -> ConsumerRole {
+        let mut role = ConsumerRole::new(config, rx, handover, subscriptions, None);
+        role.push = true;
+        role
     }
 
     pub(super) fn delay(&self) -> Duration {
@@ -219,6 +246,7 @@ impl ConsumerRole {
                     }
                 }
             }
+            ConsumerCommand::Consumed(c) => self.on_consumed(engine, c),
             ConsumerCommand::Seek { mq, offset, reply } => {
                 let outcome = match self.queues.get_mut(&mq) {
                     _ if engine.shutting_down() => Err(shut()),
@@ -359,6 +387,9 @@ impl ConsumerRole {
                 }
                 self.commit_done(waiter, error);
             }
+            Request::SendBack { mq, epoch, msg } => {
+                self.on_send_back(engine, mq, epoch, *msg, outcome)
+            }
             Request::Call { mq, call, reply } => {
                 let answer = outcome.and_then(|r| self.read_call(&mq, &call, r));
                 let _ = reply.send(answer);
@@ -370,7 +401,11 @@ impl ConsumerRole {
     fn consumer_data(&self) -> ConsumerData {
         ConsumerData {
             consume_from_where: self.config.consume_from_where.name(),
-            consume_type: "CONSUME_ACTIVELY",
+            consume_type: if self.push {
+                "CONSUME_PASSIVELY"
+            } else {
+                "CONSUME_ACTIVELY"
+            },
             group_name: self.config.consumer_group.clone(),
             message_model: self.config.message_model.name(),
             subscription_data_set: self.subscriptions.values().map(|s| s.to_data()).collect(),
@@ -516,6 +551,7 @@ impl Role for ConsumerRole {
                 now + Duration::from_millis(self.config.auto_commit_interval_ms);
             self.commit_all_oneway(engine);
         }
+        self.run_local_retries(now);
         if self.next_wake.is_some_and(|w| w <= now) {
             self.next_wake = None;
             let waiting: Vec<MessageQueue> = self.queues.keys().cloned().collect();

@@ -181,7 +181,9 @@ pub unsafe extern "C" fn rmq_pull_consumer_new(group: *const c_char) -> *mut rmq
 /// a pull, greater than the suspend time, 30000), `consumerPullTimeoutMillis`
 /// (ms, timeout of one-shot pulls and offset calls, 10000),
 /// `pullTimeDelayMillsWhenException` (ms a queue pauses after a failed
-/// pull, 1000), `rebalanceIntervalMillis` (ms, 20000). The client's, as for
+/// pull, 1000), `rebalanceIntervalMillis` (ms, 20000); the push consumer's
+/// `consumeThreadCount`, `consumeMessageBatchMaxSize`, `maxReconsumeTimes`
+/// and `delayLevelWhenNextConsume` are accepted and ignored. The client's, as for
 /// `rmq_producer_set`: `namesrvAddr` (`host:port;host:port`; empty: the
 /// `NAMESRV_ADDR` environment variable), `instanceName`, `clientIP`,
 /// `unitName`, `mqClientApiTimeout` (ms, 3000), `pollNameServerInterval`

@@ -51,6 +51,8 @@ pub mod request_code {
     pub const GET_CONSUMER_LIST_BY_GROUP: i32 = 38;
     /// NOTIFY_CONSUMER_IDS_CHANGED: broker → client, oneway.
     pub const NOTIFY_CONSUMER_IDS_CHANGED: i32 = 40;
+    /// CONSUMER_SEND_MSG_BACK: a consumed message back for a retry.
+    pub const CONSUMER_SEND_MSG_BACK: i32 = 36;
 }
 
 /// Response codes (`RemotingSysResponseCode` + `ResponseCode`).

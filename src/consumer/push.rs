@@ -1,0 +1,374 @@
+//! The push consumer (Java `DefaultMQPushConsumer` with a concurrent
+//! listener): the pull consumer's read path (rebalance, long-polling
+//! prefetch, start offsets, commits) feeding a pool of consume threads that
+//! run the user's listener. A message is done when its listener call
+//! succeeds; one the listener wants again goes back to its broker for a
+//! retry (`%RETRY%<group>`, later `%DLQ%<group>`), and the committed offset
+//! never passes a message still in flight.
+
+use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use super::api::{shut_down, state_error, ConsumerState, PullConsumer};
+use super::command::{Consumed, ConsumerCommand};
+use super::config::{ConsumerConfig, MessageModel};
+use super::handover::Handover;
+use super::role::ConsumerRole;
+use super::subscription::Subscription;
+use crate::client::{Client, RoleSender};
+use crate::error::{Error, ErrorKind, Result};
+use crate::protocol::message_ext::MessageExt;
+
+/// What a listener call asks for (Java `ConsumeConcurrentlyStatus`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsumeStatus {
+    /// `CONSUME_SUCCESS`: the messages are done.
+    Success,
+    /// `RECONSUME_LATER`: deliver the messages again later (a retry).
+    ReconsumeLater,
+}
+
+/// The listener: runs on one of the consumer's consume threads
+/// (`rocketmq-consume-N`), never on the I/O thread; gets 1 to
+/// `consumeMessageBatchMaxSize` messages, all of one queue, in offset
+/// order. A panic counts as [`ConsumeStatus::ReconsumeLater`].
+pub type MessageListener = Arc<dyn Fn(&[MessageExt]) -> ConsumeStatus + Send + Sync>;
+
+/// How long shutdown waits for running listener calls, at most.
+const LISTENER_WAIT: Duration = Duration::from_secs(30);
+
+thread_local! {
+    /// Set on a push consumer's consume threads.
+    static ON_CONSUME_THREAD: Cell<bool> = const { Cell::new(false) };
+}
+
+struct Setup {
+    config: ConsumerConfig,
+    subscriptions: Vec<(String, String)>,
+    listener: Option<MessageListener>,
+}
+
+struct Running {
+    client: Client,
+    config: Arc<ConsumerConfig>,
+    handover: Arc<Handover>,
+    threads: Vec<JoinHandle<()>>,
+    /// Set when every consume thread has returned.
+    stopped: Arc<(Mutex<usize>, std::sync::Condvar)>,
+}
+
+enum Inner {
+    Created(Box<Setup>),
+    Running(Box<Running>),
+    ShutDown,
+}
+
+/// A push consumer; see the module docs. Thread-safe: every method takes
+/// `&self`.
+pub struct PushConsumer {
+    inner: Mutex<Inner>,
+    shutting_down: AtomicBool,
+}
+
+impl PushConsumer {
+    /// A consumer of `group` with default settings. Errors:
+    /// [`ErrorKind::InvalidArgument`] for an empty group.
+    pub fn new(group: &str) -> Result<PushConsumer> {
+        let mut config = ConsumerConfig::default();
+        config.set("consumerGroup", group)?;
+        crate::log::init();
+        Ok(PushConsumer {
+            inner: Mutex::new(Inner::Created(Box::new(Setup {
+                config,
+                subscriptions: Vec::new(),
+                listener: None,
+            }))),
+            shutting_down: AtomicBool::new(false),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn setup(&self) -> Result<MutexGuard<'_, Inner>> {
+        let inner = self.lock();
+        match &*inner {
+            Inner::Created(_) => Ok(inner),
+            Inner::Running(_) => Err(state_error("the push consumer is already started")),
+            Inner::ShutDown => Err(shut_down()),
+        }
+    }
+
+    /// Where the consumer is in its life.
+    pub fn state(&self) -> ConsumerState {
+        match &*self.lock() {
+            Inner::Created(_) => ConsumerState::Created,
+            Inner::Running(_) => ConsumerState::Running,
+            Inner::ShutDown => ConsumerState::ShutDown,
+        }
+    }
+
+    /// A copy of the settings.
+    pub fn config(&self) -> ConsumerConfig {
+        match &*self.lock() {
+            Inner::Created(s) => s.config.clone(),
+            Inner::Running(r) => (*r.config).clone(),
+            Inner::ShutDown => ConsumerConfig::default(),
+        }
+    }
+
+    /// Sets a configuration key (see [`super::config::keys`]; the push
+    /// keys are `consumeThreadCount`, `consumeMessageBatchMaxSize`,
+    /// `maxReconsumeTimes`, `delayLevelWhenNextConsume`) before start.
+    /// Errors: [`ErrorKind::UnknownConfigKey`], [`ErrorKind::InvalidArgument`];
+    /// [`ErrorKind::InvalidState`] after start.
+    pub fn set(&self, key: &str, value: &str) -> Result<()> {
+        match &mut *self.setup()? {
+            Inner::Created(s) => s.config.set(key, value),
+            _ => Err(state_error("configuration can only change before start")),
+        }
+    }
+
+    /// Subscribes to `topic` with a tag `expression` (`*`, `TagA||TagB`),
+    /// before start; a second call for a topic replaces its expression.
+    /// Errors: [`ErrorKind::InvalidTopic`], [`ErrorKind::InvalidArgument`];
+    /// [`ErrorKind::InvalidState`] after start.
+    pub fn subscribe(&self, topic: &str, expression: &str) -> Result<()> {
+        match &mut *self.setup()? {
+            Inner::Created(s) => {
+                crate::message::validate_topic(topic)?;
+                Subscription::new(topic, expression, 0)?;
+                s.subscriptions.retain(|(t, _)| t != topic);
+                s.subscriptions
+                    .push((topic.to_string(), expression.to_string()));
+                Ok(())
+            }
+            _ => Err(state_error("subscriptions can only change before start")),
+        }
+    }
+
+    /// Drops the subscription of `topic`, before start. Errors: as
+    /// [`subscribe`](PushConsumer::subscribe).
+    pub fn unsubscribe(&self, topic: &str) -> Result<()> {
+        match &mut *self.setup()? {
+            Inner::Created(s) => {
+                s.subscriptions.retain(|(t, _)| t != topic);
+                Ok(())
+            }
+            _ => Err(state_error("subscriptions can only change before start")),
+        }
+    }
+
+    /// Sets the listener (Java `registerMessageListener`), before start.
+    /// Errors: [`ErrorKind::InvalidState`] after start.
+    pub fn register_listener(&self, listener: MessageListener) -> Result<()> {
+        match &mut *self.setup()? {
+            Inner::Created(s) => {
+                s.listener = Some(listener);
+                Ok(())
+            }
+            _ => Err(state_error("the listener can only change before start")),
+        }
+    }
+
+    /// Starts the consumer: its engine, rebalance and prefetching, and
+    /// `consumeThreadCount` consume threads. In clustering mode the group's
+    /// retry topic `%RETRY%<group>` is subscribed too (Java
+    /// `copySubscription`). Errors: [`ErrorKind::InvalidState`] without a
+    /// listener or a subscription, when started or shut down;
+    /// [`ErrorKind::InvalidArgument`] (settings); [`ErrorKind::Internal`]
+    /// when threads cannot be created.
+    pub fn start(&self) -> Result<()> {
+        let mut inner = self.setup()?;
+        let Inner::Created(setup) = &mut *inner else {
+            return Err(state_error("the push consumer is already started"));
+        };
+        let Some(listener) = setup.listener.clone() else {
+            return Err(state_error("no message listener is registered"));
+        };
+        if setup.subscriptions.is_empty() {
+            return Err(state_error("no topic is subscribed"));
+        }
+        setup.config.check()?;
+        let mut config = setup.config.clone();
+        let ns = config.client.namespace.clone();
+        config.consumer_group = crate::namespace::wrap(ns.as_deref(), &config.consumer_group);
+        let now_ms = crate::protocol::message_id::now_ms();
+        let mut subs = Vec::new();
+        for (topic, expr) in &setup.subscriptions {
+            let wrapped = PullConsumer::wrap(&config, topic)?;
+            subs.push(Subscription::new(&wrapped, expr, now_ms)?);
+        }
+        if config.message_model == MessageModel::Clustering {
+            let retry = format!("%RETRY%{}", config.consumer_group);
+            subs.push(Subscription::new(&retry, "*", now_ms)?);
+        }
+        let config = Arc::new(config);
+        let handover = Arc::new(Handover::default());
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let role = ConsumerRole::new_push(config.clone(), rx, handover.clone(), subs);
+        let client = Client::start(Arc::new(config.client.clone()), vec![Box::new(role)])?;
+        let tx = client.role_sender(tx);
+        let stopped = Arc::new((Mutex::new(0usize), std::sync::Condvar::new()));
+        let mut threads = Vec::new();
+        for i in 0..config.consume_thread_count {
+            let worker = Worker {
+                handover: handover.clone(),
+                tx: tx.clone(),
+                listener: listener.clone(),
+                batch: config.consume_message_batch_max_size,
+                stopped: stopped.clone(),
+            };
+            let spawned = std::thread::Builder::new()
+                .name(format!("rocketmq-consume-{}", i))
+                .spawn(move || worker.run());
+            match spawned {
+                Ok(t) => threads.push(t),
+                Err(e) => {
+                    handover.close();
+                    let _ = client.shutdown(Duration::ZERO);
+                    return Err(Error::new(
+                        ErrorKind::Internal,
+                        format!("cannot create a consume thread: {}", e),
+                    ));
+                }
+            }
+        }
+        drop(tx);
+        *inner = Inner::Running(Box::new(Running {
+            client,
+            config,
+            handover,
+            threads,
+            stopped,
+        }));
+        Ok(())
+    }
+
+    /// Whether the current thread is a consume thread of a push consumer.
+    pub fn on_consume_thread() -> bool {
+        ON_CONSUME_THREAD.with(|f| f.get())
+    }
+
+    /// Shuts down: stops handing out messages, waits for the listener calls
+    /// that run (at most 30 s), commits the offsets, unregisters, and joins
+    /// every thread; no listener call starts after it returns. Idempotent.
+    /// Errors: [`ErrorKind::InvalidState`] when called from a consume
+    /// thread (it would wait for itself).
+    pub fn shutdown(&self) -> Result<()> {
+        if Self::on_consume_thread() {
+            return Err(state_error(
+                "shutdown cannot be called from a message listener (it would wait for itself)",
+            ));
+        }
+        self.shutting_down.store(true, Ordering::SeqCst);
+        let running = {
+            let mut inner = self.lock();
+            match std::mem::replace(&mut *inner, Inner::ShutDown) {
+                Inner::Running(r) => r,
+                _ => return Ok(()),
+            }
+        };
+        let Running {
+            client,
+            config: _,
+            handover,
+            threads,
+            stopped,
+        } = *running;
+        handover.close();
+        // Wait for the running listener calls (their outcomes reach the
+        // role before its shutdown commits).
+        let n = threads.len();
+        let (lock, cv) = &*stopped;
+        let deadline = Instant::now() + LISTENER_WAIT;
+        let mut done = lock.lock().unwrap_or_else(|e| e.into_inner());
+        while *done < n {
+            let now = Instant::now();
+            if now >= deadline {
+                log::warn!(
+                    "push consumer shutdown: a listener still runs after {:?}",
+                    LISTENER_WAIT
+                );
+                break;
+            }
+            done = cv
+                .wait_timeout(done, deadline - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        let all_done = *done >= n;
+        drop(done);
+        if all_done {
+            for t in threads {
+                let _ = t.join();
+            }
+        }
+        client.shutdown(Duration::from_millis(3000))
+    }
+}
+
+impl Drop for PushConsumer {
+    fn drop(&mut self) {
+        if !Self::on_consume_thread() {
+            let _ = self.shutdown();
+        }
+    }
+}
+
+/// One consume thread.
+struct Worker {
+    handover: Arc<Handover>,
+    tx: RoleSender<ConsumerCommand>,
+    listener: MessageListener,
+    batch: usize,
+    stopped: Arc<(Mutex<usize>, std::sync::Condvar)>,
+}
+
+impl Worker {
+    fn run(self) {
+        ON_CONSUME_THREAD.with(|f| f.set(true));
+        let mut msgs: Vec<MessageExt> = Vec::with_capacity(self.batch);
+        loop {
+            msgs.clear();
+            let deadline = Instant::now() + Duration::from_secs(1);
+            let taken = self
+                .handover
+                .take_one_queue(&mut |m| msgs.push(m), self.batch, deadline);
+            if self.handover.is_closed() {
+                // Taken after the close: never handed to the listener; the
+                // next owner (or restart) gets them again.
+                break;
+            }
+            let Some(taken) = taken.into_iter().next() else {
+                continue;
+            };
+            let listener = &self.listener;
+            let status = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| listener(&msgs)))
+                .unwrap_or(ConsumeStatus::ReconsumeLater);
+            let (done, later) = match status {
+                ConsumeStatus::Success => {
+                    (msgs.iter().map(|m| m.queue_offset).collect(), Vec::new())
+                }
+                ConsumeStatus::ReconsumeLater => (Vec::new(), std::mem::take(&mut msgs)),
+            };
+            let urgent = !later.is_empty() || self.handover.room_wanted();
+            let cmd = ConsumerCommand::Consumed(Consumed { taken, done, later });
+            let sent = if urgent {
+                self.tx.send(cmd)
+            } else {
+                self.tx.send_quiet(cmd)
+            };
+            if sent.is_err() {
+                break;
+            }
+        }
+        let (lock, cv) = &*self.stopped;
+        *lock.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        cv.notify_all();
+    }
+}

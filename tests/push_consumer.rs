@@ -1,0 +1,311 @@
+//! The push consumer against the real cluster: every message reaches the
+//! listener, two groups each get everything, a tag filter, retries with
+//! growing reconsume times, the DLQ, shutdown with listeners running.
+
+mod common;
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rocketmq::protocol::message_ext::MessageExt;
+use rocketmq::{ConsumeStatus, Message, PullConsumer, PushConsumer};
+
+fn push(
+    namesrv: &str,
+    group: &str,
+    topic: &str,
+    expr: &str,
+    settings: &[(&str, &str)],
+    listener: impl Fn(&[MessageExt]) -> ConsumeStatus + Send + Sync + 'static,
+) -> PushConsumer {
+    let c = PushConsumer::new(group).unwrap();
+    c.set("namesrvAddr", namesrv).unwrap();
+    c.set("consumeFromWhere", "CONSUME_FROM_FIRST_OFFSET")
+        .unwrap();
+    c.set("consumeThreadCount", "4").unwrap();
+    for (k, v) in settings {
+        c.set(k, v).unwrap();
+    }
+    c.subscribe(topic, expr).unwrap();
+    c.register_listener(Arc::new(listener)).unwrap();
+    c.start().unwrap();
+    c
+}
+
+fn wait_until(within: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    done()
+}
+
+#[test]
+fn push_consumer_two_groups_each_get_every_message_and_a_tag_filter_its_tag() {
+    let cluster = common::shared();
+    let topic = common::unique_topic("PushT");
+    let producer = common::producer(&cluster.namesrv, &[]);
+    let mut sent = HashMap::new();
+    for i in 0..60 {
+        let mut m = Message::new(&topic, format!("push {}", i).into_bytes());
+        m.set_tags(if i % 3 == 0 { "A" } else { "B" }).unwrap();
+        let r = producer.send(&m).unwrap();
+        sent.insert(r.msg_id.clone(), (i, r));
+    }
+    let all1 = Arc::new(Mutex::new(Vec::<MessageExt>::new()));
+    let all2 = Arc::new(Mutex::new(Vec::<MessageExt>::new()));
+    let only_a = Arc::new(Mutex::new(Vec::<MessageExt>::new()));
+    let (g1, g2, g3) = (
+        common::unique_topic("PushG1"),
+        common::unique_topic("PushG2"),
+        common::unique_topic("PushG3"),
+    );
+    let sink = |v: Arc<Mutex<Vec<MessageExt>>>| {
+        move |msgs: &[MessageExt]| {
+            assert!(PushConsumer::on_consume_thread());
+            v.lock().unwrap().extend(msgs.iter().cloned());
+            ConsumeStatus::Success
+        }
+    };
+    let c1 = push(&cluster.namesrv, &g1, &topic, "*", &[], sink(all1.clone()));
+    let c2 = push(&cluster.namesrv, &g2, &topic, "*", &[], sink(all2.clone()));
+    let c3 = push(
+        &cluster.namesrv,
+        &g3,
+        &topic,
+        "A",
+        &[],
+        sink(only_a.clone()),
+    );
+    let a_count = sent.values().filter(|(i, _)| i % 3 == 0).count();
+    assert!(wait_until(Duration::from_secs(30), || {
+        all1.lock().unwrap().len() >= 60
+            && all2.lock().unwrap().len() >= 60
+            && only_a.lock().unwrap().len() >= a_count
+    }));
+    for got in [&all1, &all2] {
+        let got = got.lock().unwrap();
+        let ids: BTreeSet<String> = got.iter().map(|m| m.msg_id().to_string()).collect();
+        assert_eq!(ids.len(), 60);
+        for m in got.iter() {
+            let (i, r) = &sent[m.msg_id()];
+            assert_eq!(&m.body[..], format!("push {}", i).as_bytes());
+            assert_eq!(&*m.topic, topic.as_str());
+            assert_eq!(m.queue_offset, r.queue_offset);
+            assert_eq!(m.reconsume_times, 0);
+        }
+    }
+    let a = only_a.lock().unwrap();
+    assert_eq!(a.len(), a_count);
+    assert!(a.iter().all(|m| m.property("TAGS") == Some("A")));
+    drop(a);
+    for c in [c1, c2, c3] {
+        c.shutdown().unwrap();
+    }
+    producer.shutdown().unwrap();
+}
+
+#[test]
+fn retry_reconsume_times_grow_until_the_listener_succeeds() {
+    let cluster = common::shared();
+    let topic = common::unique_topic("RetryT");
+    let group = common::unique_topic("RetryG");
+    let producer = common::producer(&cluster.namesrv, &[]);
+    let r = producer
+        .send(&Message::new(&topic, &b"fail twice"[..]))
+        .unwrap();
+    let seen = Arc::new(Mutex::new(Vec::<(i32, String, String)>::new()));
+    let s2 = seen.clone();
+    // Delay level 1 (1 s) for the retries keeps the test short.
+    let c = push(
+        &cluster.namesrv,
+        &group,
+        &topic,
+        "*",
+        &[("delayLevelWhenNextConsume", "1")],
+        move |msgs| {
+            let mut s = s2.lock().unwrap();
+            for m in msgs {
+                s.push((
+                    m.reconsume_times,
+                    m.msg_id().to_string(),
+                    m.topic.to_string(),
+                ));
+            }
+            if msgs.iter().all(|m| m.reconsume_times >= 2) {
+                ConsumeStatus::Success
+            } else {
+                ConsumeStatus::ReconsumeLater
+            }
+        },
+    );
+    assert!(
+        wait_until(Duration::from_secs(60), || seen.lock().unwrap().len() >= 3),
+        "deliveries: {:?}",
+        seen.lock().unwrap()
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    let s = seen.lock().unwrap().clone();
+    assert_eq!(
+        s.iter().map(|x| x.0).collect::<Vec<_>>(),
+        vec![0, 1, 2],
+        "{:?}",
+        s
+    );
+    for (_, id, t) in &s {
+        assert_eq!(id, &r.msg_id, "a retry keeps the original msgId");
+        assert_eq!(t, &topic, "a retry comes back under the original topic");
+    }
+    c.shutdown().unwrap();
+    producer.shutdown().unwrap();
+}
+
+#[test]
+fn dlq_gets_a_message_that_always_fails() {
+    let cluster = common::shared();
+    let topic = common::unique_topic("DlqT");
+    let group = common::unique_topic("DlqG");
+    let producer = common::producer(&cluster.namesrv, &[]);
+    let r = producer
+        .send(&Message::new(&topic, &b"always fails"[..]))
+        .unwrap();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c2 = calls.clone();
+    let c = push(
+        &cluster.namesrv,
+        &group,
+        &topic,
+        "*",
+        &[
+            ("delayLevelWhenNextConsume", "1"),
+            ("maxReconsumeTimes", "2"),
+        ],
+        move |_| {
+            c2.fetch_add(1, Ordering::SeqCst);
+            ConsumeStatus::ReconsumeLater
+        },
+    );
+    // Deliveries 0, 1, 2; the third failure sends it to %DLQ%<group>.
+    assert!(wait_until(Duration::from_secs(60), || calls
+        .load(Ordering::SeqCst)
+        >= 3));
+    let dlq_topic = format!("%DLQ%{}", group);
+    let reader = PullConsumer::new(&common::unique_topic("DlqReader")).unwrap();
+    reader.set("namesrvAddr", &cluster.namesrv).unwrap();
+    reader.start().unwrap();
+    let mut found: Option<MessageExt> = None;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while found.is_none() && Instant::now() < deadline {
+        // The DLQ topic (one queue) is created by the broker on first use.
+        let queues = match reader.fetch_queues(&dlq_topic) {
+            Ok(q) => q,
+            Err(_) => {
+                std::thread::sleep(Duration::from_millis(200));
+                continue;
+            }
+        };
+        for q in &queues {
+            let got = reader.pull(q, "*", 0, 32, false).unwrap();
+            found = got.messages.into_iter().find(|m| m.msg_id() == r.msg_id);
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let m = found.expect("the message reached the DLQ");
+    assert_eq!(&m.body[..], b"always fails");
+    assert_eq!(m.reconsume_times, 3);
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(calls.load(Ordering::SeqCst), 3, "no delivery after the DLQ");
+    c.shutdown().unwrap();
+    reader.shutdown().unwrap();
+    producer.shutdown().unwrap();
+}
+
+#[test]
+fn push_consumer_shutdown_waits_for_running_listeners_and_none_runs_after() {
+    let cluster = common::shared();
+    let topic = common::unique_topic("PushStop");
+    let group = common::unique_topic("PushStopG");
+    let producer = common::producer(&cluster.namesrv, &[]);
+    for i in 0..200 {
+        producer
+            .send(&Message::new(&topic, format!("s{}", i).into_bytes()))
+            .unwrap();
+    }
+    let running = Arc::new(AtomicUsize::new(0));
+    let after = Arc::new(AtomicBool::new(false));
+    let stopped = Arc::new(AtomicBool::new(false));
+    let calls = Arc::new(AtomicUsize::new(0));
+    let (r2, a2, s2, k2) = (
+        running.clone(),
+        after.clone(),
+        stopped.clone(),
+        calls.clone(),
+    );
+    let c = push(&cluster.namesrv, &group, &topic, "*", &[], move |_| {
+        if s2.load(Ordering::SeqCst) {
+            a2.store(true, Ordering::SeqCst);
+        }
+        r2.fetch_add(1, Ordering::SeqCst);
+        std::thread::sleep(Duration::from_millis(20));
+        r2.fetch_sub(1, Ordering::SeqCst);
+        k2.fetch_add(1, Ordering::SeqCst);
+        ConsumeStatus::Success
+    });
+    assert!(wait_until(Duration::from_secs(30), || calls
+        .load(Ordering::SeqCst)
+        >= 20));
+    c.shutdown().unwrap();
+    stopped.store(true, Ordering::SeqCst);
+    assert_eq!(
+        running.load(Ordering::SeqCst),
+        0,
+        "a listener still ran after shutdown returned"
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        !after.load(Ordering::SeqCst),
+        "a listener was called after shutdown returned"
+    );
+    // A second consumer of the group resumes after what was consumed: the
+    // commit at shutdown covered every finished call.
+    let consumed = calls.load(Ordering::SeqCst);
+    let rest = Arc::new(AtomicUsize::new(0));
+    let r3 = rest.clone();
+    let c2 = push(&cluster.namesrv, &group, &topic, "*", &[], move |m| {
+        r3.fetch_add(m.len(), Ordering::SeqCst);
+        ConsumeStatus::Success
+    });
+    assert!(wait_until(Duration::from_secs(30), || consumed
+        + rest.load(Ordering::SeqCst)
+        >= 200));
+    std::thread::sleep(Duration::from_secs(1));
+    let dups = consumed + rest.load(Ordering::SeqCst) - 200;
+    assert!(dups <= 8, "{} duplicates after a clean shutdown", dups);
+    c2.shutdown().unwrap();
+    producer.shutdown().unwrap();
+}
+
+#[test]
+fn push_consumer_bad_input_and_wrong_state() {
+    let c = PushConsumer::new("g_bad").unwrap();
+    assert!(PushConsumer::new("").is_err());
+    assert_eq!(
+        c.start().unwrap_err().kind(),
+        rocketmq::ErrorKind::InvalidState
+    );
+    c.subscribe("T", "*").unwrap();
+    assert_eq!(
+        c.start().unwrap_err().kind(),
+        rocketmq::ErrorKind::InvalidState
+    );
+    assert!(c.subscribe("bad topic!", "*").is_err());
+    assert!(c.set("consumeThreadCount", "0").is_err());
+    assert!(c.set("maxReconsumeTimes", "-2").is_err());
+    c.shutdown().unwrap();
+    assert!(c.subscribe("T", "*").is_err());
+}
