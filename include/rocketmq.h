@@ -1230,7 +1230,9 @@ struct rmq_pull_consumer *rmq_pull_consumer_new(const char *group);
  a pull, greater than the suspend time, 30000), `consumerPullTimeoutMillis`
  (ms, timeout of one-shot pulls and offset calls, 10000),
  `pullTimeDelayMillsWhenException` (ms a queue pauses after a failed
- pull, 1000), `rebalanceIntervalMillis` (ms, 20000). The client's, as for
+ pull, 1000), `rebalanceIntervalMillis` (ms, 20000); the push consumer's
+ `consumeThreadCount`, `consumeMessageBatchMaxSize`, `maxReconsumeTimes`
+ and `delayLevelWhenNextConsume` are accepted and ignored. The client's, as for
  `rmq_producer_set`: `namesrvAddr` (`host:port;host:port`; empty: the
  `NAMESRV_ADDR` environment variable), `instanceName`, `clientIP`,
  `unitName`, `mqClientApiTimeout` (ms, 3000), `pollNameServerInterval`
