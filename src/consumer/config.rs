@@ -4,7 +4,7 @@
 
 use super::allocate::AllocateStrategy;
 use crate::client::config::{self as client_config, ClientConfig};
-use crate::config::{boolean, key, non_empty, number, ConfigKey};
+use crate::config::{boolean, key, non_empty, number, optional, ConfigKey};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Where a queue starts when the group has no offset stored for it (Java
@@ -132,6 +132,11 @@ pub struct ConsumerConfig {
     /// 3 + reconsume times; Java sets it per call in the listener's
     /// context): the delay level of a message sent back for a retry.
     pub delay_level_when_next_consume: i32,
+    /// `offsetStoreDir` (Java property `rocketmq.client.localOffsetStoreDir`):
+    /// where a broadcasting consumer keeps its offsets
+    /// (`<dir>/<group>/offsets.json`). Default: none, offsets stay in
+    /// memory (Java writes to `~/.rocketmq_offsets` unasked).
+    pub offset_store_dir: Option<String>,
 }
 
 impl Default for ConsumerConfig {
@@ -157,6 +162,7 @@ impl Default for ConsumerConfig {
             consume_message_batch_max_size: 1,
             max_reconsume_times: -1,
             delay_level_when_next_consume: 0,
+            offset_store_dir: None,
         }
     }
 }
@@ -256,6 +262,11 @@ pub static KEYS: &[ConfigKey<ConsumerConfig>] = &[
         "delayLevelWhenNextConsume",
         "push consumer: delay level of a message sent back for a retry (0 = the broker's 3 + reconsume times, 1..=18)",
         |c, v| c.delay_level_when_next_consume = number(KEY, v, 0, 18)?
+    ),
+    key!(
+        "offsetStoreDir",
+        "directory where a broadcasting consumer keeps its offsets (default none: in memory only)",
+        |c, v| c.offset_store_dir = optional(v)
     ),
     key!(
         "rebalanceIntervalMillis",

@@ -20,6 +20,7 @@ mod command;
 mod commits;
 pub mod config;
 mod handover;
+mod local_offsets;
 mod ownership;
 mod prefetch;
 mod process_queue;

@@ -34,9 +34,18 @@ impl ConsumerRole {
         }
         let max_count = self.config.pull_threshold_for_queue as usize;
         let max_bytes = self.config.pull_threshold_size_for_queue();
+        let stored = match (&self.local, self.queues.get(mq)) {
+            (Some(local), Some(pq)) if pq.start == Start::Looking => local.offsets.get(mq).copied(),
+            _ => None,
+        };
         let Some(pq) = self.queues.get_mut(mq) else {
             return;
         };
+        if let Some(offset) = stored {
+            // A broadcasting member resumes from its own offset file.
+            pq.ready_at(offset);
+            pq.committed = Some(offset);
+        }
         if let Some(at) = pq.not_before.filter(|t| *t > engine.now) {
             // Paused: its own timer brings it back.
             self.wake_at(at);

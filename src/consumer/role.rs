@@ -18,7 +18,7 @@ use mio::Token;
 use rustc_hash::FxHashMap as HashMap;
 
 use super::command::{Answer, Call, ConsumerCommand};
-use super::config::ConsumerConfig;
+use super::config::{ConsumerConfig, MessageModel};
 use super::handover::Handover;
 use super::process_queue::ProcessQueue;
 use super::rebalance::Rebalance;
@@ -129,6 +129,14 @@ pub(crate) struct ConsumerRole {
     /// Push consumer: messages to consume again locally, when (their
     /// send-back failed; Java re-consumes them after 5 s).
     pub(super) local_retries: Vec<(Instant, MessageQueue, u64, MessageExt)>,
+    /// A broadcasting consumer with `offsetStoreDir`: its offset file.
+    pub(super) local: Option<LocalOffsets>,
+}
+
+/// A broadcasting consumer's offset file and what it holds.
+pub(super) struct LocalOffsets {
+    pub(super) path: std::path::PathBuf,
+    pub(super) offsets: std::collections::BTreeMap<MessageQueue, i64>,
 }
 
 impl ConsumerRole {
@@ -164,6 +172,7 @@ impl ConsumerRole {
             next_wake: None,
             push: false,
             local_retries: Vec::new(),
+            local: None,
         }
     }
 
@@ -447,6 +456,16 @@ impl ConsumerRole {
 impl Role for ConsumerRole {
     fn start(&mut self, engine: &mut Engine) {
         self.rebalance.started_ms = engine.now_ms;
+        if self.config.message_model == MessageModel::Broadcasting {
+            if let Some(dir) = &self.config.offset_store_dir {
+                let path = super::local_offsets::path(dir, &self.config.consumer_group);
+                let offsets = super::local_offsets::load(&path).unwrap_or_else(|e| {
+                    log::warn!("broadcasting offsets not loaded, starting afresh: {}", e);
+                    Default::default()
+                });
+                self.local = Some(LocalOffsets { path, offsets });
+            }
+        }
         let topics: Vec<String> = self.subscriptions.keys().cloned().collect();
         for topic in topics {
             engine.lookup_route(&topic, None);
