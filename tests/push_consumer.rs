@@ -458,3 +458,91 @@ fn broadcast_members_each_get_everything_and_a_restarted_one_resumes_from_its_fi
     producer.shutdown().unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn push_consumer_answers_running_info_relayed_by_the_broker() {
+    let cluster = common::shared();
+    let topic = common::unique_topic("PushInfo");
+    let group = common::unique_topic("PushInfoG");
+    let producer = common::producer(&cluster.namesrv, &[]);
+    producer.send(&Message::new(&topic, &b"x"[..])).unwrap();
+    let got = Arc::new(AtomicUsize::new(0));
+    let g2 = got.clone();
+    let c = push(
+        &cluster.namesrv,
+        &group,
+        &topic,
+        "TagA||TagB",
+        &[],
+        move |m| {
+            g2.fetch_add(m.len(), Ordering::SeqCst);
+            ConsumeStatus::Success
+        },
+    );
+    let resp = common::request(&cluster.namesrv, 105, &[("topic", &topic)]);
+    let route = rocketmq::protocol::route::TopicRouteData::parse(&resp.body).unwrap();
+    let broker = route.broker_datas[0].master_addr().unwrap().to_string();
+    // The group's members as the broker knows them (after the heartbeat).
+    let mut ids: Vec<String> = Vec::new();
+    assert!(wait_until(Duration::from_secs(20), || {
+        let r = common::request(&broker, 38, &[("consumerGroup", &group)]);
+        if r.code != 0 {
+            return false;
+        }
+        let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+        ids = v["consumerIdList"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_str().unwrap().to_string())
+            .collect();
+        !ids.is_empty()
+    }));
+    // An admin's GET_CONSUMER_RUNNING_INFO (307), relayed to the consumer.
+    let r = common::request(
+        &broker,
+        307,
+        &[
+            ("consumerGroup", &group),
+            ("clientId", &ids[0]),
+            ("jstackEnable", "false"),
+        ],
+    );
+    assert_eq!(r.code, 0, "{:?}", r.remark);
+    let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(v["properties"]["PROP_CONSUME_TYPE"], "CONSUME_PASSIVELY");
+    assert_eq!(v["properties"]["PROP_THREADPOOL_CORE_SIZE"], "4");
+    let subs: Vec<String> = v["subscriptionSet"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            format!(
+                "{} {}",
+                s["topic"].as_str().unwrap(),
+                s["subString"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(
+        subs.contains(&format!("{} TagA||TagB", topic)),
+        "{:?}",
+        subs
+    );
+    assert!(subs.contains(&format!("%RETRY%{} *", group)), "{:?}", subs);
+    // CONSUME_MESSAGE_DIRECTLY (309) is answered, with its reason.
+    let r = common::request(
+        &broker,
+        309,
+        &[
+            ("consumerGroup", &group),
+            ("clientId", &ids[0]),
+            ("msgId", "00"),
+            ("brokerName", "b"),
+            ("topic", &topic),
+        ],
+    );
+    assert_ne!(r.code, 0);
+    c.shutdown().unwrap();
+    producer.shutdown().unwrap();
+}

@@ -15,6 +15,7 @@
 mod acks;
 pub mod allocate;
 pub mod api;
+mod broker_requests;
 mod calls;
 mod command;
 mod commits;

@@ -29,7 +29,7 @@ use crate::codec::{RemotingCommand, WriteFields};
 use crate::error::{Error, ErrorKind, Result};
 use crate::protocol::heartbeat::ConsumerData;
 use crate::protocol::message_ext::MessageExt;
-use crate::protocol::{request_code, response_code};
+use crate::protocol::response_code;
 use crate::routing::{readable_queues, MessageQueue};
 
 /// Timeout of offset requests, ms (Java `RemoteBrokerOffsetStore`, 5 s).
@@ -510,15 +510,11 @@ impl Role for ConsumerRole {
     }
 
     fn serves(&self, code: i32) -> bool {
-        code == request_code::NOTIFY_CONSUMER_IDS_CHANGED
+        super::broker_requests::SERVED.contains(&code)
     }
 
-    fn on_request(&mut self, engine: &mut Engine, _token: Token, frame: RemotingCommand) {
-        // NOTIFY_CONSUMER_IDS_CHANGED (oneway): a member joined or left;
-        // rebalance now (coalesced with other notices of this turn).
-        if frame.ext("consumerGroup") == Some(self.config.consumer_group.as_str()) {
-            self.rebalance.soon(engine.now);
-        }
+    fn on_request(&mut self, engine: &mut Engine, token: Token, frame: RemotingCommand) {
+        self.on_broker_request(engine, token, frame);
     }
 
     fn on_event(&mut self, engine: &mut Engine, event: &Event) {
