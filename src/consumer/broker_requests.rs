@@ -13,17 +13,9 @@ use crate::codec::RemotingCommand;
 use crate::protocol::{request_code, response_code};
 use crate::routing::MessageQueue;
 
-/// The codes answered here.
-pub(super) const SERVED: [i32; 5] = [
-    request_code::NOTIFY_CONSUMER_IDS_CHANGED,
-    request_code::GET_CONSUMER_RUNNING_INFO,
-    request_code::GET_CONSUMER_STATUS_FROM_CLIENT,
-    request_code::RESET_CONSUMER_CLIENT_OFFSET,
-    request_code::CONSUME_MESSAGE_DIRECTLY,
-];
 
 impl ConsumerRole {
-    /// A broker → client request with one of the [`SERVED`] codes.
+    /// A broker → client request with one of the codes the role serves.
     pub(super) fn on_broker_request(
         &mut self,
         engine: &mut Engine,

@@ -29,11 +29,20 @@ use crate::codec::{RemotingCommand, WriteFields};
 use crate::error::{Error, ErrorKind, Result};
 use crate::protocol::heartbeat::ConsumerData;
 use crate::protocol::message_ext::MessageExt;
-use crate::protocol::response_code;
+use crate::protocol::{request_code, response_code};
 use crate::routing::{readable_queues, MessageQueue};
 
 /// Timeout of offset requests, ms (Java `RemoteBrokerOffsetStore`, 5 s).
 pub(super) const OFFSET_TIMEOUT_MS: u64 = 5000;
+
+/// The broker → client request codes a consumer answers (`broker_requests`).
+const SERVED: [i32; 5] = [
+    request_code::NOTIFY_CONSUMER_IDS_CHANGED,
+    request_code::GET_CONSUMER_RUNNING_INFO,
+    request_code::GET_CONSUMER_STATUS_FROM_CLIENT,
+    request_code::RESET_CONSUMER_CLIENT_OFFSET,
+    request_code::CONSUME_MESSAGE_DIRECTLY,
+];
 
 /// The step of a queue's start-offset lookup.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -510,7 +519,7 @@ impl Role for ConsumerRole {
     }
 
     fn serves(&self, code: i32) -> bool {
-        super::broker_requests::SERVED.contains(&code)
+        SERVED.contains(&code)
     }
 
     fn on_request(&mut self, engine: &mut Engine, token: Token, frame: RemotingCommand) {
