@@ -13,7 +13,6 @@ use crate::codec::RemotingCommand;
 use crate::protocol::{request_code, response_code};
 use crate::routing::MessageQueue;
 
-
 impl ConsumerRole {
     /// A broker → client request with one of the codes the role serves.
     pub(super) fn on_broker_request(

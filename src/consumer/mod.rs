@@ -22,6 +22,7 @@ mod commits;
 pub mod config;
 mod handover;
 mod local_offsets;
+mod locks;
 mod ownership;
 mod prefetch;
 mod process_queue;

@@ -73,6 +73,8 @@ pub(super) enum Request {
         mq: MessageQueue,
         offset: i64,
     },
+    /// LOCK_BATCH_MQ for `mqs` (all of one broker).
+    Lock { mqs: Vec<MessageQueue> },
     /// CONSUMER_SEND_MSG_BACK of a message the listener wants again.
     SendBack {
         mq: MessageQueue,
@@ -135,6 +137,11 @@ pub(crate) struct ConsumerRole {
     /// A push consumer: messages are acknowledged by the listener's
     /// outcome (`acks`), not by being polled.
     pub(super) push: bool,
+    /// Orderly push consumer: queues are consumed only while the broker's
+    /// lock is held (`locks`).
+    pub(super) orderly: bool,
+    /// Orderly: when every owned queue's lock is renewed next.
+    pub(super) next_lock_all: Instant,
     /// Push consumer: messages to consume again locally, when (their
     /// send-back failed; Java re-consumes them after 5 s).
     pub(super) local_retries: Vec<(Instant, MessageQueue, u64, MessageExt)>,
@@ -180,6 +187,8 @@ impl ConsumerRole {
             parked: Vec::new(),
             next_wake: None,
             push: false,
+            orderly: false,
+            next_lock_all: now,
             local_retries: Vec::new(),
             local: None,
         }
@@ -191,9 +200,13 @@ impl ConsumerRole {
         rx: Receiver<ConsumerCommand>,
         handover: Arc<Handover>,
         subscriptions: Vec<Subscription>,
+        orderly: bool,
     ) -> ConsumerRole {
+        let clustering = config.message_model == MessageModel::Clustering;
         let mut role = ConsumerRole::new(config, rx, handover, subscriptions, None);
         role.push = true;
+        // Broadcasting orderly consumers take no locks (Java).
+        role.orderly = orderly && clustering;
         role
     }
 
@@ -339,12 +352,40 @@ impl ConsumerRole {
         timeout_ms: u64,
         kind: Request,
     ) {
+        self.send_request(engine, mq, code, fields, b"", timeout_ms, kind)
+    }
+
+    /// [`send`](Self::send) of a request with a body and no header fields.
+    pub(super) fn send_with_body(
+        &mut self,
+        engine: &mut Engine,
+        mq: &MessageQueue,
+        code: i32,
+        body: &[u8],
+        timeout_ms: u64,
+        kind: Request,
+    ) {
+        let none: &[(&str, &str)] = &[];
+        self.send_request(engine, mq, code, none, body, timeout_ms, kind)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn send_request<F: WriteFields + ?Sized>(
+        &mut self,
+        engine: &mut Engine,
+        mq: &MessageQueue,
+        code: i32,
+        fields: &F,
+        body: &[u8],
+        timeout_ms: u64,
+        kind: Request,
+    ) {
         let token = match self.broker(engine, mq) {
             Ok(t) => t,
             Err(e) => return self.on_done(engine, kind, Err(e)),
         };
         let opaque = engine.next_opaque();
-        if !engine.write_request(token, code, opaque, 0, None, b"", fields) {
+        if !engine.write_request(token, code, opaque, 0, None, body, fields) {
             let e = Error::new(ErrorKind::Network, "connection closed");
             return self.on_done(engine, kind, Err(e));
         }
@@ -405,6 +446,7 @@ impl ConsumerRole {
                 }
                 self.commit_done(waiter, error);
             }
+            Request::Lock { mqs } => self.on_lock(engine, mqs, outcome),
             Request::SendBack { mq, epoch, msg } => {
                 self.on_send_back(engine, mq, epoch, *msg, outcome)
             }
@@ -576,6 +618,10 @@ impl Role for ConsumerRole {
             self.commit_all_oneway(engine);
         }
         self.run_local_retries(now);
+        if self.orderly && now >= self.next_lock_all {
+            self.next_lock_all = now + super::locks::LOCK_INTERVAL;
+            self.lock_all(engine);
+        }
         if self.next_wake.is_some_and(|w| w <= now) {
             self.next_wake = None;
             let waiting: Vec<MessageQueue> = self.queues.keys().cloned().collect();
@@ -596,6 +642,9 @@ impl Role for ConsumerRole {
         if self.config.auto_commit {
             next = next.min(self.next_auto_commit);
         }
+        if self.orderly {
+            next = next.min(self.next_lock_all);
+        }
         Some(next)
     }
 
@@ -613,6 +662,9 @@ impl Role for ConsumerRole {
         // Java: persist every offset before UNREGISTER_CLIENT.
         if self.config.auto_commit {
             self.commit_all_oneway(engine);
+        }
+        if self.orderly {
+            self.unlock_all(engine);
         }
         self.handover.close();
     }

@@ -59,6 +59,10 @@ pub mod request_code {
     pub const GET_CONSUMER_RUNNING_INFO: i32 = 307;
     /// CONSUME_MESSAGE_DIRECTLY: broker → client (relayed from an admin).
     pub const CONSUME_MESSAGE_DIRECTLY: i32 = 309;
+    /// LOCK_BATCH_MQ: orderly consumers lock their queues on the broker.
+    pub const LOCK_BATCH_MQ: i32 = 41;
+    /// UNLOCK_BATCH_MQ: releases queue locks.
+    pub const UNLOCK_BATCH_MQ: i32 = 42;
     /// CONSUMER_SEND_MSG_BACK: a consumed message back for a retry.
     pub const CONSUMER_SEND_MSG_BACK: i32 = 36;
 }
