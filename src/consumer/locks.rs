@@ -18,10 +18,10 @@ use crate::protocol::{request_code, response_code};
 use crate::routing::MessageQueue;
 
 /// Renewal period of every lock (Java `rocketmq.client.rebalance.lockInterval`).
-pub(crate) const LOCK_INTERVAL: Duration = Duration::from_secs(20);
+const LOCK_INTERVAL: Duration = Duration::from_secs(20);
 /// A lock not renewed for this long is no longer trusted (Java
 /// `rocketmq.client.rebalance.lockMaxLiveTime`).
-pub(crate) const LOCK_MAX_LIVE: Duration = Duration::from_secs(30);
+const LOCK_MAX_LIVE: Duration = Duration::from_secs(30);
 
 #[derive(serde::Serialize, serde::Deserialize, Clone)]
 #[serde(rename_all = "camelCase")]
@@ -141,6 +141,14 @@ impl ConsumerRole {
                 }
                 self.retry_later(engine, &mq, self.delay());
             }
+        }
+    }
+
+    /// Renews every lock when `LOCK_INTERVAL` has passed (orderly only).
+    pub(super) fn renew_locks_if_due(&mut self, engine: &mut Engine, now: Instant) {
+        if self.orderly && now >= self.next_lock_all {
+            self.next_lock_all = now + LOCK_INTERVAL;
+            self.lock_all(engine);
         }
     }
 

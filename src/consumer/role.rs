@@ -618,10 +618,7 @@ impl Role for ConsumerRole {
             self.commit_all_oneway(engine);
         }
         self.run_local_retries(now);
-        if self.orderly && now >= self.next_lock_all {
-            self.next_lock_all = now + super::locks::LOCK_INTERVAL;
-            self.lock_all(engine);
-        }
+        self.renew_locks_if_due(engine, now);
         if self.next_wake.is_some_and(|w| w <= now) {
             self.next_wake = None;
             let waiting: Vec<MessageQueue> = self.queues.keys().cloned().collect();
