@@ -59,6 +59,7 @@ struct Setup {
 
 struct Running {
     client: Client,
+    tx: RoleSender<ConsumerCommand>,
     config: Arc<ConsumerConfig>,
     handover: Arc<Handover>,
     threads: Vec<JoinHandle<()>>,
@@ -266,15 +267,44 @@ impl PushConsumer {
                 }
             }
         }
-        drop(tx);
         *inner = Inner::Running(Box::new(Running {
             client,
+            tx,
             config,
             handover,
             threads,
             stopped,
         }));
         Ok(())
+    }
+
+    /// The queues this consumer owns now, sorted (Java
+    /// `RebalanceImpl.getProcessQueueTable` keys). Errors:
+    /// [`ErrorKind::InvalidState`] before start, [`ErrorKind::Shutdown`]
+    /// after shutdown.
+    pub fn assignment(&self) -> Result<Vec<crate::routing::MessageQueue>> {
+        let (reply, rx) = crossbeam_channel::bounded(1);
+        let waited = match &*self.lock() {
+            Inner::Running(r) => {
+                r.tx.send(ConsumerCommand::Assignment { reply })
+                    .map_err(|_| shut_down())?;
+                rx
+            }
+            Inner::Created(_) => return Err(state_error("the push consumer is not started")),
+            Inner::ShutDown => return Err(shut_down()),
+        };
+        let ns = self.config().client.namespace;
+        let queues = waited.recv().map_err(|_| shut_down())?;
+        Ok(queues
+            .into_iter()
+            .map(|q| match ns.as_deref() {
+                Some(n) if !n.is_empty() => crate::routing::MessageQueue {
+                    topic: crate::namespace::unwrap(Some(n), &q.topic).into(),
+                    ..q
+                },
+                _ => q,
+            })
+            .collect())
     }
 
     /// Whether the current thread is a consume thread of a push consumer.
@@ -303,6 +333,7 @@ impl PushConsumer {
         };
         let Running {
             client,
+            tx: _,
             config: _,
             handover,
             threads,
