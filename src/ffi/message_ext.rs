@@ -1,7 +1,8 @@
 //! `rmq_message_ext`: a read-only view of a received message and its
 //! getters. Views come from transaction check-backs (lent to the checker),
-//! request replies (owned by the caller) and the pull consumer's polls and
-//! one-shot pulls (owned by the consumer handle).
+//! request replies (owned by the caller), the pull consumer's polls and
+//! one-shot pulls (owned by the consumer handle) and the push consumer's
+//! consume callbacks (lent to the callback).
 //!
 //! A getter that returns a C string makes it on first use and keeps it in
 //! the view: calling it again returns the same pointer, so reading a field
@@ -40,7 +41,9 @@ const TEXTS: usize = 6;
 ///   owned by the consumer handle, until the handle's next poll (for a
 ///   polled message) or next one-shot pull (for a pulled one),
 ///   `rmq_pull_consumer_release`, `rmq_pull_consumer_shutdown` or
-///   `rmq_pull_consumer_free`.
+///   `rmq_pull_consumer_free`;
+/// * a message handed to a push consumer's consume callback: during the
+///   callback only.
 ///
 /// Strings and bytes returned by its getters live as long as the view. A
 /// view is not thread-safe: it may move between threads, but its getters
@@ -453,8 +456,8 @@ pub unsafe extern "C" fn rmq_message_ext_body_crc(msg: *const rmq_message_ext) -
 }
 
 /// Frees a view returned by `rmq_producer_request`. NULL is a no-op. Never
-/// call it on a view a checker callback receives, nor on one of a pull
-/// consumer (the consumer handle owns those).
+/// call it on a view a checker or consume callback receives, nor on one of
+/// a pull consumer (the consumer handle owns those).
 ///
 /// # Safety
 /// `msg` is NULL or a view returned by `rmq_producer_request`, not used
