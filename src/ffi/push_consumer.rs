@@ -9,11 +9,10 @@
 //! `maxReconsumeTimes` failures to `%DLQ%<group>`).
 //!
 //! The callback gets `rmq_message_ext` views that live only during the
-//! call. They are built per call from the batch the consume thread holds:
-//! each view is a clone of its message (reference counts for the topic, the
-//! body and the properties, which stay slices of the received frame: no
-//! byte is copied), in two vectors per consume thread that are reused from
-//! call to call.
+//! call. They are built per call from the batch the consume thread holds,
+//! lent from it (no copy of a message, not even a reference count: the
+//! bodies and properties stay slices of the received frame), in two vectors
+//! per consume thread that are reused from call to call.
 //!
 //! Configuration, subscriptions and the callback are fixed at start. The
 //! handle is thread-safe (any thread may call any function), but
@@ -95,7 +94,8 @@ fn status_from_c(v: i32) -> ConsumeStatus {
 
 /// The storage of one call's views and of the pointer array handed to C,
 /// kept per consume thread so that a steady stream of calls allocates
-/// neither (both are emptied after every call).
+/// neither. Both are emptied after every call (also when it unwinds: see
+/// [`Emptied`]), so no view outlives the batch it was lent.
 #[derive(Default)]
 struct CallViews {
     views: Vec<rmq_message_ext>,
@@ -106,24 +106,35 @@ thread_local! {
     static CALL_VIEWS: RefCell<CallViews> = RefCell::new(CallViews::default());
 }
 
-/// Calls `callback(user_data, views, n)` with views of `msgs` (clones:
-/// reference counts, no byte copied) and returns its answer.
+/// Empties a [`CallViews`] when dropped.
+struct Emptied<'a>(&'a mut CallViews);
+
+impl Drop for Emptied<'_> {
+    fn drop(&mut self) {
+        self.0.pointers.clear();
+        self.0.views.clear();
+    }
+}
+
+/// Calls `callback(user_data, views, n)` with views lent from `msgs` (no
+/// copy, no reference count) and returns its answer.
 fn deliver(callback: ConsumeFn, user_data: UserData, msgs: &[MessageExt]) -> ConsumeStatus {
     let call = |buf: &mut CallViews| {
-        buf.views.clear();
-        buf.pointers.clear();
-        buf.views
-            .extend(msgs.iter().cloned().map(rmq_message_ext::new));
-        buf.pointers
-            .extend(buf.views.iter().map(|v| v as *const rmq_message_ext));
+        let buf = Emptied(buf);
+        buf.0.views.clear();
+        buf.0.pointers.clear();
+        // SAFETY: `msgs` outlives the views, unchanged: `Emptied` drops
+        // them before this closure returns or unwinds.
+        buf.0
+            .views
+            .extend(msgs.iter().map(|m| unsafe { rmq_message_ext::lent(m) }));
+        let CallViews { views, pointers } = &mut *buf.0;
+        pointers.extend(views.iter().map(|v| v as *const rmq_message_ext));
         // SAFETY: the caller of rmq_push_consumer_set_listener guarantees
         // that the callback is callable with `user_data` on the consume
         // threads; the array holds `len` pointers to views that stay alive
         // (and unchanged) until it returns.
-        let answer =
-            unsafe { callback(user_data.get(), buf.pointers.as_ptr(), buf.pointers.len()) };
-        buf.pointers.clear();
-        buf.views.clear();
+        let answer = unsafe { callback(user_data.get(), pointers.as_ptr(), pointers.len()) };
         status_from_c(answer)
     };
     CALL_VIEWS.with(|cell| match cell.try_borrow_mut() {
