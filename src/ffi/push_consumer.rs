@@ -49,7 +49,9 @@ pub enum rmq_consume_status {
     RMQ_CONSUME_SUCCESS = 0,
     /// `RECONSUME_LATER`: deliver the messages again later (each is sent
     /// back to its broker for a retry; the retry comes back with
-    /// `rmq_message_ext_reconsume_times` one higher).
+    /// `rmq_message_ext_reconsume_times` one higher, after
+    /// `maxReconsumeTimes` failures it goes to `%DLQ%<group>`). A
+    /// BROADCASTING consumer drops them instead (logged), as Java does.
     RMQ_RECONSUME_LATER = 1,
 }
 
