@@ -2,7 +2,7 @@
  * bench: throughput, latency and CPU cost of librocketmq, and of the broker
  * itself (raw mode, no library).
  *
- *   bench --namesrv HOST:PORT --mode sync|async|oneway|raw|pull
+ *   bench --namesrv HOST:PORT --mode sync|async|oneway|raw|pull|push
  *         [--threads N] [--size BYTES] [--count N | --duration SECONDS]
  *         [--topic T] [--inflight N] [--warmup N] [--group G]
  *         [--set key=value ...]
@@ -33,6 +33,21 @@
  *     bench --namesrv HOST:PORT --mode async --count 1000000 --topic T
  *     bench --namesrv HOST:PORT --mode pull --count 1000000 --topic T --group bench_pull_$$
  *
+ * Push mode is pull mode with the library's push consumer
+ * (rmq_push_consumer_*, group --group, default bench_push_group,
+ * subscription "*", consumeFromWhere CONSUME_FROM_FIRST_OFFSET,
+ * consumeThreadCount --threads, default 4; --set keys go to the consumer
+ * after those): the callback, on the consumer's consume threads, touches
+ * every body and queue offset and counts the messages with an atomic. The
+ * clock and the CPU count run from the first message the callback gets to
+ * the one that completes the count (when it gives up after 30 s without a
+ * message: the clock to the last message seen, the CPU count to the end).
+ * "threads" is the consume thread count; "threads_in_process" is read once
+ * the count is reached. --size, --warmup and --duration do not apply; the
+ * CPU figure includes the callbacks that run at the same time as the one
+ * completing the count. Against nullbroker:
+ *     bench --namesrv 127.0.0.1:19876 --mode push --count 2000000 --threads 4
+ *
  * Exit status: 0 when every measured message succeeded, 1 when some failed,
  * 2 on bad usage or setup errors.
  */
@@ -47,6 +62,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -76,9 +92,10 @@
 #define PULL_BATCH 256          /* pull mode: messages per poll */
 #define PULL_IDLE_MS 30000      /* pull mode: give up after this long without a message */
 #define PULL_DEFAULT_COUNT 1000000L
+#define PUSH_DEFAULT_THREADS 4  /* push mode: consumeThreadCount unless --threads */
 
-enum mode { MODE_SYNC, MODE_ASYNC, MODE_ONEWAY, MODE_RAW, MODE_PULL };
-static const char *const mode_names[] = {"sync", "async", "oneway", "raw", "pull"};
+enum mode { MODE_SYNC, MODE_ASYNC, MODE_ONEWAY, MODE_RAW, MODE_PULL, MODE_PUSH };
+static const char *const mode_names[] = {"sync", "async", "oneway", "raw", "pull", "push"};
 #define NMODES ((int)(sizeof mode_names / sizeof mode_names[0]))
 
 static struct {
@@ -86,6 +103,7 @@ static struct {
     enum mode mode;
     bool mode_set;
     int threads;
+    bool threads_set;
     size_t size;
     long count;      /* > 0 in count mode */
     double duration; /* > 0 in duration mode */
@@ -93,7 +111,7 @@ static struct {
     int inflight;
     long warmup;
     bool warmup_set;
-    const char *group; /* pull mode */
+    const char *group; /* pull and push modes */
     int nset;
     char *set_key[MAX_SETS];
     char *set_val[MAX_SETS];
@@ -834,11 +852,15 @@ static void usage(const char *argv0) {
             "          [--set key=value ...]\n"
             "       %s --namesrv HOST:PORT --mode pull [--count N] [--topic T] [--group G]\n"
             "          [--set key=value ...]\n"
+            "       %s --namesrv HOST:PORT --mode push [--count N] [--topic T] [--group G]\n"
+            "          [--threads N] [--set key=value ...]\n"
             "  pull drains N messages (default %ld) of T with the pull consumer, from the first\n"
             "  offset of group G (default bench_pull_group). Against nullbroker no pre-fill is\n"
             "  needed; on a real broker fill T first (--mode async --count N --topic T) and use a\n"
-            "  group without committed offsets.\n",
-            argv0, argv0, PULL_DEFAULT_COUNT);
+            "  group without committed offsets.\n"
+            "  push does the same with the push consumer (group default bench_push_group) and\n"
+            "  --threads consume threads (consumeThreadCount, default 4).\n",
+            argv0, argv0, argv0, PULL_DEFAULT_COUNT);
 }
 
 static bool parse_long(const char *s, long min, long max, long *out) {
@@ -881,6 +903,7 @@ static int parse_args(int argc, char **argv) {
         } else if (strcmp(a, "--threads") == 0) {
             if (!parse_long(v, 1, MAX_THREADS, &n)) goto bad;
             cfg.threads = (int)n;
+            cfg.threads_set = true;
         } else if (strcmp(a, "--size") == 0) {
             if (!parse_long(v, 1, 64L << 20, &n)) goto bad;
             cfg.size = (size_t)n;
@@ -940,8 +963,19 @@ static int parse_args(int argc, char **argv) {
         cfg.threads = 1;
         if (cfg.count == 0) cfg.count = PULL_DEFAULT_COUNT;
         if (cfg.group == NULL) cfg.group = "bench_pull_group";
+    } else if (cfg.mode == MODE_PUSH) {
+        if (cfg.duration > 0) {
+            fprintf(stderr, "bench: --duration does not apply to push mode (give --count)\n");
+            return -1;
+        }
+        if (cfg.size != 1024 || cfg.warmup_set) {
+            fprintf(stderr, "bench: --size and --warmup do not apply to push mode (ignored)\n");
+        }
+        if (!cfg.threads_set) cfg.threads = PUSH_DEFAULT_THREADS;
+        if (cfg.count == 0) cfg.count = PULL_DEFAULT_COUNT;
+        if (cfg.group == NULL) cfg.group = "bench_push_group";
     } else if (cfg.group != NULL) {
-        fprintf(stderr, "bench: --group applies to pull mode only (ignored)\n");
+        fprintf(stderr, "bench: --group applies to pull and push modes only (ignored)\n");
     }
     if (cfg.count == 0 && cfg.duration == 0) cfg.count = 100000;
     if (cfg.mode != MODE_RAW && cfg.inflight != 1) {
@@ -1146,6 +1180,188 @@ out:
     return rc;
 }
 
+/* Push mode: what the consume callbacks share with the main thread. */
+#define PUSH_SLOTS 64 /* per-thread sums (a thread beyond them shares the last one) */
+struct push_slot {
+    _Alignas(64) atomic_ullong bytes; /* body bytes of the messages counted (up to the count) */
+    atomic_ullong sink;               /* keeps the touched bytes and offsets live */
+};
+static struct push_slot g_push_slots[PUSH_SLOTS];
+static atomic_int g_push_nslots;
+static _Thread_local struct push_slot *t_push_slot;
+static struct {
+    atomic_long received;     /* messages the callbacks got: the one shared counter */
+    atomic_bool done;         /* the count was reached */
+    atomic_ullong t0, t1;     /* first message, the one completing the count (now_ns) */
+    atomic_ullong last_ns;    /* the latest callback (for a run that gives up) */
+    struct rusage ru0, ru1;   /* written by the callbacks that set t0 and t1 */
+    atomic_bool ru0_set;
+    pthread_mutex_t mu;       /* with cv: the main thread waits for done */
+    pthread_cond_t cv;
+} g_push = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+
+/* The push consumer's callback: on a consume thread, possibly on several at
+ * once. Touches every body (first and last byte) and queue offset, counts. */
+static int32_t push_on_messages(void *user_data, const rmq_message_ext *const *msgs, size_t n) {
+    (void)user_data;
+    long before = atomic_fetch_add_explicit(&g_push.received, (long)n, memory_order_relaxed);
+    if (before == 0) {
+        /* The first call: the clock and the CPU count start here. */
+        getrusage(RUSAGE_SELF, &g_push.ru0);
+        atomic_store(&g_push.ru0_set, true);
+        atomic_store(&g_push.t0, now_ns());
+        atomic_store_explicit(&g_push.last_ns, atomic_load(&g_push.t0), memory_order_relaxed);
+    }
+    if (before >= cfg.count) return RMQ_CONSUME_SUCCESS; /* past the count: not measured */
+    uint64_t bytes = 0, sink = 0;
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *data = NULL;
+        size_t len = 0;
+        if (rmq_message_ext_body(msgs[i], &data, &len) == RMQ_STATUS_OK) {
+            bytes += len;
+            if (len > 0) sink += (uint64_t)data[0] + data[len - 1];
+        }
+        sink += (uint64_t)rmq_message_ext_queue_offset(msgs[i]);
+    }
+    struct push_slot *slot = t_push_slot;
+    if (slot == NULL) {
+        int k = atomic_fetch_add(&g_push_nslots, 1);
+        slot = t_push_slot = &g_push_slots[k < PUSH_SLOTS ? k : PUSH_SLOTS - 1];
+    }
+    if (atomic_load(&g_push_nslots) <= PUSH_SLOTS) {
+        /* Its own slot: a plain load and store, no locked instruction. */
+        atomic_store_explicit(&slot->bytes, atomic_load_explicit(&slot->bytes, memory_order_relaxed) + bytes,
+                              memory_order_relaxed);
+        atomic_store_explicit(&slot->sink, atomic_load_explicit(&slot->sink, memory_order_relaxed) + sink,
+                              memory_order_relaxed);
+    } else {
+        atomic_fetch_add_explicit(&slot->bytes, bytes, memory_order_relaxed);
+        atomic_fetch_add_explicit(&slot->sink, sink, memory_order_relaxed);
+    }
+    if (before + (long)n >= cfg.count) {
+        /* This call completes the count: the clock and the CPU count stop. */
+        atomic_store(&g_push.t1, now_ns());
+        getrusage(RUSAGE_SELF, &g_push.ru1);
+        pthread_mutex_lock(&g_push.mu);
+        atomic_store(&g_push.done, true);
+        pthread_cond_signal(&g_push.cv);
+        pthread_mutex_unlock(&g_push.mu);
+    } else if (((before + (long)n) & 1023) < (long)n) {
+        atomic_store_explicit(&g_push.last_ns, now_ns(), memory_order_relaxed); /* once per ~1024 messages */
+    }
+    return RMQ_CONSUME_SUCCESS;
+}
+
+/* Push mode: consumes cfg.count messages with the push consumer and prints
+ * the result line. Returns the exit status. */
+static int run_push(void) {
+    rmq_push_consumer *c = rmq_push_consumer_new(cfg.group);
+    if (c == NULL) {
+        fprintf(stderr, "bench: rmq_push_consumer_new: %s\n", rmq_last_error());
+        return 2;
+    }
+    int rc = 2;
+    char threads[16];
+    snprintf(threads, sizeof threads, "%d", cfg.threads);
+    const char *keys[] = {"namesrvAddr", "consumeFromWhere", "consumeThreadCount"};
+    const char *vals[] = {cfg.namesrv, "CONSUME_FROM_FIRST_OFFSET", threads};
+    rmq_status st;
+    for (int i = 0; i < 3; i++) {
+        st = rmq_push_consumer_set(c, keys[i], vals[i]);
+        if (st != RMQ_STATUS_OK) {
+            fprintf(stderr, "bench: set %s: %s\n", keys[i], rmq_last_error());
+            goto out;
+        }
+    }
+    for (int i = 0; i < cfg.nset; i++) {
+        st = rmq_push_consumer_set(c, cfg.set_key[i], cfg.set_val[i]);
+        if (st != RMQ_STATUS_OK) {
+            fprintf(stderr, "bench: set %s=%s: %s\n", cfg.set_key[i], cfg.set_val[i], rmq_last_error());
+            goto out;
+        }
+    }
+    st = rmq_push_consumer_subscribe(c, cfg.topic, "*");
+    if (st != RMQ_STATUS_OK) {
+        fprintf(stderr, "bench: rmq_push_consumer_subscribe %s: %s\n", cfg.topic, rmq_last_error());
+        goto out;
+    }
+    st = rmq_push_consumer_set_listener(c, push_on_messages, NULL);
+    if (st != RMQ_STATUS_OK) {
+        fprintf(stderr, "bench: rmq_push_consumer_set_listener: %s\n", rmq_last_error());
+        goto out;
+    }
+    st = rmq_push_consumer_start(c);
+    if (st != RMQ_STATUS_OK) {
+        fprintf(stderr, "bench: rmq_push_consumer_start: %s\n", rmq_last_error());
+        goto out;
+    }
+
+    /* Wait for the count; give up after PULL_IDLE_MS without progress. */
+    long last = 0;
+    uint64_t progress_ns = now_ns();
+    pthread_mutex_lock(&g_push.mu);
+    while (!atomic_load(&g_push.done)) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 1;
+        pthread_cond_timedwait(&g_push.cv, &g_push.mu, &until);
+        long now = atomic_load(&g_push.received);
+        if (now != last) {
+            last = now;
+            progress_ns = now_ns();
+        } else if (now_ns() - progress_ns >= (uint64_t)PULL_IDLE_MS * 1000000ull) {
+            report_error("push: no message for %d s, giving up", PULL_IDLE_MS / 1000);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&g_push.mu);
+    bool done = atomic_load(&g_push.done);
+    long threads_in_process = status_field_kb("Threads");
+    struct rusage ru0, ru1;
+    uint64_t t0 = atomic_load(&g_push.t0), t1;
+    if (done) {
+        while (!atomic_load(&g_push.ru0_set)) sched_yield(); /* the first call may still be reading it */
+        ru0 = g_push.ru0;
+        ru1 = g_push.ru1;
+        t1 = atomic_load(&g_push.t1);
+    } else if (atomic_load(&g_push.ru0_set)) {
+        ru0 = g_push.ru0;
+        getrusage(RUSAGE_SELF, &ru1);
+        t1 = atomic_load(&g_push.last_ns);
+        if (t1 < t0) t1 = t0;
+    } else {
+        getrusage(RUSAGE_SELF, &ru0);
+        ru1 = ru0;
+        t0 = t1 = 0;
+    }
+    long received = atomic_load(&g_push.received);
+    if (received > cfg.count) received = cfg.count;
+    uint64_t bytes = 0, sink = 0;
+    for (int k = 0; k < PUSH_SLOTS; k++) {
+        bytes += atomic_load(&g_push_slots[k].bytes);
+        sink += atomic_load(&g_push_slots[k].sink);
+    }
+    g_pull_sink = sink;
+    if (!done) fprintf(stderr, "bench: push: received %ld of %ld messages\n", received, cfg.count);
+
+    double seconds = (double)(t1 - t0) / 1e9;
+    double cpu = cpu_seconds(&ru1) - cpu_seconds(&ru0);
+    double mps = seconds > 0 ? (double)received / seconds : 0;
+    long peak_rss = status_field_kb("VmHWM");
+    if (peak_rss < 0) peak_rss = ru1.ru_maxrss;
+    print_result(cfg.threads, received > 0 ? (size_t)(bytes / (uint64_t)received) : 0, cfg.count, received, seconds,
+                 mps, seconds > 0 ? (double)bytes / seconds / 1048576.0 : 0.0, "null", cpu, peak_rss,
+                 threads_in_process);
+    rc = done ? 0 : 1;
+    st = rmq_push_consumer_shutdown(c);
+    if (st != RMQ_STATUS_OK) fprintf(stderr, "bench: rmq_push_consumer_shutdown: %s\n", rmq_last_error());
+
+out:
+    st = rmq_push_consumer_free(c);
+    if (st != RMQ_STATUS_OK) fprintf(stderr, "bench: rmq_push_consumer_free: %s\n", rmq_status_name(st));
+    return rc;
+}
+
 static void free_sets(void) {
     for (int i = 0; i < cfg.nset; i++) {
         free(cfg.set_key[i]);
@@ -1158,8 +1374,8 @@ int main(int argc, char **argv) {
         usage(argv[0]);
         return 2;
     }
-    if (cfg.mode == MODE_PULL) {
-        int prc = run_pull();
+    if (cfg.mode == MODE_PULL || cfg.mode == MODE_PUSH) {
+        int prc = cfg.mode == MODE_PULL ? run_pull() : run_push();
         free_sets();
         return prc;
     }

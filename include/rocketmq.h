@@ -158,6 +158,28 @@ typedef enum rmq_pull_status {
 } rmq_pull_status;
 
 /*
+ What a consume callback answers (Java `ConsumeConcurrentlyStatus`).
+ The callback returns it as an `int32_t`: any value other than these two
+ counts as `RMQ_RECONSUME_LATER`.
+
+ */
+typedef enum rmq_consume_status {
+  /*
+   `CONSUME_SUCCESS`: the messages are consumed; their offsets are
+   committed.
+   */
+  RMQ_CONSUME_SUCCESS = 0,
+  /*
+   `RECONSUME_LATER`: deliver the messages again later (each is sent
+   back to its broker for a retry; the retry comes back with
+   `rmq_message_ext_reconsume_times` one higher, after
+   `maxReconsumeTimes` failures it goes to `%DLQ%<group>`). A
+   BROADCASTING consumer drops them instead (logged), as Java does.
+   */
+  RMQ_RECONSUME_LATER = 1,
+} rmq_consume_status;
+
+/*
  Opaque batch handle: an ordered list of message copies plus, after a
  successful send, the id each message got. Not thread-safe.
  */
@@ -180,7 +202,9 @@ typedef struct rmq_message rmq_message;
    owned by the consumer handle, until the handle's next poll (for a
    polled message) or next one-shot pull (for a pulled one),
    `rmq_pull_consumer_release`, `rmq_pull_consumer_shutdown` or
-   `rmq_pull_consumer_free`.
+   `rmq_pull_consumer_free`;
+ * a message handed to a push consumer's consume callback: during the
+   callback only.
 
  Strings and bytes returned by its getters live as long as the view. A
  view is not thread-safe: it may move between threads, but its getters
@@ -199,6 +223,12 @@ typedef struct rmq_producer rmq_producer;
  with `rmq_pull_consumer_free`.
  */
 typedef struct rmq_pull_consumer rmq_pull_consumer;
+
+/*
+ Opaque push consumer handle. Create with `rmq_push_consumer_new`, free
+ with `rmq_push_consumer_free`.
+ */
+typedef struct rmq_push_consumer rmq_push_consumer;
 
 /*
  Receives the library's log lines: `level` 1 error, 2 warn, 3 info,
@@ -362,6 +392,27 @@ typedef struct rmq_pull_result {
    */
   size_t count;
 } rmq_pull_result;
+
+/*
+ The consume callback (Java `MessageListenerConcurrently.consumeMessage`):
+ `msgs[0..count)` are 1 to `consumeMessageBatchMaxSize` messages of one
+ queue, in offset order. The array and the views (and every string and
+ body their getters return) are valid only during the call: copy what
+ you need. Returns `RMQ_CONSUME_SUCCESS` (0) or `RMQ_RECONSUME_LATER`
+ (1); any other value counts as `RMQ_RECONSUME_LATER`.
+
+ Runs on the consumer's consume threads (`rocketmq-consume-N`), never on
+ the I/O thread nor on the thread that called `rmq_push_consumer_start`;
+ several calls may run at once, at most `consumeThreadCount` in parallel,
+ so the callback must be thread-safe. It must not unwind (no C++
+ exception may leave it). It may call `rmq_*` functions, except that
+ `rmq_push_consumer_shutdown` and `rmq_push_consumer_free` fail there with
+ `RMQ_STATUS_INVALID_STATE`; read a failure's text with `rmq_last_error()`
+ on the same thread, as anywhere.
+ */
+typedef int32_t (*rmq_consume_callback)(void *user_data,
+                                        const struct rmq_message_ext *const *msgs,
+                                        size_t count);
 
 /*
  Reply callback: exactly one of `reply` and `error` is non-NULL; both
@@ -867,8 +918,8 @@ int32_t rmq_message_ext_body_crc(const struct rmq_message_ext *msg);
 
 /*
  Frees a view returned by `rmq_producer_request`. NULL is a no-op. Never
- call it on a view a checker callback receives, nor on one of a pull
- consumer (the consumer handle owns those).
+ call it on a view a checker or consume callback receives, nor on one of
+ a pull consumer (the consumer handle owns those).
 
  # Safety
  `msg` is NULL or a view returned by `rmq_producer_request`, not used
@@ -1635,6 +1686,192 @@ enum rmq_status rmq_pull_consumer_assignment(struct rmq_pull_consumer *consumer,
                                              struct rmq_message_queue *out,
                                              size_t capacity,
                                              size_t *count);
+
+/*
+ Creates a push consumer of `group` (NUL-terminated UTF-8, copied) with
+ the Java defaults. Configure it with `rmq_push_consumer_set`, subscribe
+ with `rmq_push_consumer_subscribe`, set the callback with
+ `rmq_push_consumer_set_listener`, then `rmq_push_consumer_start`. No
+ thread runs before start.
+
+ Returns the consumer, owned by the caller (free with
+ `rmq_push_consumer_free`), or NULL if `group` is NULL, not UTF-8 or
+ empty (see `rmq_last_error()`). Mirrors Java
+ `new DefaultMQPushConsumer(group)`.
+
+ # Safety
+ `group` is NULL or a C string.
+ */
+struct rmq_push_consumer *rmq_push_consumer_new(const char *group);
+
+/*
+ Sets configuration `key` to `value` (both NUL-terminated UTF-8), before
+ start. Keys are the Java `DefaultMQPushConsumer`/`ClientConfig` property
+ names, the same table as `rmq_pull_consumer_set`. The push consumer's
+ own: `consumeThreadCount` (threads that run the callback, 1..=1000,
+ default 20; also the most callbacks running at once),
+ `consumeMessageBatchMaxSize` (most messages per callback, all of one
+ queue, 1..=1024, default 1), `maxReconsumeTimes` (deliveries after which
+ a message the callback keeps failing goes to `%DLQ%<group>`; -1, the
+ default, means 16), `delayLevelWhenNextConsume` (delay level of a
+ message sent back for a retry, 1..=18 = 1 s .. 2 h; 0, the default: the
+ broker's 3 + reconsume times, i.e. 10 s, 30 s, 1 min, ...). The
+ consumer's: `consumerGroup` (the group given to `rmq_push_consumer_new`),
+ `messageModel` (CLUSTERING, the default: the group's members split the
+ queues, and failed messages are retried through `%RETRY%<group>`;
+ BROADCASTING: every member gets every queue), `consumeFromWhere` (where
+ a group without a stored offset starts: CONSUME_FROM_LAST_OFFSET, the
+ default, CONSUME_FROM_FIRST_OFFSET or CONSUME_FROM_TIMESTAMP),
+ `consumeTimestamp` (yyyyMMddHHmmss, local time; default 30 minutes
+ before start), `allocateMessageQueueStrategy` (AVG, the default, or
+ AVG_BY_CIRCLE), `pullBatchSize` (messages per pull request, 1..=1024,
+ default 32), `pullThresholdForQueue` (messages prefetched and not yet
+ consumed per queue, 1000), `pullThresholdSizeForQueue` (MiB of them per
+ queue, 100), `autoCommit` (true: commit the consumed offsets
+ periodically and at shutdown; false: never, the group then resumes from
+ what it last committed), `autoCommitIntervalMillis` (ms, >= 1000,
+ default 5000), `persistConsumerOffsetInterval` (the same period under
+ Java `ClientConfig`'s name), `brokerSuspendMaxTimeMillis` (ms a broker
+ holds a pull that finds nothing, 20000),
+ `consumerTimeoutMillisWhenSuspend` (ms, timeout of such a pull, greater
+ than the suspend time, 30000), `consumerPullTimeoutMillis` (ms, timeout
+ of the pull consumer's one-shot calls: accepted and unused here, 10000),
+ `pullTimeDelayMillsWhenException` (ms a queue pauses after a failed
+ pull, 1000), `rebalanceIntervalMillis` (ms, 20000). The client's, as for
+ `rmq_producer_set`: `namesrvAddr` (`host:port;host:port`; empty: the
+ `NAMESRV_ADDR` environment variable), `instanceName`, `clientIP`,
+ `unitName`, `mqClientApiTimeout` (ms, 3000), `pollNameServerInterval`
+ (ms, 30000), `heartbeatBrokerInterval` (ms, 30000), `ioBusyPollMicros`
+ (µs, 100), `namespace` (topics and the group are sent as
+ `namespace%name`; messages come back without it), `vipChannelEnabled`
+ (false), `accessKey` / `secretKey` / `securityToken` (ACL v1 signing).
+
+ Errors: `RMQ_STATUS_UNKNOWN_CONFIG_KEY`; `RMQ_STATUS_INVALID_ARGUMENT`
+ (NULL, not UTF-8, value does not parse or is out of range; the setting
+ is then unchanged); `RMQ_STATUS_INVALID_STATE` after start;
+ `RMQ_STATUS_SHUTDOWN` after shutdown.
+
+ # Safety
+ `consumer` is NULL or a live consumer; `key` and `value` are NULL or C
+ strings.
+ */
+enum rmq_status rmq_push_consumer_set(struct rmq_push_consumer *consumer,
+                                      const char *key,
+                                      const char *value);
+
+/*
+ Subscribes to `topic` with the tag `expression` (`*` for every message,
+ or `TagA||TagB`); both NUL-terminated UTF-8, copied. Before start;
+ subscribing to a topic again replaces its expression. The group's
+ members split the topic's queues between them (rebalance by
+ `allocateMessageQueueStrategy`). Mirrors Java
+ `DefaultMQPushConsumer.subscribe(topic, subExpression)`.
+
+ Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL, not UTF-8, an expression
+ without tags); `RMQ_STATUS_INVALID_TOPIC`; `RMQ_STATUS_INVALID_STATE`
+ after start; `RMQ_STATUS_SHUTDOWN` after shutdown.
+
+ # Safety
+ `consumer` is NULL or a live consumer; `topic` and `expression` are NULL
+ or C strings.
+ */
+enum rmq_status rmq_push_consumer_subscribe(struct rmq_push_consumer *consumer,
+                                            const char *topic,
+                                            const char *expression);
+
+/*
+ Drops the subscription of `topic` (NUL-terminated UTF-8), before start;
+ a topic that was not subscribed is no error. Mirrors Java
+ `DefaultMQPushConsumer.unsubscribe`.
+
+ Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL, not UTF-8);
+ `RMQ_STATUS_INVALID_STATE` after start; `RMQ_STATUS_SHUTDOWN` after
+ shutdown.
+
+ # Safety
+ `consumer` is NULL or a live consumer; `topic` is NULL or a C string.
+ */
+enum rmq_status rmq_push_consumer_unsubscribe(struct rmq_push_consumer *consumer,
+                                              const char *topic);
+
+/*
+ Sets the consume callback: from start on, `callback(user_data, msgs,
+ count)` gets the received messages (see `rmq_consume_callback` for the
+ views, the answer and the threads). Before start; a second call replaces
+ the first. A callback that panics inside the library's wrapper (not in
+ C) counts as `RMQ_RECONSUME_LATER`. Mirrors Java
+ `DefaultMQPushConsumer.registerMessageListener(MessageListenerConcurrently)`.
+
+ Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL consumer or callback);
+ `RMQ_STATUS_INVALID_STATE` after start; `RMQ_STATUS_SHUTDOWN` after
+ shutdown.
+
+ # Safety
+ `consumer` is NULL or a live consumer; a non-NULL `callback` stays
+ callable with `user_data` from the consumer's consume threads,
+ concurrently, until `rmq_push_consumer_shutdown` (or
+ `rmq_push_consumer_free`) has returned: `user_data` must outlive the
+ consumer's running life.
+ */
+enum rmq_status rmq_push_consumer_set_listener(struct rmq_push_consumer *consumer,
+                                               rmq_consume_callback callback,
+                                               void *user_data);
+
+/*
+ Starts the consumer: its I/O and callback threads and
+ `consumeThreadCount` consume threads, route lookups, heartbeats, the
+ rebalance and the prefetching pulls (long polling); the callback runs
+ as messages arrive. In CLUSTERING mode the group's retry topic
+ `%RETRY%<group>` is subscribed too (Java `copySubscription`). Mirrors
+ Java `DefaultMQPushConsumer.start()`.
+
+ Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL; settings that do not fit
+ together, e.g. `consumerTimeoutMillisWhenSuspend` not above
+ `brokerSuspendMaxTimeMillis`, or a reserved group);
+ `RMQ_STATUS_INVALID_STATE` (no callback set, no topic subscribed,
+ already started); `RMQ_STATUS_SHUTDOWN` (shut down: a consumer cannot be
+ restarted); `RMQ_STATUS_INTERNAL` (threads).
+
+ # Safety
+ `consumer` is NULL or a live consumer.
+ */
+enum rmq_status rmq_push_consumer_start(struct rmq_push_consumer *consumer);
+
+/*
+ Shuts the consumer down: no callback starts after this begins; waits
+ for the callbacks that run (at most 30 s: one that runs longer is left
+ running, and its `user_data` must stay valid until it returns), commits
+ the consumed offsets (with `autoCommit`), unregisters from the brokers,
+ closes the sockets and joins the threads. Idempotent (also before
+ start); afterwards every call but this one and `rmq_push_consumer_free`
+ fails with `RMQ_STATUS_SHUTDOWN`. A consumer cannot be restarted.
+ Mirrors Java `DefaultMQPushConsumer.shutdown()`.
+
+ Errors: `RMQ_STATUS_INVALID_ARGUMENT` (NULL); `RMQ_STATUS_INVALID_STATE`
+ when called from a consume callback (of any push consumer: it would wait
+ for itself; nothing is shut down); nothing else (a commit or unregister
+ that fails during shutdown is not reported).
+
+ # Safety
+ `consumer` is NULL or a live consumer.
+ */
+enum rmq_status rmq_push_consumer_shutdown(struct rmq_push_consumer *consumer);
+
+/*
+ Shuts down (as `rmq_push_consumer_shutdown`) if needed, then frees the
+ consumer. NULL is a no-op returning `RMQ_STATUS_OK`. The handle is
+ invalid afterwards.
+
+ Returns `RMQ_STATUS_OK`; `RMQ_STATUS_INVALID_STATE` when called from a
+ consume callback (nothing is shut down or freed: the handle stays
+ valid; free it from another thread); `RMQ_STATUS_PANIC` if a panic was
+ caught (the handle is freed all the same).
+
+ # Safety
+ `consumer` is NULL or a live consumer; no other call on it may run
+ during this one or follow it (but from a callback, see above).
+ */
+enum rmq_status rmq_push_consumer_free(struct rmq_push_consumer *consumer);
 
 /*
  Sends `msg` as a request and waits up to `timeout_ms` ms for its reply

@@ -533,3 +533,72 @@ fn consumer_pull_example_receives_what_was_sent() {
     assert!(stderr.contains("ERROR SUMMARY: 0 errors"), "{}", stderr);
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), n);
 }
+
+/// `consumer_push` receives, once each, the messages the Rust producer
+/// sent, with the send results' ids, queues and offsets, through its
+/// callback on the consumer's threads; and runs valgrind-clean on a second
+/// group.
+#[test]
+fn consumer_push_example_receives_what_was_sent() {
+    let cluster = common::shared();
+    let topic = common::unique_topic("CExamplePush");
+    let producer = common::producer(&cluster.namesrv, &[]);
+    let n = 50;
+    let mut sent = std::collections::HashMap::new();
+    for i in 0..n {
+        let body = format!("push body {}", i);
+        let mut m = rocketmq::Message::new(&topic, body.clone().into_bytes());
+        m.set_tags(if i % 2 == 0 { "TagA" } else { "TagB" })
+            .unwrap();
+        let r = producer.send(&m).unwrap();
+        sent.insert(body, (i, r));
+    }
+    producer.shutdown().unwrap();
+    let group = common::unique_topic("CExamplePushGroup");
+    let count = n.to_string();
+    let (code, stdout) = run_example("consumer_push", &[&cluster.namesrv, &topic, &count, &group]);
+    assert_eq!(code, 0, "{}", stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), n, "{}", stdout);
+    let mut seen = std::collections::HashSet::new();
+    for line in &lines {
+        // <queueId> <queueOffset> <msgId> <tags> <body>
+        let f: Vec<&str> = line.splitn(5, ' ').collect();
+        assert_eq!(f.len(), 5, "{}", line);
+        let (i, r) = sent
+            .get(f[4])
+            .unwrap_or_else(|| panic!("unknown body in {:?}", line));
+        assert!(seen.insert(f[4].to_string()), "twice: {}", line);
+        assert_eq!(
+            f[0].parse::<i32>().unwrap(),
+            r.message_queue.queue_id,
+            "{}",
+            line
+        );
+        assert_eq!(f[1].parse::<i64>().unwrap(), r.queue_offset, "{}", line);
+        assert_eq!(f[2], r.msg_id, "{}", line);
+        assert_eq!(f[3], if i % 2 == 0 { "TagA" } else { "TagB" }, "{}", line);
+    }
+    assert_eq!(seen.len(), n);
+    require_valgrind();
+    let group2 = common::unique_topic("CExamplePushValgrind");
+    let out = Command::new("valgrind")
+        .args([
+            "--leak-check=full",
+            "--errors-for-leak-kinds=definite,indirect",
+            "--error-exitcode=9",
+        ])
+        .arg(common::root().join("examples-c/build/consumer_push"))
+        .args([cluster.namesrv.as_str(), topic.as_str(), &count, &group2])
+        .output()
+        .expect("run valgrind");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "consumer_push under valgrind:\n{}",
+        stderr
+    );
+    assert!(stderr.contains("ERROR SUMMARY: 0 errors"), "{}", stderr);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), n);
+}

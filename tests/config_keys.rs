@@ -2,9 +2,9 @@
 //! `ClientConfig` and `ProducerConfig` (`rocketmq::producer::config::keys`)
 //! and of `ConsumerConfig` (`rocketmq::consumer::config::keys`, the client's
 //! keys included). The README's configuration tables (the producer's and
-//! the consumer's) and the doc comments of `rmq_producer_set` and
-//! `rmq_pull_consumer_set` (which cbindgen copies into the header) must name
-//! exactly those keys. No cluster needed.
+//! the consumer's) and the doc comments of `rmq_producer_set`,
+//! `rmq_pull_consumer_set` and `rmq_push_consumer_set` (which cbindgen
+//! copies into the header) must name exactly those keys. No cluster needed.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -124,6 +124,16 @@ fn rmq_pull_consumer_set_documents_every_key() {
     doc_names_exactly(
         "src/ffi/pull_consumer.rs",
         "rmq_pull_consumer_set",
+        "/// Sets configuration `key`",
+        &consumer_table_keys(),
+    );
+}
+
+#[test]
+fn rmq_push_consumer_set_documents_every_key() {
+    doc_names_exactly(
+        "src/ffi/push_consumer.rs",
+        "rmq_push_consumer_set",
         "/// Sets configuration `key`",
         &consumer_table_keys(),
     );

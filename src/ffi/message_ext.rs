@@ -1,7 +1,8 @@
 //! `rmq_message_ext`: a read-only view of a received message and its
 //! getters. Views come from transaction check-backs (lent to the checker),
-//! request replies (owned by the caller) and the pull consumer's polls and
-//! one-shot pulls (owned by the consumer handle).
+//! request replies (owned by the caller), the pull consumer's polls and
+//! one-shot pulls (owned by the consumer handle) and the push consumer's
+//! consume callbacks (lent to the callback).
 //!
 //! A getter that returns a C string makes it on first use and keeps it in
 //! the view: calling it again returns the same pointer, so reading a field
@@ -11,6 +12,7 @@
 use std::cell::OnceCell;
 use std::ffi::{c_char, CString};
 use std::net::SocketAddr;
+use std::ptr::NonNull;
 
 use super::{guard, guard_value, handle, rmq_status, str_arg};
 use crate::error::{Error, ErrorKind};
@@ -40,19 +42,41 @@ const TEXTS: usize = 6;
 ///   owned by the consumer handle, until the handle's next poll (for a
 ///   polled message) or next one-shot pull (for a pulled one),
 ///   `rmq_pull_consumer_release`, `rmq_pull_consumer_shutdown` or
-///   `rmq_pull_consumer_free`.
+///   `rmq_pull_consumer_free`;
+/// * a message handed to a push consumer's consume callback: during the
+///   callback only.
 ///
 /// Strings and bytes returned by its getters live as long as the view. A
 /// view is not thread-safe: it may move between threads, but its getters
 /// must not run on two threads at once.
 pub struct rmq_message_ext {
-    inner: MessageExt,
+    inner: Held,
     /// One C string per text field, made on first use.
     texts: [OnceCell<CString>; TEXTS],
     /// The C strings of the properties asked for, by name, made on first
     /// use (a `CString` keeps its heap buffer when the list grows).
     properties: std::cell::RefCell<Vec<(Box<str>, CString)>>,
 }
+
+/// The message a view reads.
+// Unboxed on purpose: a box would cost every owned view (each polled
+// message of a pull consumer) an allocation; views live in vectors, where
+// the lent ones' unused bytes cost nothing.
+#[allow(clippy::large_enum_variant)]
+enum Held {
+    /// The view owns it.
+    Owned(MessageExt),
+    /// Lent by its owner, which keeps it alive and unchanged for as long as
+    /// the view lives (a push consumer's batch during its callback): the
+    /// view never drops it.
+    Lent(NonNull<MessageExt>),
+}
+
+// SAFETY: `Owned` holds a `MessageExt`, which is `Send`. `Lent` stands for
+// a `&MessageExt` that outlives the view (see `rmq_message_ext::lent`), and
+// `MessageExt` is `Sync`, so reading it from the thread the view moved to is
+// what a `&MessageExt` sent there allows.
+unsafe impl Send for Held {}
 
 /// `s` as a C string (an inner NUL, which RocketMQ text never holds,
 /// becomes a space).
@@ -63,19 +87,38 @@ fn c_text(s: &str) -> CString {
 impl rmq_message_ext {
     pub(crate) fn new(inner: MessageExt) -> rmq_message_ext {
         rmq_message_ext {
-            inner,
+            inner: Held::Owned(inner),
+            texts: Default::default(),
+            properties: Default::default(),
+        }
+    }
+
+    /// A view of `m` that does not own it: no copy and no reference count,
+    /// for views lent to a callback while their messages are held.
+    ///
+    /// # Safety
+    /// `m` stays alive and unchanged as long as the view lives (dropping
+    /// the view does not touch `m`).
+    pub(crate) unsafe fn lent(m: &MessageExt) -> rmq_message_ext {
+        rmq_message_ext {
+            inner: Held::Lent(NonNull::from(m)),
             texts: Default::default(),
             properties: Default::default(),
         }
     }
 
     pub(crate) fn inner(&self) -> &MessageExt {
-        &self.inner
+        match &self.inner {
+            Held::Owned(m) => m,
+            // SAFETY: a lent message outlives the view and is not changed
+            // while it lives (`lent`'s contract).
+            Held::Lent(m) => unsafe { m.as_ref() },
+        }
     }
 
     /// The C string of text field `which`, made on first use.
     fn text(&self, which: Text) -> *const c_char {
-        let m = &self.inner;
+        let m = self.inner();
         self.texts[which as usize]
             .get_or_init(|| match which {
                 Text::Topic => c_text(&m.topic),
@@ -95,7 +138,7 @@ impl rmq_message_ext {
         if let Some((_, c)) = cache.iter().find(|(n, _)| &**n == name) {
             return c.as_ptr();
         }
-        let Some(value) = self.inner.properties.get(name) else {
+        let Some(value) = self.inner().properties.get(name) else {
             return c"".as_ptr();
         };
         let c = c_text(value);
@@ -138,7 +181,7 @@ unsafe fn number_of<T: Copy>(
     guard_value(null, || {
         // SAFETY: `msg` is NULL or a live view (# Safety).
         match unsafe { msg.as_ref() } {
-            Some(m) => f(&m.inner),
+            Some(m) => f(m.inner()),
             None => null,
         }
     })
@@ -304,8 +347,9 @@ pub unsafe extern "C" fn rmq_message_ext_body(
         }
         // SAFETY: both are out pointers, not NULL (# Safety).
         unsafe {
-            *data = m.inner.body.as_ptr();
-            *len = m.inner.body.len();
+            let body = &m.inner().body;
+            *data = body.as_ptr();
+            *len = body.len();
         }
         Ok(())
     })
@@ -453,8 +497,8 @@ pub unsafe extern "C" fn rmq_message_ext_body_crc(msg: *const rmq_message_ext) -
 }
 
 /// Frees a view returned by `rmq_producer_request`. NULL is a no-op. Never
-/// call it on a view a checker callback receives, nor on one of a pull
-/// consumer (the consumer handle owns those).
+/// call it on a view a checker or consume callback receives, nor on one of
+/// a pull consumer (the consumer handle owns those).
 ///
 /// # Safety
 /// `msg` is NULL or a view returned by `rmq_producer_request`, not used
@@ -501,6 +545,35 @@ mod tests {
             broker_name: Arc::from("broker-a"),
             store_size: 0,
         })
+    }
+
+    #[test]
+    fn a_lent_view_reads_the_message_it_borrows_and_leaves_it_whole() {
+        let owned = view();
+        let m = owned.inner().clone();
+        // SAFETY: `m` outlives `lent` and is not changed meanwhile.
+        let lent = unsafe { rmq_message_ext::lent(&m) };
+        assert_eq!(lent.inner(), &m);
+        assert!(std::ptr::eq(lent.inner(), &m), "no copy");
+        let (a, b): (*const rmq_message_ext, *const rmq_message_ext) = (&owned, &lent);
+        // SAFETY: both are live views used by this thread only.
+        unsafe {
+            assert_eq!(
+                text(rmq_message_ext_topic(b)),
+                text(rmq_message_ext_topic(a))
+            );
+            assert_eq!(text(rmq_message_ext_tags(b)), "TagA");
+            assert_eq!(text(rmq_message_ext_store_host(b)), "[2001:db8::7]:10911");
+            assert_eq!(rmq_message_ext_queue_offset(b), 42);
+            let (mut data, mut len) = (std::ptr::null::<u8>(), 0usize);
+            assert_eq!(rmq_message_ext_body(b, &mut data, &mut len), rmq_status::Ok);
+            assert_eq!(data, m.body.as_ptr(), "the body is the lent message's");
+            assert_eq!(len, 2);
+        }
+        drop(lent);
+        // Dropping the view left the message alone.
+        assert_eq!(&m.body[..], b"hi");
+        assert_eq!(m.properties.get("UNIQ_KEY"), Some("ABC"));
     }
 
     fn text(p: *const c_char) -> String {

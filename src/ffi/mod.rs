@@ -39,6 +39,7 @@ pub mod ordered;
 pub mod producer;
 pub mod pull_consumer;
 pub mod pull_consumer_offsets;
+pub mod push_consumer;
 pub mod request;
 pub mod transaction;
 
