@@ -22,8 +22,9 @@
 //! consumer with the same settings; `Destroy*` shuts a running consumer
 //! down first; a setter called while the consumer runs returns 0 and
 //! applies from the next start, with a note in `GetLatestErrorMessage()`;
-//! a second started consumer of one group (per kind) in the process fails
-//! to start with the legacy text. This file holds what both use.
+//! a second started consumer of one group in the process (a pull consumer
+//! per group, a push consumer per group and instance name) fails to start
+//! with the legacy text. This file holds what both use.
 
 use std::ffi::CString;
 

@@ -109,8 +109,8 @@ struct PushState {
     subscriptions: Vec<(String, String)>,
     callback: Option<(Kind, Callback)>,
     running: Option<Started>,
-    /// The group registered in [`GROUPS`] while running.
-    registered: Option<String>,
+    /// The instance name and group registered in [`GROUPS`] while running.
+    registered: Option<(String, String)>,
     ssl: bool,
     ssl_property_file: Option<String>,
     log_path: Option<String>,
@@ -186,12 +186,13 @@ pub struct CPushConsumer {
     version: CString,
 }
 
-/// Groups of the started push consumers of this process: a second consumer
-/// of a group fails to start, as in legacy (where the consumers of one
-/// process shared one client instance, which refuses a group twice).
-static GROUPS: Lazy<Mutex<HashSet<String>>> = Lazy::new(Default::default);
+/// Instance names and groups of the started push consumers of this
+/// process: a second consumer of a group with the same instance name fails
+/// to start, as in legacy (where the consumers of one instance name shared
+/// one client instance, which refuses a group twice).
+static GROUPS: Lazy<Mutex<HashSet<(String, String)>>> = Lazy::new(Default::default);
 
-fn groups() -> MutexGuard<'static, HashSet<String>> {
+fn groups() -> MutexGuard<'static, HashSet<(String, String)>> {
     GROUPS.lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -384,7 +385,13 @@ impl CPushConsumer {
         }
         let gate = Arc::new(Gate::default());
         let c = self.build(&s, callback, gate.clone())?;
-        if !groups().insert(group.clone()) {
+        let instance = s
+            .settings
+            .iter()
+            .find(|(k, _)| *k == "instanceName")
+            .map_or("DEFAULT", |(_, v)| v.as_str());
+        let key = (instance.to_string(), group.clone());
+        if !groups().insert(key.clone()) {
             return Err(Fail::new(format!(
                 "The cousumer group[{}] has been created before, specify another name please.",
                 group
@@ -393,12 +400,12 @@ impl CPushConsumer {
         // The settings stay readable (by callbacks too) while it starts.
         drop(s);
         if let Err(e) = c.start() {
-            groups().remove(&group);
+            groups().remove(&key);
             return Err(e.into());
         }
         let mut s = self.lock();
         s.running = Some(Started { consumer: c, gate });
-        s.registered = Some(group);
+        s.registered = Some(key);
         Ok(())
     }
 
@@ -432,8 +439,8 @@ impl CPushConsumer {
         // (the consumer waits for its listeners 30 s at most).
         started.gate.close();
         drop(started);
-        if let Some(group) = self.lock().registered.take() {
-            groups().remove(&group);
+        if let Some(key) = self.lock().registered.take() {
+            groups().remove(&key);
         }
         outcome.map_err(|e| Fail::with_code(code::NULL_POINTER, e.to_string()))
     }
@@ -541,8 +548,8 @@ pub unsafe extern "C" fn DestroyPushConsumer(consumer: *mut CPushConsumer) -> c_
 /// callback registered, an orderly callback (not supported yet), no
 /// subscription, an empty or `DEFAULT_CONSUMER` group, an invalid group
 /// name, topic or expression, a message model other than 0 or 1, another
-/// started push consumer of the same group in this process, TLS enabled,
-/// threads that cannot start.
+/// started push consumer of the same group and instance name in this
+/// process, TLS enabled, threads that cannot start.
 ///
 /// # Safety
 /// `consumer` is NULL or a live push consumer handle.
@@ -870,8 +877,8 @@ pub unsafe extern "C" fn SetPushConsumerInstanceName(
 }
 
 /// Sets the ACL credentials: every request is then signed (ACL v1,
-/// HmacSHA1). The ONS channel is accepted and ignored (it only matters to
-/// Aliyun ONS). 0; 1 for NULL.
+/// HmacSHA1); empty keys switch signing off. The ONS channel is accepted
+/// and ignored (it only matters to Aliyun ONS). 0; 1 for NULL.
 ///
 /// # Safety
 /// `consumer` is NULL or a live push consumer handle; `accessKey`,
@@ -889,8 +896,14 @@ pub unsafe extern "C" fn SetPushConsumerSessionCredentials(
             let a = c_str(accessKey, "accessKey")?;
             let k = c_str(secretKey, "secretKey")?;
             let _channel = c_str(channel, "channel")?; // Aliyun ONS only
-            s.put("accessKey", a);
-            s.put("secretKey", k);
+            if a.trim().is_empty() && k.trim().is_empty() {
+                // No keys: requests are not signed.
+                s.settings
+                    .retain(|(key, _)| *key != "accessKey" && *key != "secretKey");
+            } else {
+                s.put("accessKey", a);
+                s.put("secretKey", k);
+            }
             Ok(())
         })
     }
