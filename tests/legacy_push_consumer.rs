@@ -10,6 +10,7 @@ mod common;
 
 use std::collections::{BTreeSet, HashMap};
 use std::ffi::{c_char, c_int, CStr, CString};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -194,6 +195,19 @@ unsafe extern "C" fn call_back_in(consumer: *mut CPushConsumer, m: *mut CMessage
         )
     };
     INSIDE.lock().unwrap().push((consumer as usize, line));
+    E_CONSUME_SUCCESS
+}
+
+/// Callbacks of [`slow`] running now.
+static SLOW_RUNNING: AtomicUsize = AtomicUsize::new(0);
+
+/// Records every message and takes 1 s over it.
+unsafe extern "C" fn slow(consumer: *mut CPushConsumer, m: *mut CMessageExt) -> c_int {
+    SLOW_RUNNING.fetch_add(1, Ordering::SeqCst);
+    // SAFETY: the message lent to this call.
+    record(consumer, unsafe { snapshot(m) });
+    std::thread::sleep(Duration::from_secs(1));
+    SLOW_RUNNING.fetch_sub(1, Ordering::SeqCst);
     E_CONSUME_SUCCESS
 }
 
@@ -617,6 +631,42 @@ fn calls_from_inside_the_callback() {
     );
     assert!(line.contains("own message callback"), "{}", line);
     // Destroy shuts the running consumer down; the handle is freed.
+    // SAFETY: a live handle, not used afterwards.
+    unsafe { assert_eq!(DestroyPushConsumer(p), 0) };
+}
+
+#[test]
+fn shutdown_waits_for_running_callbacks_and_none_runs_after() {
+    let cluster = common::shared();
+    let topic = common::unique_topic("LegacyPushSlow");
+    let group = common::unique_topic("legacy_push_slow");
+    send(&cluster.namesrv, &topic, 0, 6);
+    let p = started(&cluster.namesrv, &group, &topic, "*", Some(slow));
+    assert!(wait_until(Duration::from_secs(30), || !got(p).is_empty()));
+    let t = Instant::now();
+    // SAFETY: a live handle.
+    assert_eq!(unsafe { ShutdownPushConsumer(p) }, 0, "{}", last_error());
+    assert_eq!(
+        SLOW_RUNNING.load(Ordering::SeqCst),
+        0,
+        "a callback still runs"
+    );
+    assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
+    let calls = got(p).len();
+    assert!(calls < 6, "shut down before all were consumed: {}", calls);
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(got(p).len(), calls, "no callback after the shutdown");
+    // The unconsumed messages come to the next start (its committed
+    // offsets end before them).
+    // SAFETY: a live handle.
+    assert_eq!(unsafe { StartPushConsumer(p) }, 0, "{}", last_error());
+    assert!(
+        wait_until(Duration::from_secs(30), || {
+            got(p).iter().map(|g| &g.id).collect::<BTreeSet<_>>().len() >= 6
+        }),
+        "{:#?}",
+        got(p)
+    );
     // SAFETY: a live handle, not used afterwards.
     unsafe { assert_eq!(DestroyPushConsumer(p), 0) };
 }
