@@ -309,3 +309,240 @@ fn push_consumer_bad_input_and_wrong_state() {
     c.shutdown().unwrap();
     assert!(c.subscribe("T", "*").is_err());
 }
+
+#[test]
+fn push_consumer_survives_a_broker_restart_without_losing_messages() {
+    let cluster = common::Cluster::start(1);
+    let topic = common::unique_topic("PushKill");
+    let group = common::unique_topic("PushKillG");
+    let producer = common::producer(&cluster.namesrv, &[]);
+    let n = 2000;
+    let mut sent = BTreeSet::new();
+    for i in 0..n {
+        let mut body = format!("kill {} ", i).into_bytes();
+        body.resize(512, b'k');
+        sent.insert(producer.send(&Message::new(&topic, body)).unwrap().msg_id);
+    }
+    producer.shutdown().unwrap();
+    let got = Arc::new(Mutex::new(Vec::<String>::new()));
+    let g2 = got.clone();
+    let c = push(
+        &cluster.namesrv,
+        &group,
+        &topic,
+        "*",
+        &[("pullThresholdForQueue", "50"), ("pullBatchSize", "16")],
+        move |msgs| {
+            std::thread::sleep(Duration::from_millis(2));
+            g2.lock()
+                .unwrap()
+                .extend(msgs.iter().map(|m| m.msg_id().to_string()));
+            ConsumeStatus::Success
+        },
+    );
+    assert!(wait_until(Duration::from_secs(30), || got
+        .lock()
+        .unwrap()
+        .len()
+        >= n / 3));
+    cluster.kill_broker(0);
+    std::thread::sleep(Duration::from_secs(2));
+    cluster.start_broker(0);
+    let done = wait_until(Duration::from_secs(60), || {
+        let g = got.lock().unwrap();
+        let ids: BTreeSet<&String> = g.iter().collect();
+        sent.iter().all(|id| ids.contains(id))
+    });
+    let g = got.lock().unwrap().clone();
+    let ids: BTreeSet<&String> = g.iter().collect();
+    assert!(
+        done,
+        "{} of {} received 60 s after the restart",
+        ids.len(),
+        n
+    );
+    eprintln!("all {} received; {} duplicates", n, g.len() - ids.len());
+    c.shutdown().unwrap();
+}
+
+#[test]
+fn broadcast_members_each_get_everything_and_a_restarted_one_resumes_from_its_file() {
+    let cluster = common::shared();
+    let topic = common::unique_topic("BcastPush");
+    let group = common::unique_topic("BcastPushG");
+    let dir = std::env::temp_dir().join(common::unique_topic("rmq-bcast"));
+    let dir_s = dir.to_str().unwrap().to_string();
+    let producer = common::producer(&cluster.namesrv, &[]);
+    let mut first = BTreeSet::new();
+    for i in 0..30 {
+        first.insert(
+            producer
+                .send(&Message::new(&topic, format!("b{}", i).into_bytes()))
+                .unwrap()
+                .msg_id,
+        );
+    }
+    let collect = |v: Arc<Mutex<Vec<String>>>| {
+        move |msgs: &[MessageExt]| {
+            v.lock()
+                .unwrap()
+                .extend(msgs.iter().map(|m| m.msg_id().to_string()));
+            ConsumeStatus::Success
+        }
+    };
+    let settings = [
+        ("messageModel", "BROADCASTING"),
+        ("offsetStoreDir", dir_s.as_str()),
+    ];
+    let a_got = Arc::new(Mutex::new(Vec::new()));
+    let b_got = Arc::new(Mutex::new(Vec::new()));
+    let a = push(
+        &cluster.namesrv,
+        &group,
+        &topic,
+        "*",
+        &settings,
+        collect(a_got.clone()),
+    );
+    // The second member keeps no file: only the first one restarts.
+    let b = push(
+        &cluster.namesrv,
+        &group,
+        &topic,
+        "*",
+        &[("messageModel", "BROADCASTING")],
+        collect(b_got.clone()),
+    );
+    for got in [&a_got, &b_got] {
+        assert!(wait_until(Duration::from_secs(30), || got
+            .lock()
+            .unwrap()
+            .len()
+            >= 30));
+        let ids: BTreeSet<String> = got.lock().unwrap().iter().cloned().collect();
+        assert_eq!(ids, first, "a broadcasting member missed messages");
+    }
+    a.shutdown().unwrap();
+    assert!(dir.join(&group).join("offsets.json").exists());
+    let mut second = BTreeSet::new();
+    for i in 0..10 {
+        second.insert(
+            producer
+                .send(&Message::new(&topic, format!("c{}", i).into_bytes()))
+                .unwrap()
+                .msg_id,
+        );
+    }
+    let again = Arc::new(Mutex::new(Vec::new()));
+    let a2 = push(
+        &cluster.namesrv,
+        &group,
+        &topic,
+        "*",
+        &settings,
+        collect(again.clone()),
+    );
+    assert!(wait_until(Duration::from_secs(30), || again
+        .lock()
+        .unwrap()
+        .len()
+        >= 10));
+    std::thread::sleep(Duration::from_secs(1));
+    let ids: BTreeSet<String> = again.lock().unwrap().iter().cloned().collect();
+    assert_eq!(
+        ids, second,
+        "the restarted member resumed after its stored offsets"
+    );
+    a2.shutdown().unwrap();
+    b.shutdown().unwrap();
+    producer.shutdown().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn push_consumer_answers_running_info_relayed_by_the_broker() {
+    let cluster = common::shared();
+    let topic = common::unique_topic("PushInfo");
+    let group = common::unique_topic("PushInfoG");
+    let producer = common::producer(&cluster.namesrv, &[]);
+    producer.send(&Message::new(&topic, &b"x"[..])).unwrap();
+    let got = Arc::new(AtomicUsize::new(0));
+    let g2 = got.clone();
+    let c = push(
+        &cluster.namesrv,
+        &group,
+        &topic,
+        "TagA||TagB",
+        &[],
+        move |m| {
+            g2.fetch_add(m.len(), Ordering::SeqCst);
+            ConsumeStatus::Success
+        },
+    );
+    let resp = common::request(&cluster.namesrv, 105, &[("topic", &topic)]);
+    let route = rocketmq::protocol::route::TopicRouteData::parse(&resp.body).unwrap();
+    let broker = route.broker_datas[0].master_addr().unwrap().to_string();
+    // The group's members as the broker knows them (after the heartbeat).
+    let mut ids: Vec<String> = Vec::new();
+    assert!(wait_until(Duration::from_secs(20), || {
+        let r = common::request(&broker, 38, &[("consumerGroup", &group)]);
+        if r.code != 0 {
+            return false;
+        }
+        let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+        ids = v["consumerIdList"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_str().unwrap().to_string())
+            .collect();
+        !ids.is_empty()
+    }));
+    // An admin's GET_CONSUMER_RUNNING_INFO (307), relayed to the consumer.
+    let r = common::request(
+        &broker,
+        307,
+        &[
+            ("consumerGroup", &group),
+            ("clientId", &ids[0]),
+            ("jstackEnable", "false"),
+        ],
+    );
+    assert_eq!(r.code, 0, "{:?}", r.remark);
+    let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(v["properties"]["PROP_CONSUME_TYPE"], "CONSUME_PASSIVELY");
+    assert_eq!(v["properties"]["PROP_THREADPOOL_CORE_SIZE"], "4");
+    let subs: Vec<String> = v["subscriptionSet"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            format!(
+                "{} {}",
+                s["topic"].as_str().unwrap(),
+                s["subString"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(
+        subs.contains(&format!("{} TagA||TagB", topic)),
+        "{:?}",
+        subs
+    );
+    assert!(subs.contains(&format!("%RETRY%{} *", group)), "{:?}", subs);
+    // CONSUME_MESSAGE_DIRECTLY (309) is answered, with its reason.
+    let r = common::request(
+        &broker,
+        309,
+        &[
+            ("consumerGroup", &group),
+            ("clientId", &ids[0]),
+            ("msgId", "00"),
+            ("brokerName", "b"),
+            ("topic", &topic),
+        ],
+    );
+    assert_ne!(r.code, 0);
+    c.shutdown().unwrap();
+    producer.shutdown().unwrap();
+}

@@ -180,8 +180,20 @@ impl Engine {
 
     /// Answers a broker's request `opaque` on `token` with `code` and `remark`.
     pub(crate) fn respond(&mut self, token: Token, code: i32, opaque: i32, remark: Option<&str>) {
+        self.respond_with_body(token, code, opaque, remark, b"");
+    }
+
+    /// [`respond`](Engine::respond) with a body.
+    pub(crate) fn respond_with_body(
+        &mut self,
+        token: Token,
+        code: i32,
+        opaque: i32,
+        remark: Option<&str>,
+        body: &[u8],
+    ) {
         self.conns.write(token, |out| {
-            codec::encode_frame(out, code, opaque, FLAG_RESPONSE, remark, &[], b"")
+            codec::encode_frame(out, code, opaque, FLAG_RESPONSE, remark, &[], body)
         });
     }
 

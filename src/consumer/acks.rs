@@ -79,8 +79,19 @@ impl ConsumerRole {
     fn send_back(&mut self, engine: &mut Engine, mq: &MessageQueue, epoch: u64, msg: MessageExt) {
         let ns = self.config.client.namespace.as_deref();
         let offset = msg.commit_log_offset.to_string();
-        let delay = self.config.delay_level_when_next_consume.to_string();
-        let max = self.config.max_reconsume_times().to_string();
+        // Orderly: a message sent back has run out of attempts: straight
+        // to the DLQ (-1), as the Java broker does for orderly groups.
+        let delay = if self.orderly {
+            "-1".to_string()
+        } else {
+            self.config.delay_level_when_next_consume.to_string()
+        };
+        let max = if self.orderly {
+            self.config.max_reconsume_times_orderly()
+        } else {
+            self.config.max_reconsume_times()
+        }
+        .to_string();
         let origin_topic = crate::namespace::wrap(ns, &msg.topic);
         let origin_id = msg.msg_id().to_string();
         let group = self.config.consumer_group.clone();

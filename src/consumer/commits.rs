@@ -55,6 +55,12 @@ impl ConsumerRole {
 
     /// Commits every owned queue whose polled offset moved, oneway.
     pub(super) fn commit_all_oneway(&mut self, engine: &mut Engine) {
+        if self.local.is_some() {
+            if let Err(e) = self.save_local() {
+                log::warn!("broadcasting offsets not saved: {}", e);
+            }
+            return;
+        }
         let due: Vec<(MessageQueue, i64)> = self
             .queues
             .iter()
@@ -84,7 +90,12 @@ impl ConsumerRole {
                 reply,
             },
         );
-        if self.config.message_model == MessageModel::Clustering {
+        if self.local.is_some() {
+            let saved = self.save_local();
+            if let (Err(e), Some(w)) = (saved, self.commits.get_mut(&waiter)) {
+                w.error.get_or_insert(e);
+            }
+        } else if self.config.message_model == MessageModel::Clustering {
             for (mq, offset) in due {
                 let (queue_id, off) = (mq.queue_id.to_string(), offset.to_string());
                 let config = self.config.clone();
@@ -120,5 +131,20 @@ impl ConsumerRole {
                 });
             }
         }
+    }
+
+    /// A broadcasting consumer's offsets into its file (owned queues'
+    /// polled or consumed offsets over what the file held).
+    pub(super) fn save_local(&mut self) -> Result<()> {
+        let Some(local) = &mut self.local else {
+            return Ok(());
+        };
+        for (mq, pq) in &mut self.queues {
+            if let Some(o) = pq.consumed {
+                local.offsets.insert(mq.clone(), o);
+                pq.committed = Some(o);
+            }
+        }
+        super::local_offsets::save(&local.path, &local.offsets)
     }
 }

@@ -4,7 +4,7 @@
 
 use super::allocate::AllocateStrategy;
 use crate::client::config::{self as client_config, ClientConfig};
-use crate::config::{boolean, key, non_empty, number, ConfigKey};
+use crate::config::{boolean, key, non_empty, number, optional, ConfigKey};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Where a queue starts when the group has no offset stored for it (Java
@@ -132,6 +132,15 @@ pub struct ConsumerConfig {
     /// 3 + reconsume times; Java sets it per call in the listener's
     /// context): the delay level of a message sent back for a retry.
     pub delay_level_when_next_consume: i32,
+    /// `offsetStoreDir` (Java property `rocketmq.client.localOffsetStoreDir`):
+    /// where a broadcasting consumer keeps its offsets
+    /// (`<dir>/<group>/offsets.json`). Default: none, offsets stay in
+    /// memory (Java writes to `~/.rocketmq_offsets` unasked).
+    pub offset_store_dir: Option<String>,
+    /// Orderly push consumer: `suspendCurrentQueueTimeMillis` (1000, 10..=30000):
+    /// how long a queue pauses before a message its listener asked to
+    /// retry is consumed again.
+    pub suspend_current_queue_time_ms: u64,
 }
 
 impl Default for ConsumerConfig {
@@ -157,6 +166,8 @@ impl Default for ConsumerConfig {
             consume_message_batch_max_size: 1,
             max_reconsume_times: -1,
             delay_level_when_next_consume: 0,
+            offset_store_dir: None,
+            suspend_current_queue_time_ms: 1000,
         }
     }
 }
@@ -256,6 +267,16 @@ pub static KEYS: &[ConfigKey<ConsumerConfig>] = &[
         "delayLevelWhenNextConsume",
         "push consumer: delay level of a message sent back for a retry (0 = the broker's 3 + reconsume times, 1..=18)",
         |c, v| c.delay_level_when_next_consume = number(KEY, v, 0, 18)?
+    ),
+    key!(
+        "suspendCurrentQueueTimeMillis",
+        "orderly push consumer: ms a queue pauses before a retried message is consumed again (10..=30000, default 1000)",
+        |c, v| c.suspend_current_queue_time_ms = number(KEY, v, 10, 30_000)?
+    ),
+    key!(
+        "offsetStoreDir",
+        "directory where a broadcasting consumer keeps its offsets (default none: in memory only)",
+        |c, v| c.offset_store_dir = optional(v)
     ),
     key!(
         "rebalanceIntervalMillis",
@@ -377,6 +398,16 @@ impl ConsumerConfig {
     pub fn max_reconsume_times(&self) -> i32 {
         if self.max_reconsume_times < 0 {
             16
+        } else {
+            self.max_reconsume_times
+        }
+    }
+
+    /// `maxReconsumeTimes` of an orderly listener, -1 resolved (no limit,
+    /// Java's `Integer.MAX_VALUE`).
+    pub fn max_reconsume_times_orderly(&self) -> i32 {
+        if self.max_reconsume_times < 0 {
+            i32::MAX
         } else {
             self.max_reconsume_times
         }

@@ -52,6 +52,9 @@ struct State {
     /// Polls waiting on the condition variable: a push wakes only then
     /// (a futex wake-up is a system call even with nobody waiting).
     waiting: usize,
+    /// Orderly: queues whose messages a consume thread holds; their batches
+    /// are skipped until [`Handover::release`].
+    busy: Vec<crate::routing::MessageQueue>,
 }
 
 /// The buffer between the I/O thread and `poll`.
@@ -135,6 +138,71 @@ impl Handover {
         deadline: Instant,
     ) -> Vec<Taken> {
         self.take_from(sink, max, deadline, true)
+    }
+
+    /// Orderly: takes up to `max` messages of the first queue no other
+    /// consume thread holds, and holds it (one thread per queue at a time,
+    /// in offset order) until [`release`](Handover::release).
+    pub(crate) fn take_and_hold(
+        &self,
+        sink: &mut dyn FnMut(MessageExt),
+        max: usize,
+        deadline: Instant,
+    ) -> Option<Taken> {
+        let mut s = self.lock();
+        loop {
+            if s.closed || max == 0 {
+                return None;
+            }
+            let busy = &s.busy;
+            let free = s.batches.iter().position(|b| !busy.contains(&b.mq));
+            if let Some(i) = free {
+                let batch = &mut s.batches[i];
+                let n = max.min(batch.messages.len());
+                let mut bytes = 0;
+                let mut last = batch.next_offset;
+                for m in batch.messages.drain(..n) {
+                    bytes += m.body.len();
+                    last = m.queue_offset + 1;
+                    sink(m);
+                }
+                let emptied = batch.messages.is_empty();
+                let taken = Taken {
+                    mq: batch.mq.clone(),
+                    epoch: batch.epoch,
+                    count: n,
+                    bytes,
+                    offset: if emptied { batch.next_offset } else { last },
+                };
+                if emptied {
+                    s.batches.remove(i);
+                }
+                s.busy.push(taken.mq.clone());
+                return Some(taken);
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return None;
+            }
+            s.waiting += 1;
+            s = self
+                .ready
+                .wait_timeout(s, deadline - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+            s.waiting -= 1;
+        }
+    }
+
+    /// Orderly: lets other consume threads take `mq` again.
+    pub(crate) fn release(&self, mq: &crate::routing::MessageQueue) {
+        let mut s = self.lock();
+        s.busy.retain(|q| q != mq);
+        let wake = s.waiting > 0;
+        drop(s);
+        if wake {
+            self.ready.notify_all();
+        }
     }
 
     fn take_from(

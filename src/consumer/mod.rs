@@ -15,11 +15,14 @@
 mod acks;
 pub mod allocate;
 pub mod api;
+mod broker_requests;
 mod calls;
 mod command;
 mod commits;
 pub mod config;
 mod handover;
+mod local_offsets;
+mod locks;
 mod ownership;
 mod prefetch;
 mod process_queue;

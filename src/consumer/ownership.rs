@@ -59,6 +59,10 @@ impl ConsumerRole {
                 self.commit_oneway(engine, mq, offset);
             }
             self.handover.purge(mq);
+            if self.orderly && pq.locked_at.is_some() {
+                // After the commit, so that the next owner starts there.
+                self.unlock(engine, std::slice::from_ref(mq));
+            }
         }
     }
 

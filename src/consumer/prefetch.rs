@@ -34,9 +34,26 @@ impl ConsumerRole {
         }
         let max_count = self.config.pull_threshold_for_queue as usize;
         let max_bytes = self.config.pull_threshold_size_for_queue();
+        if self.orderly && !self.lock_held(mq, engine.now) {
+            // Orderly: nothing of a queue before its lock is held.
+            let locking = self.queues.get(mq).is_none_or(|pq| pq.locking || pq.busy);
+            if !locking {
+                self.send_lock(engine, vec![mq.clone()]);
+            }
+            return;
+        }
+        let stored = match (&self.local, self.queues.get(mq)) {
+            (Some(local), Some(pq)) if pq.start == Start::Looking => local.offsets.get(mq).copied(),
+            _ => None,
+        };
         let Some(pq) = self.queues.get_mut(mq) else {
             return;
         };
+        if let Some(offset) = stored {
+            // A broadcasting member resumes from its own offset file.
+            pq.ready_at(offset);
+            pq.committed = Some(offset);
+        }
         if let Some(at) = pq.not_before.filter(|t| *t > engine.now) {
             // Paused: its own timer brings it back.
             self.wake_at(at);

@@ -40,6 +40,11 @@ pub(crate) struct ProcessQueue {
     /// `msgTreeMap`): the commit offset is the smallest of them, so a crash
     /// redelivers and never skips.
     pub in_flight: std::collections::BTreeSet<i64>,
+    /// Orderly: when the broker last granted this client the queue's lock
+    /// (None: not held).
+    pub locked_at: Option<Instant>,
+    /// Orderly: a LOCK_BATCH_MQ for this queue is in flight.
+    pub locking: bool,
 }
 
 impl ProcessQueue {
@@ -56,6 +61,8 @@ impl ProcessQueue {
             consumed: None,
             committed: None,
             in_flight: Default::default(),
+            locked_at: None,
+            locking: false,
         }
     }
 

@@ -22,12 +22,17 @@ use crate::client::{Client, RoleSender};
 use crate::error::{Error, ErrorKind, Result};
 use crate::protocol::message_ext::MessageExt;
 
-/// What a listener call asks for (Java `ConsumeConcurrentlyStatus`).
+/// What a listener call asks for (Java `ConsumeConcurrentlyStatus`,
+/// `ConsumeOrderlyStatus`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConsumeStatus {
     /// `CONSUME_SUCCESS`: the messages are done.
     Success,
-    /// `RECONSUME_LATER`: deliver the messages again later (a retry).
+    /// `RECONSUME_LATER`: deliver the messages again later. Concurrent: a
+    /// retry through the broker (`%RETRY%<group>`). Orderly
+    /// (`SUSPEND_CURRENT_QUEUE_A_MOMENT`): the queue pauses for
+    /// `suspendCurrentQueueTimeMillis`, then the same messages come again,
+    /// before any later one of their queue.
     ReconsumeLater,
 }
 
@@ -49,10 +54,12 @@ struct Setup {
     config: ConsumerConfig,
     subscriptions: Vec<(String, String)>,
     listener: Option<MessageListener>,
+    orderly: bool,
 }
 
 struct Running {
     client: Client,
+    tx: RoleSender<ConsumerCommand>,
     config: Arc<ConsumerConfig>,
     handover: Arc<Handover>,
     threads: Vec<JoinHandle<()>>,
@@ -85,6 +92,7 @@ impl PushConsumer {
                 config,
                 subscriptions: Vec::new(),
                 listener: None,
+                orderly: false,
             }))),
             shutting_down: AtomicBool::new(false),
         })
@@ -163,12 +171,28 @@ impl PushConsumer {
         }
     }
 
-    /// Sets the listener (Java `registerMessageListener`), before start.
-    /// Errors: [`ErrorKind::InvalidState`] after start.
+    /// Sets a concurrent listener (Java `registerMessageListener` with a
+    /// `MessageListenerConcurrently`), before start: several calls may run
+    /// at once, for any queues. Errors: [`ErrorKind::InvalidState`] after
+    /// start.
     pub fn register_listener(&self, listener: MessageListener) -> Result<()> {
+        self.set_listener(listener, false)
+    }
+
+    /// Sets an orderly listener (Java `MessageListenerOrderly`), before
+    /// start: a queue is consumed by one call at a time, in offset order,
+    /// and in clustering mode only while this client holds the queue's
+    /// lock on its broker; `ReconsumeLater` suspends the queue and retries
+    /// the same messages. Errors: [`ErrorKind::InvalidState`] after start.
+    pub fn register_orderly_listener(&self, listener: MessageListener) -> Result<()> {
+        self.set_listener(listener, true)
+    }
+
+    fn set_listener(&self, listener: MessageListener, orderly: bool) -> Result<()> {
         match &mut *self.setup()? {
             Inner::Created(s) => {
                 s.listener = Some(listener);
+                s.orderly = orderly;
                 Ok(())
             }
             _ => Err(state_error("the listener can only change before start")),
@@ -210,7 +234,8 @@ impl PushConsumer {
         let config = Arc::new(config);
         let handover = Arc::new(Handover::default());
         let (tx, rx) = crossbeam_channel::unbounded();
-        let role = ConsumerRole::new_push(config.clone(), rx, handover.clone(), subs);
+        let orderly = setup.orderly;
+        let role = ConsumerRole::new_push(config.clone(), rx, handover.clone(), subs, orderly);
         let client = Client::start(Arc::new(config.client.clone()), vec![Box::new(role)])?;
         let tx = client.role_sender(tx);
         let stopped = Arc::new((Mutex::new(0usize), std::sync::Condvar::new()));
@@ -222,6 +247,10 @@ impl PushConsumer {
                 listener: listener.clone(),
                 batch: config.consume_message_batch_max_size,
                 stopped: stopped.clone(),
+                orderly: orderly.then(|| Orderly {
+                    suspend: Duration::from_millis(config.suspend_current_queue_time_ms),
+                    max_reconsume_times: config.max_reconsume_times_orderly(),
+                }),
             };
             let spawned = std::thread::Builder::new()
                 .name(format!("rocketmq-consume-{}", i))
@@ -238,15 +267,44 @@ impl PushConsumer {
                 }
             }
         }
-        drop(tx);
         *inner = Inner::Running(Box::new(Running {
             client,
+            tx,
             config,
             handover,
             threads,
             stopped,
         }));
         Ok(())
+    }
+
+    /// The queues this consumer owns now, sorted (Java
+    /// `RebalanceImpl.getProcessQueueTable` keys). Errors:
+    /// [`ErrorKind::InvalidState`] before start, [`ErrorKind::Shutdown`]
+    /// after shutdown.
+    pub fn assignment(&self) -> Result<Vec<crate::routing::MessageQueue>> {
+        let (reply, rx) = crossbeam_channel::bounded(1);
+        let waited = match &*self.lock() {
+            Inner::Running(r) => {
+                r.tx.send(ConsumerCommand::Assignment { reply })
+                    .map_err(|_| shut_down())?;
+                rx
+            }
+            Inner::Created(_) => return Err(state_error("the push consumer is not started")),
+            Inner::ShutDown => return Err(shut_down()),
+        };
+        let ns = self.config().client.namespace;
+        let queues = waited.recv().map_err(|_| shut_down())?;
+        Ok(queues
+            .into_iter()
+            .map(|q| match ns.as_deref() {
+                Some(n) if !n.is_empty() => crate::routing::MessageQueue {
+                    topic: crate::namespace::unwrap(Some(n), &q.topic).into(),
+                    ..q
+                },
+                _ => q,
+            })
+            .collect())
     }
 
     /// Whether the current thread is a consume thread of a push consumer.
@@ -275,6 +333,7 @@ impl PushConsumer {
         };
         let Running {
             client,
+            tx: _,
             config: _,
             handover,
             threads,
@@ -327,11 +386,48 @@ struct Worker {
     listener: MessageListener,
     batch: usize,
     stopped: Arc<(Mutex<usize>, std::sync::Condvar)>,
+    /// Set for an orderly listener.
+    orderly: Option<Orderly>,
+}
+
+/// How an orderly worker retries.
+struct Orderly {
+    suspend: Duration,
+    max_reconsume_times: i32,
 }
 
 impl Worker {
     fn run(self) {
         ON_CONSUME_THREAD.with(|f| f.set(true));
+        match &self.orderly {
+            Some(o) => self.run_orderly(o),
+            None => self.run_concurrently(),
+        }
+        let (lock, cv) = &*self.stopped;
+        *lock.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        cv.notify_all();
+    }
+
+    fn call(&self, msgs: &[MessageExt]) -> ConsumeStatus {
+        let listener = &self.listener;
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| listener(msgs)))
+            .unwrap_or(ConsumeStatus::ReconsumeLater)
+    }
+
+    /// Hands a call's outcome to the role: at once when it must act
+    /// (retries, a queue waiting for room), else on the loop's next turn.
+    fn report(&self, c: Consumed) -> bool {
+        let urgent = !c.later.is_empty() || self.handover.room_wanted();
+        let cmd = ConsumerCommand::Consumed(c);
+        let sent = if urgent {
+            self.tx.send(cmd)
+        } else {
+            self.tx.send_quiet(cmd)
+        };
+        sent.is_ok()
+    }
+
+    fn run_concurrently(&self) {
         let mut msgs: Vec<MessageExt> = Vec::with_capacity(self.batch);
         loop {
             msgs.clear();
@@ -347,28 +443,66 @@ impl Worker {
             let Some(taken) = taken.into_iter().next() else {
                 continue;
             };
-            let listener = &self.listener;
-            let status = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| listener(&msgs)))
-                .unwrap_or(ConsumeStatus::ReconsumeLater);
-            let (done, later) = match status {
+            let (done, later) = match self.call(&msgs) {
                 ConsumeStatus::Success => {
                     (msgs.iter().map(|m| m.queue_offset).collect(), Vec::new())
                 }
                 ConsumeStatus::ReconsumeLater => (Vec::new(), std::mem::take(&mut msgs)),
             };
-            let urgent = !later.is_empty() || self.handover.room_wanted();
-            let cmd = ConsumerCommand::Consumed(Consumed { taken, done, later });
-            let sent = if urgent {
-                self.tx.send(cmd)
-            } else {
-                self.tx.send_quiet(cmd)
-            };
-            if sent.is_err() {
+            if !self.report(Consumed { taken, done, later }) {
                 break;
             }
         }
-        let (lock, cv) = &*self.stopped;
-        *lock.lock().unwrap_or_else(|e| e.into_inner()) += 1;
-        cv.notify_all();
+    }
+
+    /// One queue at a time, in order: the queue is held until its call
+    /// succeeded (or its messages ran out of attempts and went back).
+    fn run_orderly(&self, o: &Orderly) {
+        let mut msgs: Vec<MessageExt> = Vec::with_capacity(self.batch);
+        loop {
+            msgs.clear();
+            let deadline = Instant::now() + Duration::from_secs(1);
+            let Some(taken) =
+                self.handover
+                    .take_and_hold(&mut |m| msgs.push(m), self.batch, deadline)
+            else {
+                if self.handover.is_closed() {
+                    break;
+                }
+                continue;
+            };
+            let mq = taken.mq.clone();
+            let mut outcome = None;
+            while !self.handover.is_closed() {
+                if self.call(&msgs) == ConsumeStatus::Success {
+                    let done = msgs.iter().map(|m| m.queue_offset).collect();
+                    outcome = Some((done, Vec::new()));
+                    break;
+                }
+                if msgs
+                    .iter()
+                    .any(|m| m.reconsume_times >= o.max_reconsume_times)
+                {
+                    // Out of attempts: to the DLQ through the broker.
+                    outcome = Some((Vec::new(), std::mem::take(&mut msgs)));
+                    break;
+                }
+                std::thread::sleep(o.suspend);
+                for m in &mut msgs {
+                    m.reconsume_times += 1;
+                }
+            }
+            let Some((done, later)) = outcome else {
+                // Shut down mid-retry: not done; the next owner (or a
+                // restart) gets them again from the committed offset.
+                self.handover.release(&mq);
+                break;
+            };
+            let sent = self.report(Consumed { taken, done, later });
+            self.handover.release(&mq);
+            if !sent {
+                break;
+            }
+        }
     }
 }

@@ -18,7 +18,7 @@ use mio::Token;
 use rustc_hash::FxHashMap as HashMap;
 
 use super::command::{Answer, Call, ConsumerCommand};
-use super::config::ConsumerConfig;
+use super::config::{ConsumerConfig, MessageModel};
 use super::handover::Handover;
 use super::process_queue::ProcessQueue;
 use super::rebalance::Rebalance;
@@ -34,6 +34,15 @@ use crate::routing::{readable_queues, MessageQueue};
 
 /// Timeout of offset requests, ms (Java `RemoteBrokerOffsetStore`, 5 s).
 pub(super) const OFFSET_TIMEOUT_MS: u64 = 5000;
+
+/// The broker → client request codes a consumer answers (`broker_requests`).
+const SERVED: [i32; 5] = [
+    request_code::NOTIFY_CONSUMER_IDS_CHANGED,
+    request_code::GET_CONSUMER_RUNNING_INFO,
+    request_code::GET_CONSUMER_STATUS_FROM_CLIENT,
+    request_code::RESET_CONSUMER_CLIENT_OFFSET,
+    request_code::CONSUME_MESSAGE_DIRECTLY,
+];
 
 /// The step of a queue's start-offset lookup.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +73,8 @@ pub(super) enum Request {
         mq: MessageQueue,
         offset: i64,
     },
+    /// LOCK_BATCH_MQ for `mqs` (all of one broker).
+    Lock { mqs: Vec<MessageQueue> },
     /// CONSUMER_SEND_MSG_BACK of a message the listener wants again.
     SendBack {
         mq: MessageQueue,
@@ -126,9 +137,22 @@ pub(crate) struct ConsumerRole {
     /// A push consumer: messages are acknowledged by the listener's
     /// outcome (`acks`), not by being polled.
     pub(super) push: bool,
+    /// Orderly push consumer: queues are consumed only while the broker's
+    /// lock is held (`locks`).
+    pub(super) orderly: bool,
+    /// Orderly: when every owned queue's lock is renewed next.
+    pub(super) next_lock_all: Instant,
     /// Push consumer: messages to consume again locally, when (their
     /// send-back failed; Java re-consumes them after 5 s).
     pub(super) local_retries: Vec<(Instant, MessageQueue, u64, MessageExt)>,
+    /// A broadcasting consumer with `offsetStoreDir`: its offset file.
+    pub(super) local: Option<LocalOffsets>,
+}
+
+/// A broadcasting consumer's offset file and what it holds.
+pub(super) struct LocalOffsets {
+    pub(super) path: std::path::PathBuf,
+    pub(super) offsets: std::collections::BTreeMap<MessageQueue, i64>,
 }
 
 impl ConsumerRole {
@@ -163,7 +187,10 @@ impl ConsumerRole {
             parked: Vec::new(),
             next_wake: None,
             push: false,
+            orderly: false,
+            next_lock_all: now,
             local_retries: Vec::new(),
+            local: None,
         }
     }
 
@@ -173,9 +200,13 @@ impl ConsumerRole {
         rx: Receiver<ConsumerCommand>,
         handover: Arc<Handover>,
         subscriptions: Vec<Subscription>,
+        orderly: bool,
     ) -> ConsumerRole {
+        let clustering = config.message_model == MessageModel::Clustering;
         let mut role = ConsumerRole::new(config, rx, handover, subscriptions, None);
         role.push = true;
+        // Broadcasting orderly consumers take no locks (Java).
+        role.orderly = orderly && clustering;
         role
     }
 
@@ -321,12 +352,40 @@ impl ConsumerRole {
         timeout_ms: u64,
         kind: Request,
     ) {
+        self.send_request(engine, mq, code, fields, b"", timeout_ms, kind)
+    }
+
+    /// [`send`](Self::send) of a request with a body and no header fields.
+    pub(super) fn send_with_body(
+        &mut self,
+        engine: &mut Engine,
+        mq: &MessageQueue,
+        code: i32,
+        body: &[u8],
+        timeout_ms: u64,
+        kind: Request,
+    ) {
+        let none: &[(&str, &str)] = &[];
+        self.send_request(engine, mq, code, none, body, timeout_ms, kind)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn send_request<F: WriteFields + ?Sized>(
+        &mut self,
+        engine: &mut Engine,
+        mq: &MessageQueue,
+        code: i32,
+        fields: &F,
+        body: &[u8],
+        timeout_ms: u64,
+        kind: Request,
+    ) {
         let token = match self.broker(engine, mq) {
             Ok(t) => t,
             Err(e) => return self.on_done(engine, kind, Err(e)),
         };
         let opaque = engine.next_opaque();
-        if !engine.write_request(token, code, opaque, 0, None, b"", fields) {
+        if !engine.write_request(token, code, opaque, 0, None, body, fields) {
             let e = Error::new(ErrorKind::Network, "connection closed");
             return self.on_done(engine, kind, Err(e));
         }
@@ -387,6 +446,7 @@ impl ConsumerRole {
                 }
                 self.commit_done(waiter, error);
             }
+            Request::Lock { mqs } => self.on_lock(engine, mqs, outcome),
             Request::SendBack { mq, epoch, msg } => {
                 self.on_send_back(engine, mq, epoch, *msg, outcome)
             }
@@ -447,6 +507,16 @@ impl ConsumerRole {
 impl Role for ConsumerRole {
     fn start(&mut self, engine: &mut Engine) {
         self.rebalance.started_ms = engine.now_ms;
+        if self.config.message_model == MessageModel::Broadcasting {
+            if let Some(dir) = &self.config.offset_store_dir {
+                let path = super::local_offsets::path(dir, &self.config.consumer_group);
+                let offsets = super::local_offsets::load(&path).unwrap_or_else(|e| {
+                    log::warn!("broadcasting offsets not loaded, starting afresh: {}", e);
+                    Default::default()
+                });
+                self.local = Some(LocalOffsets { path, offsets });
+            }
+        }
         let topics: Vec<String> = self.subscriptions.keys().cloned().collect();
         for topic in topics {
             engine.lookup_route(&topic, None);
@@ -491,15 +561,11 @@ impl Role for ConsumerRole {
     }
 
     fn serves(&self, code: i32) -> bool {
-        code == request_code::NOTIFY_CONSUMER_IDS_CHANGED
+        SERVED.contains(&code)
     }
 
-    fn on_request(&mut self, engine: &mut Engine, _token: Token, frame: RemotingCommand) {
-        // NOTIFY_CONSUMER_IDS_CHANGED (oneway): a member joined or left;
-        // rebalance now (coalesced with other notices of this turn).
-        if frame.ext("consumerGroup") == Some(self.config.consumer_group.as_str()) {
-            self.rebalance.soon(engine.now);
-        }
+    fn on_request(&mut self, engine: &mut Engine, token: Token, frame: RemotingCommand) {
+        self.on_broker_request(engine, token, frame);
     }
 
     fn on_event(&mut self, engine: &mut Engine, event: &Event) {
@@ -552,6 +618,7 @@ impl Role for ConsumerRole {
             self.commit_all_oneway(engine);
         }
         self.run_local_retries(now);
+        self.renew_locks_if_due(engine, now);
         if self.next_wake.is_some_and(|w| w <= now) {
             self.next_wake = None;
             let waiting: Vec<MessageQueue> = self.queues.keys().cloned().collect();
@@ -572,6 +639,9 @@ impl Role for ConsumerRole {
         if self.config.auto_commit {
             next = next.min(self.next_auto_commit);
         }
+        if self.orderly {
+            next = next.min(self.next_lock_all);
+        }
         Some(next)
     }
 
@@ -589,6 +659,9 @@ impl Role for ConsumerRole {
         // Java: persist every offset before UNREGISTER_CLIENT.
         if self.config.auto_commit {
             self.commit_all_oneway(engine);
+        }
+        if self.orderly {
+            self.unlock_all(engine);
         }
         self.handover.close();
     }

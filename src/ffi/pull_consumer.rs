@@ -183,7 +183,10 @@ pub unsafe extern "C" fn rmq_pull_consumer_new(group: *const c_char) -> *mut rmq
 /// `pullTimeDelayMillsWhenException` (ms a queue pauses after a failed
 /// pull, 1000), `rebalanceIntervalMillis` (ms, 20000); the push consumer's
 /// `consumeThreadCount`, `consumeMessageBatchMaxSize`, `maxReconsumeTimes`
-/// and `delayLevelWhenNextConsume` are accepted and ignored. The client's, as for
+/// `delayLevelWhenNextConsume` and `suspendCurrentQueueTimeMillis` are
+/// accepted and ignored; `offsetStoreDir`
+/// (where a broadcasting consumer keeps its offsets; default none: in
+/// memory only). The client's, as for
 /// `rmq_producer_set`: `namesrvAddr` (`host:port;host:port`; empty: the
 /// `NAMESRV_ADDR` environment variable), `instanceName`, `clientIP`,
 /// `unitName`, `mqClientApiTimeout` (ms, 3000), `pollNameServerInterval`

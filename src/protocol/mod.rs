@@ -51,6 +51,18 @@ pub mod request_code {
     pub const GET_CONSUMER_LIST_BY_GROUP: i32 = 38;
     /// NOTIFY_CONSUMER_IDS_CHANGED: broker → client, oneway.
     pub const NOTIFY_CONSUMER_IDS_CHANGED: i32 = 40;
+    /// RESET_CONSUMER_CLIENT_OFFSET: broker → client, oneway.
+    pub const RESET_CONSUMER_CLIENT_OFFSET: i32 = 220;
+    /// GET_CONSUMER_STATUS_FROM_CLIENT: broker → client.
+    pub const GET_CONSUMER_STATUS_FROM_CLIENT: i32 = 221;
+    /// GET_CONSUMER_RUNNING_INFO: broker → client (relayed from an admin).
+    pub const GET_CONSUMER_RUNNING_INFO: i32 = 307;
+    /// CONSUME_MESSAGE_DIRECTLY: broker → client (relayed from an admin).
+    pub const CONSUME_MESSAGE_DIRECTLY: i32 = 309;
+    /// LOCK_BATCH_MQ: orderly consumers lock their queues on the broker.
+    pub const LOCK_BATCH_MQ: i32 = 41;
+    /// UNLOCK_BATCH_MQ: releases queue locks.
+    pub const UNLOCK_BATCH_MQ: i32 = 42;
     /// CONSUMER_SEND_MSG_BACK: a consumed message back for a retry.
     pub const CONSUMER_SEND_MSG_BACK: i32 = 36;
 }
