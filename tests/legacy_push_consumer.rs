@@ -211,6 +211,37 @@ unsafe extern "C" fn slow(consumer: *mut CPushConsumer, m: *mut CMessageExt) -> 
     E_CONSUME_SUCCESS
 }
 
+/// Orderly callback calls running now, per queue id, and whether two ever
+/// overlapped on one queue.
+static ORDERLY_ACTIVE: Mutex<(Vec<usize>, bool)> = Mutex::new((Vec::new(), false));
+
+/// Orderly: records every message (taking 20 ms over it); refuses the body
+/// "q0-3" the first time.
+unsafe extern "C" fn orderly_cb(consumer: *mut CPushConsumer, m: *mut CMessageExt) -> c_int {
+    // SAFETY: the message lent to this call.
+    let g = unsafe { snapshot(m) };
+    let q = g.queue_id as usize;
+    {
+        let mut a = ORDERLY_ACTIVE.lock().unwrap();
+        if a.0.len() <= q {
+            a.0.resize(q + 1, 0);
+        }
+        a.0[q] += 1;
+        if a.0[q] > 1 {
+            a.1 = true;
+        }
+    }
+    std::thread::sleep(Duration::from_millis(20));
+    let refuse = g.body == b"q0-3" && g.reconsume_times == 0;
+    record(consumer, g);
+    ORDERLY_ACTIVE.lock().unwrap().0[q] -= 1;
+    if refuse {
+        E_RECONSUME_LATER
+    } else {
+        E_CONSUME_SUCCESS
+    }
+}
+
 fn wait_until(within: Duration, mut done: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + within;
     while Instant::now() < deadline {
@@ -266,7 +297,8 @@ fn decode_offset_msg_id(id: &str) -> (String, i64) {
 }
 
 /// A created consumer of `group` on `namesrv` with 2 consume threads,
-/// subscribed to `topic` with `expression`, with `callback` registered.
+/// subscribed to `topic` with `expression`, with `callback` (if any)
+/// registered as a concurrent callback.
 fn created(
     namesrv: &str,
     group: &str,
@@ -284,7 +316,9 @@ fn created(
         assert_eq!(SetPushConsumerNameServerAddress(p, ns.as_ptr()), 0);
         assert_eq!(SetPushConsumerThreadCount(p, 2), 0);
         assert_eq!(Subscribe(p, t.as_ptr(), e.as_ptr()), 0);
-        assert_eq!(RegisterMessageCallback(p, callback), 0);
+        if callback.is_some() {
+            assert_eq!(RegisterMessageCallback(p, callback), 0);
+        }
         p
     }
 }
@@ -546,6 +580,79 @@ fn a_refused_message_makes_its_whole_batch_come_back() {
 }
 
 #[test]
+fn orderly_callback_consumes_each_queue_in_order_and_retries_in_place() {
+    let cluster = common::shared();
+    let topic = common::unique_topic("LegacyPushOrderly");
+    let group = common::unique_topic("legacy_push_orderly");
+    let producer = common::producer(&cluster.namesrv, &[]);
+    let queues = producer.queues(&topic).unwrap_or_default();
+    let queues = if queues.is_empty() {
+        // The first send creates the topic.
+        producer
+            .send(&Message::new(&topic, &b"create"[..]))
+            .unwrap();
+        producer.queues(&topic).unwrap()
+    } else {
+        queues
+    };
+    let q0 = queues.iter().find(|q| q.queue_id == 0).unwrap().clone();
+    let q1 = queues.iter().find(|q| q.queue_id == 1).unwrap().clone();
+    for n in 0..10 {
+        for (name, q) in [("q0", &q0), ("q1", &q1)] {
+            let m = Message::new(&topic, format!("{}-{}", name, n).into_bytes());
+            producer.send_to_queue(&m, q).unwrap();
+        }
+    }
+    producer.shutdown().unwrap();
+    let p = created(&cluster.namesrv, &group, &topic, "*", None);
+    // SAFETY: a live handle.
+    unsafe {
+        assert_eq!(SetPushConsumerThreadCount(p, 4), 0);
+        assert_eq!(RegisterMessageCallbackOrderly(p, Some(orderly_cb)), 0);
+        assert_eq!(StartPushConsumer(p), 0, "{}", last_error());
+    }
+    let ours = |g: &Got| g.body.starts_with(b"q");
+    assert!(
+        wait_until(Duration::from_secs(60), || got(p)
+            .iter()
+            .filter(|g| ours(g))
+            .count()
+            >= 21),
+        "{}",
+        got(p).len()
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    // SAFETY: a live handle, not used afterwards.
+    unsafe { assert_eq!(DestroyPushConsumer(p), 0) };
+    let calls: Vec<Got> = got(p).into_iter().filter(|g| ours(g)).collect();
+    for (name, q) in [("q0", 0), ("q1", 1)] {
+        let seq: Vec<(String, i32)> = calls
+            .iter()
+            .filter(|g| g.queue_id == q)
+            .map(|g| {
+                (
+                    String::from_utf8_lossy(&g.body).into_owned(),
+                    g.reconsume_times,
+                )
+            })
+            .collect();
+        let mut want = Vec::new();
+        for n in 0..10 {
+            want.push((format!("{}-{}", name, n), 0));
+            if name == "q0" && n == 3 {
+                // Refused once: the same message again, before the next.
+                want.push((format!("{}-{}", name, n), 1));
+            }
+        }
+        assert_eq!(seq, want, "queue {}", q);
+    }
+    assert!(
+        !ORDERLY_ACTIVE.lock().unwrap().1,
+        "two callbacks ran at once for one queue"
+    );
+}
+
+#[test]
 fn broadcasting_gives_every_consumer_every_message() {
     let cluster = common::shared();
     let topic = common::unique_topic("LegacyPushBcast");
@@ -793,13 +900,21 @@ fn bad_input_never_crashes_and_keeps_the_legacy_codes() {
         };
         start_fails("no message callback registered");
         assert_eq!(RegisterMessageCallbackOrderly(p, Some(collect)), 0);
-        start_fails("orderly push consumption is not supported yet");
+        start_fails("no subscription");
         assert_eq!(UnregisterMessageCallback(p), 0, "not the orderly one");
-        start_fails("orderly push consumption is not supported yet");
+        start_fails("no subscription");
         assert_eq!(UnregisterMessageCallbackOrderly(p), 0);
         start_fails("no message callback registered");
+        assert_eq!(RegisterMessageCallback(p, Some(collect)), 0);
+        assert_eq!(
+            UnregisterMessageCallbackOrderly(p),
+            0,
+            "not the concurrent one"
+        );
+        start_fails("no subscription");
         assert_eq!(RegisterMessageCallbackOrderly(p, Some(collect)), 0);
         assert_eq!(RegisterMessageCallback(p, Some(collect)), 0, "replaces");
+        assert_eq!(UnregisterMessageCallbackOrderly(p), 0, "replaced already");
         start_fails("no subscription");
         assert_eq!(Subscribe(p, c"bad topic!".as_ptr(), c"*".as_ptr()), 0);
         start_fails("bad topic!");

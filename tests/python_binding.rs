@@ -1,7 +1,7 @@
 //! The unmodified Python binding (PyPI `rocketmq-client-python==2.0.0`,
 //! pure Python over ctypes) loads our librocketmq.so and runs its producer
 //! paths against the real cluster (the messages are read back), and its
-//! `PushConsumer` (clustering with a retry, and broadcasting).
+//! `PushConsumer` (clustering with a retry, orderly, and broadcasting).
 
 mod common;
 
@@ -221,6 +221,52 @@ fn python_push_consumer_receives_every_message() {
         };
         assert_eq!(times, want, "deliveries of {} ({}):\n{}", id, body, stdout);
     }
+}
+
+/// The binding's orderly `PushConsumer` (`orderly=True`) gets every message,
+/// each queue in offset order.
+#[test]
+fn python_orderly_push_consumer_keeps_queue_order() {
+    let cluster = common::shared();
+    let topic = common::unique_topic("PyOrderly");
+    let group = common::unique_topic("py_orderly");
+    let producer = common::producer(&cluster.namesrv, &[]);
+    let first = producer
+        .send(&rocketmq::Message::new(&topic, &b"q-first"[..]))
+        .unwrap();
+    let queues = producer.queues(&topic).unwrap();
+    let mut sent = vec![first.msg_id.clone()];
+    for n in 0..16 {
+        let q = &queues[n % queues.len()];
+        let m = rocketmq::Message::new(&topic, format!("q{}-{}", q.queue_id, n).into_bytes());
+        sent.push(producer.send_to_queue(&m, q).unwrap().msg_id);
+    }
+    producer.shutdown().unwrap();
+    let stdout = run_script(
+        "push_consumer.py",
+        &[
+            "orderly",
+            cluster.namesrv.as_str(),
+            topic.as_str(),
+            group.as_str(),
+            &sent.len().to_string(),
+        ],
+    );
+    assert_eq!(stdout.lines().last(), Some("done"), "{}", stdout);
+    let mut ids = Vec::new();
+    let mut last: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+    for l in stdout.lines().filter(|l| l.starts_with("msg ")) {
+        let f: Vec<&str> = l.splitn(9, ' ').collect();
+        assert_eq!(f[2], topic, "{}", l);
+        let offset: i64 = f[7].parse().unwrap();
+        if let Some(before) = last.insert(f[6].to_string(), offset) {
+            assert!(offset > before, "queue {} out of order:\n{}", f[6], stdout);
+        }
+        ids.push(f[1].to_string());
+    }
+    ids.sort();
+    sent.sort();
+    assert_eq!(ids, sent, "each message once:\n{}", stdout);
 }
 
 /// Two broadcasting `PushConsumer`s of one group (instance names one and

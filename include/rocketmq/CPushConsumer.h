@@ -44,8 +44,7 @@ ROCKETMQCLIENT_API int SetPushConsumerNameServerAddress(CPushConsumer* consumer,
 ROCKETMQCLIENT_API int SetPushConsumerNameServerDomain(CPushConsumer* consumer, const char* domain);
 /* Subscribes to `topic` with a tag expression such as "*" or "a || b". */
 ROCKETMQCLIENT_API int Subscribe(CPushConsumer* consumer, const char* topic, const char* expression);
-/* Registers the callback for orderly consumption (not supported yet by librocketmq:
- * StartPushConsumer then fails with PUSHCONSUMER_START_FAILED). */
+/* Registers the callback for orderly consumption (one call at a time per queue, in offset order). */
 ROCKETMQCLIENT_API int RegisterMessageCallbackOrderly(CPushConsumer* consumer, MessageCallBack pCallback);
 /* Registers the callback for concurrent consumption. */
 ROCKETMQCLIENT_API int RegisterMessageCallback(CPushConsumer* consumer, MessageCallBack pCallback);

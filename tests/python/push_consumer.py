@@ -10,6 +10,9 @@
         script sends probes until both consume, then COUNT messages:
             sent <id>
             bcast <one|two> <id> <body>
+    python push_consumer.py orderly NAMESRV TOPIC GROUP COUNT
+        An orderly consumer (PushConsumer(orderly=True)) takes the COUNT
+        messages the test sent; "msg" lines as for clustering.
 Ends with "done" after shutting the consumers down; exits 1 on a timeout."""
 import sys, threading, time
 from rocketmq.client import PushConsumer, Producer, Message, ConsumeStatus
@@ -33,7 +36,28 @@ def wait_for(done, seconds):
     return False
 
 
-if mode == 'clustering':
+if mode == 'orderly':
+    seen = set()
+
+    def on_message(msg):
+        with lock:
+            seen.add(msg.id)
+            print('msg', msg.id, msg.topic, text(msg.tags), text(msg.keys), msg.reconsume_times,
+                  msg.queue_id, msg.queue_offset, text(msg.body), flush=True)
+        time.sleep(0.01)
+        return ConsumeStatus.CONSUME_SUCCESS
+
+    c = PushConsumer(group, orderly=True)
+    c.set_name_server_address(ns)
+    c.set_thread_count(4)
+    c.subscribe(topic, on_message)
+    c.start()
+    ok = wait_for(lambda: len(seen) >= count, 60)
+    c.shutdown()
+    print('done' if ok else 'timeout', flush=True)
+    sys.exit(0 if ok else 1)
+
+elif mode == 'clustering':
     seen = []  # (id, reconsume times)
 
     def on_message(msg):

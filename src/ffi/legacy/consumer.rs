@@ -10,11 +10,9 @@
 //!   behave as in rocketmq-client-cpp (docs/legacy-api.md §6.7 and §8);
 //! * **the push consumer** (`push_consumer.rs`) on
 //!   [`crate::consumer::PushConsumer`]: `Subscribe`,
-//!   `RegisterMessageCallback` and `StartPushConsumer`, then the callback
-//!   runs once per message on the consumer's consume threads
-//!   (docs/legacy-api.md §6.6 and §8). Orderly consumption
-//!   (`RegisterMessageCallbackOrderly`) is not supported yet:
-//!   `StartPushConsumer` fails with 20 and says so.
+//!   `RegisterMessageCallback` (or `RegisterMessageCallbackOrderly`) and
+//!   `StartPushConsumer`, then the callback runs once per message on the
+//!   consumer's consume threads (docs/legacy-api.md §6.6 and §8).
 //!
 //! Common rules: `Create*Consumer` returns NULL only for a NULL group (a
 //! `""` group becomes `DEFAULT_CONSUMER`, which cannot start), starts no

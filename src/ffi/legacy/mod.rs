@@ -2,8 +2,8 @@
 //! `CMessage.h`, `CPullConsumer.h`, …; headers in `include/rocketmq/`),
 //! implemented on top of [`crate::Producer`], [`crate::PullConsumer`] and
 //! [`crate::consumer::PushConsumer`] so that this library is a drop-in
-//! replacement for the C++ client's `librocketmq.so` (orderly push
-//! consumption is not supported yet). The behaviour is specified in
+//! replacement for the C++ client's `librocketmq.so`. The behaviour is
+//! specified in
 //! `docs/legacy-api.md`; in short:
 //!
 //! * every `int` function returns `OK` (0), `NULL_POINTER` (1) or the one

@@ -15,16 +15,22 @@
 //! CMessageExt*)`) runs on the consumer's consume threads
 //! (`rocketmq-consume-N`, `SetPushConsumerThreadCount` of them, the CPU
 //! count by default, as legacy), never on the caller's thread, and
-//! callbacks of one consumer run concurrently (concurrent consumption). It
+//! callbacks of one consumer run concurrently (`RegisterMessageCallback`;
+//! with `RegisterMessageCallbackOrderly`, one call at a time per queue, in
+//! offset order). It
 //! gets the very `CPushConsumer*` that `CreatePushConsumer` returned and a
 //! read-only `CMessageExt*` valid only during the call (`DestroyMessage` on
 //! it returns 1). It is called once per message of a batch, in offset
 //! order; the first non-zero return (`E_RECONSUME_LATER`, or anything but
 //! `E_CONSUME_SUCCESS`) stops the batch and makes the whole batch
-//! RECONSUME_LATER, as the C++ client's listener wrapper did: in clustering
-//! every message of the batch (the ones already accepted included) comes
-//! back later through the group's retry topic `%RETRY%<group>` with
-//! `GetMessageReconsumeTimes` one higher. A batch is at most
+//! RECONSUME_LATER, as the C++ client's listener wrappers did. Concurrent,
+//! clustering: every message of the batch (the ones already accepted
+//! included) comes back later through the group's retry topic
+//! `%RETRY%<group>` with `GetMessageReconsumeTimes` one higher;
+//! broadcasting: the batch is dropped. Orderly: the queue pauses
+//! (`suspendCurrentQueueTimeMillis`, 1 s) and the same batch comes again
+//! before any later message of its queue, with no limit on the attempts
+//! (as legacy). A batch is at most
 //! `SetPushConsumerMessageBatchMaxSize` messages (default 1, so by default
 //! only the refused message comes back; the C++ client handed a whole pull
 //! result of up to 32 messages to the callback whatever that setting said).
@@ -33,10 +39,6 @@
 //! caught and counts as RECONSUME_LATER. From its own callback,
 //! `ShutdownPushConsumer` and `DestroyPushConsumer` of that consumer return
 //! 1 (they would wait for the callback itself); every other call works.
-//!
-//! Orderly consumption (`RegisterMessageCallbackOrderly`) is not supported
-//! yet: the callback is stored, and `StartPushConsumer` then fails with 20
-//! and a text saying so.
 //!
 //! Every function keeps the legacy return codes (docs/legacy-api.md §6.6;
 //! `SetPushConsumerMaxCacheMessageSizeInMb` now works and returns 0 where
@@ -82,11 +84,6 @@ pub type MessageCallBack =
 
 /// The C function of a registered callback.
 type Callback = unsafe extern "C" fn(*mut CPushConsumer, *mut CMessageExt) -> c_int;
-
-/// The text `StartPushConsumer` fails with for an orderly callback.
-const ORDERLY_UNSUPPORTED: &str = "orderly push consumption is not supported yet by this \
-     librocketmq (a callback was registered with RegisterMessageCallbackOrderly); register a \
-     concurrent callback with RegisterMessageCallback instead";
 
 /// How the registered callback consumes.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -309,7 +306,12 @@ impl CPushConsumer {
     }
 
     /// A consumer built from the settings, not started yet.
-    fn build(&self, s: &PushState, callback: Callback, gate: Arc<Gate>) -> LResult<PushConsumer> {
+    fn build(
+        &self,
+        s: &PushState,
+        (kind, callback): (Kind, Callback),
+        gate: Arc<Gate>,
+    ) -> LResult<PushConsumer> {
         let group = s.group.to_string_lossy();
         let c = PushConsumer::new(&group)?;
         let model = match s.message_model {
@@ -344,7 +346,11 @@ impl CPushConsumer {
         for (topic, expression) in &s.subscriptions {
             c.subscribe(topic, expression)?;
         }
-        c.register_listener(listener(self, callback, gate))?;
+        let listener = listener(self, callback, gate);
+        match kind {
+            Kind::Concurrent => c.register_listener(listener)?,
+            Kind::Orderly => c.register_orderly_listener(listener)?,
+        }
         Ok(c)
     }
 
@@ -362,15 +368,11 @@ impl CPushConsumer {
                 "TLS is not supported by this librocketmq (enabled by SetPushConsumerSsl)",
             ));
         }
-        let callback = match s.callback {
-            None => {
-                return Err(Fail::new(
-                    "no message callback registered (call RegisterMessageCallback before \
-                     StartPushConsumer)",
-                ))
-            }
-            Some((Kind::Orderly, _)) => return Err(Fail::new(ORDERLY_UNSUPPORTED)),
-            Some((Kind::Concurrent, cb)) => cb,
+        let Some(callback) = s.callback else {
+            return Err(Fail::new(
+                "no message callback registered (call RegisterMessageCallback or \
+                 RegisterMessageCallbackOrderly before StartPushConsumer)",
+            ));
         };
         if s.subscriptions.is_empty() {
             return Err(Fail::new(
@@ -545,7 +547,7 @@ pub unsafe extern "C" fn DestroyPushConsumer(consumer: *mut CPushConsumer) -> c_
 /// Starts consuming: threads, route lookups, heartbeats, rebalance, pulls;
 /// the callback then runs on the consume threads. 0 (also when running;
 /// after a shutdown it starts again); 1 for NULL; 20 with the reason: no
-/// callback registered, an orderly callback (not supported yet), no
+/// callback registered, no
 /// subscription, an empty or `DEFAULT_CONSUMER` group, an invalid group
 /// name, topic or expression, a message model other than 0 or 1, another
 /// started push consumer of the same group and instance name in this
@@ -729,11 +731,16 @@ unsafe fn unregister(consumer: *mut CPushConsumer, kind: Kind) -> c_int {
     }
 }
 
-/// Stores an orderly callback. Orderly consumption is not supported yet:
-/// `StartPushConsumer` then fails with 20 and says so. 0; 1 for NULL.
+/// Registers the callback of orderly consumption (replacing any other
+/// callback): each queue is consumed by one call at a time, in offset
+/// order (in clustering while this consumer holds the queue's lock on its
+/// broker); a non-zero return pauses the queue and the same messages come
+/// again first. Applies at start. 0; 1 for NULL.
 ///
 /// # Safety
-/// `consumer` is NULL or a live push consumer handle.
+/// `consumer` is NULL or a live push consumer handle; `pCallback` may be
+/// called from the consume threads (calls for different queues at once)
+/// from start until the consumer is shut down.
 #[no_mangle]
 pub unsafe extern "C" fn RegisterMessageCallbackOrderly(
     consumer: *mut CPushConsumer,
