@@ -17,10 +17,9 @@
 //! count by default, as legacy), never on the caller's thread, and
 //! callbacks of one consumer run concurrently (`RegisterMessageCallback`;
 //! with `RegisterMessageCallbackOrderly`, one call at a time per queue, in
-//! offset order). It
-//! gets the very `CPushConsumer*` that `CreatePushConsumer` returned and a
-//! read-only `CMessageExt*` valid only during the call (`DestroyMessage` on
-//! it returns 1). It is called once per message of a batch, in offset
+//! offset order). It gets the very `CPushConsumer*` that
+//! `CreatePushConsumer` returned and a read-only `CMessageExt*` valid only
+//! during the call (`DestroyMessage` on it returns 1). It is called once per message of a batch, in offset
 //! order; the first non-zero return (`E_RECONSUME_LATER`, or anything but
 //! `E_CONSUME_SUCCESS`) stops the batch and makes the whole batch
 //! RECONSUME_LATER, as the C++ client's listener wrappers did. Concurrent,
@@ -30,15 +29,18 @@
 //! broadcasting: the batch is dropped. Orderly: the queue pauses
 //! (`suspendCurrentQueueTimeMillis`, 1 s) and the same batch comes again
 //! before any later message of its queue, with no limit on the attempts
-//! (as legacy). A batch is at most
-//! `SetPushConsumerMessageBatchMaxSize` messages (default 1, so by default
+//! (as legacy). A batch is at most `SetPushConsumerMessageBatchMaxSize`
+//! messages (default 1, so by default
 //! only the refused message comes back; the C++ client handed a whole pull
 //! result of up to 32 messages to the callback whatever that setting said).
 //! A crash in a C callback, or a panic in a Rust `extern "C"` callback
 //! (which aborts), cannot be caught; a panic in the library's wrapper is
-//! caught and counts as RECONSUME_LATER. From its own callback,
-//! `ShutdownPushConsumer` and `DestroyPushConsumer` of that consumer return
-//! 1 (they would wait for the callback itself); every other call works.
+//! caught and counts as RECONSUME_LATER. From a callback,
+//! `ShutdownPushConsumer` and `DestroyPushConsumer` of any push consumer
+//! return 1 (of its own: they would wait for the callback itself; of
+//! another: the Rust consumer refuses a shutdown from a consume thread);
+//! every other call works. After `ShutdownPushConsumer` returns no
+//! callback runs.
 //!
 //! Every function keeps the legacy return codes (docs/legacy-api.md §6.6;
 //! `SetPushConsumerMaxCacheMessageSizeInMb` now works and returns 0 where
