@@ -1,6 +1,7 @@
 //! The unmodified Python binding (PyPI `rocketmq-client-python==2.0.0`,
 //! pure Python over ctypes) loads our librocketmq.so and runs its producer
-//! paths against the real cluster; the messages are read back.
+//! paths against the real cluster (the messages are read back), and its
+//! `PushConsumer` (clustering with a retry, orderly, and broadcasting).
 
 mod common;
 
@@ -45,21 +46,30 @@ fn release_dir() -> PathBuf {
         .join("release")
 }
 
-#[test]
-fn unmodified_python_binding_sends_through_our_library() {
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--release", "--lib"])
-        .current_dir(common::root())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let python = venv();
-    let cluster = common::shared();
-    let topic = common::unique_topic("Python");
+/// Builds the release library once (the binding loads it) and returns the
+/// venv's python.
+fn setup() -> PathBuf {
+    static BUILT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let built = BUILT.get_or_init(|| {
+        Command::new(env!("CARGO"))
+            .args(["build", "--release", "--lib"])
+            .current_dir(common::root())
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false)
+    });
+    assert!(built, "cargo build --release --lib failed");
+    venv()
+}
+
+/// Runs `tests/python/<script>` with `args` on our library; its stdout
+/// (the script must succeed).
+fn run_script(script: &str, args: &[&str]) -> String {
+    let python = setup();
     let lib = release_dir();
     let out = Command::new(&python)
-        .arg(common::root().join("tests/python/producer_paths.py"))
-        .args([cluster.namesrv.as_str(), topic.as_str()])
+        .arg(common::root().join("tests/python").join(script))
+        .args(args)
         .env("LD_LIBRARY_PATH", &lib)
         .env("LIBRARY_PATH", &lib)
         .output()
@@ -70,6 +80,17 @@ fn unmodified_python_binding_sends_through_our_library() {
         "{}\n{}",
         stdout,
         String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+#[test]
+fn unmodified_python_binding_sends_through_our_library() {
+    let cluster = common::shared();
+    let topic = common::unique_topic("Python");
+    let stdout = run_script(
+        "producer_paths.py",
+        &[cluster.namesrv.as_str(), topic.as_str()],
     );
     let lines: Vec<Vec<&str>> = stdout.lines().map(|l| l.split(' ').collect()).collect();
     let id_of = |path: &str| -> String {
@@ -132,4 +153,151 @@ fn unmodified_python_binding_sends_through_our_library() {
         .filter(|m| &m.body[..] == b"hello from python")
         .count();
     assert_eq!(hellos, 3, "sync + oneway + orderly");
+}
+
+/// The binding's `PushConsumer` (concurrent, clustering) gets every message
+/// the test sent, with its topic, tags, keys, queue and body; the one its
+/// callback refuses (`RECONSUME_LATER`) comes back with reconsume times 1.
+#[test]
+fn python_push_consumer_receives_every_message() {
+    let cluster = common::shared();
+    let topic = common::unique_topic("PyPush");
+    let group = common::unique_topic("py_push");
+    let producer = common::producer(&cluster.namesrv, &[]);
+    let mut sent = std::collections::HashMap::new();
+    for i in 0..10 {
+        let body = if i == 4 {
+            "retry-me".to_string()
+        } else {
+            format!("py-body-{}", i)
+        };
+        let mut m = rocketmq::Message::new(&topic, body.clone().into_bytes());
+        m.set_tags(["TagA", "TagB"][i % 2]).unwrap();
+        m.set_keys(&format!("key-{}", i)).unwrap();
+        let r = producer.send(&m).unwrap();
+        sent.insert(r.msg_id.clone(), (i, body, r));
+    }
+    producer.shutdown().unwrap();
+    let stdout = run_script(
+        "push_consumer.py",
+        &[
+            "clustering",
+            cluster.namesrv.as_str(),
+            topic.as_str(),
+            group.as_str(),
+            "10",
+        ],
+    );
+    assert_eq!(stdout.lines().last(), Some("done"), "{}", stdout);
+    let mut deliveries: Vec<(String, i32)> = Vec::new();
+    for l in stdout.lines().filter(|l| l.starts_with("msg ")) {
+        let f: Vec<&str> = l.splitn(9, ' ').collect();
+        assert_eq!(f.len(), 9, "{}", l);
+        let (i, body, r) = sent
+            .get(f[1])
+            .unwrap_or_else(|| panic!("unknown id in {}", l));
+        assert_eq!(f[2], topic, "{}", l);
+        assert_eq!(f[3], ["TagA", "TagB"][i % 2], "{}", l);
+        assert_eq!(f[4], format!("key-{}", i), "{}", l);
+        if f[5] == "0" {
+            // A retry's queue and offset are those of its copy in
+            // %RETRY%<group>.
+            assert_eq!(f[6], r.message_queue.queue_id.to_string(), "{}", l);
+            assert_eq!(f[7], r.queue_offset.to_string(), "{}", l);
+        }
+        assert_eq!(f[8], body.as_str(), "{}", l);
+        deliveries.push((f[1].to_string(), f[5].parse().unwrap()));
+    }
+    for (id, (_, body, _)) in &sent {
+        let times: Vec<i32> = deliveries
+            .iter()
+            .filter(|(d, _)| d == id)
+            .map(|(_, t)| *t)
+            .collect();
+        let want = if body == "retry-me" {
+            vec![0, 1]
+        } else {
+            vec![0]
+        };
+        assert_eq!(times, want, "deliveries of {} ({}):\n{}", id, body, stdout);
+    }
+}
+
+/// The binding's orderly `PushConsumer` (`orderly=True`) gets every message,
+/// each queue in offset order.
+#[test]
+fn python_orderly_push_consumer_keeps_queue_order() {
+    let cluster = common::shared();
+    let topic = common::unique_topic("PyOrderly");
+    let group = common::unique_topic("py_orderly");
+    let producer = common::producer(&cluster.namesrv, &[]);
+    let first = producer
+        .send(&rocketmq::Message::new(&topic, &b"q-first"[..]))
+        .unwrap();
+    let queues = producer.queues(&topic).unwrap();
+    let mut sent = vec![first.msg_id.clone()];
+    for n in 0..16 {
+        let q = &queues[n % queues.len()];
+        let m = rocketmq::Message::new(&topic, format!("q{}-{}", q.queue_id, n).into_bytes());
+        sent.push(producer.send_to_queue(&m, q).unwrap().msg_id);
+    }
+    producer.shutdown().unwrap();
+    let stdout = run_script(
+        "push_consumer.py",
+        &[
+            "orderly",
+            cluster.namesrv.as_str(),
+            topic.as_str(),
+            group.as_str(),
+            &sent.len().to_string(),
+        ],
+    );
+    assert_eq!(stdout.lines().last(), Some("done"), "{}", stdout);
+    let mut ids = Vec::new();
+    let mut last: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+    for l in stdout.lines().filter(|l| l.starts_with("msg ")) {
+        let f: Vec<&str> = l.splitn(9, ' ').collect();
+        assert_eq!(f[2], topic, "{}", l);
+        let offset: i64 = f[7].parse().unwrap();
+        if let Some(before) = last.insert(f[6].to_string(), offset) {
+            assert!(offset > before, "queue {} out of order:\n{}", f[6], stdout);
+        }
+        ids.push(f[1].to_string());
+    }
+    ids.sort();
+    sent.sort();
+    assert_eq!(ids, sent, "each message once:\n{}", stdout);
+}
+
+/// Two broadcasting `PushConsumer`s of one group (instance names one and
+/// two) each get every message.
+#[test]
+fn python_push_consumer_broadcasting_gives_each_consumer_every_message() {
+    let cluster = common::shared();
+    let topic = common::unique_topic("PyBcast");
+    let group = common::unique_topic("py_bcast");
+    let stdout = run_script(
+        "push_consumer.py",
+        &[
+            "broadcasting",
+            cluster.namesrv.as_str(),
+            topic.as_str(),
+            group.as_str(),
+            "8",
+        ],
+    );
+    assert_eq!(stdout.lines().last(), Some("done"), "{}", stdout);
+    let sent: std::collections::BTreeSet<&str> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("sent "))
+        .collect();
+    assert_eq!(sent.len(), 8, "{}", stdout);
+    for name in ["one", "two"] {
+        let got: std::collections::BTreeSet<&str> = stdout
+            .lines()
+            .filter_map(|l| l.strip_prefix(&format!("bcast {} ", name)))
+            .map(|rest| rest.split(' ').next().unwrap())
+            .collect();
+        assert_eq!(got, sent, "consumer {}:\n{}", name, stdout);
+    }
 }

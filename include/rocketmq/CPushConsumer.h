@@ -19,8 +19,9 @@ typedef struct CPushConsumer CPushConsumer;
 /* Value a MessageCallBack returns. */
 typedef enum E_CConsumeStatus { E_CONSUME_SUCCESS = 0, E_RECONSUME_LATER = 1 } CConsumeStatus;
 
-/* Called once per delivered message with the consumer handle; returns a
- * CConsumeStatus value. */
+/* Called once per delivered message, on a consume thread, with the consumer handle and a
+ * message valid only during the call; returns a CConsumeStatus value (any non-zero value
+ * means E_RECONSUME_LATER for the message's whole batch). */
 typedef int (*MessageCallBack)(CPushConsumer*, CMessageExt*);
 
 /* Creates a push consumer for group `groupId`; NULL if groupId is NULL. */
@@ -43,7 +44,7 @@ ROCKETMQCLIENT_API int SetPushConsumerNameServerAddress(CPushConsumer* consumer,
 ROCKETMQCLIENT_API int SetPushConsumerNameServerDomain(CPushConsumer* consumer, const char* domain);
 /* Subscribes to `topic` with a tag expression such as "*" or "a || b". */
 ROCKETMQCLIENT_API int Subscribe(CPushConsumer* consumer, const char* topic, const char* expression);
-/* Registers the callback for orderly consumption. */
+/* Registers the callback for orderly consumption (one call at a time per queue, in offset order). */
 ROCKETMQCLIENT_API int RegisterMessageCallbackOrderly(CPushConsumer* consumer, MessageCallBack pCallback);
 /* Registers the callback for concurrent consumption. */
 ROCKETMQCLIENT_API int RegisterMessageCallback(CPushConsumer* consumer, MessageCallBack pCallback);
@@ -72,7 +73,8 @@ ROCKETMQCLIENT_API int SetPushConsumerLogLevel(CPushConsumer* consumer, CLogLeve
 ROCKETMQCLIENT_API int SetPushConsumerMessageModel(CPushConsumer* consumer, CMessageModel messageModel);
 /* Sets how many messages are cached per queue. */
 ROCKETMQCLIENT_API int SetPushConsumerMaxCacheMessageSize(CPushConsumer* consumer, int maxCacheSize);
-/* Sets the per-queue cache limit in MB (never implemented). */
+/* Sets the per-queue cache limit in MB (legacy: never implemented, returned Not_Support;
+ * librocketmq: implemented, returns OK). */
 ROCKETMQCLIENT_API int SetPushConsumerMaxCacheMessageSizeInMb(CPushConsumer* consumer, int maxCacheSizeInMb);
 /* Turns message tracing on (OPEN) or off (CLOSE). */
 ROCKETMQCLIENT_API int SetPushConsumerMessageTrace(CPushConsumer* consumer, CTraceModel openTrace);

@@ -466,10 +466,13 @@ static void mode_errors(void) {
   CHECK(strcmp(GetPushConsumerGroupID(pc), "g") == 0);
   CHECK(Subscribe(pc, "T", "*") == OK);
   CHECK(SetPushConsumerThreadCount(pc, 0) == NULL_POINTER);
-  CHECK(SetPushConsumerMaxCacheMessageSizeInMb(pc, 10) == Not_Support);
-  CHECK(StartPushConsumer(pc) == PUSHCONSUMER_START_FAILED);
-  CHECK(strstr(GetLatestErrorMessage(), "not supported") != NULL);
+  CHECK(SetPushConsumerMaxCacheMessageSizeInMb(pc, 0) == NULL_POINTER);
+  CHECK(SetPushConsumerMaxCacheMessageSizeInMb(pc, 10) == OK); /* legacy: Not_Support */
+  CHECK(StartPushConsumer(pc) == PUSHCONSUMER_START_FAILED);     /* no callback */
+  CHECK(strstr(GetLatestErrorMessage(), "no message callback") != NULL);
+  CHECK(RegisterMessageCallbackOrderly(pc, NULL) == NULL_POINTER);
   CHECK(ShutdownPushConsumer(pc) == OK && DestroyPushConsumer(pc) == OK);
+  /* The push consumer is real (tests/legacy_push_consumer.rs runs it). */
   /* The pull consumer is real (tests/c/legacy_pull_consumer.c runs it);
    * here: its failures before start. */
   CPullConsumer* lc = CreatePullConsumer("g");

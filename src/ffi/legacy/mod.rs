@@ -1,8 +1,9 @@
 //! The legacy C API of apache/rocketmq-client-cpp (`CProducer.h`,
 //! `CMessage.h`, `CPullConsumer.h`, …; headers in `include/rocketmq/`),
-//! implemented on top of [`crate::Producer`] and [`crate::PullConsumer`] so
-//! that this library is a drop-in replacement for the C++ client's
-//! `librocketmq.so` (the push consumer is not supported yet). The behaviour is specified in
+//! implemented on top of [`crate::Producer`], [`crate::PullConsumer`] and
+//! [`crate::consumer::PushConsumer`] so that this library is a drop-in
+//! replacement for the C++ client's `librocketmq.so`. The behaviour is
+//! specified in
 //! `docs/legacy-api.md`; in short:
 //!
 //! * every `int` function returns `OK` (0), `NULL_POINTER` (1) or the one

@@ -27,16 +27,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use once_cell::sync::Lazy;
 
+use super::consumer::{cstring, version, DEFAULT_CONSUMER_GROUP};
 use super::pull_result::{self, CPullResult};
 use super::{c_str, code, get, note, run, run_or, CMessageQueue, Fail, LResult};
 use crate::consumer::{ConsumerConfig, PullConsumer, MAX_PULL_NUMS};
 use crate::error::ErrorKind;
 use crate::ffi::copy_c_str;
 use crate::routing::MessageQueue;
-
-/// The group legacy gives a consumer created with `""` (which then fails
-/// to start, as in legacy).
-const DEFAULT_CONSUMER_GROUP: &str = "DEFAULT_CONSUMER";
 
 #[allow(dead_code)] // log_path and ssl_property_file are recorded only
 struct PullState {
@@ -82,10 +79,6 @@ fn legacy_config(group: &str) -> ConsumerConfig {
     }
 }
 
-fn cstring(s: &str) -> CString {
-    CString::new(s.replace('\0', " ")).unwrap_or_default()
-}
-
 impl CPullConsumer {
     fn new(group: &str) -> CPullConsumer {
         let config = legacy_config(group);
@@ -100,10 +93,7 @@ impl CPullConsumer {
                 ssl_property_file: None,
                 log_path: None,
             }),
-            version: cstring(&format!(
-                "librocketmq {} (Rust; rocketmq-client-cpp 2.2.0 compatible C API)",
-                crate::VERSION
-            )),
+            version: version(),
         }
     }
 

@@ -1,131 +1,687 @@
-//! `CPushConsumer.h`: the inert push consumer (see [`super::consumer`]).
+//! `CPushConsumer.h`: the legacy push consumer (rocketmq-client-cpp
+//! `DefaultMQPushConsumer` behind its C API), on [`PushConsumer`].
+//!
+//! A `CPushConsumer` keeps its settings, its subscriptions and its message
+//! callback and, while started, one [`PushConsumer`] (its I/O, callback
+//! and consume threads, its connections). `StartPushConsumer` builds that
+//! consumer from the stored settings; `ShutdownPushConsumer` shuts it down
+//! (waiting for running callbacks, committing the offsets, unregistering
+//! from the brokers, joining every thread) and drops it, so only the small
+//! handle remains; `StartPushConsumer` after a shutdown starts a fresh one
+//! with the same settings. `DestroyPushConsumer` shuts a running consumer
+//! down first (legacy leaked it).
+//!
+//! **The message callback** (`MessageCallBack`, `int (*)(CPushConsumer*,
+//! CMessageExt*)`) runs on the consumer's consume threads
+//! (`rocketmq-consume-N`, `SetPushConsumerThreadCount` of them, the CPU
+//! count by default, as legacy), never on the caller's thread, and
+//! callbacks of one consumer run concurrently (`RegisterMessageCallback`;
+//! with `RegisterMessageCallbackOrderly`, one call at a time per queue, in
+//! offset order). It gets the very `CPushConsumer*` that
+//! `CreatePushConsumer` returned and a read-only `CMessageExt*` valid only
+//! during the call (`DestroyMessage` on it returns 1). It is called once per message of a batch, in offset
+//! order; the first non-zero return (`E_RECONSUME_LATER`, or anything but
+//! `E_CONSUME_SUCCESS`) stops the batch and makes the whole batch
+//! RECONSUME_LATER, as the C++ client's listener wrappers did. Concurrent,
+//! clustering: every message of the batch (the ones already accepted
+//! included) comes back later through the group's retry topic
+//! `%RETRY%<group>` with `GetMessageReconsumeTimes` one higher;
+//! broadcasting: the batch is dropped. Orderly: the queue pauses
+//! (`suspendCurrentQueueTimeMillis`, 1 s) and the same batch comes again
+//! before any later message of its queue, with no limit on the attempts
+//! (as legacy). A batch is at most `SetPushConsumerMessageBatchMaxSize`
+//! messages (default 1, so by default
+//! only the refused message comes back; the C++ client handed a whole pull
+//! result of up to 32 messages to the callback whatever that setting said).
+//! A crash in a C callback, or a panic in a Rust `extern "C"` callback
+//! (which aborts), cannot be caught; a panic in the library's wrapper is
+//! caught and counts as RECONSUME_LATER. From a callback,
+//! `ShutdownPushConsumer` and `DestroyPushConsumer` of any push consumer
+//! return 1 (of its own: they would wait for the callback itself; of
+//! another: the Rust consumer refuses a shutdown from a consume thread);
+//! every other call works. After `ShutdownPushConsumer` returns no
+//! callback runs.
+//!
+//! Every function keeps the legacy return codes (docs/legacy-api.md §6.6;
+//! `SetPushConsumerMaxCacheMessageSizeInMb` now works and returns 0 where
+//! legacy always returned 500); the differences from rocketmq-client-cpp
+//! are listed in docs/legacy-api.md §8. Settings, subscriptions and
+//! callbacks changed while the consumer runs return 0 and apply from the
+//! next start, with a note in `GetLatestErrorMessage()`.
+//!
+//! Every function but `DestroyPushConsumer` may be called on one handle
+//! from several threads at once.
 
-use std::ffi::{c_char, c_int, c_long};
+use std::cell::Cell;
+use std::collections::HashSet;
+use std::ffi::{c_char, c_int, c_long, c_void, CStr, CString};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
-use super::consumer::*;
-use super::{code, get, run, Fail, LResult};
+use once_cell::sync::Lazy;
 
-/// An inert push consumer (NULL for a NULL group).
+use super::consumer::{cstring, version, DEFAULT_CONSUMER_GROUP};
+use super::message::CMessage;
+pub use super::message::CMessageExt;
+use super::{c_str, code, get, note, run, Fail, LResult};
+use crate::consumer::{ConsumeStatus, ConsumerConfig, MessageListener, PushConsumer};
+use crate::error::ErrorKind;
+use crate::ffi::UserData;
+use crate::protocol::message_ext::MessageExt;
+
+/// `E_CONSUME_SUCCESS`: the message was consumed.
+pub const E_CONSUME_SUCCESS: c_int = 0;
+/// `E_RECONSUME_LATER`: deliver the message again later.
+pub const E_RECONSUME_LATER: c_int = 1;
+
+/// `CMessageModel` `BROADCASTING`.
+pub const BROADCASTING: c_int = 0;
+/// `CMessageModel` `CLUSTERING`.
+pub const CLUSTERING: c_int = 1;
+
+/// `MessageCallBack`: `int (*)(CPushConsumer*, CMessageExt*)`.
+pub type MessageCallBack =
+    Option<unsafe extern "C" fn(*mut CPushConsumer, *mut CMessageExt) -> c_int>;
+
+/// The C function of a registered callback.
+type Callback = unsafe extern "C" fn(*mut CPushConsumer, *mut CMessageExt) -> c_int;
+
+/// How the registered callback consumes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Concurrent,
+    Orderly,
+}
+
+#[allow(dead_code)] // log_path, trace and ssl_property_file are recorded only
+struct PushState {
+    /// The group as `GetPushConsumerGroupID` returns it.
+    group: CString,
+    /// `PushConsumer::set` keys and values, applied in this order at start
+    /// (a key set again replaces its value).
+    settings: Vec<(&'static str, String)>,
+    /// The legacy `CMessageModel` value, checked at start (as legacy).
+    message_model: c_int,
+    /// Topic → expression; a topic subscribed again replaces its
+    /// expression.
+    subscriptions: Vec<(String, String)>,
+    callback: Option<(Kind, Callback)>,
+    running: Option<Started>,
+    /// The instance name and group registered in [`GROUPS`] while running.
+    registered: Option<(String, String)>,
+    ssl: bool,
+    ssl_property_file: Option<String>,
+    log_path: Option<String>,
+    trace: bool,
+}
+
+impl PushState {
+    fn put(&mut self, key: &'static str, value: String) {
+        match self.settings.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.settings.push((key, value)),
+        }
+    }
+}
+
+/// A started consumer and the gate of its C callback calls.
+struct Started {
+    consumer: PushConsumer,
+    gate: Arc<Gate>,
+}
+
+/// The C callback calls of one started consumer: how many run, and whether
+/// new ones may start. Shutdown closes it and waits for the calls that run,
+/// so that no callback runs once `ShutdownPushConsumer` has returned (the
+/// Rust consumer stops waiting for its listeners after 30 s) and the handle
+/// is never freed under a callback.
+#[derive(Default)]
+struct Gate {
+    /// (closed, calls running)
+    state: Mutex<(bool, usize)>,
+    idle: Condvar,
+}
+
+impl Gate {
+    fn lock(&self) -> MutexGuard<'_, (bool, usize)> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether a call may start (then counted until [`Gate::leave`]).
+    fn enter(&self) -> bool {
+        let mut s = self.lock();
+        if s.0 {
+            return false;
+        }
+        s.1 += 1;
+        true
+    }
+
+    fn leave(&self) {
+        let mut s = self.lock();
+        s.1 -= 1;
+        if s.1 == 0 {
+            self.idle.notify_all();
+        }
+    }
+
+    /// Closes the gate and waits until no call runs.
+    fn close(&self) {
+        let mut s = self.lock();
+        s.0 = true;
+        while s.1 > 0 {
+            s = self.idle.wait(s).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+}
+
+/// The `CPushConsumer` handle.
+pub struct CPushConsumer {
+    state: Mutex<PushState>,
+    /// Held by start and shutdown (never by the callbacks), so that the
+    /// settings stay readable while a shutdown waits for the callbacks.
+    lifecycle: Mutex<()>,
+    version: CString,
+}
+
+/// Instance names and groups of the started push consumers of this
+/// process: a second consumer of a group with the same instance name fails
+/// to start, as in legacy (where the consumers of one instance name shared
+/// one client instance, which refuses a group twice).
+static GROUPS: Lazy<Mutex<HashSet<(String, String)>>> = Lazy::new(Default::default);
+
+fn groups() -> MutexGuard<'static, HashSet<(String, String)>> {
+    GROUPS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+thread_local! {
+    /// The consumer whose callback this thread is running, if any.
+    static IN_CALLBACK: Cell<*const CPushConsumer> = const { Cell::new(std::ptr::null()) };
+}
+
+/// Whether the calling thread runs a message callback of `c`.
+fn in_own_callback(c: &CPushConsumer) -> bool {
+    IN_CALLBACK
+        .try_with(|p| std::ptr::eq(p.get(), c))
+        .unwrap_or(false)
+}
+
+/// The legacy default of the consume threads: the CPU count.
+fn cpu_count() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Checks `key = value` against the consumer configuration; a key that
+/// only the push consumer knows is checked at start.
+fn validate(key: &str, value: &str) -> LResult<()> {
+    match ConsumerConfig::default().set(key, value) {
+        Err(e) if e.kind() != ErrorKind::UnknownConfigKey => {
+            Err(Fail::with_code(code::NULL_POINTER, e.message().to_string()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Marks the calling thread as running a callback of one consumer until
+/// dropped (also when the callback unwinds).
+struct CallbackScope(*const CPushConsumer);
+
+impl CallbackScope {
+    fn enter(c: *const CPushConsumer) -> CallbackScope {
+        CallbackScope(IN_CALLBACK.replace(c))
+    }
+}
+
+impl Drop for CallbackScope {
+    fn drop(&mut self) {
+        IN_CALLBACK.set(self.0);
+    }
+}
+
+/// The listener that calls `callback` once per message of a batch, in
+/// order, and makes the batch RECONSUME_LATER at the first non-zero return
+/// (the C++ client's `MessageListenerInner`). Once `gate` is closed no call
+/// starts, and the rest of the batch is RECONSUME_LATER (its offsets are
+/// not committed, so the messages come again).
+fn listener(handle: *const CPushConsumer, callback: Callback, gate: Arc<Gate>) -> MessageListener {
+    let handle = UserData::new(handle as *mut c_void);
+    Arc::new(move |msgs: &[MessageExt]| {
+        let consumer = handle.get().cast::<CPushConsumer>();
+        for m in msgs {
+            if !gate.enter() {
+                return ConsumeStatus::ReconsumeLater;
+            }
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
+                let mut view = CMessage::from_ext(m);
+                let _scope = CallbackScope::enter(consumer);
+                // SAFETY: the handle outlives the call (shutdown and destroy
+                // close the gate and wait for the calls in it before the
+                // handle can be freed); the caller of RegisterMessageCallback
+                // guarantees that the callback may run on the consume
+                // threads; the view lives during the call.
+                unsafe { callback(consumer, &mut view) }
+            }));
+            gate.leave();
+            if !matches!(outcome, Ok(E_CONSUME_SUCCESS)) {
+                return ConsumeStatus::ReconsumeLater;
+            }
+        }
+        ConsumeStatus::Success
+    })
+}
+
+impl CPushConsumer {
+    fn new(group: &str) -> CPushConsumer {
+        let group = if group.is_empty() {
+            DEFAULT_CONSUMER_GROUP
+        } else {
+            group
+        };
+        let mut state = PushState {
+            group: cstring(group),
+            settings: Vec::new(),
+            message_model: CLUSTERING,
+            subscriptions: Vec::new(),
+            callback: None,
+            running: None,
+            registered: None,
+            ssl: false,
+            ssl_property_file: None,
+            log_path: None,
+            trace: false,
+        };
+        state.put("consumeThreadCount", cpu_count().clamp(1, 1000).to_string());
+        CPushConsumer {
+            state: Mutex::new(state),
+            lifecycle: Mutex::new(()),
+            version: version(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, PushState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn lifecycle(&self) -> MutexGuard<'_, ()> {
+        self.lifecycle.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A consumer built from the settings, not started yet.
+    fn build(
+        &self,
+        s: &PushState,
+        (kind, callback): (Kind, Callback),
+        gate: Arc<Gate>,
+    ) -> LResult<PushConsumer> {
+        let group = s.group.to_string_lossy();
+        let c = PushConsumer::new(&group)?;
+        let model = match s.message_model {
+            BROADCASTING => "BROADCASTING",
+            CLUSTERING => "CLUSTERING",
+            m => {
+                return Err(Fail::new(format!(
+                    "message model {} is neither BROADCASTING (0) nor CLUSTERING (1)",
+                    m
+                )))
+            }
+        };
+        c.set("messageModel", model)?;
+        for (key, value) in &s.settings {
+            if *key == "instanceName" && value != "DEFAULT" {
+                // Legacy client ids are `ip@pid#instanceName`; every
+                // consumer here has its own connections, so a counter keeps
+                // the ids of consumers that share an instance name apart
+                // (brokers track clients by id).
+                static STARTS: AtomicU64 = AtomicU64::new(0);
+                let unique = format!(
+                    "{}#{}#{}",
+                    std::process::id(),
+                    value,
+                    STARTS.fetch_add(1, Ordering::Relaxed)
+                );
+                c.set(key, &unique)?;
+            } else {
+                c.set(key, value)?;
+            }
+        }
+        for (topic, expression) in &s.subscriptions {
+            c.subscribe(topic, expression)?;
+        }
+        let listener = listener(self, callback, gate);
+        match kind {
+            Kind::Concurrent => c.register_listener(listener)?,
+            Kind::Orderly => c.register_orderly_listener(listener)?,
+        }
+        Ok(c)
+    }
+
+    fn start(&self) -> LResult<()> {
+        if in_own_callback(self) {
+            return Ok(()); // it runs
+        }
+        let _lifecycle = self.lifecycle();
+        let s = self.lock();
+        if s.running.is_some() {
+            return Ok(());
+        }
+        if s.ssl {
+            return Err(Fail::new(
+                "TLS is not supported by this librocketmq (enabled by SetPushConsumerSsl)",
+            ));
+        }
+        let Some(callback) = s.callback else {
+            return Err(Fail::new(
+                "no message callback registered (call RegisterMessageCallback or \
+                 RegisterMessageCallbackOrderly before StartPushConsumer)",
+            ));
+        };
+        if s.subscriptions.is_empty() {
+            return Err(Fail::new(
+                "no subscription (call Subscribe before StartPushConsumer)",
+            ));
+        }
+        let group = s.group.to_string_lossy().into_owned();
+        if group == DEFAULT_CONSUMER_GROUP {
+            return Err(Fail::new(
+                "consumerGroup can not equal DEFAULT_CONSUMER, specify another group",
+            ));
+        }
+        let gate = Arc::new(Gate::default());
+        let c = self.build(&s, callback, gate.clone())?;
+        let instance = s
+            .settings
+            .iter()
+            .find(|(k, _)| *k == "instanceName")
+            .map_or("DEFAULT", |(_, v)| v.as_str());
+        let key = (instance.to_string(), group.clone());
+        if !groups().insert(key.clone()) {
+            return Err(Fail::new(format!(
+                "The cousumer group[{}] has been created before, specify another name please.",
+                group
+            )));
+        }
+        // The settings stay readable (by callbacks too) while it starts.
+        drop(s);
+        if let Err(e) = c.start() {
+            groups().remove(&key);
+            return Err(e.into());
+        }
+        let mut s = self.lock();
+        s.running = Some(Started { consumer: c, gate });
+        s.registered = Some(key);
+        Ok(())
+    }
+
+    /// Shuts the running consumer down (waiting for it) and drops it.
+    /// Errors (code 1): called from one of its own callbacks, or refused by
+    /// the consumer (it keeps running).
+    fn shutdown(&self) -> LResult<()> {
+        if in_own_callback(self) {
+            return Err(Fail::with_code(
+                code::NULL_POINTER,
+                "called from the consumer's own message callback, where it would wait for \
+                 itself: shut the consumer down from another thread",
+            ));
+        }
+        let _lifecycle = self.lifecycle();
+        let Some(started) = self.lock().running.take() else {
+            return Ok(());
+        };
+        // Not under the state lock: callbacks may read the settings while
+        // the shutdown waits for them.
+        let outcome = started.consumer.shutdown();
+        if let Err(e) = &outcome {
+            if e.kind() == ErrorKind::InvalidState {
+                // Refused (from a consume thread of another consumer): it
+                // keeps running.
+                self.lock().running = Some(started);
+                return Err(Fail::with_code(code::NULL_POINTER, e.to_string()));
+            }
+        }
+        // No callback starts from now on; wait for those still running
+        // (the consumer waits for its listeners 30 s at most).
+        started.gate.close();
+        drop(started);
+        if let Some(key) = self.lock().registered.take() {
+            groups().remove(&key);
+        }
+        outcome.map_err(|e| Fail::with_code(code::NULL_POINTER, e.to_string()))
+    }
+
+    /// Changes the settings. While the consumer runs the change is kept
+    /// for the next start only, and a note says so.
+    fn configure(&self, what: &str, f: impl FnOnce(&mut PushState) -> LResult<()>) -> LResult<()> {
+        let mut s = self.lock();
+        f(&mut s)?;
+        if s.running.is_some() {
+            note(&format!(
+                "{} set on a started push consumer: the running consumer keeps its settings, \
+                 the new value applies from the next StartPushConsumer after ShutdownPushConsumer",
+                what
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Borrows a push consumer handle; NULL → `NULL_POINTER`.
+///
+/// # Safety
+/// `c` is NULL or a live push consumer handle (for `'a`).
+unsafe fn consumer_ref<'a>(c: *const CPushConsumer) -> LResult<&'a CPushConsumer> {
+    // SAFETY: NULL or live (# Safety).
+    unsafe { c.as_ref() }.ok_or_else(|| Fail::null("consumer"))
+}
+
+/// Runs `f` on the settings of a handle. 0; 1 for NULL or a failure.
+///
+/// # Safety
+/// `c` is NULL or a live push consumer handle.
+unsafe fn configure(
+    c: *mut CPushConsumer,
+    what: &str,
+    f: impl FnOnce(&mut PushState) -> LResult<()>,
+) -> c_int {
+    run(code::NULL_POINTER, || {
+        // SAFETY: NULL or live (# Safety).
+        unsafe { consumer_ref(c) }?.configure(what, f)
+    })
+}
+
+/// Checks the handle only. 0; 1 for NULL.
+///
+/// # Safety
+/// `c` is NULL or a live push consumer handle.
+unsafe fn check(c: *mut CPushConsumer) -> c_int {
+    run(code::NULL_POINTER, || {
+        // SAFETY: NULL or live (# Safety).
+        unsafe { consumer_ref(c) }.map(|_| ())
+    })
+}
+
+/// A push consumer of `groupId` (`""`: `DEFAULT_CONSUMER`, which cannot
+/// start): clustering, consume from the last offset, `hardware_concurrency`
+/// consume threads, batches of 1, 1000 messages cached per queue, up to 16
+/// redeliveries (the legacy defaults). NULL for NULL. No threads, no I/O
+/// until `StartPushConsumer`.
 ///
 /// # Safety
 /// `groupId` is NULL or a C string.
 #[no_mangle]
 pub unsafe extern "C" fn CreatePushConsumer(groupId: *const c_char) -> *mut CPushConsumer {
-    // SAFETY: the arguments are as # Safety requires.
-    unsafe {
-        get(std::ptr::null_mut(), || match group_of(groupId) {
-            Some(group) => Box::into_raw(Box::new(CPushConsumer {
-                group,
-                version: version(),
-                callback: None,
-            })),
-            None => std::ptr::null_mut(),
-        })
-    }
+    get(std::ptr::null_mut(), || {
+        crate::log::init();
+        if groupId.is_null() {
+            return std::ptr::null_mut();
+        }
+        // SAFETY: not NULL, so a C string (# Safety).
+        let group = unsafe { CStr::from_ptr(groupId) }.to_string_lossy();
+        Box::into_raw(Box::new(CPushConsumer::new(&group)))
+    })
 }
 
-/// Frees the handle. 0; 1 for NULL.
+/// Shuts the consumer down if it runs (legacy did not, and leaked its
+/// threads), then frees the handle. 0; 1 for NULL, and (freeing nothing)
+/// when called from one of the consumer's own callbacks.
 ///
 /// # Safety
-/// `consumer` is NULL or a live push consumer handle, not used afterwards
-/// (nor during the call by another thread).
+/// `consumer` is NULL or a live push consumer handle; no other call on it
+/// runs during this one (its own callbacks excepted), and none follows.
 #[no_mangle]
 pub unsafe extern "C" fn DestroyPushConsumer(consumer: *mut CPushConsumer) -> c_int {
-    // SAFETY: the arguments are as # Safety requires.
-    unsafe { destroy(consumer) }
+    run(code::NULL_POINTER, || {
+        // SAFETY: NULL or live (# Safety).
+        let c = unsafe { consumer_ref(consumer) }?;
+        let outcome = c.shutdown();
+        if in_own_callback(c) || c.lock().running.is_some() {
+            // Refused: it still runs, so the handle stays.
+            return outcome;
+        }
+        // SAFETY: a live handle comes from Box::into_raw (CreatePushConsumer)
+        // and, unused afterwards (# Safety) and with no callback running
+        // (shut down above), is freed once.
+        drop(unsafe { Box::from_raw(consumer) });
+        outcome
+    })
 }
 
-/// Always 20 (push consumers are not supported); 1 for NULL.
+/// Starts consuming: threads, route lookups, heartbeats, rebalance, pulls;
+/// the callback then runs on the consume threads. 0 (also when running;
+/// after a shutdown it starts again); 1 for NULL; 20 with the reason: no
+/// callback registered, no
+/// subscription, an empty or `DEFAULT_CONSUMER` group, an invalid group
+/// name, topic or expression, a message model other than 0 or 1, another
+/// started push consumer of the same group and instance name in this
+/// process, TLS enabled, threads that cannot start.
 ///
 /// # Safety
-/// `consumer` is NULL or a live push consumer handle not used by another
-/// thread during the call.
+/// `consumer` is NULL or a live push consumer handle.
 #[no_mangle]
 pub unsafe extern "C" fn StartPushConsumer(consumer: *mut CPushConsumer) -> c_int {
-    // SAFETY: the arguments are as # Safety requires.
-    unsafe { unsupported(consumer, code::PUSHCONSUMER_START_FAILED, PUSH_UNSUPPORTED) }
+    run(code::PUSHCONSUMER_START_FAILED, || {
+        // SAFETY: NULL or live (# Safety).
+        unsafe { consumer_ref(consumer) }?.start()
+    })
 }
 
-/// 0; 1 for NULL.
+/// Shuts down: no new messages, waits for the running callbacks, commits
+/// the offsets, unregisters from the brokers, closes the sockets, joins the
+/// threads. No callback runs after it returns. 0 (also when not running);
+/// 1 for NULL, and when called from one of the consumer's own callbacks.
 ///
 /// # Safety
-/// `consumer` is NULL or a live push consumer handle not used by another
-/// thread during the call.
+/// `consumer` is NULL or a live push consumer handle.
 #[no_mangle]
 pub unsafe extern "C" fn ShutdownPushConsumer(consumer: *mut CPushConsumer) -> c_int {
-    // SAFETY: the arguments are as # Safety requires.
-    unsafe { check(consumer, &[]) }
+    run(code::NULL_POINTER, || {
+        // SAFETY: NULL or live (# Safety).
+        unsafe { consumer_ref(consumer) }?.shutdown()
+    })
 }
 
-/// The version text; NULL for NULL.
+/// The library version text, owned by the handle; NULL for NULL.
 ///
 /// # Safety
-/// `consumer` is NULL or a live push consumer handle not used by another
-/// thread during the call.
+/// `consumer` is NULL or a live push consumer handle.
 #[no_mangle]
 pub unsafe extern "C" fn ShowPushConsumerVersion(consumer: *mut CPushConsumer) -> *const c_char {
-    // SAFETY: the arguments are as # Safety requires.
-    unsafe { version_of(consumer) }
+    get(std::ptr::null(), || {
+        // SAFETY: NULL or live (# Safety).
+        unsafe { consumer.as_ref() }.map_or(std::ptr::null(), |c| c.version.as_ptr())
+    })
 }
 
-/// Stores the group. 0; 1 for NULL.
+/// Replaces the group. 0; 1 for a NULL consumer or group.
 ///
 /// # Safety
-/// `consumer` is NULL or a live push consumer handle not used by another
-/// thread during the call; `groupId` is NULL or a C string.
+/// `consumer` is NULL or a live push consumer handle; `groupId` is NULL or
+/// a C string.
 #[no_mangle]
 pub unsafe extern "C" fn SetPushConsumerGroupID(
     consumer: *mut CPushConsumer,
     groupId: *const c_char,
 ) -> c_int {
     // SAFETY: the arguments are as # Safety requires.
-    unsafe { set_group(consumer, groupId) }
+    unsafe {
+        configure(consumer, "the group", |s| {
+            s.group = cstring(&c_str(groupId, "groupId")?);
+            Ok(())
+        })
+    }
 }
 
-/// The group; NULL for NULL.
+/// The group, valid until it is set again or the handle is destroyed;
+/// NULL for NULL.
 ///
 /// # Safety
-/// `consumer` is NULL or a live push consumer handle not used by another
-/// thread during the call.
+/// `consumer` is NULL or a live push consumer handle.
 #[no_mangle]
 pub unsafe extern "C" fn GetPushConsumerGroupID(consumer: *mut CPushConsumer) -> *const c_char {
-    // SAFETY: the arguments are as # Safety requires.
-    unsafe { group_ptr(consumer) }
+    get(std::ptr::null(), || {
+        // SAFETY: NULL or live (# Safety).
+        unsafe { consumer.as_ref() }.map_or(std::ptr::null(), |c| c.lock().group.as_ptr())
+    })
 }
 
-/// 0; 1 for NULL.
+/// `host:port;host:port` (a leading `http://` is stripped; `""` falls back
+/// to the `NAMESRV_ADDR` environment variable at start). 0; 1 for NULL.
 ///
 /// # Safety
-/// `consumer` is NULL or a live push consumer handle not used by another
-/// thread during the call; `namesrv` is NULL or a C string.
+/// `consumer` is NULL or a live push consumer handle; `namesrv` is NULL or
+/// a C string.
 #[no_mangle]
 pub unsafe extern "C" fn SetPushConsumerNameServerAddress(
     consumer: *mut CPushConsumer,
     namesrv: *const c_char,
 ) -> c_int {
     // SAFETY: the arguments are as # Safety requires.
-    unsafe { check(consumer, &[(namesrv, "namesrv")]) }
+    unsafe {
+        configure(consumer, "the name server address", |s| {
+            let a = c_str(namesrv, "namesrv")?;
+            let a = a.trim();
+            s.put(
+                "namesrvAddr",
+                a.strip_prefix("http://").unwrap_or(a).to_string(),
+            );
+            Ok(())
+        })
+    }
 }
 
-/// 0; 1 for NULL.
+/// Not supported (no HTTP name-server lookup): 0 as in legacy, with
+/// `GetLatestErrorMessage()` saying that the domain is ignored; 1 for NULL.
 ///
 /// # Safety
-/// `consumer` is NULL or a live push consumer handle not used by another
-/// thread during the call; `domain` is NULL or a C string.
+/// `consumer` is NULL or a live push consumer handle; `domain` is NULL or a
+/// C string.
 #[no_mangle]
 pub unsafe extern "C" fn SetPushConsumerNameServerDomain(
     consumer: *mut CPushConsumer,
     domain: *const c_char,
 ) -> c_int {
-    // SAFETY: the arguments are as # Safety requires.
-    unsafe { check(consumer, &[(domain, "domain")]) }
+    run(code::NULL_POINTER, || {
+        // SAFETY: the arguments are as # Safety requires.
+        unsafe {
+            consumer_ref(consumer)?;
+            c_str(domain, "domain")?;
+        }
+        note(
+            "name server domain (HTTP address lookup) is not supported by this librocketmq and is \
+             ignored; use SetPushConsumerNameServerAddress",
+        );
+        Ok(())
+    })
 }
 
+/// Subscribes `topic` with a tag expression (`*`, `TagA||TagB`, blanks
+/// around the tags allowed); a topic subscribed again gets the new
+/// expression. Applied at start (topic and expression are checked then).
 /// 0; 1 for NULL.
 ///
 /// # Safety
-/// `consumer` is NULL or a live push consumer handle not used by another
-/// thread during the call; `topic` and `expression` are NULL or C strings.
+/// `consumer` is NULL or a live push consumer handle; `topic` and
+/// `expression` are NULL or C strings.
 #[no_mangle]
 pub unsafe extern "C" fn Subscribe(
     consumer: *mut CPushConsumer,
@@ -133,173 +689,209 @@ pub unsafe extern "C" fn Subscribe(
     expression: *const c_char,
 ) -> c_int {
     // SAFETY: the arguments are as # Safety requires.
-    unsafe { check(consumer, &[(topic, "topic"), (expression, "expression")]) }
+    unsafe {
+        configure(consumer, "a subscription", |s| {
+            let t = c_str(topic, "topic")?;
+            let e = c_str(expression, "expression")?;
+            match s.subscriptions.iter_mut().find(|(k, _)| *k == t) {
+                Some(slot) => slot.1 = e,
+                None => s.subscriptions.push((t, e)),
+            }
+            Ok(())
+        })
+    }
 }
 
-/// Stores `cb`. 0; 1 for NULL.
+/// Stores `cb` as the consumer's one callback (replacing any other).
 ///
 /// # Safety
-/// `consumer` is NULL or a live push consumer handle not used elsewhere
-/// during the call.
-unsafe fn register(consumer: *mut CPushConsumer, cb: MessageCallBack) -> c_int {
-    run(code::NULL_POINTER, || {
-        // SAFETY: NULL or live and unshared (# Safety).
-        let c = unsafe { handle(consumer) }?;
-        if cb.is_none() {
-            return Err(Fail::null("pCallback"));
-        }
-        c.callback = cb;
-        Ok(())
-    })
+/// `consumer` is NULL or a live push consumer handle.
+unsafe fn register(consumer: *mut CPushConsumer, kind: Kind, cb: MessageCallBack) -> c_int {
+    // SAFETY: the arguments are as # Safety requires.
+    unsafe {
+        configure(consumer, "a message callback", |s| {
+            let cb = cb.ok_or_else(|| Fail::null("pCallback"))?;
+            s.callback = Some((kind, cb));
+            Ok(())
+        })
+    }
 }
 
-/// Stores the callback (never called). 0; 1 for NULL.
+/// Forgets the callback if it is of `kind`.
 ///
 /// # Safety
-/// `consumer` is NULL or a live push consumer handle not used by another
-/// thread during the call. `pCallback` is stored, never called.
+/// `consumer` is NULL or a live push consumer handle.
+unsafe fn unregister(consumer: *mut CPushConsumer, kind: Kind) -> c_int {
+    // SAFETY: the arguments are as # Safety requires.
+    unsafe {
+        configure(consumer, "the message callback (unregistered)", |s| {
+            if matches!(s.callback, Some((k, _)) if k == kind) {
+                s.callback = None;
+            }
+            Ok(())
+        })
+    }
+}
+
+/// Registers the callback of orderly consumption (replacing any other
+/// callback): each queue is consumed by one call at a time, in offset
+/// order (in clustering while this consumer holds the queue's lock on its
+/// broker); a non-zero return pauses the queue and the same messages come
+/// again first. Applies at start. 0; 1 for NULL.
+///
+/// # Safety
+/// `consumer` is NULL or a live push consumer handle; `pCallback` may be
+/// called from the consume threads (calls for different queues at once)
+/// from start until the consumer is shut down.
 #[no_mangle]
 pub unsafe extern "C" fn RegisterMessageCallbackOrderly(
     consumer: *mut CPushConsumer,
     pCallback: MessageCallBack,
 ) -> c_int {
     // SAFETY: the arguments are as # Safety requires.
-    unsafe { register(consumer, pCallback) }
+    unsafe { register(consumer, Kind::Orderly, pCallback) }
 }
 
-/// Stores the callback (never called). 0; 1 for NULL.
+/// Registers the callback of concurrent consumption (replacing any other
+/// callback); it is called once per message on the consume threads, with
+/// the consumer handle and a `CMessageExt*` valid during the call (see the
+/// module docs). Applies at start. 0; 1 for NULL.
 ///
 /// # Safety
-/// `consumer` is NULL or a live push consumer handle not used by another
-/// thread during the call. `pCallback` is stored, never called.
+/// `consumer` is NULL or a live push consumer handle; `pCallback` may be
+/// called from the consume threads, concurrently, from start until the
+/// consumer is shut down.
 #[no_mangle]
 pub unsafe extern "C" fn RegisterMessageCallback(
     consumer: *mut CPushConsumer,
     pCallback: MessageCallBack,
 ) -> c_int {
     // SAFETY: the arguments are as # Safety requires.
-    unsafe { register(consumer, pCallback) }
+    unsafe { register(consumer, Kind::Concurrent, pCallback) }
 }
 
-/// Forgets the callback. 0; 1 for NULL.
+/// Forgets an orderly callback (a running consumer keeps its callback
+/// until shut down). 0; 1 for NULL.
 ///
 /// # Safety
-/// `consumer` is NULL or a live push consumer handle not used elsewhere
-/// during the call.
-unsafe fn unregister(consumer: *mut CPushConsumer) -> c_int {
-    run(code::NULL_POINTER, || {
-        // SAFETY: NULL or live and unshared (# Safety).
-        unsafe { handle(consumer) }?.callback = None;
-        Ok(())
-    })
-}
-
-/// 0; 1 for NULL.
-///
-/// # Safety
-/// `consumer` is NULL or a live push consumer handle not used by another
-/// thread during the call.
+/// `consumer` is NULL or a live push consumer handle.
 #[no_mangle]
 pub unsafe extern "C" fn UnregisterMessageCallbackOrderly(consumer: *mut CPushConsumer) -> c_int {
     // SAFETY: the arguments are as # Safety requires.
-    unsafe { unregister(consumer) }
+    unsafe { unregister(consumer, Kind::Orderly) }
 }
 
-/// 0; 1 for NULL.
+/// Forgets a concurrent callback (a running consumer keeps calling it
+/// until shut down, legacy freed it under the running consumer). 0; 1 for
+/// NULL.
 ///
 /// # Safety
-/// `consumer` is NULL or a live push consumer handle not used by another
-/// thread during the call.
+/// `consumer` is NULL or a live push consumer handle.
 #[no_mangle]
 pub unsafe extern "C" fn UnregisterMessageCallback(consumer: *mut CPushConsumer) -> c_int {
     // SAFETY: the arguments are as # Safety requires.
-    unsafe { unregister(consumer) }
+    unsafe { unregister(consumer, Kind::Concurrent) }
 }
 
-/// Checks the handle and that `v` (named `what`) is not 0. 0; 1 otherwise.
+/// Stores a positive count setting `key`: 0; 1 for NULL, for 0 and for a
+/// value out of the key's range; a negative value is ignored (0), as
+/// legacy.
 ///
 /// # Safety
-/// `consumer` is NULL or a live push consumer handle not used elsewhere
-/// during the call.
-unsafe fn push_nonzero(consumer: *mut CPushConsumer, v: c_int, what: &str) -> c_int {
-    run(code::NULL_POINTER, || {
-        // SAFETY: NULL or live and unshared (# Safety).
-        unsafe { handle(consumer) }?;
-        if v == 0 {
-            return Err(Fail::with_code(
-                code::NULL_POINTER,
-                format!("{} must not be 0", what),
-            ));
-        }
-        Ok(())
-    })
-}
-
-/// Checks the handle and that `v` (named `what`) is positive.
-///
-/// # Safety
-/// `consumer` is NULL or a live push consumer handle not used elsewhere
-/// during the call.
-unsafe fn push_positive(consumer: *mut CPushConsumer, v: c_int, what: &str) -> LResult<()> {
-    // SAFETY: NULL or live and unshared (# Safety).
-    unsafe { handle(consumer) }?;
-    if v <= 0 {
-        return Err(Fail::with_code(
-            code::NULL_POINTER,
-            format!("{} must be positive", what),
-        ));
+/// `consumer` is NULL or a live push consumer handle.
+unsafe fn set_count(
+    consumer: *mut CPushConsumer,
+    key: &'static str,
+    v: c_int,
+    what: &str,
+) -> c_int {
+    // SAFETY: the arguments are as # Safety requires.
+    unsafe {
+        configure(consumer, key, |s| {
+            if v == 0 {
+                return Err(Fail::with_code(
+                    code::NULL_POINTER,
+                    format!("{} must not be 0", what),
+                ));
+            }
+            if v < 0 {
+                note(&format!("{} {} is negative and ignored", what, v));
+                return Ok(());
+            }
+            validate(key, &v.to_string())?;
+            s.put(key, v.to_string());
+            Ok(())
+        })
     }
-    Ok(())
 }
 
-/// 0; 1 for NULL or 0.
+/// The number of consume threads (`consumeThreadCount`; default the CPU
+/// count, as legacy). 0; 1 for NULL, 0 or more than the library allows; a
+/// negative count is ignored (0).
 ///
 /// # Safety
-/// `consumer` is NULL or a live push consumer handle not used by another
-/// thread during the call.
+/// `consumer` is NULL or a live push consumer handle.
 #[no_mangle]
 pub unsafe extern "C" fn SetPushConsumerThreadCount(
     consumer: *mut CPushConsumer,
     threadCount: c_int,
 ) -> c_int {
     // SAFETY: the arguments are as # Safety requires.
-    unsafe { push_nonzero(consumer, threadCount, "threadCount") }
+    unsafe { set_count(consumer, "consumeThreadCount", threadCount, "threadCount") }
 }
 
-/// 0; 1 for NULL or 0.
+/// The most messages one callback round covers (`consumeMessageBatchMaxSize`,
+/// default 1); the callback is still called once per message. 0; 1 for
+/// NULL, 0 or more than the library allows; negative: ignored (0).
 ///
 /// # Safety
-/// `consumer` is NULL or a live push consumer handle not used by another
-/// thread during the call.
+/// `consumer` is NULL or a live push consumer handle.
 #[no_mangle]
 pub unsafe extern "C" fn SetPushConsumerMessageBatchMaxSize(
     consumer: *mut CPushConsumer,
     batchSize: c_int,
 ) -> c_int {
     // SAFETY: the arguments are as # Safety requires.
-    unsafe { push_nonzero(consumer, batchSize, "batchSize") }
+    unsafe {
+        set_count(
+            consumer,
+            "consumeMessageBatchMaxSize",
+            batchSize,
+            "batchSize",
+        )
+    }
 }
 
+/// The instance name, part of the client id (`""` keeps the current one).
 /// 0; 1 for NULL.
 ///
 /// # Safety
-/// `consumer` is NULL or a live push consumer handle not used by another
-/// thread during the call; `instanceName` is NULL or a C string.
+/// `consumer` is NULL or a live push consumer handle; `instanceName` is
+/// NULL or a C string.
 #[no_mangle]
 pub unsafe extern "C" fn SetPushConsumerInstanceName(
     consumer: *mut CPushConsumer,
     instanceName: *const c_char,
 ) -> c_int {
     // SAFETY: the arguments are as # Safety requires.
-    unsafe { check(consumer, &[(instanceName, "instanceName")]) }
+    unsafe {
+        configure(consumer, "the instance name", |s| {
+            let n = c_str(instanceName, "instanceName")?;
+            if !n.trim().is_empty() {
+                s.put("instanceName", n);
+            }
+            Ok(())
+        })
+    }
 }
 
-/// 0; 1 for NULL.
+/// Sets the ACL credentials: every request is then signed (ACL v1,
+/// HmacSHA1); empty keys switch signing off. The ONS channel is accepted
+/// and ignored (it only matters to Aliyun ONS). 0; 1 for NULL.
 ///
 /// # Safety
-/// `consumer` is NULL or a live push consumer handle not used by another
-/// thread during the call; `accessKey`, `secretKey` and `channel` are NULL
-/// or C strings.
+/// `consumer` is NULL or a live push consumer handle; `accessKey`,
+/// `secretKey` and `channel` are NULL or C strings.
 #[no_mangle]
 pub unsafe extern "C" fn SetPushConsumerSessionCredentials(
     consumer: *mut CPushConsumer,
@@ -309,74 +901,83 @@ pub unsafe extern "C" fn SetPushConsumerSessionCredentials(
 ) -> c_int {
     // SAFETY: the arguments are as # Safety requires.
     unsafe {
-        check(
-            consumer,
-            &[
-                (accessKey, "accessKey"),
-                (secretKey, "secretKey"),
-                (channel, "channel"),
-            ],
-        )
+        configure(consumer, "the session credentials", |s| {
+            let a = c_str(accessKey, "accessKey")?;
+            let k = c_str(secretKey, "secretKey")?;
+            let _channel = c_str(channel, "channel")?; // Aliyun ONS only
+            if a.trim().is_empty() && k.trim().is_empty() {
+                // No keys: requests are not signed.
+                s.settings
+                    .retain(|(key, _)| *key != "accessKey" && *key != "secretKey");
+            } else {
+                s.put("accessKey", a);
+                s.put("secretKey", k);
+            }
+            Ok(())
+        })
     }
 }
 
-/// 0; 1 for NULL.
+/// Accepted and recorded; the library writes no log files (its log goes to
+/// stderr once a level is set). 0; 1 for NULL.
 ///
 /// # Safety
-/// `consumer` is NULL or a live push consumer handle not used by another
-/// thread during the call; `logPath` is NULL or a C string.
+/// `consumer` is NULL or a live push consumer handle; `logPath` is NULL or
+/// a C string.
 #[no_mangle]
 pub unsafe extern "C" fn SetPushConsumerLogPath(
     consumer: *mut CPushConsumer,
     logPath: *const c_char,
 ) -> c_int {
-    // SAFETY: the arguments are as # Safety requires.
-    unsafe { check(consumer, &[(logPath, "logPath")]) }
+    run(code::NULL_POINTER, || {
+        // SAFETY: the arguments are as # Safety requires.
+        let (c, path) = unsafe { (consumer_ref(consumer)?, c_str(logPath, "logPath")?) };
+        c.lock().log_path = Some(path);
+        Ok(())
+    })
 }
 
-/// 0; 1 for NULL.
+/// Accepted; no log files are written. 0; 1 for NULL.
 ///
 /// # Safety
-/// `consumer` is NULL or a live push consumer handle not used by another
-/// thread during the call.
+/// `consumer` is NULL or a live push consumer handle.
 #[no_mangle]
 pub unsafe extern "C" fn SetPushConsumerLogFileNumAndSize(
     consumer: *mut CPushConsumer,
     fileNum: c_int,
     fileSize: c_long,
 ) -> c_int {
+    let _ = (fileNum, fileSize);
     // SAFETY: the arguments are as # Safety requires.
-    unsafe {
-        let _ = (fileNum, fileSize);
-        check(consumer, &[])
-    }
+    unsafe { check(consumer) }
 }
 
-/// Sets the process-global log level. 0; 1 for NULL.
+/// Sets the process-global log level (FATAL/ERROR → error, WARN → warn,
+/// INFO → info, DEBUG/TRACE → debug, others → info), as the producer's
+/// setter. 0; 1 for NULL.
 ///
 /// # Safety
-/// `consumer` is NULL or a live push consumer handle not used by another
-/// thread during the call.
+/// `consumer` is NULL or a live push consumer handle.
 #[no_mangle]
 pub unsafe extern "C" fn SetPushConsumerLogLevel(
     consumer: *mut CPushConsumer,
     level: c_int,
 ) -> c_int {
-    // SAFETY: the arguments are as # Safety requires.
-    unsafe {
-        run(code::NULL_POINTER, || {
-            handle(consumer)?;
-            super::producer::set_log_level(level);
-            Ok(())
-        })
-    }
+    run(code::NULL_POINTER, || {
+        // SAFETY: NULL or live (# Safety).
+        unsafe { consumer_ref(consumer) }?;
+        super::producer::set_log_level(level);
+        Ok(())
+    })
 }
 
-/// 0; 1 for NULL.
+/// `BROADCASTING` (0: every consumer of the group gets every message) or
+/// `CLUSTERING` (1, the default: the group's consumers share the queues).
+/// Stored as given; another value makes `StartPushConsumer` fail with 20,
+/// as legacy. 0; 1 for NULL.
 ///
 /// # Safety
-/// `consumer` is NULL or a live push consumer handle not used by another
-/// thread during the call.
+/// `consumer` is NULL or a live push consumer handle.
 #[no_mangle]
 pub unsafe extern "C" fn SetPushConsumerMessageModel(
     consumer: *mut CPushConsumer,
@@ -384,16 +985,26 @@ pub unsafe extern "C" fn SetPushConsumerMessageModel(
 ) -> c_int {
     // SAFETY: the arguments are as # Safety requires.
     unsafe {
-        let _ = messageModel;
-        check(consumer, &[])
+        configure(consumer, "the message model", |s| {
+            s.message_model = messageModel;
+            if !matches!(messageModel, BROADCASTING | CLUSTERING) {
+                note(&format!(
+                    "message model {} is neither BROADCASTING (0) nor CLUSTERING (1): \
+                     StartPushConsumer will fail",
+                    messageModel
+                ));
+            }
+            Ok(())
+        })
     }
 }
 
-/// 0; 1 for NULL or a value `<= 0`.
+/// The most messages cached (pulled, not yet consumed) per queue
+/// (`pullThresholdForQueue`, default 1000). 0; 1 for NULL or a value
+/// `<= 0`; values of 65535 and more are ignored (0 with a note), as legacy.
 ///
 /// # Safety
-/// `consumer` is NULL or a live push consumer handle not used by another
-/// thread during the call.
+/// `consumer` is NULL or a live push consumer handle.
 #[no_mangle]
 pub unsafe extern "C" fn SetPushConsumerMaxCacheMessageSize(
     consumer: *mut CPushConsumer,
@@ -401,17 +1012,33 @@ pub unsafe extern "C" fn SetPushConsumerMaxCacheMessageSize(
 ) -> c_int {
     // SAFETY: the arguments are as # Safety requires.
     unsafe {
-        run(code::NULL_POINTER, || {
-            push_positive(consumer, maxCacheSize, "maxCacheSize")
+        configure(consumer, "the cache size", |s| {
+            if maxCacheSize <= 0 {
+                return Err(Fail::with_code(
+                    code::NULL_POINTER,
+                    "maxCacheSize must be positive",
+                ));
+            }
+            if maxCacheSize >= 65535 {
+                note(&format!(
+                    "maxCacheSize {} is not below 65535 and is ignored",
+                    maxCacheSize
+                ));
+                return Ok(());
+            }
+            s.put("pullThresholdForQueue", maxCacheSize.to_string());
+            Ok(())
         })
     }
 }
 
-/// Legacy: never 0. 1 for NULL or a value `<= 0`, else 500 (`Not_Support`).
+/// The most body MiB cached per queue (`pullThresholdSizeForQueue`,
+/// default 100). Legacy never implemented it and always returned 500; here
+/// 0; 1 for NULL or a value `<= 0`; a value above the library's limit is
+/// ignored (0 with a note).
 ///
 /// # Safety
-/// `consumer` is NULL or a live push consumer handle not used by another
-/// thread during the call.
+/// `consumer` is NULL or a live push consumer handle.
 #[no_mangle]
 pub unsafe extern "C" fn SetPushConsumerMaxCacheMessageSizeInMb(
     consumer: *mut CPushConsumer,
@@ -419,20 +1046,29 @@ pub unsafe extern "C" fn SetPushConsumerMaxCacheMessageSizeInMb(
 ) -> c_int {
     // SAFETY: the arguments are as # Safety requires.
     unsafe {
-        run(code::NOT_SUPPORT, || {
-            push_positive(consumer, maxCacheSizeInMb, "maxCacheSizeInMb")?;
-            Err(Fail::new(
-                "SetPushConsumerMaxCacheMessageSizeInMb is not supported",
-            ))
+        configure(consumer, "the cache size in MiB", |s| {
+            if maxCacheSizeInMb <= 0 {
+                return Err(Fail::with_code(
+                    code::NULL_POINTER,
+                    "maxCacheSizeInMb must be positive",
+                ));
+            }
+            let v = maxCacheSizeInMb.to_string();
+            if let Err(e) = validate("pullThresholdSizeForQueue", &v) {
+                note(&format!("maxCacheSizeInMb ignored: {}", e.text_of()));
+                return Ok(());
+            }
+            s.put("pullThresholdSizeForQueue", v);
+            Ok(())
         })
     }
 }
 
-/// 0; 1 for NULL.
+/// Accepted and recorded (`OPEN` 0 enables, anything else disables); no
+/// trace messages are sent. 0; 1 for NULL.
 ///
 /// # Safety
-/// `consumer` is NULL or a live push consumer handle not used by another
-/// thread during the call.
+/// `consumer` is NULL or a live push consumer handle.
 #[no_mangle]
 pub unsafe extern "C" fn SetPushConsumerMessageTrace(
     consumer: *mut CPushConsumer,
@@ -440,16 +1076,19 @@ pub unsafe extern "C" fn SetPushConsumerMessageTrace(
 ) -> c_int {
     // SAFETY: the arguments are as # Safety requires.
     unsafe {
-        let _ = openTrace;
-        check(consumer, &[])
+        configure(consumer, "message trace", |s| {
+            s.trace = openTrace == 0;
+            Ok(())
+        })
     }
 }
 
-/// 0; 1 for NULL.
+/// TLS is not supported: 0 either way (the legacy codes are 0 and 1), but
+/// once enabled `StartPushConsumer` fails with 20 and says why; enabling
+/// also records a note. 1 for NULL.
 ///
 /// # Safety
-/// `consumer` is NULL or a live push consumer handle not used by another
-/// thread during the call.
+/// `consumer` is NULL or a live push consumer handle.
 #[no_mangle]
 pub unsafe extern "C" fn SetPushConsumerSsl(
     consumer: *mut CPushConsumer,
@@ -457,21 +1096,31 @@ pub unsafe extern "C" fn SetPushConsumerSsl(
 ) -> c_int {
     // SAFETY: the arguments are as # Safety requires.
     unsafe {
-        let _ = enableSsl;
-        check(consumer, &[])
+        configure(consumer, "TLS", |s| {
+            s.ssl = enableSsl != 0;
+            if s.ssl {
+                note("TLS is not supported by this librocketmq: StartPushConsumer will fail");
+            }
+            Ok(())
+        })
     }
 }
 
-/// 0; 1 for NULL.
+/// Accepted and recorded (TLS is not supported). 0; 1 for NULL.
 ///
 /// # Safety
-/// `consumer` is NULL or a live push consumer handle not used by another
-/// thread during the call; `sslPropertyFile` is NULL or a C string.
+/// `consumer` is NULL or a live push consumer handle; `sslPropertyFile` is
+/// NULL or a C string.
 #[no_mangle]
 pub unsafe extern "C" fn SetPushConsumerSslPropertyFile(
     consumer: *mut CPushConsumer,
     sslPropertyFile: *const c_char,
 ) -> c_int {
     // SAFETY: the arguments are as # Safety requires.
-    unsafe { check(consumer, &[(sslPropertyFile, "sslPropertyFile")]) }
+    unsafe {
+        configure(consumer, "the TLS property file", |s| {
+            s.ssl_property_file = Some(c_str(sslPropertyFile, "sslPropertyFile")?);
+            Ok(())
+        })
+    }
 }
