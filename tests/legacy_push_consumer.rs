@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use rocketmq::ffi::legacy::message::*;
 use rocketmq::ffi::legacy::push_consumer::*;
+use rocketmq::ffi::legacy::push_consumer_settings::*;
 use rocketmq::ffi::legacy::GetLatestErrorMessage;
 use rocketmq::{Message, SendResult};
 

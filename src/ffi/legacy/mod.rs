@@ -36,6 +36,7 @@ pub mod producer;
 pub mod pull_consumer;
 pub mod pull_result;
 pub mod push_consumer;
+pub mod push_consumer_settings;
 pub mod send;
 
 use std::cell::RefCell;
