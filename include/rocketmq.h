@@ -1715,8 +1715,12 @@ struct rmq_push_consumer *rmq_push_consumer_new(const char *group);
  a message the callback keeps failing goes to `%DLQ%<group>`; -1, the
  default, means 16), `delayLevelWhenNextConsume` (delay level of a
  message sent back for a retry, 1..=18 = 1 s .. 2 h; 0, the default: the
- broker's 3 + reconsume times, i.e. 10 s, 30 s, 1 min, ...). The
- consumer's: `consumerGroup` (the group given to `rmq_push_consumer_new`),
+ broker's 3 + reconsume times, i.e. 10 s, 30 s, 1 min, ...),
+ `suspendCurrentQueueTimeMillis` (orderly listener: ms a queue pauses
+ before a message it asked to retry comes again, 10..=30000, default
+ 1000), `offsetStoreDir` (where a broadcasting consumer keeps its
+ offsets, `<dir>/<group>/offsets.json`; default none: in memory only,
+ nothing is written unasked). The consumer's: `consumerGroup` (the group given to `rmq_push_consumer_new`),
  `messageModel` (CLUSTERING, the default: the group's members split the
  queues, and failed messages are retried through `%RETRY%<group>`;
  BROADCASTING: every member gets every queue), `consumeFromWhere` (where
@@ -1816,6 +1820,27 @@ enum rmq_status rmq_push_consumer_unsubscribe(struct rmq_push_consumer *consumer
 enum rmq_status rmq_push_consumer_set_listener(struct rmq_push_consumer *consumer,
                                                rmq_consume_callback callback,
                                                void *user_data);
+
+/*
+ Sets an orderly callback instead (Java `MessageListenerOrderly`),
+ before start: the same signature and views as
+ `rmq_push_consumer_set_listener`, but a queue is given to one callback
+ call at a time, in offset order, and (CLUSTERING) only while this client
+ holds the queue's lock on its broker. `RMQ_RECONSUME_LATER` (or any
+ other value) means SUSPEND_CURRENT_QUEUE_A_MOMENT: the queue pauses
+ `suspendCurrentQueueTimeMillis`, then the same messages come again
+ (reconsume times + 1), before any later one of their queue. Calls for
+ different queues may run at once, on the consume threads. Mirrors Java
+ `DefaultMQPushConsumer.registerMessageListener(MessageListenerOrderly)`.
+
+ Errors: as `rmq_push_consumer_set_listener`.
+
+ # Safety
+ As `rmq_push_consumer_set_listener`.
+ */
+enum rmq_status rmq_push_consumer_set_orderly_listener(struct rmq_push_consumer *consumer,
+                                                       rmq_consume_callback callback,
+                                                       void *user_data);
 
 /*
  Starts the consumer: its I/O and callback threads and

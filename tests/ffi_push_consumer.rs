@@ -792,3 +792,80 @@ fn reconsume_later_gets_the_message_again_with_reconsume_times_1() {
         assert_ne!(d[1].offset_msg_id, r.offset_msg_id);
     }
 }
+
+#[test]
+fn orderly_listener_gets_each_queue_in_offset_order_and_retries_in_place() {
+    let cluster = common::shared();
+    let topic = common::unique_topic("FfiPushOrderly");
+    let producer = common::producer(&cluster.namesrv, &[]);
+    let n = 40;
+    for i in 0..n {
+        producer
+            .send(&Message::new(&topic, format!("orderly {}", i).into_bytes()))
+            .unwrap();
+    }
+    producer.shutdown().unwrap();
+    // The first delivery of "orderly 7" is refused: it comes again (with
+    // reconsume times 1) before anything later of its queue.
+    let mut fail_first = HashMap::new();
+    fail_first.insert(
+        b"orderly 7".to_vec(),
+        rmq_consume_status::RMQ_RECONSUME_LATER as i32,
+    );
+    let recorder = Box::new(Recorder {
+        seen: Mutex::new(Vec::new()),
+        fail_first,
+    });
+    unsafe {
+        let c = new_consumer(&cluster.namesrv, "ffi_push_orderly");
+        let (k, v) = (c"suspendCurrentQueueTimeMillis", c"50");
+        assert_eq!(
+            rmq_push_consumer_set(c, k.as_ptr(), v.as_ptr()),
+            rmq_status::Ok
+        );
+        fails(
+            rmq_push_consumer_set_orderly_listener(c, None, std::ptr::null_mut()),
+            rmq_status::InvalidArgument,
+            "NULL",
+        );
+        let ud = &*recorder as *const Recorder as *mut c_void;
+        assert_eq!(
+            rmq_push_consumer_set_orderly_listener(c, Some(record), ud),
+            rmq_status::Ok
+        );
+        let t = CString::new(topic.as_str()).unwrap();
+        assert_eq!(
+            rmq_push_consumer_subscribe(c, t.as_ptr(), c"*".as_ptr()),
+            rmq_status::Ok
+        );
+        assert_eq!(
+            rmq_push_consumer_start(c),
+            rmq_status::Ok,
+            "{}",
+            last_error()
+        );
+        assert!(wait_until(Duration::from_secs(30), || {
+            recorder.seen.lock().unwrap().len() > n
+        }));
+        assert_eq!(rmq_push_consumer_shutdown(c), rmq_status::Ok);
+        assert_eq!(rmq_push_consumer_free(c), rmq_status::Ok);
+    }
+    let seen = recorder.seen.lock().unwrap();
+    let mut per_queue: HashMap<i32, Vec<(i64, i32)>> = HashMap::new();
+    for s in seen.iter() {
+        per_queue
+            .entry(s.queue_id)
+            .or_default()
+            .push((s.queue_offset, s.reconsume_times));
+    }
+    for (q, v) in per_queue {
+        // Offsets never go back, except for the one retried in place.
+        for w in v.windows(2) {
+            let ((a, _), (b, rb)) = (w[0], w[1]);
+            assert!(b > a || (b == a && rb == 1), "queue {}: {:?}", q, v);
+        }
+    }
+    assert!(seen
+        .iter()
+        .any(|s| s.body == b"orderly 7" && s.reconsume_times == 1));
+}

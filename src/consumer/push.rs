@@ -203,7 +203,8 @@ impl PushConsumer {
     /// `consumeThreadCount` consume threads. In clustering mode the group's
     /// retry topic `%RETRY%<group>` is subscribed too (Java
     /// `copySubscription`). Errors: [`ErrorKind::InvalidState`] without a
-    /// listener or a subscription, when started or shut down;
+    /// listener or a subscription, or when started; [`ErrorKind::Shutdown`]
+    /// after shutdown;
     /// [`ErrorKind::InvalidArgument`] (settings); [`ErrorKind::Internal`]
     /// when threads cannot be created.
     pub fn start(&self) -> Result<()> {

@@ -25,7 +25,7 @@ use std::sync::Arc;
 
 use super::message_ext::rmq_message_ext;
 use super::{guard, guard_new, handle, rmq_status, str_arg, UserData};
-use crate::consumer::{ConsumeStatus, PushConsumer};
+use crate::consumer::{ConsumeStatus, MessageListener, PushConsumer};
 use crate::error::{Error, ErrorKind};
 use crate::protocol::message_ext::MessageExt;
 
@@ -181,8 +181,12 @@ pub unsafe extern "C" fn rmq_push_consumer_new(group: *const c_char) -> *mut rmq
 /// a message the callback keeps failing goes to `%DLQ%<group>`; -1, the
 /// default, means 16), `delayLevelWhenNextConsume` (delay level of a
 /// message sent back for a retry, 1..=18 = 1 s .. 2 h; 0, the default: the
-/// broker's 3 + reconsume times, i.e. 10 s, 30 s, 1 min, ...). The
-/// consumer's: `consumerGroup` (the group given to `rmq_push_consumer_new`),
+/// broker's 3 + reconsume times, i.e. 10 s, 30 s, 1 min, ...),
+/// `suspendCurrentQueueTimeMillis` (orderly listener: ms a queue pauses
+/// before a message it asked to retry comes again, 10..=30000, default
+/// 1000), `offsetStoreDir` (where a broadcasting consumer keeps its
+/// offsets, `<dir>/<group>/offsets.json`; default none: in memory only,
+/// nothing is written unasked). The consumer's: `consumerGroup` (the group given to `rmq_push_consumer_new`),
 /// `messageModel` (CLUSTERING, the default: the group's members split the
 /// queues, and failed messages are retried through `%RETRY%<group>`;
 /// BROADCASTING: every member gets every queue), `consumeFromWhere` (where
@@ -320,6 +324,20 @@ pub unsafe extern "C" fn rmq_push_consumer_set_listener(
     callback: rmq_consume_callback,
     user_data: *mut c_void,
 ) -> rmq_status {
+    // SAFETY: as this function's # Safety.
+    unsafe { set_callback(consumer, callback, user_data, false) }
+}
+
+/// Sets `callback` as the consumer's concurrent or `orderly` listener.
+///
+/// # Safety
+/// As `rmq_push_consumer_set_listener`.
+unsafe fn set_callback(
+    consumer: *mut rmq_push_consumer,
+    callback: rmq_consume_callback,
+    user_data: *mut c_void,
+    orderly: bool,
+) -> rmq_status {
     guard(|| {
         // SAFETY: `consumer` is NULL or live (# Safety).
         let c = unsafe { handle(consumer, "consumer") }?;
@@ -327,12 +345,41 @@ pub unsafe extern "C" fn rmq_push_consumer_set_listener(
             return Err(Error::new(ErrorKind::InvalidArgument, "callback is NULL"));
         };
         let user_data = UserData::new(user_data);
-        c.inner
-            .register_listener(Arc::new(move |msgs: &[MessageExt]| {
-                catch_unwind(AssertUnwindSafe(|| deliver(callback, user_data, msgs)))
-                    .unwrap_or(ConsumeStatus::ReconsumeLater)
-            }))
+        let listener: MessageListener = Arc::new(move |msgs: &[MessageExt]| {
+            catch_unwind(AssertUnwindSafe(|| deliver(callback, user_data, msgs)))
+                .unwrap_or(ConsumeStatus::ReconsumeLater)
+        });
+        if orderly {
+            c.inner.register_orderly_listener(listener)
+        } else {
+            c.inner.register_listener(listener)
+        }
     })
+}
+
+/// Sets an orderly callback instead (Java `MessageListenerOrderly`),
+/// before start: the same signature and views as
+/// `rmq_push_consumer_set_listener`, but a queue is given to one callback
+/// call at a time, in offset order, and (CLUSTERING) only while this client
+/// holds the queue's lock on its broker. `RMQ_RECONSUME_LATER` (or any
+/// other value) means SUSPEND_CURRENT_QUEUE_A_MOMENT: the queue pauses
+/// `suspendCurrentQueueTimeMillis`, then the same messages come again
+/// (reconsume times + 1), before any later one of their queue. Calls for
+/// different queues may run at once, on the consume threads. Mirrors Java
+/// `DefaultMQPushConsumer.registerMessageListener(MessageListenerOrderly)`.
+///
+/// Errors: as `rmq_push_consumer_set_listener`.
+///
+/// # Safety
+/// As `rmq_push_consumer_set_listener`.
+#[no_mangle]
+pub unsafe extern "C" fn rmq_push_consumer_set_orderly_listener(
+    consumer: *mut rmq_push_consumer,
+    callback: rmq_consume_callback,
+    user_data: *mut c_void,
+) -> rmq_status {
+    // SAFETY: as this function's # Safety.
+    unsafe { set_callback(consumer, callback, user_data, true) }
 }
 
 /// Starts the consumer: its I/O and callback threads and
