@@ -1283,7 +1283,8 @@ struct rmq_pull_consumer *rmq_pull_consumer_new(const char *group);
  `pullTimeDelayMillsWhenException` (ms a queue pauses after a failed
  pull, 1000), `rebalanceIntervalMillis` (ms, 20000); the push consumer's
  `consumeThreadCount`, `consumeMessageBatchMaxSize`, `maxReconsumeTimes`
- `delayLevelWhenNextConsume` and `suspendCurrentQueueTimeMillis` are
+ `delayLevelWhenNextConsume`, `consumeConcurrentlyMaxSpan` and
+ `suspendCurrentQueueTimeMillis` are
  accepted and ignored; `offsetStoreDir`
  (where a broadcasting consumer keeps its offsets; default none: in
  memory only). The client's, as for
@@ -1716,6 +1717,8 @@ struct rmq_push_consumer *rmq_push_consumer_new(const char *group);
  default, means 16), `delayLevelWhenNextConsume` (delay level of a
  message sent back for a retry, 1..=18 = 1 s .. 2 h; 0, the default: the
  broker's 3 + reconsume times, i.e. 10 s, 30 s, 1 min, ...),
+ `consumeConcurrentlyMaxSpan` (a queue stops pulling while the offsets
+ in flight span more than this, 1..=65535, default 2000),
  `suspendCurrentQueueTimeMillis` (orderly listener: ms a queue pauses
  before a message it asked to retry comes again, 10..=30000, default
  1000), `offsetStoreDir` (where a broadcasting consumer keeps its

@@ -546,3 +546,49 @@ fn push_consumer_answers_running_info_relayed_by_the_broker() {
     c.shutdown().unwrap();
     producer.shutdown().unwrap();
 }
+
+#[test]
+fn push_consumer_max_span_holds_pulls_behind_a_slow_message() {
+    let cluster = common::shared();
+    let topic = common::unique_topic("PushSpan");
+    let group = common::unique_topic("PushSpanG");
+    let producer = common::producer(&cluster.namesrv, &[]);
+    // Every message to one queue, so that m0 (its offset 0) holds it back.
+    let q = producer.queue_for_key(&topic, "one").unwrap();
+    for i in 0..300 {
+        producer
+            .send_to_queue(&Message::new(&topic, format!("m{}", i).into_bytes()), &q)
+            .unwrap();
+    }
+    let done = Arc::new(AtomicUsize::new(0));
+    let during = Arc::new(AtomicUsize::new(usize::MAX));
+    let (d2, w2) = (done.clone(), during.clone());
+    let c = push(
+        &cluster.namesrv,
+        &group,
+        &topic,
+        "*",
+        &[("consumeConcurrentlyMaxSpan", "10"), ("pullBatchSize", "8")],
+        move |msgs| {
+            if msgs.iter().any(|m| &m.body[..] == b"m0") {
+                std::thread::sleep(Duration::from_millis(1500));
+                w2.store(d2.load(Ordering::SeqCst), Ordering::SeqCst);
+            }
+            d2.fetch_add(msgs.len(), Ordering::SeqCst);
+            ConsumeStatus::Success
+        },
+    );
+    assert!(wait_until(Duration::from_secs(30), || done
+        .load(Ordering::SeqCst)
+        >= 300));
+    let while_slow = during.load(Ordering::SeqCst);
+    // While m0 was in flight, pulls stopped once the span passed 10: what
+    // was pulled by then (a few pulls of 8) was all the others could take.
+    assert!(
+        while_slow <= 10 + 3 * 8,
+        "{} messages consumed while the first one was in flight",
+        while_slow
+    );
+    c.shutdown().unwrap();
+    producer.shutdown().unwrap();
+}

@@ -141,6 +141,10 @@ pub struct ConsumerConfig {
     /// how long a queue pauses before a message its listener asked to
     /// retry is consumed again.
     pub suspend_current_queue_time_ms: u64,
+    /// Concurrent push consumer: `consumeConcurrentlyMaxSpan` (2000,
+    /// 1..=65535): a queue stops pulling while the offsets in flight span
+    /// more than this (one slow message holds its commit offset back).
+    pub consume_concurrently_max_span: i64,
 }
 
 impl Default for ConsumerConfig {
@@ -168,6 +172,7 @@ impl Default for ConsumerConfig {
             delay_level_when_next_consume: 0,
             offset_store_dir: None,
             suspend_current_queue_time_ms: 1000,
+            consume_concurrently_max_span: 2000,
         }
     }
 }
@@ -267,6 +272,11 @@ pub static KEYS: &[ConfigKey<ConsumerConfig>] = &[
         "delayLevelWhenNextConsume",
         "push consumer: delay level of a message sent back for a retry (0 = the broker's 3 + reconsume times, 1..=18)",
         |c, v| c.delay_level_when_next_consume = number(KEY, v, 0, 18)?
+    ),
+    key!(
+        "consumeConcurrentlyMaxSpan",
+        "concurrent push consumer: most offsets between the first and last message in flight before a queue stops pulling (1..=65535, default 2000)",
+        |c, v| c.consume_concurrently_max_span = number(KEY, v, 1, 65535)?
     ),
     key!(
         "suspendCurrentQueueTimeMillis",

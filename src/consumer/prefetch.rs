@@ -59,7 +59,11 @@ impl ConsumerRole {
             self.wake_at(at);
             return;
         }
-        if !pq.may_request(engine.now, max_count, max_bytes) {
+        let over_span = self.push
+            && !self.orderly
+            && pq.start == Start::Ready
+            && pq.span() > self.config.consume_concurrently_max_span;
+        if over_span || !pq.may_request(engine.now, max_count, max_bytes) {
             if !pq.busy && pq.start == Start::Ready && pq.not_before.is_none() {
                 // Over the limits: the poll that frees room wakes the loop;
                 // this timer re-checks too.

@@ -103,6 +103,17 @@ impl ProcessQueue {
                 || (self.cached_count < max_count && self.cached_bytes < max_bytes))
     }
 
+    /// Push consumer: how far pulling has gone past the oldest message in
+    /// flight (Java's `ProcessQueue.getMaxSpan` measures to the last message
+    /// held, which lets a queue run on once the others are done): one slow
+    /// message holds the commit offset back, so pulling stops once this
+    /// passes `consumeConcurrentlyMaxSpan`.
+    pub(crate) fn span(&self) -> i64 {
+        self.in_flight
+            .first()
+            .map_or(0, |first| self.next_offset - first)
+    }
+
     /// The commit offset, if it moved since the last commit.
     pub(crate) fn to_commit(&self) -> Option<i64> {
         match (self.consumed, self.committed) {

@@ -183,7 +183,8 @@ pub unsafe extern "C" fn rmq_pull_consumer_new(group: *const c_char) -> *mut rmq
 /// `pullTimeDelayMillsWhenException` (ms a queue pauses after a failed
 /// pull, 1000), `rebalanceIntervalMillis` (ms, 20000); the push consumer's
 /// `consumeThreadCount`, `consumeMessageBatchMaxSize`, `maxReconsumeTimes`
-/// `delayLevelWhenNextConsume` and `suspendCurrentQueueTimeMillis` are
+/// `delayLevelWhenNextConsume`, `consumeConcurrentlyMaxSpan` and
+/// `suspendCurrentQueueTimeMillis` are
 /// accepted and ignored; `offsetStoreDir`
 /// (where a broadcasting consumer keeps its offsets; default none: in
 /// memory only). The client's, as for

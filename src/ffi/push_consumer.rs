@@ -182,6 +182,8 @@ pub unsafe extern "C" fn rmq_push_consumer_new(group: *const c_char) -> *mut rmq
 /// default, means 16), `delayLevelWhenNextConsume` (delay level of a
 /// message sent back for a retry, 1..=18 = 1 s .. 2 h; 0, the default: the
 /// broker's 3 + reconsume times, i.e. 10 s, 30 s, 1 min, ...),
+/// `consumeConcurrentlyMaxSpan` (a queue stops pulling while the offsets
+/// in flight span more than this, 1..=65535, default 2000),
 /// `suspendCurrentQueueTimeMillis` (orderly listener: ms a queue pauses
 /// before a message it asked to retry comes again, 10..=30000, default
 /// 1000), `offsetStoreDir` (where a broadcasting consumer keeps its
