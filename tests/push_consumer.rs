@@ -592,3 +592,39 @@ fn push_consumer_max_span_holds_pulls_behind_a_slow_message() {
     c.shutdown().unwrap();
     producer.shutdown().unwrap();
 }
+
+#[test]
+fn push_consumer_dropped_from_its_own_listener_stops() {
+    let cluster = common::shared();
+    let topic = common::unique_topic("PushDropSelf");
+    let group = common::unique_topic("PushDropSelfG");
+    let producer = common::producer(&cluster.namesrv, &[]);
+    for i in 0..50 {
+        producer
+            .send(&Message::new(&topic, format!("d{}", i).into_bytes()))
+            .unwrap();
+    }
+    let slot: Arc<Mutex<Option<PushConsumer>>> = Arc::new(Mutex::new(None));
+    let calls = Arc::new(AtomicUsize::new(0));
+    let (s2, c2) = (slot.clone(), calls.clone());
+    let c = push(&cluster.namesrv, &group, &topic, "*", &[], move |_| {
+        c2.fetch_add(1, Ordering::SeqCst);
+        // The last handle is dropped on a consume thread.
+        let last = s2.lock().unwrap().take();
+        drop(last);
+        ConsumeStatus::Success
+    });
+    *slot.lock().unwrap() = Some(c);
+    assert!(wait_until(Duration::from_secs(30), || calls
+        .load(Ordering::SeqCst)
+        > 0));
+    std::thread::sleep(Duration::from_secs(2));
+    let settled = calls.load(Ordering::SeqCst);
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        settled,
+        "the listener was still called after the consumer was dropped"
+    );
+    producer.shutdown().unwrap();
+}

@@ -146,7 +146,7 @@ impl ConsumerRole {
             why,
             LOCAL_RETRY_DELAY
         );
-        msg.reconsume_times += 1;
+        msg.reconsume_times = msg.reconsume_times.saturating_add(1);
         let at = engine.now + LOCAL_RETRY_DELAY;
         self.local_retries.push((at, mq, epoch, msg));
         self.wake_at(at);

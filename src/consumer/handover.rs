@@ -163,7 +163,7 @@ impl Handover {
                 let mut last = batch.next_offset;
                 for m in batch.messages.drain(..n) {
                     bytes += m.body.len();
-                    last = m.queue_offset + 1;
+                    last = m.queue_offset.saturating_add(1);
                     sink(m);
                 }
                 let emptied = batch.messages.is_empty();
@@ -248,7 +248,7 @@ impl Handover {
             let offset = if empty {
                 batch.next_offset
             } else {
-                last.map_or(batch.next_offset, |o| o + 1)
+                last.map_or(batch.next_offset, |o| o.saturating_add(1))
             };
             match taken
                 .iter_mut()

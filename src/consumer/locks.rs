@@ -116,8 +116,12 @@ impl ConsumerRole {
         mqs: Vec<MessageQueue>,
         outcome: Result<&RemotingCommand>,
     ) {
+        // Only an answer that leaves a queue out takes its lock away; a
+        // failed request (timeout, network, an error code) keeps what is
+        // held until it expires (Java keeps it for lockMaxLiveTime).
+        let answered = matches!(outcome, Ok(r) if r.code == response_code::SUCCESS);
         let granted = match outcome {
-            Ok(r) if r.code == response_code::SUCCESS => locked(r),
+            Ok(r) if answered => locked(r),
             _ => Vec::new(),
         };
         let now = engine.now;
@@ -126,6 +130,12 @@ impl ConsumerRole {
                 continue;
             };
             pq.locking = false;
+            if !answered {
+                if pq.locked_at.is_none() {
+                    self.retry_later(engine, &mq, self.delay());
+                }
+                continue;
+            }
             if granted.contains(&mq) {
                 pq.locked_at = Some(now);
                 self.request_queue(engine, &mq);

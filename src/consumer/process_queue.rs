@@ -111,7 +111,7 @@ impl ProcessQueue {
     pub(crate) fn span(&self) -> i64 {
         self.in_flight
             .first()
-            .map_or(0, |first| self.next_offset - first)
+            .map_or(0, |first| self.next_offset.saturating_sub(*first))
     }
 
     /// The commit offset, if it moved since the last commit.

@@ -314,8 +314,10 @@ impl PushConsumer {
     }
 
     /// Shuts down: stops handing out messages, waits for the listener calls
-    /// that run (at most 30 s), commits the offsets, unregisters, and joins
-    /// every thread; no listener call starts after it returns. Idempotent.
+    /// that run (at most 30 s: a call still running then is left to finish
+    /// on its own, and its outcome is not committed), commits the offsets,
+    /// unregisters, and joins every thread; no listener call starts after
+    /// it returns. Idempotent.
     /// Errors: [`ErrorKind::InvalidState`] when called from a consume
     /// thread (it would wait for itself).
     pub fn shutdown(&self) -> Result<()> {
@@ -376,6 +378,24 @@ impl Drop for PushConsumer {
     fn drop(&mut self) {
         if !Self::on_consume_thread() {
             let _ = self.shutdown();
+            return;
+        }
+        // Dropped from a listener (the last handle): it cannot wait for
+        // its own thread. Stop handing out messages now and shut down on a
+        // thread of its own, which waits for this call to return.
+        let inner = std::mem::replace(&mut *self.lock(), Inner::ShutDown);
+        if let Inner::Running(r) = inner {
+            r.handover.close();
+            let orphan = PushConsumer {
+                inner: Mutex::new(Inner::Running(r)),
+                shutting_down: AtomicBool::new(false),
+            };
+            let spawned = std::thread::Builder::new()
+                .name("rocketmq-shutdown".into())
+                .spawn(move || drop(orphan));
+            if spawned.is_err() {
+                log::warn!("push consumer dropped from its listener: no thread to shut it down");
+            }
         }
     }
 }
@@ -490,7 +510,7 @@ impl Worker {
                 }
                 std::thread::sleep(o.suspend);
                 for m in &mut msgs {
-                    m.reconsume_times += 1;
+                    m.reconsume_times = m.reconsume_times.saturating_add(1);
                 }
             }
             let Some((done, later)) = outcome else {

@@ -617,10 +617,15 @@ impl Role for ConsumerRole {
                 now + Duration::from_millis(self.config.auto_commit_interval_ms);
             self.commit_all_oneway(engine);
         }
+        // The due wake-up is taken first: what runs below may set the next
+        // one (a later local retry, a paused queue) and must not lose it.
+        let woke = self.next_wake.is_some_and(|w| w <= now);
+        if woke {
+            self.next_wake = None;
+        }
         self.run_local_retries(now);
         self.renew_locks_if_due(engine, now);
-        if self.next_wake.is_some_and(|w| w <= now) {
-            self.next_wake = None;
+        if woke {
             let waiting: Vec<MessageQueue> = self.queues.keys().cloned().collect();
             for mq in waiting {
                 self.request_queue(engine, &mq);
