@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::Sender;
 
-use super::command::{Answer, Call, ConsumerCommand};
+use super::command::{shut_down, Answer, Call, ConsumerCommand};
 use super::config::ConsumerConfig;
 use super::handover::Handover;
 use super::pull::PullResult;
@@ -63,10 +63,6 @@ pub struct PullConsumer {
     poll_lock: Mutex<()>,
 }
 
-pub(super) fn shut_down() -> Error {
-    Error::new(ErrorKind::Shutdown, "the consumer is shut down")
-}
-
 impl Running {
     /// Hands `cmd` to the role. Errors: [`ErrorKind::Shutdown`] when the
     /// engine is gone.
@@ -109,7 +105,7 @@ impl PullConsumer {
         match &*self.lock() {
             Inner::Running(r) => Ok(r.clone()),
             Inner::Created(_) => Err(state_error("the consumer is not started")),
-            Inner::ShutDown => Err(Error::new(ErrorKind::Shutdown, "the consumer is shut down")),
+            Inner::ShutDown => Err(shut_down()),
         }
     }
 
@@ -207,7 +203,7 @@ impl PullConsumer {
                 let sub = Subscription::new(&topic, expression, now_ms)?;
                 r.send(ConsumerCommand::Subscribe(sub))
             }
-            Inner::ShutDown => Err(Error::new(ErrorKind::Shutdown, "the consumer is shut down")),
+            Inner::ShutDown => Err(shut_down()),
         }
     }
 
@@ -224,7 +220,7 @@ impl PullConsumer {
                 let topic = Self::wrap(&r.config, topic)?;
                 r.send(ConsumerCommand::Unsubscribe(topic))
             }
-            Inner::ShutDown => Err(Error::new(ErrorKind::Shutdown, "the consumer is shut down")),
+            Inner::ShutDown => Err(shut_down()),
         }
     }
 
@@ -257,7 +253,7 @@ impl PullConsumer {
                     .collect::<Result<Vec<_>>>()?;
                 r.send(ConsumerCommand::Assign(q))
             }
-            Inner::ShutDown => Err(Error::new(ErrorKind::Shutdown, "the consumer is shut down")),
+            Inner::ShutDown => Err(shut_down()),
         }
     }
 
@@ -350,7 +346,7 @@ impl PullConsumer {
             deadline,
         );
         if running.handover.is_closed() && n == 0 {
-            return Err(Error::new(ErrorKind::Shutdown, "the consumer is shut down"));
+            return Err(shut_down());
         }
         if !taken.is_empty() {
             let cmd = ConsumerCommand::Polled(taken);
@@ -371,7 +367,7 @@ impl PullConsumer {
         running
             .client
             .wait_sync(&rx, Duration::ZERO)
-            .unwrap_or_else(|| Err(Error::new(ErrorKind::Shutdown, "the consumer is shut down")))
+            .unwrap_or_else(|| Err(shut_down()))
     }
 
     fn call(&self, mq: &MessageQueue, call: Call) -> Result<Answer> {

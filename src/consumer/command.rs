@@ -7,7 +7,7 @@ use crossbeam_channel::Sender;
 use super::handover::Taken;
 use super::pull::PullResult;
 use super::subscription::Subscription;
-use crate::error::Result;
+use crate::error::{Error, ErrorKind, Result};
 use crate::protocol::message_ext::MessageExt;
 use crate::routing::MessageQueue;
 
@@ -93,4 +93,9 @@ pub(crate) enum ConsumerCommand {
     },
     /// The queues this consumer owns now.
     Assignment { reply: Sender<Vec<MessageQueue>> },
+}
+
+/// The error of every consumer call after shutdown (API and role alike).
+pub(crate) fn shut_down() -> Error {
+    Error::new(ErrorKind::Shutdown, "the consumer is shut down")
 }

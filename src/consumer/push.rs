@@ -7,13 +7,12 @@
 //! never passes a message still in flight.
 
 use std::cell::Cell;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::api::{shut_down, state_error, ConsumerState, PullConsumer};
-use super::command::{Consumed, ConsumerCommand};
+use super::api::{state_error, ConsumerState, PullConsumer};
+use super::command::{shut_down, Consumed, ConsumerCommand};
 use super::config::{ConsumerConfig, MessageModel};
 use super::handover::Handover;
 use super::role::ConsumerRole;
@@ -77,7 +76,6 @@ enum Inner {
 /// `&self`.
 pub struct PushConsumer {
     inner: Mutex<Inner>,
-    shutting_down: AtomicBool,
 }
 
 impl PushConsumer {
@@ -94,7 +92,6 @@ impl PushConsumer {
                 listener: None,
                 orderly: false,
             }))),
-            shutting_down: AtomicBool::new(false),
         })
     }
 
@@ -326,7 +323,6 @@ impl PushConsumer {
                 "shutdown cannot be called from a message listener (it would wait for itself)",
             ));
         }
-        self.shutting_down.store(true, Ordering::SeqCst);
         let running = {
             let mut inner = self.lock();
             match std::mem::replace(&mut *inner, Inner::ShutDown) {
@@ -388,7 +384,6 @@ impl Drop for PushConsumer {
             r.handover.close();
             let orphan = PushConsumer {
                 inner: Mutex::new(Inner::Running(r)),
-                shutting_down: AtomicBool::new(false),
             };
             let spawned = std::thread::Builder::new()
                 .name("rocketmq-shutdown".into())

@@ -17,7 +17,7 @@ use crossbeam_channel::{Receiver, Sender};
 use mio::Token;
 use rustc_hash::FxHashMap as HashMap;
 
-use super::command::{Answer, Call, ConsumerCommand};
+use super::command::{shut_down, Answer, Call, ConsumerCommand};
 use super::config::{ConsumerConfig, MessageModel};
 use super::handover::Handover;
 use super::process_queue::ProcessQueue;
@@ -230,7 +230,7 @@ impl ConsumerRole {
     }
 
     fn handle(&mut self, engine: &mut Engine, cmd: ConsumerCommand) {
-        let shut = || Error::new(ErrorKind::Shutdown, "the consumer is shut down");
+        let shut = shut_down;
         match cmd {
             ConsumerCommand::Subscribe(sub) => {
                 let topic = sub.topic.clone();
@@ -482,7 +482,7 @@ impl ConsumerRole {
 
     /// Fails every API call and sync commit (shutdown).
     fn fail_calls(&mut self) {
-        let shut = || Error::new(ErrorKind::Shutdown, "the consumer is shut down");
+        let shut = shut_down;
         for p in self.requests.drain() {
             if let Request::Call { reply, .. } = p.kind {
                 let _ = reply.send(Err(shut()));
@@ -678,7 +678,7 @@ impl Role for ConsumerRole {
     fn finish(&mut self) {
         self.fail_calls();
         self.handover.close();
-        let shut = || Error::new(ErrorKind::Shutdown, "the consumer is shut down");
+        let shut = shut_down;
         while let Ok(cmd) = self.rx.try_recv() {
             match cmd {
                 ConsumerCommand::Seek { reply, .. } | ConsumerCommand::Commit { reply } => {

@@ -306,6 +306,13 @@ pub(crate) unsafe fn c_str_or_fail(p: *const c_char, what: &str) -> LResult<Stri
 }
 
 /// A static `""`.
+/// A legacy `Set…NameServerAddress` value as the client's `namesrvAddr`:
+/// trimmed, a leading `http://` stripped (the C++ client accepted it).
+pub(crate) fn namesrv_text(value: &str) -> String {
+    let v = value.trim();
+    v.strip_prefix("http://").unwrap_or(v).to_string()
+}
+
 pub(crate) fn empty() -> *const c_char {
     c"".as_ptr()
 }

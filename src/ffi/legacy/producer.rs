@@ -413,9 +413,7 @@ pub unsafe extern "C" fn SetProducerNameServerAddress(
     // SAFETY: the arguments are as # Safety requires.
     unsafe {
         configure(producer, |c| {
-            let s = c_str_or_fail(namesrv, "namesrv")?;
-            let s = s.trim();
-            c.client.namesrv_addr = s.strip_prefix("http://").unwrap_or(s).to_string();
+            c.client.namesrv_addr = super::namesrv_text(&c_str_or_fail(namesrv, "namesrv")?);
             Ok(())
         })
     }

@@ -326,9 +326,7 @@ pub unsafe extern "C" fn SetPullConsumerNameServerAddress(
     // SAFETY: the arguments are as # Safety requires.
     unsafe {
         configure(consumer, "the name server address", |s| {
-            let a = c_str(namesrv, "namesrv")?;
-            let a = a.trim();
-            s.config.client.namesrv_addr = a.strip_prefix("http://").unwrap_or(a).to_string();
+            s.config.client.namesrv_addr = super::namesrv_text(&c_str(namesrv, "namesrv")?);
             Ok(())
         })
     }

@@ -58,11 +58,9 @@ pub unsafe extern "C" fn SetPushConsumerNameServerAddress(
     // SAFETY: the arguments are as # Safety requires.
     unsafe {
         configure(consumer, "the name server address", |s| {
-            let a = c_str(namesrv, "namesrv")?;
-            let a = a.trim();
             s.put(
                 "namesrvAddr",
-                a.strip_prefix("http://").unwrap_or(a).to_string(),
+                super::namesrv_text(&c_str(namesrv, "namesrv")?),
             );
             Ok(())
         })
