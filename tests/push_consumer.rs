@@ -460,14 +460,17 @@ fn broadcast_members_each_get_everything_and_a_restarted_one_resumes_from_its_fi
 }
 
 #[test]
-fn push_consumer_answers_running_info_relayed_by_the_broker() {
+fn push_consumer_answers_running_info_and_consume_directly_relayed_by_the_broker() {
     let cluster = common::shared();
     let topic = common::unique_topic("PushInfo");
     let group = common::unique_topic("PushInfoG");
     let producer = common::producer(&cluster.namesrv, &[]);
-    producer.send(&Message::new(&topic, &b"x"[..])).unwrap();
-    let got = Arc::new(AtomicUsize::new(0));
-    let g2 = got.clone();
+    let mut probe = Message::new(&topic, &b"probe"[..]);
+    probe.set_tags("TagA").unwrap();
+    let sent = producer.send(&probe).unwrap();
+    let seen: Arc<Mutex<Vec<(String, i32)>>> = Arc::default();
+    let fail = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (s2, f2) = (seen.clone(), fail.clone());
     let c = push(
         &cluster.namesrv,
         &group,
@@ -475,8 +478,16 @@ fn push_consumer_answers_running_info_relayed_by_the_broker() {
         "TagA||TagB",
         &[],
         move |m| {
-            g2.fetch_add(m.len(), Ordering::SeqCst);
-            ConsumeStatus::Success
+            let mut s = s2.lock().unwrap();
+            for x in m {
+                let body = String::from_utf8_lossy(&x.body).into_owned();
+                s.push((format!("{} {}", x.topic, body), x.queue_id));
+            }
+            if f2.load(Ordering::SeqCst) {
+                ConsumeStatus::ReconsumeLater
+            } else {
+                ConsumeStatus::Success
+            }
         },
     );
     let resp = common::request(&cluster.namesrv, 105, &[("topic", &topic)]);
@@ -530,19 +541,49 @@ fn push_consumer_answers_running_info_relayed_by_the_broker() {
         subs
     );
     assert!(subs.contains(&format!("%RETRY%{} *", group)), "{:?}", subs);
-    // CONSUME_MESSAGE_DIRECTLY (309) is answered, with its reason.
-    let r = common::request(
-        &broker,
-        309,
-        &[
-            ("consumerGroup", &group),
-            ("clientId", &ids[0]),
-            ("msgId", "00"),
-            ("brokerName", "b"),
-            ("topic", &topic),
-        ],
-    );
+    // CONSUME_MESSAGE_DIRECTLY (309): the broker looks the message up by
+    // its offsetMsgId and relays it; the listener runs once more on it.
+    let expect = format!("{} probe", topic);
+    let count = |seen: &Mutex<Vec<(String, i32)>>| {
+        seen.lock()
+            .unwrap()
+            .iter()
+            .filter(|(m, q)| *m == expect && *q == sent.message_queue.queue_id)
+            .count()
+    };
+    assert!(wait_until(Duration::from_secs(20), || count(&seen) == 1));
+    let direct = |group: &str| {
+        common::request(
+            &broker,
+            309,
+            &[
+                ("consumerGroup", group),
+                ("clientId", &ids[0]),
+                ("msgId", &sent.offset_msg_id),
+                ("topic", &topic),
+            ],
+        )
+    };
+    let r = direct(&group);
+    assert_eq!(r.code, 0, "{:?}", r.remark);
+    let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(v["consumeResult"], "CR_SUCCESS", "{}", v);
+    assert_eq!(v["order"], false);
+    assert_eq!(v["autoCommit"], true);
+    assert!(v["spentTimeMills"].as_u64().is_some(), "{}", v);
+    assert_eq!(count(&seen), 2);
+    // A listener asking for the message again: CR_LATER, and no retry.
+    fail.store(true, Ordering::SeqCst);
+    let r = direct(&group);
+    assert_eq!(r.code, 0, "{:?}", r.remark);
+    let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(v["consumeResult"], "CR_LATER", "{}", v);
+    fail.store(false, Ordering::SeqCst);
+    // Another group's request is refused with Java's text.
+    let r = direct("NoSuchGroup");
     assert_ne!(r.code, 0);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(count(&seen), 3, "a direct call is neither retried nor committed");
     c.shutdown().unwrap();
     producer.shutdown().unwrap();
 }

@@ -3,10 +3,12 @@
 //! now), GET_CONSUMER_RUNNING_INFO (what this consumer is and subscribes),
 //! GET_CONSUMER_STATUS_FROM_CLIENT (empty tables), RESET_CONSUMER_CLIENT_OFFSET
 //! (owned queues move to the given offsets, as a seek) and
-//! CONSUME_MESSAGE_DIRECTLY (answered as not supported, with a remark).
+//! CONSUME_MESSAGE_DIRECTLY (a push consumer's listener runs once on the
+//! message, on a consume thread, which answers).
 
 use mio::Token;
 
+use super::handover::Direct;
 use super::role::ConsumerRole;
 use crate::client::Engine;
 use crate::codec::RemotingCommand;
@@ -23,6 +25,12 @@ impl ConsumerRole {
     ) {
         let group = self.config.consumer_group.clone();
         let mine = |k: &str| frame.ext(k).is_none_or(|g| g == group);
+        let not_here = || {
+            format!(
+                "The Consumer Group <{}> not exist in this consumer",
+                frame.ext("consumerGroup").unwrap_or("")
+            )
+        };
         match frame.code {
             request_code::NOTIFY_CONSUMER_IDS_CHANGED => {
                 // Oneway: a member joined or left; rebalance now (coalesced
@@ -33,12 +41,8 @@ impl ConsumerRole {
             }
             request_code::GET_CONSUMER_RUNNING_INFO => {
                 if !mine("consumerGroup") {
-                    let remark = format!(
-                        "The Consumer Group <{}> not exist in this consumer",
-                        frame.ext("consumerGroup").unwrap_or("")
-                    );
                     let code = response_code::SYSTEM_ERROR;
-                    return engine.respond(token, code, frame.opaque, Some(&remark));
+                    return engine.respond(token, code, frame.opaque, Some(&not_here()));
                 }
                 let body = self.running_info(engine);
                 let code = response_code::SUCCESS;
@@ -56,14 +60,47 @@ impl ConsumerRole {
                 }
             }
             _ => {
-                // CONSUME_MESSAGE_DIRECTLY: running the listener for an
-                // admin tool is not supported (the minimal correct answer).
-                if !frame.is_oneway() {
-                    let remark = "CONSUME_MESSAGE_DIRECTLY is not supported by this client";
-                    let code = response_code::SYSTEM_ERROR;
-                    engine.respond(token, code, frame.opaque, Some(remark));
+                // CONSUME_MESSAGE_DIRECTLY (Java `MQClientInstance.
+                // consumeMessageDirectly`: push consumers only).
+                if frame.is_oneway() {
+                    return;
                 }
+                let remark = if !self.push || !mine("consumerGroup") {
+                    not_here()
+                } else {
+                    match self.direct(token, &frame) {
+                        Ok(()) => return, // a consume thread answers
+                        Err(e) => e,
+                    }
+                };
+                let code = response_code::SYSTEM_ERROR;
+                engine.respond(token, code, frame.opaque, Some(&remark));
             }
+        }
+    }
+
+    /// Decodes a CONSUME_MESSAGE_DIRECTLY body (one stored record) and
+    /// hands it to the consume threads; the error is the answer's remark.
+    fn direct(&self, token: Token, frame: &RemotingCommand) -> Result<(), String> {
+        let mut message = crate::protocol::message_ext::decode_one(frame.body.clone())
+            .map_err(|e| format!("cannot decode the message: {}", e))?;
+        if let Some(b) = frame.ext("brokerName").filter(|b| !b.is_empty()) {
+            message.broker_name = b.into();
+        }
+        let ns = self.config.client.namespace.as_deref();
+        if ns.is_some_and(|n| !n.is_empty()) {
+            message.topic = crate::namespace::unwrap(ns, &message.topic).into();
+        }
+        self.restore_retry_topics(std::slice::from_mut(&mut message));
+        let direct = Direct {
+            message,
+            token,
+            opaque: frame.opaque,
+        };
+        if self.handover.push_direct(direct) {
+            Ok(())
+        } else {
+            Err("the consumer is shutting down".into())
         }
     }
 

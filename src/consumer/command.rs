@@ -93,6 +93,13 @@ pub(crate) enum ConsumerCommand {
     },
     /// The queues this consumer owns now.
     Assignment { reply: Sender<Vec<MessageQueue>> },
+    /// The answer to a CONSUME_MESSAGE_DIRECTLY request: a
+    /// `ConsumeMessageDirectlyResult` JSON body for the connection `token`.
+    Directly {
+        token: mio::Token,
+        opaque: i32,
+        body: Vec<u8>,
+    },
 }
 
 /// The error of every consumer call after shutdown (API and role alike).

@@ -45,9 +45,25 @@ pub(crate) struct Taken {
     pub offset: i64,
 }
 
+/// A message an admin asks a push consumer to run its listener on once
+/// (CONSUME_MESSAGE_DIRECTLY): no offsets, no retries; the answer goes back
+/// on the connection the request came on.
+#[derive(Debug)]
+pub(crate) struct Direct {
+    /// The message (decoded from the request's body).
+    pub message: MessageExt,
+    /// The connection of the request.
+    pub token: mio::Token,
+    /// The request's opaque.
+    pub opaque: i32,
+}
+
 #[derive(Default)]
 struct State {
     batches: VecDeque<Batch>,
+    /// CONSUME_MESSAGE_DIRECTLY requests: a consume thread takes them
+    /// before any batch.
+    direct: VecDeque<Direct>,
     closed: bool,
     /// Polls waiting on the condition variable: a push wakes only then
     /// (a futex wake-up is a system call even with nobody waiting).
@@ -87,6 +103,33 @@ impl Handover {
         }
     }
 
+    /// Queues a CONSUME_MESSAGE_DIRECTLY request for a consume thread (I/O
+    /// thread); `false` when closed (nobody will run it).
+    pub(crate) fn push_direct(&self, direct: Direct) -> bool {
+        let mut s = self.lock();
+        if s.closed {
+            return false;
+        }
+        s.direct.push_back(direct);
+        let wake = s.waiting > 0;
+        drop(s);
+        if wake {
+            // Every waiter: an orderly one may be waiting for a free queue.
+            self.ready.notify_all();
+        }
+        true
+    }
+
+    /// The oldest CONSUME_MESSAGE_DIRECTLY request, if any (consume
+    /// threads, before they take a batch).
+    pub(crate) fn take_direct(&self) -> Option<Direct> {
+        let mut s = self.lock();
+        if s.closed {
+            return None;
+        }
+        s.direct.pop_front()
+    }
+
     /// Drops every buffered message of `mq` (a seek, or the queue left this
     /// consumer); the role resets its counts itself.
     pub(crate) fn purge(&self, mq: &MessageQueue) {
@@ -98,6 +141,7 @@ impl Handover {
         let mut s = self.lock();
         s.closed = true;
         s.batches.clear();
+        s.direct.clear();
         drop(s);
         self.ready.notify_all();
     }
@@ -151,7 +195,7 @@ impl Handover {
     ) -> Option<Taken> {
         let mut s = self.lock();
         loop {
-            if s.closed || max == 0 {
+            if s.closed || max == 0 || !s.direct.is_empty() {
                 return None;
             }
             let busy = &s.busy;
@@ -216,6 +260,9 @@ impl Handover {
         loop {
             if s.closed || !s.batches.is_empty() || max == 0 {
                 break;
+            }
+            if !s.direct.is_empty() {
+                return Vec::new();
             }
             let now = Instant::now();
             if now >= deadline {

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use super::api::{state_error, ConsumerState, PullConsumer};
 use super::command::{shut_down, Consumed, ConsumerCommand};
 use super::config::{ConsumerConfig, MessageModel};
-use super::handover::Handover;
+use super::handover::{Direct, Handover};
 use super::role::ConsumerRole;
 use super::subscription::Subscription;
 use crate::client::{Client, RoleSender};
@@ -443,9 +443,43 @@ impl Worker {
         sent.is_ok()
     }
 
+    /// Runs the listener once on a CONSUME_MESSAGE_DIRECTLY message and
+    /// answers with Java's `ConsumeMessageDirectlyResult`; nothing is
+    /// committed or retried. `false` once the role is gone.
+    fn consume_directly(&self, d: Direct) -> bool {
+        let started = Instant::now();
+        let msgs = std::slice::from_ref(&d.message);
+        let listener = &self.listener;
+        let status = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| listener(msgs)));
+        let (result, remark) = match status {
+            Ok(ConsumeStatus::Success) => ("CR_SUCCESS", None),
+            Ok(ConsumeStatus::ReconsumeLater) => ("CR_LATER", None),
+            Err(_) => ("CR_THROW_EXCEPTION", Some("the listener panicked")),
+        };
+        let body = serde_json::json!({
+            "autoCommit": true,
+            "consumeResult": result,
+            "order": self.orderly.is_some(),
+            "remark": remark,
+            "spentTimeMills": started.elapsed().as_millis() as u64,
+        });
+        let cmd = ConsumerCommand::Directly {
+            token: d.token,
+            opaque: d.opaque,
+            body: serde_json::to_vec(&body).unwrap_or_default(),
+        };
+        self.tx.send(cmd).is_ok()
+    }
+
     fn run_concurrently(&self) {
         let mut msgs: Vec<MessageExt> = Vec::with_capacity(self.batch);
         loop {
+            if let Some(d) = self.handover.take_direct() {
+                if !self.consume_directly(d) {
+                    break;
+                }
+                continue;
+            }
             msgs.clear();
             let deadline = Instant::now() + Duration::from_secs(1);
             let taken = self
@@ -476,6 +510,12 @@ impl Worker {
     fn run_orderly(&self, o: &Orderly) {
         let mut msgs: Vec<MessageExt> = Vec::with_capacity(self.batch);
         loop {
+            if let Some(d) = self.handover.take_direct() {
+                if !self.consume_directly(d) {
+                    break;
+                }
+                continue;
+            }
             msgs.clear();
             let deadline = Instant::now() + Duration::from_secs(1);
             let Some(taken) =

@@ -326,6 +326,14 @@ impl ConsumerRole {
                 q.sort();
                 let _ = reply.send(q);
             }
+            ConsumerCommand::Directly {
+                token,
+                opaque,
+                body,
+            } => {
+                let code = response_code::SUCCESS;
+                engine.respond_with_body(token, code, opaque, None, &body);
+            }
         }
     }
 
