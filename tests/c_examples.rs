@@ -602,3 +602,36 @@ fn consumer_push_example_receives_what_was_sent() {
     assert!(stderr.contains("ERROR SUMMARY: 0 errors"), "{}", stderr);
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), n);
 }
+
+#[test]
+fn bench_e2e_measures_every_message_from_send_to_listener() {
+    let cluster = common::shared();
+    let topic = common::unique_topic("CBenchE2E");
+    let (code, stdout) = run_example(
+        "bench_e2e",
+        &[
+            "--namesrv",
+            &cluster.namesrv,
+            "--topic",
+            &topic,
+            "--count",
+            "300",
+            "--rate",
+            "500",
+        ],
+    );
+    assert_eq!(code, 0, "{}", stdout);
+    let v: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(v["mode"], "e2e");
+    assert_eq!(v["sent"], 300, "{}", v);
+    assert_eq!(v["received"], 300, "{}", v);
+    assert_eq!(v["send_failed"], 0, "{}", v);
+    let lat = &v["lat_us"];
+    let (p50, p99, max) = (
+        lat["p50"].as_f64().unwrap(),
+        lat["p99"].as_f64().unwrap(),
+        lat["max"].as_f64().unwrap(),
+    );
+    assert!(0.0 < p50 && p50 <= p99 && p99 <= max, "{}", v);
+    assert!(v["send_ack_us"]["p50"].as_f64().unwrap() > 0.0, "{}", v);
+}

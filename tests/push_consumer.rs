@@ -583,7 +583,11 @@ fn push_consumer_answers_running_info_and_consume_directly_relayed_by_the_broker
     let r = direct("NoSuchGroup");
     assert_ne!(r.code, 0);
     std::thread::sleep(Duration::from_millis(500));
-    assert_eq!(count(&seen), 3, "a direct call is neither retried nor committed");
+    assert_eq!(
+        count(&seen),
+        3,
+        "a direct call is neither retried nor committed"
+    );
     c.shutdown().unwrap();
     producer.shutdown().unwrap();
 }

@@ -603,7 +603,15 @@ impl Role for ConsumerRole {
                     self.own_exactly(engine, &mine, Some(topic));
                 }
             }
-            Event::RouteFailed { topic, error } => self.route_failed(topic, error),
+            Event::RouteFailed { topic, error } => {
+                self.route_failed(topic, error);
+                if self.assigned.is_none() && self.subscriptions.contains_key(topic) {
+                    // A subscribed topic the NameServer does not know (yet:
+                    // a producer's first send creates it): look again in
+                    // 1 s, not at the next 20 s round.
+                    self.rebalance.unbalanced(engine.now);
+                }
+            }
         }
     }
 
