@@ -113,7 +113,10 @@ fn push_consumer_group_split_join_leave_and_kill_lose_nothing() {
     };
 
     let got = Arc::new(Mutex::new(Vec::<String>::new()));
-    let a = member(&cluster.namesrv, &group, &topic, got.clone());
+    // What `a`, the member that leaves cleanly, consumed (apart, so that its
+    // leave can be checked alone).
+    let a_got = Arc::new(Mutex::new(Vec::<String>::new()));
+    let a = member(&cluster.namesrv, &group, &topic, a_got.clone());
     let b = member(&cluster.namesrv, &group, &topic, got.clone());
     // The third member, in a child process.
     let mut child = Command::new(std::env::current_exe().unwrap())
@@ -171,8 +174,13 @@ fn push_consumer_group_split_join_leave_and_kill_lose_nothing() {
     std::thread::sleep(Duration::from_secs(2));
     // A fourth joins; then one leaves cleanly.
     let d = member(&cluster.namesrv, &group, &topic, got.clone());
-    std::thread::sleep(Duration::from_secs(3));
+    std::thread::sleep(Duration::from_secs(2));
+    // The join has settled (NOTIFY rebalances at once); from here until its
+    // shutdown, what `a` consumes is committed by the shutdown.
+    let a_settled = a_got.lock().unwrap().len();
+    std::thread::sleep(Duration::from_secs(1));
     a.shutdown().unwrap();
+    let a_late: Vec<String> = a_got.lock().unwrap()[a_settled..].to_vec();
     std::thread::sleep(Duration::from_secs(3));
     // The child is killed: its queues stay with it on the broker until its
     // channel expires (120 s), then the survivors take them.
@@ -192,6 +200,7 @@ fn push_consumer_group_split_join_leave_and_kill_lose_nothing() {
     let deadline = Instant::now() + Duration::from_secs(200);
     let received = || -> BTreeSet<String> {
         let mut all: BTreeSet<String> = got.lock().unwrap().iter().cloned().collect();
+        all.extend(a_got.lock().unwrap().iter().cloned());
         all.extend(child_got.lock().unwrap().iter().cloned());
         all
     };
@@ -215,11 +224,29 @@ fn push_consumer_group_split_join_leave_and_kill_lose_nothing() {
     d.shutdown().unwrap();
     producer.shutdown().unwrap();
 
+    // The clean leave redelivered nothing: no other member consumed what
+    // `a` consumed in its last second.
+    let others: BTreeSet<String> = got
+        .lock()
+        .unwrap()
+        .iter()
+        .chain(child_got.lock().unwrap().iter())
+        .cloned()
+        .collect();
+    let again: Vec<&String> = a_late.iter().filter(|id| others.contains(*id)).collect();
+    assert!(
+        again.is_empty(),
+        "{} of the {} messages the leaving member consumed last came again: {:?}",
+        again.len(),
+        a_late.len(),
+        again
+    );
     let mut counts: HashMap<String, usize> = HashMap::new();
     for id in got
         .lock()
         .unwrap()
         .iter()
+        .chain(a_got.lock().unwrap().iter())
         .chain(child_got.lock().unwrap().iter())
     {
         *counts.entry(id.clone()).or_default() += 1;
