@@ -14,15 +14,19 @@ BIN="$ROOT/bin"
 mkdir -p "$ROOT"
 
 have() { [ -x "$BIN/$1" ]; }
+# The broker has TLS only when built with its `tls` feature (the NameServer
+# has it by default); a stamp tells such a build from an older one.
+TLS_STAMP="$ROOT/.broker-tls"
+ready() { have rocketmq-namesrv-rust && have rocketmq-broker-rust && [ -e "$TLS_STAMP" ]; }
 
-if have rocketmq-namesrv-rust && have rocketmq-broker-rust; then
+if ready; then
   exit 0
 fi
 
 # A lock so two concurrent callers (e.g. tests and examples) don't both build.
 exec 9>"$ROOT/.install.lock"
 flock 9
-if have rocketmq-namesrv-rust && have rocketmq-broker-rust; then
+if ready; then
   exit 0
 fi
 
@@ -33,7 +37,10 @@ export CARGO_TARGET_DIR="$ROOT/target"
 cd "$ROOT"
 echo "installing rocketmq-namesrv $VERSION and rocketmq-broker $VERSION into $ROOT (about 15 minutes the first time)" >&2
 have rocketmq-namesrv-rust || cargo install --locked --root "$ROOT" --version "$VERSION" rocketmq-namesrv >&2
-have rocketmq-broker-rust || cargo install --locked --root "$ROOT" --version "$VERSION" rocketmq-broker >&2
+if ! have rocketmq-broker-rust || [ ! -e "$TLS_STAMP" ]; then
+  cargo install --locked --force --root "$ROOT" --version "$VERSION" --features tls rocketmq-broker >&2
+  touch "$TLS_STAMP"
+fi
 # The intermediate build products are large and not needed once installed.
 rm -rf "$CARGO_TARGET_DIR"
-have rocketmq-namesrv-rust && have rocketmq-broker-rust
+ready
