@@ -14,6 +14,17 @@ pub struct ClientConfig {
     /// `namesrvAddr`: `host:port` list separated by `;`. Falls back to the
     /// `NAMESRV_ADDR` environment variable when empty at start.
     pub namesrv_addr: String,
+    /// `namesrvDomain`: the address server to get the NameServer list from
+    /// when no address is configured (see `address_server`): `host`
+    /// (port 8080, as Java), `host:port` or an `http://` URL.
+    pub namesrv_domain: Option<String>,
+    /// `namesrvDomainSubgroup`: the last path part of the address server's
+    /// URL (Java property `rocketmq.namesrv.domain.subgroup`, default
+    /// `nsaddr`).
+    pub namesrv_domain_subgroup: String,
+    /// `namesrvDomainRefreshInterval`, ms (not a Java key; Java: 2 minutes):
+    /// how often the address server is asked again.
+    pub namesrv_domain_refresh_interval_ms: u64,
     /// `instanceName` (default `DEFAULT`, replaced by `pid#nanos` at start
     /// as Java `changeInstanceNameToPID`).
     pub instance_name: String,
@@ -49,6 +60,9 @@ impl Default for ClientConfig {
     fn default() -> Self {
         ClientConfig {
             namesrv_addr: String::new(),
+            namesrv_domain: None,
+            namesrv_domain_subgroup: "nsaddr".to_string(),
+            namesrv_domain_refresh_interval_ms: 120_000,
             instance_name: "DEFAULT".to_string(),
             client_ip: None,
             unit_name: None,
@@ -69,6 +83,21 @@ pub static KEYS: &[ConfigKey<ClientConfig>] = &[
         "namesrvAddr",
         "NameServer addresses, host:port separated by ';'",
         |c, v| c.namesrv_addr = v.to_string()
+    ),
+    key!(
+        "namesrvDomain",
+        "address server of the NameServer list when namesrvAddr is empty: host (port 8080), host:port or http:// URL",
+        |c, v| c.namesrv_domain = super::address_server::check_domain(KEY, v)?
+    ),
+    key!(
+        "namesrvDomainSubgroup",
+        "last path part of the address server URL (default nsaddr)",
+        |c, v| c.namesrv_domain_subgroup = non_empty(KEY, v)?
+    ),
+    key!(
+        "namesrvDomainRefreshInterval",
+        "ms, how often the address server is asked again (default 120000, >= 10)",
+        |c, v| c.namesrv_domain_refresh_interval_ms = number(KEY, v, 10, 86_400_000)?
     ),
     key!(
         "instanceName",
@@ -171,6 +200,22 @@ impl ClientConfig {
             .filter(|s| !s.is_empty())
             .map(str::to_string)
             .collect()
+    }
+
+    /// The address server to ask for the NameServer list at start: its URL
+    /// when `namesrvDomain` is set and no address is configured
+    /// (`namesrvAddr`, `NAMESRV_ADDR`), as Java, where a configured address
+    /// wins over the address server.
+    pub fn address_server_url(&self) -> Option<String> {
+        let domain = self.namesrv_domain.as_deref()?;
+        if !self.namesrv_list().is_empty() {
+            return None;
+        }
+        Some(super::address_server::url(
+            domain,
+            &self.namesrv_domain_subgroup,
+            self.unit_name.as_deref(),
+        ))
     }
 
     /// `clientIP@instanceName[@unitName]` as Java `ClientConfig.buildMQClientId`,

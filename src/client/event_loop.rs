@@ -23,6 +23,9 @@ pub(crate) enum EngineCommand {
     /// unregister from brokers, close sockets and end the loop; then signal
     /// `done`.
     Shutdown { timeout: Duration, done: Sender<()> },
+    /// Use this NameServer list from now on (the address server's new
+    /// answer); lookups in flight finish where they went.
+    SetNamesrvs(Vec<String>),
 }
 
 /// Token of the waker; connections get tokens from 1 up.
@@ -155,6 +158,7 @@ impl EventLoop {
                     self.roles.drain(&mut self.engine);
                     self.begin_shutdown(timeout, Some(done));
                 }
+                EngineCommand::SetNamesrvs(list) => self.engine.routes.set_namesrvs(list),
             }
         }
     }
@@ -238,6 +242,7 @@ impl EventLoop {
         while let Ok(cmd) = self.rx.try_recv() {
             match cmd {
                 EngineCommand::Shutdown { done: d, .. } => done.push(d),
+                EngineCommand::SetNamesrvs(_) => {}
             }
         }
         self.roles.end_turn();

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender};
 
+use super::address_server::{self, Refresher};
 use super::callbacks::{self, CallbackSender};
 use super::config::ClientConfig;
 use super::connections;
@@ -23,6 +24,8 @@ pub(crate) struct Client {
     wakeup: Arc<Wakeup>,
     callbacks: CallbackSender,
     threads: Mutex<Option<(JoinHandle<()>, JoinHandle<()>)>>,
+    /// The thread that asks the address server again (`namesrvDomain`).
+    address_refresher: Mutex<Option<Refresher>>,
     /// Unique per engine; its callback thread marks itself with it.
     id: usize,
     /// The client id sent in heartbeats (`ip@instance[@unit]`).
@@ -31,10 +34,20 @@ pub(crate) struct Client {
 
 impl Client {
     /// Starts the I/O and callback threads of an engine configured by
-    /// `config`, serving `roles`.
+    /// `config`, serving `roles`. With `namesrvDomain` and no configured
+    /// NameServer address, first gets the list from the address server on
+    /// this thread (at most 3 s) and starts the thread that asks again
+    /// every `namesrvDomainRefreshInterval` ms.
     ///
-    /// Errors: [`ErrorKind::Internal`] if the poller or a thread cannot be created.
-    pub fn start(config: Arc<ClientConfig>, roles: Vec<Box<dyn Role>>) -> Result<Client> {
+    /// Errors: [`ErrorKind::NoRoute`] if the address server gives no list;
+    /// [`ErrorKind::Internal`] if the poller or a thread cannot be created.
+    pub fn start(mut config: Arc<ClientConfig>, roles: Vec<Box<dyn Role>>) -> Result<Client> {
+        let address_server = config.address_server_url();
+        if let Some(url) = &address_server {
+            let list = address_server::fetch(url)?;
+            log::info!("NameServer list from {}: {}", url, list.join(";"));
+            Arc::make_mut(&mut config).namesrv_addr = list.join(";");
+        }
         let internal = |what: &str, e: std::io::Error| {
             Error::new(
                 ErrorKind::Internal,
@@ -61,12 +74,29 @@ impl Client {
         let (callbacks, callback_thread) =
             callbacks::spawn(id).map_err(|e| internal("callback thread", e))?;
         let engine = Engine::new(
-            config,
+            config.clone(),
             client_id.clone(),
             connections::Connections::new(registry),
             wakeup.clone(),
             callbacks.clone(),
         );
+        let address_refresher = match address_server {
+            Some(url) => {
+                let (tx, wakeup) = (tx.clone(), wakeup.clone());
+                let deliver = move |list| {
+                    let delivered = tx.send(EngineCommand::SetNamesrvs(list)).is_ok();
+                    wakeup.wake();
+                    delivered
+                };
+                let every = Duration::from_millis(config.namesrv_domain_refresh_interval_ms);
+                let list = config.namesrv_list();
+                Some(
+                    Refresher::spawn(url, every, list, deliver)
+                        .map_err(|e| internal("address server thread", e))?,
+                )
+            }
+            None => None,
+        };
         let loop_state = event_loop::EventLoop::new(poll, rx, engine, Roles::new(roles));
         let loop_thread = std::thread::Builder::new()
             .name("rocketmq-io".into())
@@ -77,6 +107,7 @@ impl Client {
             wakeup,
             callbacks,
             threads: Mutex::new(Some((loop_thread, callback_thread))),
+            address_refresher: Mutex::new(address_refresher),
             id,
             client_id,
         })
@@ -129,6 +160,14 @@ impl Client {
                 ErrorKind::InvalidState,
                 "shutdown cannot be called from a send callback (it would wait for itself)",
             ));
+        }
+        if let Some(mut r) = self
+            .address_refresher
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        {
+            r.stop();
         }
         let threads = self
             .threads

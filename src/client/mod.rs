@@ -15,8 +15,10 @@
 //! requests), [`timers`], [`shutdown`], [`callbacks`] (the callback thread),
 //! [`wakeup`] and [`busy_poll`] (how the loop is woken, and when it spins),
 //! [`role`] (what a role is), [`heartbeat_data`] (what roles put into
-//! heartbeats), [`config`] (`ClientConfig`).
+//! heartbeats), [`config`] (`ClientConfig`), [`address_server`] (the
+//! NameServer list from an HTTP address server, `namesrvDomain`).
 
+mod address_server;
 mod busy_poll;
 pub(crate) mod callbacks;
 pub mod config;

@@ -74,6 +74,18 @@ impl Routes {
         }
     }
 
+    /// Replaces the NameServer list (the address server answered a new
+    /// one, Java `MQClientAPIImpl.updateNameServerAddressList`). The
+    /// current NameServer stays current if it is still listed; lookups in
+    /// flight finish where they went; idle connections to NameServers that
+    /// left are closed by the next stale-connection sweep.
+    pub(super) fn set_namesrvs(&mut self, list: Vec<String>) {
+        let current = self.current_namesrv();
+        self.namesrv_index = list.iter().position(|n| *n == current).unwrap_or(0);
+        self.namesrvs = list;
+        self.brokers_changed = true;
+    }
+
     /// The master address of broker `name`, from any cached route.
     #[inline]
     pub(crate) fn broker_addr(&self, name: &str) -> Option<&Arc<str>> {

@@ -211,7 +211,9 @@ pub unsafe extern "C" fn rmq_push_consumer_new(group: *const c_char) -> *mut rmq
 /// `pullTimeDelayMillsWhenException` (ms a queue pauses after a failed
 /// pull, 1000), `rebalanceIntervalMillis` (ms, 20000). The client's, as for
 /// `rmq_producer_set`: `namesrvAddr` (`host:port;host:port`; empty: the
-/// `NAMESRV_ADDR` environment variable), `instanceName`, `clientIP`,
+/// `NAMESRV_ADDR` environment variable), `namesrvDomain` (address server
+/// of the NameServer list when no address is set), `namesrvDomainSubgroup`
+/// (nsaddr), `namesrvDomainRefreshInterval` (ms, 120000), `instanceName`, `clientIP`,
 /// `unitName`, `mqClientApiTimeout` (ms, 3000), `pollNameServerInterval`
 /// (ms, 30000), `heartbeatBrokerInterval` (ms, 30000), `ioBusyPollMicros`
 /// (µs, 100), `namespace` (topics and the group are sent as

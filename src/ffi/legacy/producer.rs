@@ -419,8 +419,14 @@ pub unsafe extern "C" fn SetProducerNameServerAddress(
     }
 }
 
-/// Not supported: the HTTP name-server lookup is not implemented. 1 for a
-/// NULL producer, else 10 with an explanation.
+/// Sets the NameServer address server (`namesrvDomain`, C++
+/// `DefaultMQProducer::setNamesrvDomain`): the C++ client's full
+/// `http://host:port/path` URL, or `host` (Java's port 8080 and path
+/// `/rocketmq/nsaddr`) or `host:port`. Used at start when no NameServer
+/// address is set: the list is fetched then (at most 3 s, else
+/// `StartProducer` fails with 10 and says why) and every 2 minutes. `""`
+/// clears it. 0; 1 for a NULL producer; 10 for a NULL or malformed domain
+/// (`https://`: no TLS to the address server) or after start.
 ///
 /// # Safety
 /// `producer` is NULL or a live producer handle; `domain` is NULL or a C
@@ -432,13 +438,10 @@ pub unsafe extern "C" fn SetProducerNameServerDomain(
 ) -> c_int {
     // SAFETY: the arguments are as # Safety requires.
     unsafe {
-        run(code::PRODUCER_START_FAILED, || {
-            producer_ref(producer)?;
-            c_str_or_fail(domain, "domain")?;
-            Err(Fail::new(
-                "name server domain (HTTP address lookup) is not supported by this librocketmq; \
-                 use SetProducerNameServerAddress",
-            ))
+        configure(producer, |c| {
+            let domain = c_str_or_fail(domain, "domain")?;
+            c.client.set("namesrvDomain", &domain)?;
+            Ok(())
         })
     }
 }

@@ -332,8 +332,12 @@ pub unsafe extern "C" fn SetPullConsumerNameServerAddress(
     }
 }
 
-/// Not supported (no HTTP name-server lookup): 0 as in legacy, with
-/// `GetLatestErrorMessage()` saying that the domain is ignored; 1 for NULL.
+/// Sets the NameServer address server (`namesrvDomain`, C++
+/// `setNamesrvDomain`): a full `http://` URL as the C++ client takes it,
+/// `host` (port 8080, path `/rocketmq/nsaddr`, as Java) or `host:port`.
+/// Used at start when no NameServer address is set (fetched then, at most
+/// 3 s, else `StartPullConsumer` fails and says why; then every 2 minutes).
+/// `""` clears it. 0; 1 for NULL or a malformed domain (`https://`).
 ///
 /// # Safety
 /// `consumer` is NULL or a live pull consumer handle; `domain` is NULL or a
@@ -343,18 +347,14 @@ pub unsafe extern "C" fn SetPullConsumerNameServerDomain(
     consumer: *mut CPullConsumer,
     domain: *const c_char,
 ) -> c_int {
-    run(code::NULL_POINTER, || {
-        // SAFETY: the arguments are as # Safety requires.
-        unsafe {
-            consumer_ref(consumer)?;
-            c_str(domain, "domain")?;
-        }
-        note(
-            "name server domain (HTTP address lookup) is not supported by this librocketmq and is \
-             ignored; use SetPullConsumerNameServerAddress",
-        );
-        Ok(())
-    })
+    // SAFETY: the arguments are as # Safety requires.
+    unsafe {
+        configure(consumer, "the name server domain", |s| {
+            let domain = c_str(domain, "domain")?;
+            s.config.client.set("namesrvDomain", &domain)?;
+            Ok(())
+        })
+    }
 }
 
 /// Sets the ACL credentials: every request is then signed (ACL v1,

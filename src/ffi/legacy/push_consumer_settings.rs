@@ -67,8 +67,13 @@ pub unsafe extern "C" fn SetPushConsumerNameServerAddress(
     }
 }
 
-/// Not supported (no HTTP name-server lookup): 0 as in legacy, with
-/// `GetLatestErrorMessage()` saying that the domain is ignored; 1 for NULL.
+/// Sets the NameServer address server (`namesrvDomain`, C++
+/// `setNamesrvDomain`): a full `http://` URL as the C++ client takes it,
+/// `host` (port 8080, path `/rocketmq/nsaddr`, as Java) or `host:port`.
+/// Used at start when no NameServer address is set (fetched then, at most
+/// 3 s, else `StartPushConsumer` fails with 20 and says why; then every 2
+/// minutes). `""` clears it. 0; 1 for NULL or a malformed domain
+/// (`https://`).
 ///
 /// # Safety
 /// `consumer` is NULL or a live push consumer handle; `domain` is NULL or a
@@ -78,18 +83,15 @@ pub unsafe extern "C" fn SetPushConsumerNameServerDomain(
     consumer: *mut CPushConsumer,
     domain: *const c_char,
 ) -> c_int {
-    run(code::NULL_POINTER, || {
-        // SAFETY: the arguments are as # Safety requires.
-        unsafe {
-            consumer_ref(consumer)?;
-            c_str(domain, "domain")?;
-        }
-        note(
-            "name server domain (HTTP address lookup) is not supported by this librocketmq and is \
-             ignored; use SetPushConsumerNameServerAddress",
-        );
-        Ok(())
-    })
+    // SAFETY: the arguments are as # Safety requires.
+    unsafe {
+        configure(consumer, "the name server domain", |s| {
+            let domain = c_str(domain, "domain")?;
+            validate("namesrvDomain", &domain)?;
+            s.put("namesrvDomain", domain);
+            Ok(())
+        })
+    }
 }
 
 /// Stores a positive count setting `key`: 0; 1 for NULL, for 0 and for a
