@@ -25,6 +25,13 @@ pub struct ClientConfig {
     /// `namesrvDomainRefreshInterval`, ms (not a Java key; Java: 2 minutes):
     /// how often the address server is asked again.
     pub namesrv_domain_refresh_interval_ms: u64,
+    /// `enableMsgTrace` (Java `DefaultMQProducer(…, enableMsgTrace, …)`,
+    /// `ClientConfig.enableTrace`): send trace records of every send and
+    /// consume to the trace topic (see `producer::trace`). Default false.
+    pub enable_msg_trace: bool,
+    /// `customizedTraceTopic`: the trace topic instead of
+    /// `RMQ_SYS_TRACE_TOPIC`.
+    pub customized_trace_topic: Option<String>,
     /// `instanceName` (default `DEFAULT`, replaced by `pid#nanos` at start
     /// as Java `changeInstanceNameToPID`).
     pub instance_name: String,
@@ -63,6 +70,8 @@ impl Default for ClientConfig {
             namesrv_domain: None,
             namesrv_domain_subgroup: "nsaddr".to_string(),
             namesrv_domain_refresh_interval_ms: 120_000,
+            enable_msg_trace: false,
+            customized_trace_topic: None,
             instance_name: "DEFAULT".to_string(),
             client_ip: None,
             unit_name: None,
@@ -98,6 +107,16 @@ pub static KEYS: &[ConfigKey<ClientConfig>] = &[
         "namesrvDomainRefreshInterval",
         "ms, how often the address server is asked again (default 120000, >= 10)",
         |c, v| c.namesrv_domain_refresh_interval_ms = number(KEY, v, 10, 86_400_000)?
+    ),
+    key!(
+        "enableMsgTrace",
+        "true/false: send trace records of sends and consumes to the trace topic (default false)",
+        |c, v| c.enable_msg_trace = boolean(KEY, v)?
+    ),
+    key!(
+        "customizedTraceTopic",
+        "trace topic instead of RMQ_SYS_TRACE_TOPIC",
+        |c, v| c.customized_trace_topic = trace_topic(KEY, v)?
     ),
     key!(
         "instanceName",
@@ -152,6 +171,15 @@ pub static KEYS: &[ConfigKey<ClientConfig>] = &[
         credentials(c).security_token = optional(v)
     }),
 ];
+
+/// A valid topic name, or None for blank.
+fn trace_topic(key: &str, v: &str) -> Result<Option<String>> {
+    let Some(topic) = optional(v.trim()) else {
+        return Ok(None);
+    };
+    crate::message::validate_topic(&topic).map_err(|e| e.context(key))?;
+    Ok(Some(topic))
+}
 
 fn namespace(v: &str) -> Result<Option<String>> {
     if v.contains('%') {

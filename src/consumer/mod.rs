@@ -31,6 +31,7 @@ pub mod push;
 mod rebalance;
 mod role;
 pub mod subscription;
+mod trace_hook;
 
 pub use crate::protocol::pull::PullStatus;
 pub use allocate::AllocateStrategy;

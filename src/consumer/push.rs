@@ -17,8 +17,11 @@ use super::config::{ConsumerConfig, MessageModel};
 use super::handover::{Direct, Handover};
 use super::role::ConsumerRole;
 use super::subscription::Subscription;
+use super::trace_hook;
 use crate::client::{Client, RoleSender};
 use crate::error::{Error, ErrorKind, Result};
+use crate::producer::trace::TraceDispatcher;
+use crate::producer::trace_sink;
 use crate::protocol::message_ext::MessageExt;
 
 /// What a listener call asks for (Java `ConsumeConcurrentlyStatus`,
@@ -64,6 +67,8 @@ struct Running {
     threads: Vec<JoinHandle<()>>,
     /// Set when every consume thread has returned.
     stopped: Arc<(Mutex<usize>, std::sync::Condvar)>,
+    /// The message trace (`enableMsgTrace`).
+    trace: Option<Arc<TraceDispatcher>>,
 }
 
 enum Inner {
@@ -234,6 +239,8 @@ impl PushConsumer {
         let (tx, rx) = crossbeam_channel::unbounded();
         let orderly = setup.orderly;
         let role = ConsumerRole::new_push(config.clone(), rx, handover.clone(), subs, orderly);
+        let group = &config.consumer_group;
+        let trace = TraceDispatcher::start(&config.client, group, "SUB", trace_sink)?;
         let client = Client::start(Arc::new(config.client.clone()), vec![Box::new(role)])?;
         let tx = client.role_sender(tx);
         let stopped = Arc::new((Mutex::new(0usize), std::sync::Condvar::new()));
@@ -245,6 +252,7 @@ impl PushConsumer {
                 listener: listener.clone(),
                 batch: config.consume_message_batch_max_size,
                 stopped: stopped.clone(),
+                trace: trace.clone(),
                 orderly: orderly.then(|| Orderly {
                     suspend: Duration::from_millis(config.suspend_current_queue_time_ms),
                     max_reconsume_times: config.max_reconsume_times_orderly(),
@@ -272,6 +280,7 @@ impl PushConsumer {
             handover,
             threads,
             stopped,
+            trace,
         }));
         Ok(())
     }
@@ -337,6 +346,7 @@ impl PushConsumer {
             handover,
             threads,
             stopped,
+            trace,
         } = *running;
         handover.close();
         // Wait for the running listener calls (their outcomes reach the
@@ -366,7 +376,12 @@ impl PushConsumer {
                 let _ = t.join();
             }
         }
-        client.shutdown(Duration::from_millis(3000))
+        let outcome = client.shutdown(Duration::from_millis(3000));
+        // Last, so that the trace of every listener call is sent.
+        if let Some(trace) = trace {
+            trace.stop();
+        }
+        outcome
     }
 }
 
@@ -402,6 +417,8 @@ struct Worker {
     listener: MessageListener,
     batch: usize,
     stopped: Arc<(Mutex<usize>, std::sync::Condvar)>,
+    /// The message trace (`enableMsgTrace`).
+    trace: Option<Arc<TraceDispatcher>>,
     /// Set for an orderly listener.
     orderly: Option<Orderly>,
 }
@@ -424,10 +441,24 @@ impl Worker {
         cv.notify_all();
     }
 
+    /// Runs the listener on `msgs` (a panic counts as `ReconsumeLater`),
+    /// with its `SubBefore` / `SubAfter` trace records when tracing.
     fn call(&self, msgs: &[MessageExt]) -> ConsumeStatus {
         let listener = &self.listener;
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| listener(msgs)))
-            .unwrap_or(ConsumeStatus::ReconsumeLater)
+        let traced = self
+            .trace
+            .as_deref()
+            .map(|t| (t, trace_hook::before(t, msgs)));
+        let status = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| listener(msgs)));
+        if let Some((t, call)) = traced {
+            let (success, code) = match &status {
+                Ok(ConsumeStatus::Success) => (true, trace_hook::RETURN_SUCCESS),
+                Ok(ConsumeStatus::ReconsumeLater) => (false, trace_hook::RETURN_FAILED),
+                Err(_) => (false, trace_hook::RETURN_EXCEPTION),
+            };
+            trace_hook::after(t, call, success, code);
+        }
+        status.unwrap_or(ConsumeStatus::ReconsumeLater)
     }
 
     /// Hands a call's outcome to the role: at once when it must act

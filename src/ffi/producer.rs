@@ -213,7 +213,9 @@ pub unsafe extern "C" fn rmq_producer_new(group: *const c_char) -> *mut rmq_prod
 /// `namesrvAddr` (`host:port;host:port`), `namesrvDomain` (address server
 /// of the NameServer list when no address is set: `host` with Java's port
 /// 8080, `host:port` or an `http://` URL), `namesrvDomainSubgroup`
-/// (nsaddr), `namesrvDomainRefreshInterval` (ms, 120000), `sendMsgTimeout` (ms, default
+/// (nsaddr), `namesrvDomainRefreshInterval` (ms, 120000), `enableMsgTrace`
+/// (false: trace records to the trace topic), `customizedTraceTopic`
+/// (RMQ_SYS_TRACE_TOPIC), `sendMsgTimeout` (ms, default
 /// 3000), `retryTimesWhenSendFailed` (2), `retryTimesWhenSendAsyncFailed`
 /// (2), `retryAnotherBrokerWhenNotStoreOK` (false), `compressMsgBodyOverHowmuch`
 /// (bytes, 4096), `compressLevel` (5), `maxMessageSize` (bytes, 4194304),

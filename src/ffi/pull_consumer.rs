@@ -191,7 +191,9 @@ pub unsafe extern "C" fn rmq_pull_consumer_new(group: *const c_char) -> *mut rmq
 /// `rmq_producer_set`: `namesrvAddr` (`host:port;host:port`; empty: the
 /// `NAMESRV_ADDR` environment variable), `namesrvDomain` (address server
 /// of the NameServer list when no address is set), `namesrvDomainSubgroup`
-/// (nsaddr), `namesrvDomainRefreshInterval` (ms, 120000), `instanceName`, `clientIP`,
+/// (nsaddr), `namesrvDomainRefreshInterval` (ms, 120000), `enableMsgTrace`
+/// (false; the push consumer's trace records), `customizedTraceTopic`
+/// (RMQ_SYS_TRACE_TOPIC), `instanceName`, `clientIP`,
 /// `unitName`, `mqClientApiTimeout` (ms, 3000), `pollNameServerInterval`
 /// (ms, 30000), `heartbeatBrokerInterval` (ms, 30000), `ioBusyPollMicros`
 /// (µs, 100), `namespace` (topics and the group are sent as

@@ -5,13 +5,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::config::ProducerConfig;
-use super::hooks::{self, SendHook};
+use super::hooks::{Hooks, SendHook};
 use super::inflight::{InFlight, Permit};
 use super::request_reply::{self, ReplyCallback, ReplyCompletion};
 use super::role::{BrokerTarget, ProducerCommand, ProducerRole};
 use super::send::{
     Completion, CompletionKind, Notify, RawCallback, Receipt, SendCallback, SendJob,
 };
+use super::trace::{Sink, TraceDispatcher};
 use super::transaction::{self, TransactionChecker, TransactionState};
 use crate::client::{Client, RoleSender};
 use crate::error::{Error, ErrorKind, Result};
@@ -53,7 +54,8 @@ struct Running {
     config: Arc<ProducerConfig>,
     in_flight: Arc<InFlight>,
     transactional: bool,
-    hooks: Arc<Vec<SendHook>>,
+    /// The user's send hooks and the message trace.
+    hooks: Arc<Hooks>,
 }
 
 /// How a send's caller learns the outcome.
@@ -150,7 +152,7 @@ impl Producer {
                 (
                     Arc::new(config),
                     setup.checker.clone(),
-                    Arc::new(std::mem::take(&mut setup.hooks)),
+                    std::mem::take(&mut setup.hooks),
                 )
             }
             Inner::Running => {
@@ -166,6 +168,9 @@ impl Producer {
                 ))
             }
         };
+        let client = &config.client;
+        let trace = TraceDispatcher::start(client, &config.producer_group, "PUB", trace_sink)?;
+        let hooks = Arc::new(Hooks { user: hooks, trace });
         let transactional = checker.is_some();
         let (tx, rx) = crossbeam_channel::bounded(command_capacity(&config));
         let role = ProducerRole::new(config.clone(), (tx.clone(), rx), checker);
@@ -262,7 +267,7 @@ impl Producer {
                 "set a transaction checker before start to send transactions",
             ));
         }
-        hooks::run_before(&running.hooks, msg)?;
+        running.hooks.before(msg)?;
         let prepared = transaction::prepare_half(msg, &running.config)?;
         let wire_topic = prepared.topic().to_string();
         let result = self.send_prepared(running, prepared, None)?;
@@ -353,7 +358,7 @@ impl Producer {
         timeout: Duration,
         completion: ReplyCompletion,
     ) -> Result<(String, PreparedMessage)> {
-        hooks::run_before(&running.hooks, msg)?;
+        running.hooks.before(msg)?;
         let id = request_reply::new_correlation_id();
         let mut request = msg.clone();
         let ttl = timeout.as_millis() as u64;
@@ -385,10 +390,13 @@ impl Producer {
     /// [`ErrorKind::Broker`] with the broker's response code.
     pub fn send(&self, msg: &Message) -> Result<SendResult> {
         let running = self.running()?;
-        hooks::run_before(&running.hooks, msg)?;
+        let started = Instant::now();
+        running.hooks.before(msg)?;
         let prepared = message::prepare(msg, &running.config.prepare_options())?;
         let outcome = self.send_prepared(running, prepared, None);
-        hooks::run_after(&running.hooks, msg, &outcome);
+        running
+            .hooks
+            .after(std::slice::from_ref(msg), &outcome, started);
         outcome
     }
 
@@ -398,10 +406,13 @@ impl Producer {
     /// `mq`'s broker is not in the topic's route.
     pub fn send_to_queue(&self, msg: &Message, mq: &MessageQueue) -> Result<SendResult> {
         let running = self.running()?;
-        hooks::run_before(&running.hooks, msg)?;
+        let started = Instant::now();
+        running.hooks.before(msg)?;
         let prepared = message::prepare(msg, &running.config.prepare_options())?;
         let outcome = self.send_prepared(running, prepared, Some(wrap_queue(running, mq)));
-        hooks::run_after(&running.hooks, msg, &outcome);
+        running
+            .hooks
+            .after(std::slice::from_ref(msg), &outcome, started);
         outcome
     }
 
@@ -411,14 +422,13 @@ impl Producer {
     /// network I/O) and of [`Producer::send`].
     pub fn send_batch(&self, msgs: &[Message]) -> Result<SendResult> {
         let running = self.running()?;
+        let started = Instant::now();
         for m in msgs {
-            hooks::run_before(&running.hooks, m)?;
+            running.hooks.before(m)?;
         }
         let prepared = message::prepare_batch(msgs, &running.config.prepare_options())?;
         let outcome = self.send_prepared(running, prepared, None);
-        for m in msgs {
-            hooks::run_after(&running.hooks, m, &outcome);
-        }
+        running.hooks.after(msgs, &outcome, started);
         outcome
     }
 
@@ -489,9 +499,9 @@ impl Producer {
         notify: Notify,
     ) -> Result<()> {
         let running = self.running()?;
-        hooks::run_before(&running.hooks, msg)?;
+        running.hooks.before(msg)?;
         let prepared = message::prepare(msg, &running.config.prepare_options())?;
-        let notify = with_after_hooks(running, std::slice::from_ref(msg), notify);
+        let notify = running.hooks.wrap(std::slice::from_ref(msg), notify);
         let target = mq.map(|mq| wrap_queue(running, mq));
         self.send_prepared_async(running, prepared, target, notify)
     }
@@ -512,10 +522,10 @@ impl Producer {
     pub fn send_batch_async(&self, msgs: &[Message], callback: SendCallback) -> Result<()> {
         let running = self.running()?;
         for m in msgs {
-            hooks::run_before(&running.hooks, m)?;
+            running.hooks.before(m)?;
         }
         let prepared = message::prepare_batch(msgs, &running.config.prepare_options())?;
-        let notify = with_after_hooks(running, msgs, Notify::Boxed(callback));
+        let notify = running.hooks.wrap(msgs, Notify::Boxed(callback));
         self.send_prepared_async(running, prepared, None, notify)
     }
 
@@ -552,7 +562,7 @@ impl Producer {
 
     fn oneway(&self, msg: &Message, target: Option<MessageQueue>) -> Result<()> {
         let running = self.running()?;
-        hooks::run_before(&running.hooks, msg)?;
+        running.hooks.before(msg)?;
         let prepared = message::prepare(msg, &running.config.prepare_options())?;
         let started = Instant::now();
         let permit = permit(running, prepared.body.len(), started)?;
@@ -651,6 +661,7 @@ impl Producer {
             .recv_timeout(Duration::from_secs(5))
             .map_err(|_| Error::new(ErrorKind::Timeout, "no statistics within 5 s"))?;
         snapshot.in_flight = running.in_flight.pending();
+        snapshot.trace = running.hooks.trace.as_ref().map(|t| t.counters.snapshot());
         let bytes = serde_json::to_vec(&snapshot).unwrap_or_default();
         Ok(String::from_utf8(bytes).unwrap_or_default())
     }
@@ -681,6 +692,10 @@ impl Producer {
             }
             r.in_flight.close();
             r.client.shutdown(timeout)?;
+            // Last, so that the trace of every send is sent.
+            if let Some(trace) = &r.hooks.trace {
+                trace.stop();
+            }
         }
         self.shut_down
             .store(true, std::sync::atomic::Ordering::Release);
@@ -695,20 +710,13 @@ impl Producer {
     }
 }
 
-/// `callback` preceded by the after-send hooks, if there are any.
-fn with_after_hooks(running: &Running, msgs: &[Message], notify: Notify) -> Notify {
-    if !running.hooks.iter().any(|h| h.after.is_some()) {
-        return notify;
-    }
-    let hooks = running.hooks.clone();
-    let msgs = msgs.to_vec(); // bodies are shared, not copied
-    let callback = notify.boxed();
-    Notify::Boxed(Box::new(move |outcome| {
-        for m in &msgs {
-            hooks::run_after(&hooks, m, &outcome);
-        }
-        callback(outcome)
-    }))
+/// The internal producer of the message trace (Java's trace producer of
+/// `AsyncTraceDispatcher`): started with `config`, sending synchronously
+/// on the trace thread ([`TraceDispatcher`]'s sink).
+pub(crate) fn trace_sink(config: ProducerConfig) -> Result<Sink> {
+    let producer = Producer::with_config(config);
+    producer.start()?;
+    Ok(Box::new(move |m: &Message| producer.send(m).map(drop)))
 }
 
 impl Running {

@@ -22,8 +22,11 @@ pub mod request_reply;
 mod role;
 mod send;
 mod stats;
+pub mod trace;
+mod trace_data;
 pub mod transaction;
 
 pub use crate::result::{SendResult, SendResultView, SendStatus};
+pub(crate) use api::trace_sink;
 pub use api::{Producer, State};
 pub use send::{RawCallback, SendCallback};

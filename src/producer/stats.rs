@@ -136,6 +136,7 @@ impl Stats {
             sends_failed: failed,
             sends_ok: ok,
             topics,
+            trace: None,
         }
     }
 }
@@ -153,6 +154,20 @@ pub(crate) struct Snapshot {
     sends_failed: u64,
     sends_ok: u64,
     topics: BTreeMap<String, TopicSnapshot>,
+    /// Message trace counters (`enableMsgTrace` only; set by the producer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace: Option<TraceSnapshot>,
+}
+
+/// What happened to a producer's trace records.
+#[derive(Debug, Serialize)]
+pub(crate) struct TraceSnapshot {
+    /// Dropped: the trace queue was full, or their trace message failed.
+    pub dropped: u64,
+    /// Trace messages sent.
+    pub messages_sent: u64,
+    /// Records queued.
+    pub recorded: u64,
 }
 
 #[derive(Debug, Serialize)]

@@ -50,7 +50,7 @@ struct Checker {
     user_data: UserData,
 }
 
-#[allow(dead_code)] // log_path and trace are recorded only
+#[allow(dead_code)] // log_path is recorded only
 struct PState {
     config: ProducerConfig,
     running: Option<Arc<Producer>>,
@@ -58,7 +58,6 @@ struct PState {
     registered: Option<(String, String)>,
     shut_down: bool,
     log_path: Option<String>,
-    trace: bool,
 }
 
 /// The `CProducer` handle.
@@ -104,7 +103,6 @@ impl CProducer {
                 registered: None,
                 shut_down: false,
                 log_path: None,
-                trace: false,
             }),
             kind,
             checker,
@@ -650,8 +648,9 @@ pub unsafe extern "C" fn SetProducerMaxMessageSize(producer: *mut CProducer, siz
     }
 }
 
-/// Accepted and recorded (`OPEN` 0 enables, anything else disables); message
-/// traces are not sent. 0; 1 for NULL.
+/// Message trace (`enableMsgTrace`; C++ `setMessageTrace`): `OPEN` (0)
+/// sends a `Pub` trace record of every send to `RMQ_SYS_TRACE_TOPIC`, any
+/// other value (`CLOSE` 1) turns it off. 0; 1 for NULL; 10 after start.
 ///
 /// # Safety
 /// `producer` is NULL or a live producer handle.
@@ -662,8 +661,8 @@ pub unsafe extern "C" fn SetProducerMessageTrace(
 ) -> c_int {
     // SAFETY: the arguments are as # Safety requires.
     unsafe {
-        run(code::PRODUCER_START_FAILED, || {
-            producer_ref(producer)?.lock().trace = openTrace == 0;
+        configure(producer, |c| {
+            c.client.enable_msg_trace = openTrace == 0;
             Ok(())
         })
     }

@@ -94,7 +94,7 @@ enum Kind {
     Orderly,
 }
 
-#[allow(dead_code)] // log_path, trace and ssl_property_file are recorded only
+#[allow(dead_code)] // log_path and ssl_property_file are recorded only
 pub(super) struct PushState {
     /// The group as `GetPushConsumerGroupID` returns it.
     pub(super) group: CString,
@@ -113,7 +113,6 @@ pub(super) struct PushState {
     pub(super) ssl: bool,
     pub(super) ssl_property_file: Option<String>,
     pub(super) log_path: Option<String>,
-    pub(super) trace: bool,
 }
 
 impl PushState {
@@ -289,7 +288,6 @@ impl CPushConsumer {
             ssl: false,
             ssl_property_file: None,
             log_path: None,
-            trace: false,
         };
         state.put("consumeThreadCount", cpu_count().clamp(1, 1000).to_string());
         CPushConsumer {

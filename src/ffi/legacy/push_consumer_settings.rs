@@ -365,8 +365,10 @@ pub unsafe extern "C" fn SetPushConsumerMaxCacheMessageSizeInMb(
     }
 }
 
-/// Accepted and recorded (`OPEN` 0 enables, anything else disables); no
-/// trace messages are sent. 0; 1 for NULL.
+/// Message trace (`enableMsgTrace`; C++ `setMessageTrace`): `OPEN` (0)
+/// sends a `SubBefore` and a `SubAfter` trace record of every consumed
+/// message to `RMQ_SYS_TRACE_TOPIC`, any other value (`CLOSE` 1) turns it
+/// off; applied at the next start. 0; 1 for NULL.
 ///
 /// # Safety
 /// `consumer` is NULL or a live push consumer handle.
@@ -378,7 +380,7 @@ pub unsafe extern "C" fn SetPushConsumerMessageTrace(
     // SAFETY: the arguments are as # Safety requires.
     unsafe {
         configure(consumer, "message trace", |s| {
-            s.trace = openTrace == 0;
+            s.put("enableMsgTrace", (openTrace == 0).to_string());
             Ok(())
         })
     }
