@@ -1052,7 +1052,12 @@ struct rmq_producer *rmq_producer_new(const char *group);
 /*
  Sets configuration `key` to `value` (both NUL-terminated UTF-8). Keys
  are the Java `DefaultMQProducer`/`ClientConfig` property names:
- `namesrvAddr` (`host:port;host:port`), `sendMsgTimeout` (ms, default
+ `namesrvAddr` (`host:port;host:port`), `namesrvDomain` (address server
+ of the NameServer list when no address is set: `host` with Java's port
+ 8080, `host:port` or an `http://` URL), `namesrvDomainSubgroup`
+ (nsaddr), `namesrvDomainRefreshInterval` (ms, 120000), `enableMsgTrace`
+ (false: trace records to the trace topic), `customizedTraceTopic`
+ (RMQ_SYS_TRACE_TOPIC), `sendMsgTimeout` (ms, default
  3000), `retryTimesWhenSendFailed` (2), `retryTimesWhenSendAsyncFailed`
  (2), `retryAnotherBrokerWhenNotStoreOK` (false), `compressMsgBodyOverHowmuch`
  (bytes, 4096), `compressLevel` (5), `maxMessageSize` (bytes, 4194304),
@@ -1289,7 +1294,11 @@ struct rmq_pull_consumer *rmq_pull_consumer_new(const char *group);
  (where a broadcasting consumer keeps its offsets; default none: in
  memory only). The client's, as for
  `rmq_producer_set`: `namesrvAddr` (`host:port;host:port`; empty: the
- `NAMESRV_ADDR` environment variable), `instanceName`, `clientIP`,
+ `NAMESRV_ADDR` environment variable), `namesrvDomain` (address server
+ of the NameServer list when no address is set), `namesrvDomainSubgroup`
+ (nsaddr), `namesrvDomainRefreshInterval` (ms, 120000), `enableMsgTrace`
+ (false; the push consumer's trace records), `customizedTraceTopic`
+ (RMQ_SYS_TRACE_TOPIC), `instanceName`, `clientIP`,
  `unitName`, `mqClientApiTimeout` (ms, 3000), `pollNameServerInterval`
  (ms, 30000), `heartbeatBrokerInterval` (ms, 30000), `ioBusyPollMicros`
  (µs, 100), `namespace` (topics and the group are sent as
@@ -1746,7 +1755,11 @@ struct rmq_push_consumer *rmq_push_consumer_new(const char *group);
  `pullTimeDelayMillsWhenException` (ms a queue pauses after a failed
  pull, 1000), `rebalanceIntervalMillis` (ms, 20000). The client's, as for
  `rmq_producer_set`: `namesrvAddr` (`host:port;host:port`; empty: the
- `NAMESRV_ADDR` environment variable), `instanceName`, `clientIP`,
+ `NAMESRV_ADDR` environment variable), `namesrvDomain` (address server
+ of the NameServer list when no address is set), `namesrvDomainSubgroup`
+ (nsaddr), `namesrvDomainRefreshInterval` (ms, 120000), `enableMsgTrace`
+ (false; the push consumer's trace records), `customizedTraceTopic`
+ (RMQ_SYS_TRACE_TOPIC), `instanceName`, `clientIP`,
  `unitName`, `mqClientApiTimeout` (ms, 3000), `pollNameServerInterval`
  (ms, 30000), `heartbeatBrokerInterval` (ms, 30000), `ioBusyPollMicros`
  (µs, 100), `namespace` (topics and the group are sent as

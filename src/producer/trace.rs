@@ -180,10 +180,13 @@ fn run(
                 batch.push(r);
                 due.get_or_insert_with(|| Instant::now() + FLUSH_EVERY);
             },
-            recv(stopped) -> _ => {
-                batch.extend(rx.try_iter());
+            recv(stopped) -> _ => loop {
+                let room = BATCH_RECORDS - batch.len();
+                batch.extend(rx.try_iter().take(room));
+                if batch.is_empty() {
+                    return;
+                }
                 sender.send(&mut batch);
-                return;
             },
             default(timeout) => {},
         }
@@ -259,5 +262,72 @@ impl Batcher<'_> {
                 self.counters.dropped.fetch_add(records, Ordering::Relaxed)
             }
         };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    static SENT_RECORDS: AtomicUsize = AtomicUsize::new(0);
+    static SENT_MESSAGES: AtomicUsize = AtomicUsize::new(0);
+
+    /// A sink that takes 20 ms per trace message (a slow broker).
+    fn slow_sink(_: ProducerConfig) -> Result<Sink> {
+        Ok(Box::new(|m: &Message| {
+            std::thread::sleep(Duration::from_millis(20));
+            let body = String::from_utf8_lossy(m.body()).into_owned();
+            SENT_RECORDS.fetch_add(body.matches(FIELD).count(), Ordering::SeqCst);
+            SENT_MESSAGES.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }))
+    }
+
+    const FIELD: char = super::super::trace_data::FIELD_SPLITOR;
+
+    fn record(i: usize) -> TraceRecord {
+        TraceRecord::SubBefore(SubRecord {
+            timestamp_ms: 1,
+            region_id: "R".into(),
+            group: "G".into(),
+            request_id: "Q".into(),
+            msg_id: format!("M{}", i),
+            retry_times: 0,
+            keys: String::new(),
+            cost_ms: 0,
+            success: false,
+            context_code: 0,
+        })
+    }
+
+    #[test]
+    fn a_full_queue_drops_and_counts_and_stop_sends_the_rest() {
+        let mut client = ClientConfig::default();
+        client.enable_msg_trace = true;
+        let d = TraceDispatcher::start(&client, "G", "SUB", slow_sink)
+            .unwrap()
+            .unwrap();
+        let t0 = Instant::now();
+        for i in 0..10_000 {
+            d.record(record(i));
+        }
+        assert!(t0.elapsed() < Duration::from_millis(500), "never blocks");
+        d.stop();
+        let c = d.counters.snapshot();
+        assert_eq!(c.recorded + c.dropped, 10_000);
+        assert!(
+            c.dropped > 0 && c.recorded >= QUEUE_RECORDS as u64,
+            "{:?}",
+            c
+        );
+        assert_eq!(SENT_RECORDS.load(Ordering::SeqCst) as u64, c.recorded);
+        // Batches of at most BATCH_RECORDS records.
+        let messages = SENT_MESSAGES.load(Ordering::SeqCst);
+        assert!(messages as u64 >= c.recorded / BATCH_RECORDS as u64);
+        assert_eq!(messages as u64, c.messages_sent);
+        // A stopped dispatcher drops.
+        d.record(record(0));
+        assert_eq!(d.counters.snapshot().dropped, c.dropped + 1);
     }
 }
