@@ -578,11 +578,17 @@ fn bad_input_never_crashes_and_keeps_the_legacy_codes() {
             SetPullConsumerSslPropertyFile(p, c"/etc/tls.properties".as_ptr()),
             0
         );
+        // Implemented (tests/namesrv_domain.rs): https is refused, "" clears.
+        assert_eq!(
+            SetPullConsumerNameServerDomain(p, c"https://example.com".as_ptr()),
+            1
+        );
+        assert!(last_error().contains("https"), "{}", last_error());
         assert_eq!(
             SetPullConsumerNameServerDomain(p, c"example.com".as_ptr()),
             0
         );
-        assert!(last_error().contains("not supported"), "{}", last_error());
+        assert_eq!(SetPullConsumerNameServerDomain(p, c"".as_ptr()), 0);
         let t = c(&topic);
         let (mut mqs, mut size) = (8 as *mut CMessageQueue, 5);
         assert_eq!(

@@ -871,11 +871,17 @@ fn bad_input_never_crashes_and_keeps_the_legacy_codes() {
         assert!(last_error().contains("ignored"), "{}", last_error());
         assert_eq!(SetPushConsumerMaxCacheMessageSizeInMb(p, 50), 0);
         // Accepted, recorded or ignored with a note.
+        // Implemented (tests/namesrv_domain.rs): https is refused, "" clears.
+        assert_eq!(
+            SetPushConsumerNameServerDomain(p, c"https://example.com".as_ptr()),
+            1
+        );
+        assert!(last_error().contains("https"), "{}", last_error());
         assert_eq!(
             SetPushConsumerNameServerDomain(p, c"example.com".as_ptr()),
             0
         );
-        assert!(last_error().contains("not supported"), "{}", last_error());
+        assert_eq!(SetPushConsumerNameServerDomain(p, c"".as_ptr()), 0);
         assert_eq!(
             SetPushConsumerLogPath(p, c"/tmp/legacy-push-logs".as_ptr()),
             0

@@ -95,14 +95,18 @@ impl TraceDispatcher {
             .clone()
             .unwrap_or_else(|| RMQ_SYS_TRACE_TOPIC.to_string());
         let group = crate::namespace::unwrap(client.namespace.as_deref(), group).to_string();
-        let mut config = ProducerConfig::default();
-        config.client = client.clone();
-        config.client.enable_msg_trace = false;
-        config.client.namespace = None;
-        config.client.instance_name = format!("PID_CLIENT_INNER_TRACE_PRODUCER_{}", kind);
-        config.producer_group = format!("_INNER_TRACE_PRODUCER-{}-{}", group, kind);
-        config.max_message_size = MAX_TRACE_MESSAGE;
-        config.send_msg_timeout_ms = 5000;
+        let config = ProducerConfig {
+            client: ClientConfig {
+                enable_msg_trace: false,
+                namespace: None,
+                instance_name: format!("PID_CLIENT_INNER_TRACE_PRODUCER_{}", kind),
+                ..client.clone()
+            },
+            producer_group: format!("_INNER_TRACE_PRODUCER-{}-{}", group, kind),
+            max_message_size: MAX_TRACE_MESSAGE,
+            send_msg_timeout_ms: 5000,
+            ..ProducerConfig::default()
+        };
         let (tx, rx) = crossbeam_channel::bounded(QUEUE_RECORDS);
         let (stop, stopped) = crossbeam_channel::bounded(0);
         let counters = Arc::new(TraceCounters::default());
@@ -303,8 +307,10 @@ mod tests {
 
     #[test]
     fn a_full_queue_drops_and_counts_and_stop_sends_the_rest() {
-        let mut client = ClientConfig::default();
-        client.enable_msg_trace = true;
+        let client = ClientConfig {
+            enable_msg_trace: true,
+            ..ClientConfig::default()
+        };
         let d = TraceDispatcher::start(&client, "G", "SUB", slow_sink)
             .unwrap()
             .unwrap();

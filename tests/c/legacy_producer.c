@@ -429,7 +429,10 @@ static void mode_errors(void) {
   CHECK(strlen(ShowProducerVersion(p)) > 0);
   CHECK(SetProducerNameServerAddress(p, NULL) == PRODUCER_START_FAILED);
   CHECK(strlen(GetLatestErrorMessage()) > 0);
-  CHECK(SetProducerNameServerDomain(p, "example.com") == PRODUCER_START_FAILED);
+  CHECK(SetProducerNameServerDomain(p, "https://example.com") == PRODUCER_START_FAILED);
+  CHECK(strstr(GetLatestErrorMessage(), "https") != NULL);
+  CHECK(SetProducerNameServerDomain(p, "example.com") == OK);
+  CHECK(SetProducerNameServerDomain(p, "") == OK);
   CHECK(SetProducerSsl(p, 1) == PRODUCER_START_FAILED);
   CHECK(strstr(GetLatestErrorMessage(), "TLS") != NULL);
   CHECK(SetProducerSsl(p, 0) == OK);
