@@ -86,9 +86,12 @@ fn port_of(addr: &str) -> u32 {
     addr.rsplit(':').next().unwrap().parse().unwrap()
 }
 
-/// The address server, not NAMESRV_ADDR, must decide.
+/// The address server, not NAMESRV_ADDR, must decide. Every test calls
+/// this first; the `Once` removes the variable before any of them goes on
+/// (no thread reads the environment while it changes).
 fn no_env_namesrv() {
-    std::env::remove_var("NAMESRV_ADDR");
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| std::env::remove_var("NAMESRV_ADDR"));
 }
 
 #[test]
