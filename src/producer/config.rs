@@ -257,7 +257,8 @@ mod tests {
                 "retryAnotherBrokerWhenNotStoreOK"
                 | "enableBackpressureForAsyncMode"
                 | "sendLatencyFaultEnable"
-                | "vipChannelEnabled" => "false",
+                | "vipChannelEnabled"
+                | "enableMsgTrace" => "false",
                 "producerGroup" | "namesrvAddr" | "instanceName" | "clientIP" | "unitName"
                 | "createTopicKey" => "x",
                 "compressLevel" => "5",
