@@ -4,8 +4,10 @@
 //! `TraceDataEncoder.decoderFromTraceDataString`. A producer writes one
 //! `Pub` per sent message (sync, async, batch) with the right ids, success
 //! flag and fields, in trace messages keyed by msgId and keys; a push
-//! consumer writes one `SubBefore` + `SubAfter` pair per consumed message;
-//! the legacy setter writes to `RMQ_SYS_TRACE_TOPIC`.
+//! consumer writes one `SubBefore` + `SubAfter` pair per consumed message,
+//! and a failed call and its retry each get their pair (retry times 0 then
+//! 1, failed then succeeded); the legacy setter writes to
+//! `RMQ_SYS_TRACE_TOPIC`.
 
 mod common;
 
@@ -294,4 +296,66 @@ fn legacy_setter_traces_to_rmq_sys_trace_topic() {
         assert_eq!(pub_fields(r)["success"], "true");
         assert_eq!(pub_fields(r)["group"], group.to_str().unwrap());
     }
+}
+
+#[test]
+fn push_consumer_traces_a_failed_call_and_its_retry() {
+    let cluster = common::shared();
+    let topic = common::unique_topic("TraceR");
+    let trace_topic = common::unique_topic("TraceRetry");
+    let group = common::unique_topic("tracercg");
+    let producer = common::producer(&cluster.namesrv, &[]);
+    let mut m = Message::new(&topic, b"retry-me".to_vec());
+    m.set_keys("rk").unwrap();
+    let id = producer.send(&m).unwrap().msg_id;
+    let c = PushConsumer::new(&group).unwrap();
+    c.set("namesrvAddr", &cluster.namesrv).unwrap();
+    c.set("consumeFromWhere", "CONSUME_FROM_FIRST_OFFSET")
+        .unwrap();
+    c.set("enableMsgTrace", "true").unwrap();
+    c.set("customizedTraceTopic", &trace_topic).unwrap();
+    c.subscribe(&topic, "*").unwrap();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let n = calls.clone();
+    c.register_listener(Arc::new(move |_: &[_]| {
+        match n.fetch_add(1, Ordering::SeqCst) {
+            0 => ConsumeStatus::ReconsumeLater,
+            _ => ConsumeStatus::Success,
+        }
+    }))
+    .unwrap();
+    c.start().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(40);
+    while calls.load(Ordering::SeqCst) < 2 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 2, "the retry came");
+    c.shutdown().unwrap();
+
+    let records = read_trace(&trace_topic, |r| r.len() >= 4);
+    let of = |kind: &str, at: usize| -> Vec<Vec<String>> {
+        records
+            .iter()
+            .filter(|r| r.kind == kind && r.fields[at] == id)
+            .map(|r| r.fields.clone())
+            .collect()
+    };
+    // In time order (the trace messages may sit on different queues).
+    let mut before = of("SubBefore", 5);
+    before.sort_by_key(|b| b[1].parse::<i64>().unwrap());
+    let mut after = of("SubAfter", 2);
+    after.sort_by_key(|a| a[7].parse::<i64>().unwrap());
+    assert_eq!((before.len(), after.len()), (2, 2), "{:#?}", records);
+    // First call: retry times 0, failed (ConsumeReturnType.FAILED = 4);
+    // the retry: retry times 1, succeeded.
+    let retries: Vec<&str> = before.iter().map(|b| b[6].as_str()).collect();
+    assert_eq!(retries, ["0", "1"]);
+    let outcomes: Vec<(&str, &str)> = after
+        .iter()
+        .map(|a| (a[4].as_str(), a[6].as_str()))
+        .collect();
+    assert_eq!(outcomes, [("false", "4"), ("true", "0")]);
+    assert_eq!(after[0][1], before[0][4]);
+    assert_eq!(after[1][1], before[1][4]);
+    assert_ne!(before[0][4], before[1][4], "a request id per call");
 }
