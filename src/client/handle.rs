@@ -33,8 +33,15 @@ impl Client {
     /// Starts the I/O and callback threads of an engine configured by
     /// `config`, serving `roles`.
     ///
-    /// Errors: [`ErrorKind::Internal`] if the poller or a thread cannot be created.
+    /// Errors: [`ErrorKind::InvalidArgument`] for TLS settings that do not
+    /// load (`useTLS` with an unreadable certificate or key file, see
+    /// [`super::tls`]); [`ErrorKind::Internal`] if the poller or a thread
+    /// cannot be created.
     pub fn start(config: Arc<ClientConfig>, roles: Vec<Box<dyn Role>>) -> Result<Client> {
+        let tls = match config.use_tls {
+            true => Some(super::tls::client_config(&config.tls)?),
+            false => None,
+        };
         let internal = |what: &str, e: std::io::Error| {
             Error::new(
                 ErrorKind::Internal,
@@ -63,7 +70,7 @@ impl Client {
         let engine = Engine::new(
             config,
             client_id.clone(),
-            connections::Connections::new(registry),
+            connections::Connections::new(registry, tls),
             wakeup.clone(),
             callbacks.clone(),
         );

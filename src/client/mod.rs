@@ -15,7 +15,8 @@
 //! requests), [`timers`], [`shutdown`], [`callbacks`] (the callback thread),
 //! [`wakeup`] and [`busy_poll`] (how the loop is woken, and when it spins),
 //! [`role`] (what a role is), [`heartbeat_data`] (what roles put into
-//! heartbeats), [`config`] (`ClientConfig`).
+//! heartbeats), [`config`] (`ClientConfig`), [`tls`] (TLS settings and the
+//! rustls configuration).
 
 mod busy_poll;
 pub(crate) mod callbacks;
@@ -34,9 +35,11 @@ pub(crate) mod role;
 pub(crate) mod routes;
 mod shutdown;
 mod timers;
+pub mod tls;
 mod wakeup;
 
 pub use config::ClientConfig;
+pub use tls::TlsConfig;
 pub(crate) use engine::Engine;
 pub(crate) use events::Event;
 pub(crate) use handle::Client;
