@@ -166,7 +166,7 @@ pub fn require_tool(check: &[&str], packages: &[&str]) {
 }
 
 /// The koffi version the Node.js example is tested with.
-pub const KOFFI_VERSION: &str = "2.15.2";
+pub const KOFFI_VERSION: &str = "3.3.4";
 
 /// A `node_modules` holding koffi (npm, installed once into the cache under
 /// a file lock), for `NODE_PATH`.
@@ -174,27 +174,33 @@ pub fn koffi_node_modules() -> PathBuf {
     require_tool(&["npm", "--version"], &["npm"]);
     let dir = cache_dir().join(format!("node-koffi-{}", KOFFI_VERSION));
     let modules = dir.join("node_modules");
-    if modules.join("koffi/package.json").exists() {
+    // koffi's native code comes in a platform package (an optional
+    // dependency): loading koffi is the real check.
+    let loads = || {
+        Command::new("node")
+            .args(["-e", "require('koffi')"])
+            .env("NODE_PATH", &modules)
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    };
+    if loads() {
         return modules;
     }
     std::fs::create_dir_all(&dir).expect("create the node cache dir");
     let out = Command::new("flock")
         .arg(cache_dir().join("npm.lock"))
-        .args([
-            "npm",
-            "install",
-            "--no-save",
-            "--no-audit",
-            "--no-fund",
-            "--prefix",
-        ])
+        .args(["npm", "install", "--no-save", "--no-audit", "--no-fund", "--prefix"])
         .arg(&dir)
         .arg(format!("koffi@{}", KOFFI_VERSION))
         .output()
         .expect("run flock npm");
     assert!(
-        modules.join("koffi/package.json").exists(),
-        "npm install koffi@{} failed:\n{}{}",
+        loads(),
+        "npm install koffi@{} did not give a loadable koffi; install it with \
+         `npm install --prefix {} koffi@{}`:\n{}{}",
+        KOFFI_VERSION,
+        dir.display(),
         KOFFI_VERSION,
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
