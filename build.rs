@@ -52,10 +52,6 @@ fn link_soname(profile: &Path, soname: &str) {
     let _ = std::fs::remove_file(&link);
     #[cfg(unix)]
     if let Err(e) = std::os::unix::fs::symlink("librocketmq.so", &link) {
-        println!(
-            "cargo:warning=could not create {}: {}",
-            link.display(),
-            e
-        );
+        println!("cargo:warning=could not create {}: {}", link.display(), e);
     }
 }

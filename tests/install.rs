@@ -10,9 +10,7 @@ mod installed;
 use std::path::Path;
 use std::process::Command;
 
-use installed::{
-    assert_producer_sync_output, dynamic_section, require_tool, run, Prefix, TempDir,
-};
+use installed::{assert_producer_sync_output, dynamic_section, require_tool, run, Prefix, TempDir};
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 const MAJOR: &str = env!("CARGO_PKG_VERSION_MAJOR");
@@ -47,7 +45,12 @@ fn install_lays_out_a_versioned_shared_library() {
     );
     assert_eq!(read_link(&lib.join("librocketmq.so")), soname());
     let (_, so) = dynamic_section(&real);
-    assert_eq!(so.as_deref(), Some(soname().as_str()), "SONAME of {:?}", real);
+    assert_eq!(
+        so.as_deref(),
+        Some(soname().as_str()),
+        "SONAME of {:?}",
+        real
+    );
     assert_eq!(so.as_deref(), Some("librocketmq.so.0"));
     assert!(lib.join("librocketmq.a").is_file());
 
@@ -102,9 +105,7 @@ fn install_honours_destdir() {
     installed::assert_success("scripts/install.sh with DESTDIR", &out);
     let lib = stage.path.join("opt/rocketmq/lib");
     assert_eq!(read_link(&lib.join("librocketmq.so")), soname());
-    assert!(lib
-        .join(format!("librocketmq.so.{}", VERSION))
-        .is_file());
+    assert!(lib.join(format!("librocketmq.so.{}", VERSION)).is_file());
     assert!(stage.path.join("opt/rocketmq/include/rocketmq.h").is_file());
     let pc = std::fs::read_to_string(lib.join("pkgconfig/rocketmq.pc")).unwrap();
     assert!(pc.starts_with("prefix=/opt/rocketmq\n"), "{}", pc);
@@ -216,7 +217,11 @@ fn pkg_config_static_link_sends_to_the_cluster() {
     assert!(flags.iter().any(|f| f == "-lpthread"), "{:?}", flags);
     // Without --static the system libraries stay out (Libs.private).
     let shared_flags = prefix.pkg_config(&["--libs", "rocketmq"]);
-    assert!(!shared_flags.iter().any(|f| f == "-lpthread"), "{:?}", shared_flags);
+    assert!(
+        !shared_flags.iter().any(|f| f == "-lpthread"),
+        "{:?}",
+        shared_flags
+    );
     let exe = dir.path.join("producer_sync");
     run(
         "cc with pkg-config --static",

@@ -190,7 +190,14 @@ pub fn koffi_node_modules() -> PathBuf {
     std::fs::create_dir_all(&dir).expect("create the node cache dir");
     let out = Command::new("flock")
         .arg(cache_dir().join("npm.lock"))
-        .args(["npm", "install", "--no-save", "--no-audit", "--no-fund", "--prefix"])
+        .args([
+            "npm",
+            "install",
+            "--no-save",
+            "--no-audit",
+            "--no-fund",
+            "--prefix",
+        ])
         .arg(&dir)
         .arg(format!("koffi@{}", KOFFI_VERSION))
         .output()
