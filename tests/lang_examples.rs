@@ -93,22 +93,23 @@ fn cpp_example_sends_and_consumes() {
 }
 
 /// examples-lang/go: cgo (`#cgo pkg-config: rocketmq`), callbacks through
-/// `//export` and runtime/cgo handles; `go vet` clean. The build cache is
-/// kept outside the clone.
+/// `//export` and runtime/cgo handles; `go vet` clean. The Go build cache
+/// is the build directory's own: Go 1.19 does not key its cache on
+/// pkg-config's answer, and would link with the flags of an earlier,
+/// removed prefix.
 #[test]
 fn go_example_sends_and_consumes() {
     require_tool(&["go", "version"], &["golang-go"]);
     let prefix = Prefix::install();
     let build = TempDir::new("go");
     let exe = build.path.join("example");
-    let cache = installed::cache_dir();
     let go = |args: &[&str]| {
         let mut cmd = Command::new("go");
         cmd.args(args)
             .current_dir(example_dir("go"))
             .env("PKG_CONFIG_PATH", prefix.pkg_config_path())
-            .env("GOCACHE", cache.join("go-build"))
-            .env("GOPATH", cache.join("go"))
+            .env("GOCACHE", build.path.join("go-build"))
+            .env("GOPATH", build.path.join("go"))
             .env("GOFLAGS", "-mod=mod")
             .env("GOTOOLCHAIN", "local")
             .env("CGO_ENABLED", "1");
@@ -128,6 +129,13 @@ fn go_example_sends_and_consumes() {
 #[test]
 fn node_example_sends_and_consumes() {
     require_tool(&["node", "--version"], &["nodejs"]);
+    // The version tested is the one examples-lang/node/package.json asks for.
+    let package = std::fs::read_to_string(example_dir("node").join("package.json")).unwrap();
+    assert!(
+        package.contains(&format!("\"koffi\": \"{}\"", installed::KOFFI_VERSION)),
+        "{}",
+        package
+    );
     let modules = installed::koffi_node_modules();
     let prefix = Prefix::install();
     assert_example_runs(

@@ -10,7 +10,8 @@
 //
 // and exits 0; 1 on an error (on stderr) or when the messages do not arrive
 // within 30 s; 2 on bad usage. Build with PKG_CONFIG_PATH pointing at the
-// installed rocketmq.pc: go build .
+// installed rocketmq.pc: go build . (Go 1.19 keeps pkg-config's flags in its
+// build cache: after installing into another prefix, run go clean -cache.)
 package main
 
 import (
