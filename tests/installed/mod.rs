@@ -140,7 +140,8 @@ pub fn require_tool(check: &[&str], packages: &[&str]) {
         for p in "$@"; do
             if ! apt-cache show "$p" >/dev/null 2>&1; then apt-get update -q; break; fi
         done
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+            -o DPkg::Lock::Timeout=300 "$@"
     "#;
     let out = Command::new("flock")
         .arg(&lock)
