@@ -31,7 +31,9 @@ impl Pki {
         let dir = std::env::temp_dir().join(common::unique_topic(name));
         std::fs::create_dir_all(&dir).unwrap();
         let ca_key = KeyPair::generate().unwrap();
-        let ca = ca_params("librocketmq test CA").self_signed(&ca_key).unwrap();
+        let ca = ca_params("librocketmq test CA")
+            .self_signed(&ca_key)
+            .unwrap();
         let leaf = |sans: Vec<String>, usage, file: &str| {
             let key = KeyPair::generate().unwrap();
             let mut p = CertificateParams::new(sans).unwrap();
@@ -121,7 +123,8 @@ fn send_every_way_and_consume(namesrv: &str, settings: &[(&str, &str)]) {
     let mut bodies = std::collections::BTreeSet::new();
     for i in 0..5 {
         let b = format!("sync {}", i);
-        p.send(&Message::new(&topic, b.clone().into_bytes())).unwrap();
+        p.send(&Message::new(&topic, b.clone().into_bytes()))
+            .unwrap();
         bodies.insert(b);
     }
     let (tx, rx) = mpsc::channel();
@@ -179,7 +182,10 @@ fn tls_server_verified_carries_every_send_and_a_consumer_and_refuses_the_wrong_p
     let pki = Pki::new("TlsPki");
     let cluster = pki.cluster("enforcing", "none");
     let ca = pki.path("ca.pem");
-    let tls = [("useTLS", "true"), ("tls.client.trustCertPath", ca.as_str())];
+    let tls = [
+        ("useTLS", "true"),
+        ("tls.client.trustCertPath", ca.as_str()),
+    ];
     send_every_way_and_consume(&cluster.namesrv, &tls);
 
     // Test mode: no trust store needed (the CA is not the system's).
@@ -253,7 +259,10 @@ fn tls_mutual_auth_with_a_client_certificate_and_refused_without() {
     .unwrap();
     let p = producer(
         &cluster.namesrv,
-        &[("useTLS", "true"), ("tls.config.file", &props.display().to_string())],
+        &[
+            ("useTLS", "true"),
+            ("tls.config.file", &props.display().to_string()),
+        ],
     );
     p.send(&Message::new(&common::unique_topic("TlsFile"), &b"x"[..]))
         .unwrap();
@@ -299,6 +308,8 @@ fn tls_bad_settings_fail_at_start_with_the_file_named() {
     assert!(e.message().contains("/nonexistent/ca.pem"), "{}", e);
     let p = Producer::new(&common::unique_topic("TlsBad")).unwrap();
     assert!(p.set("useTLS", "maybe").is_err());
-    let e = p.set("tls.config.file", "/nonexistent/tls.properties").unwrap_err();
+    let e = p
+        .set("tls.config.file", "/nonexistent/tls.properties")
+        .unwrap_err();
     assert!(e.message().contains("/nonexistent/tls.properties"), "{}", e);
 }

@@ -201,7 +201,10 @@ impl Connection {
     fn flush_tls(&mut self) -> Result<()> {
         let addr = &self.addr;
         let broken = |why: String| {
-            Error::new(ErrorKind::Network, format!("connection to {}: {}", addr, why))
+            Error::new(
+                ErrorKind::Network,
+                format!("connection to {}: {}", addr, why),
+            )
         };
         let Some(tls) = self.tls.as_mut() else {
             return Ok(());

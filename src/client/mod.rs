@@ -39,10 +39,10 @@ pub mod tls;
 mod wakeup;
 
 pub use config::ClientConfig;
-pub use tls::TlsConfig;
 pub(crate) use engine::Engine;
 pub(crate) use events::Event;
 pub(crate) use handle::Client;
 pub(crate) use heartbeat_data::HeartbeatData;
 pub(crate) use role::Role;
+pub use tls::TlsConfig;
 pub(crate) use wakeup::RoleSender;

@@ -295,6 +295,9 @@ mod tests {
             test_mode: true,
             ..TlsConfig::default()
         };
-        assert!(client_config(&c).unwrap_err().message().contains("encrypted"));
+        assert!(client_config(&c)
+            .unwrap_err()
+            .message()
+            .contains("encrypted"));
     }
 }

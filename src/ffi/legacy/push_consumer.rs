@@ -327,7 +327,9 @@ impl CPushConsumer {
             }
         };
         c.set("messageModel", model)?;
-        super::apply_legacy_tls(s.ssl, s.ssl_property_file.as_deref(), &mut |k, v| c.set(k, v))?;
+        super::apply_legacy_tls(s.ssl, s.ssl_property_file.as_deref(), &mut |k, v| {
+            c.set(k, v)
+        })?;
         for (key, value) in &s.settings {
             if *key == "instanceName" && value != "DEFAULT" {
                 // Legacy client ids are `ip@pid#instanceName`; every
