@@ -225,6 +225,7 @@ tls.server.certPath = "$tls/server.pem"
 tls.server.keyPath = "$tls/server.key"
 tls.server.trustCertPath = "$tls/ca.pem"
 tls.server.need.client.auth = "${ROCKETMQ_TLS_NEED_CLIENT_AUTH:-none}"
+tls.server.authClient = $(tls_auth_client)
 EOF
   fi
 }
@@ -244,7 +245,13 @@ certPath = "$tls/server.pem"
 keyPath = "$tls/server.key"
 trustCertPath = "$tls/ca.pem"
 needClientAuth = "${ROCKETMQ_TLS_NEED_CLIENT_AUTH:-none}"
+authClient = $(tls_auth_client)
 EOF
+}
+
+# Whether the servers verify client certificates (they must, to ask for them).
+tls_auth_client() {
+  if [ "${ROCKETMQ_TLS_NEED_CLIENT_AUTH:-none}" = none ]; then echo false; else echo true; fi
 }
 
 write_broker_config() { # dir index listen_port namesrv_port

@@ -205,6 +205,7 @@ fn tls_server_verified_carries_every_send_and_a_consumer_and_refuses_the_wrong_p
     );
     let (e, took) = failed_send(&p, &common::unique_topic("TlsWrongCa"));
     eprintln!("wrong CA: {:?} after {:?}", e, took);
+    assert_eq!(e.kind(), ErrorKind::Network, "{}", e);
     assert!(
         e.message().contains(&cluster.namesrv) && e.message().contains("TLS handshake failed"),
         "{}",
@@ -275,6 +276,7 @@ fn tls_mutual_auth_with_a_client_certificate_and_refused_without() {
     );
     let (e, took) = failed_send(&p, &common::unique_topic("TlsNoCert"));
     eprintln!("no client certificate: {:?} after {:?}", e, took);
+    assert_eq!(e.kind(), ErrorKind::Network, "{}", e);
     assert!(e.message().contains("TLS"), "{}", e);
     assert!(took < Duration::from_secs(5), "{:?}", took);
     p.shutdown().unwrap();
@@ -289,6 +291,7 @@ fn tls_client_against_a_plain_cluster_fails_fast_and_says_why() {
     );
     let (e, took) = failed_send(&p, &common::unique_topic("TlsToPlain"));
     eprintln!("TLS client, plain servers: {:?} after {:?}", e, took);
+    assert_eq!(e.kind(), ErrorKind::Network, "{}", e);
     assert!(e.message().contains(&cluster.namesrv), "{}", e);
     assert!(e.message().contains("TLS"), "{}", e);
     assert!(took < Duration::from_secs(5), "{:?}", took);

@@ -20,6 +20,11 @@ use crate::error::{Error, ErrorKind, Result};
 /// Initial buffer capacity, bytes.
 const READ_CHUNK: usize = 64 * 1024;
 
+/// Appended to a plain connection's error when the peer dropped it before
+/// answering anything: what a TLS-only server does.
+const PLAIN_REFUSED_HINT: &str =
+    " (before it answered anything: a server that requires TLS closes plain connections: set useTLS=true if it does)";
+
 /// TLS: room offered to each plaintext read from rustls, bytes (a TLS
 /// record carries at most 16 KiB).
 const TLS_PLAINTEXT_CHUNK: usize = 16 * 1024;
@@ -50,6 +55,8 @@ pub struct Connection {
     tls: Option<Box<rustls::ClientConnection>>,
     /// TLS: plaintext taken by rustls whose records are not all written.
     tls_unsent: u64,
+    /// TLS: whether the peer sent any application data yet.
+    tls_answered: bool,
     /// Whether the peer sent anything yet (a plain connection closed before
     /// that may be a TLS-only server refusing it).
     received_any: bool,
@@ -97,6 +104,7 @@ impl Connection {
             written_total: 0,
             tls,
             tls_unsent: 0,
+            tls_answered: false,
             received_any: false,
         })
     }
@@ -231,7 +239,7 @@ impl Connection {
                     }
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                     Err(e) if tls.is_handshaking() => {
-                        return Err(broken(format!("TLS handshake failed: {}", e)))
+                        return Err(broken(format!("{}: {}", super::tls::HANDSHAKE_FAILED, e)))
                     }
                     Err(e) => return Err(broken(e.to_string())),
                 }
@@ -256,7 +264,7 @@ impl Connection {
         let got = match tls.read_tls(&mut self.stream) {
             Ok(0) => {
                 let why = if tls.is_handshaking() {
-                    "the peer closed the connection during the TLS handshake (is it a TLS server? \
+                    "TLS handshake failed: the peer closed the connection (is it a TLS server? \
                      a plain one closes TLS connections)"
                 } else {
                     "connection closed by peer"
@@ -268,7 +276,8 @@ impl Connection {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(true),
             Err(e) if tls.is_handshaking() => {
                 let why = format!(
-                    "TLS handshake failed: {} (is it a TLS server? a plain one drops TLS connections)",
+                    "{}: {} (is it a TLS server? a plain one drops TLS connections)",
+                    super::tls::HANDSHAKE_FAILED,
                     e
                 );
                 return Err(self.broken(&why));
@@ -279,8 +288,11 @@ impl Connection {
         if let Err(e) = tls.process_new_packets() {
             // Tell the peer why (rustls queued an alert); best effort.
             let _ = tls.write_tls(&mut self.stream);
-            let stage = if tls.is_handshaking() {
-                "TLS handshake failed"
+            // TLS 1.3 clients finish first: a server refusing the client's
+            // certificate says so after the client's side is done, before any
+            // answer; that is a failed handshake too.
+            let stage = if tls.is_handshaking() || !self.tls_answered {
+                super::tls::HANDSHAKE_FAILED
             } else {
                 "TLS error"
             };
@@ -294,7 +306,10 @@ impl Connection {
                     self.read_buf.truncate(len);
                     return Err(self.broken("connection closed by peer (TLS close_notify)"));
                 }
-                Ok(n) => self.read_buf.truncate(len + n),
+                Ok(n) => {
+                    self.read_buf.truncate(len + n);
+                    self.tls_answered = true;
+                }
                 Err(e) => {
                     self.read_buf.truncate(len);
                     if e.kind() == io::ErrorKind::WouldBlock {
@@ -346,17 +361,20 @@ impl Connection {
                 return Ok(n as usize == want);
             }
             if n == 0 {
-                return Err(self.broken(if self.received_any {
-                    "connection closed by peer"
+                let hint = if self.received_any {
+                    ""
                 } else {
-                    "connection closed by peer before it answered anything (a server that \
-                     requires TLS closes plain connections: set useTLS=true if it does)"
-                }));
+                    PLAIN_REFUSED_HINT
+                };
+                return Err(self.broken(&format!("connection closed by peer{}", hint)));
             }
             let e = io::Error::last_os_error();
             match e.kind() {
                 io::ErrorKind::WouldBlock => return Ok(false),
                 io::ErrorKind::Interrupted => {}
+                io::ErrorKind::ConnectionReset if !self.received_any => {
+                    return Err(self.broken(&format!("{}{}", e, PLAIN_REFUSED_HINT)))
+                }
                 _ => return Err(self.broken(&e.to_string())),
             }
         }

@@ -21,6 +21,19 @@ use rustls::{DigitallySignedStruct, SignatureScheme};
 
 use crate::error::{Error, ErrorKind, Result};
 
+/// How the message of a failed TLS handshake starts (after the connection's
+/// address): see [`is_handshake_failure`].
+pub(crate) const HANDSHAKE_FAILED: &str = "TLS handshake failed";
+
+/// Whether `e` is a connection's failed TLS handshake (a network error:
+/// untrusted certificate, plain peer, refused client certificate). Route
+/// lookups report such a NameServer failure as
+/// [`ErrorKind::Network`] rather than `NoRoute`: the route is not missing,
+/// the transport is misconfigured.
+pub(crate) fn is_handshake_failure(e: &Error) -> bool {
+    e.kind() == ErrorKind::Network && e.message().contains(HANDSHAKE_FAILED)
+}
+
 /// The TLS settings of an engine (keys `useTLS` and `tls.*`, see
 /// [`super::config::KEYS`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
