@@ -17,7 +17,10 @@ use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
     KeyUsagePurpose,
 };
-use rocketmq::{ErrorKind, Message, Producer, PullConsumer};
+use std::ffi::{c_int, CString};
+
+use rocketmq::protocol::message_ext::MessageExt;
+use rocketmq::{ConsumeStatus, ErrorKind, Message, Producer, PullConsumer, PushConsumer};
 
 /// A CA and the certificates it signed, as PEM files in a directory.
 struct Pki {
@@ -174,7 +177,70 @@ fn send_every_way_and_consume(namesrv: &str, settings: &[(&str, &str)]) {
     }
     assert_eq!(got, bodies, "everything sent over TLS is consumed over TLS");
     c.shutdown().unwrap();
+
+    // A push consumer over TLS gets them all too.
+    let pushed = std::sync::Arc::new(std::sync::Mutex::new(std::collections::BTreeSet::new()));
+    let sink = pushed.clone();
+    let c = PushConsumer::new(&common::unique_topic("TlsPush")).unwrap();
+    c.set("namesrvAddr", namesrv).unwrap();
+    c.set("consumeFromWhere", "CONSUME_FROM_FIRST_OFFSET")
+        .unwrap();
+    for (k, v) in settings {
+        c.set(k, v).unwrap();
+    }
+    c.subscribe(&topic, "*").unwrap();
+    c.register_listener(std::sync::Arc::new(move |msgs: &[MessageExt]| {
+        let mut s = sink.lock().unwrap();
+        for m in msgs {
+            s.insert(String::from_utf8_lossy(&m.body).into_owned());
+        }
+        ConsumeStatus::Success
+    }))
+    .unwrap();
+    c.start().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while pushed.lock().unwrap().len() < bodies.len() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    c.shutdown().unwrap();
+    assert_eq!(
+        *pushed.lock().unwrap(),
+        bodies,
+        "the push consumer over TLS"
+    );
     p.shutdown().unwrap();
+}
+
+/// The legacy C API: `SetProducerSsl` + `SetProducerSslPropertyFile`.
+fn legacy_send_over_tls(namesrv: &str, property_file: &str) -> c_int {
+    use rocketmq::ffi::legacy::message::*;
+    use rocketmq::ffi::legacy::producer::*;
+    use rocketmq::ffi::legacy::send::*;
+    let cs = |s: &str| CString::new(s).unwrap();
+    let (group, ns, file) = (
+        cs(&common::unique_topic("TlsLegacy")),
+        cs(namesrv),
+        cs(property_file),
+    );
+    let topic = cs(&common::unique_topic("TlsLegacyT"));
+    unsafe {
+        let p = CreateProducer(group.as_ptr());
+        assert_eq!(SetProducerNameServerAddress(p, ns.as_ptr()), 0);
+        assert_eq!(SetProducerSsl(p, 1), 0);
+        assert_eq!(SetProducerSslPropertyFile(p, file.as_ptr()), 0);
+        let started = StartProducer(p);
+        let mut code = started;
+        if started == 0 {
+            let m = CreateMessage(topic.as_ptr());
+            SetMessageBody(m, c"legacy over TLS".as_ptr());
+            let mut r: rocketmq::ffi::legacy::CSendResult = std::mem::zeroed();
+            code = SendMessageSync(p, m, &mut r);
+            DestroyMessage(m);
+            ShutdownProducer(p);
+        }
+        DestroyProducer(p);
+        code
+    }
 }
 
 #[test]
@@ -268,6 +334,11 @@ fn tls_mutual_auth_with_a_client_certificate_and_refused_without() {
     p.send(&Message::new(&common::unique_topic("TlsFile"), &b"x"[..]))
         .unwrap();
     p.shutdown().unwrap();
+    // The legacy API reads the same file.
+    let props = props.display().to_string();
+    assert_eq!(legacy_send_over_tls(&cluster.namesrv, &props), 0);
+    let missing = pki.path("missing.properties");
+    assert_eq!(legacy_send_over_tls(&cluster.namesrv, &missing), 10);
 
     // No client certificate: the servers refuse the handshake.
     let p = producer(
