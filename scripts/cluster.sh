@@ -31,6 +31,13 @@
 #   ROCKETMQ_BROKER_EXTRA           extra TOML lines for every broker's [broker] section,
 #                                   e.g. "transactionCheckInterval = 1000"
 #   ROCKETMQ_CLUSTER_KEEP_ON_FAILURE=1  keep DIR when start fails (for debugging)
+#   ROCKETMQ_CLUSTER_TLS_DIR        a directory with ca.pem, server.pem and server.key
+#                                   (PEM): the servers speak TLS. The NameServer is always
+#                                   "permissive" (TLS and plain: the broker registers over a
+#                                   plain connection); brokers use ROCKETMQ_BROKER_TLS_MODE
+#                                   (permissive or enforcing, default enforcing)
+#   ROCKETMQ_TLS_NEED_CLIENT_AUTH   none (default) or require: the servers ask for a client
+#                                   certificate signed by ca.pem (mutual TLS)
 #
 # Ports: the NameServer uses one port; each broker uses a block of four
 # consecutive ports B..B+3: B = fast (VIP) listener (listenPort-2), B+2 = listenPort,
@@ -208,6 +215,43 @@ configStorePath = "$ns/namesrv.properties"
 listenPort = $2
 bindAddress = "127.0.0.1"
 EOF
+  if [ -n "${ROCKETMQ_CLUSTER_TLS_DIR:-}" ]; then
+    local tls="$ROCKETMQ_CLUSTER_TLS_DIR"
+    # Java's dotted keys; the NameServer reads them from its config file.
+    cat >>"$ns/namesrv.toml" <<EOF
+tls.enable = true
+tls.server.mode = "permissive"
+tls.server.certPath = "$tls/server.pem"
+tls.server.keyPath = "$tls/server.key"
+tls.server.trustCertPath = "$tls/ca.pem"
+tls.server.need.client.auth = "${ROCKETMQ_TLS_NEED_CLIENT_AUTH:-none}"
+tls.server.authClient = $(tls_auth_client)
+EOF
+  fi
+}
+
+# The broker's TLS section (ROCKETMQ_CLUSTER_TLS_DIR), or nothing.
+broker_tls_config() {
+  [ -n "${ROCKETMQ_CLUSTER_TLS_DIR:-}" ] || return 0
+  local tls="$ROCKETMQ_CLUSTER_TLS_DIR"
+  cat <<EOF
+
+[broker.brokerServerConfig.tlsConfig]
+enable = true
+
+[broker.brokerServerConfig.tlsConfig.server]
+mode = "${ROCKETMQ_BROKER_TLS_MODE:-enforcing}"
+certPath = "$tls/server.pem"
+keyPath = "$tls/server.key"
+trustCertPath = "$tls/ca.pem"
+needClientAuth = "${ROCKETMQ_TLS_NEED_CLIENT_AUTH:-none}"
+authClient = $(tls_auth_client)
+EOF
+}
+
+# Whether the servers verify client certificates (they must, to ask for them).
+tls_auth_client() {
+  if [ "${ROCKETMQ_TLS_NEED_CLIENT_AUTH:-none}" = none ]; then echo false; else echo true; fi
 }
 
 write_broker_config() { # dir index listen_port namesrv_port
@@ -234,6 +278,7 @@ brokerId = 0
 
 [broker.brokerServerConfig]
 bindAddress = "127.0.0.1"
+$(broker_tls_config)
 
 [broker.topicQueueConfig]
 defaultTopicQueueNums = 8

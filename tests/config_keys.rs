@@ -32,6 +32,8 @@ fn key_shaped(text: &str) -> BTreeSet<String> {
                 && w.chars().all(|c| c.is_ascii_alphanumeric())
                 && w.chars().any(|c| c.is_ascii_uppercase())
                 || *w == "namespace"
+                // Java's dotted TLS keys (`tls.client.certPath`, ...).
+                || w.starts_with("tls.") && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '.')
         })
         .map(str::to_string)
         .collect()

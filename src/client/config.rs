@@ -61,6 +61,12 @@ pub struct ClientConfig {
     /// wake-up each way. 0 turns it off; brokers slower than the bound (a
     /// real broker writing to disk) never cause busy polling.
     pub io_busy_poll_us: u64,
+    /// `useTLS` (Java `ClientConfig.useTLS`, default false): every
+    /// connection of the engine — NameServers, brokers, the VIP port —
+    /// speaks TLS, with [`ClientConfig::tls`].
+    pub use_tls: bool,
+    /// The `tls.*` settings (Java `TlsSystemConfig`), used when `use_tls`.
+    pub tls: super::tls::TlsConfig,
 }
 
 impl Default for ClientConfig {
@@ -82,6 +88,8 @@ impl Default for ClientConfig {
             namespace: None,
             vip_channel_enabled: false,
             io_busy_poll_us: 100,
+            use_tls: false,
+            tls: super::tls::TlsConfig::default(),
         }
     }
 }
@@ -170,6 +178,46 @@ pub static KEYS: &[ConfigKey<ClientConfig>] = &[
     key!("securityToken", "ACL security token (optional)", |c, v| {
         credentials(c).security_token = optional(v)
     }),
+    key!(
+        "useTLS",
+        "true/false: every connection (NameServer, brokers) uses TLS, default false",
+        |c, v| c.use_tls = boolean(KEY, v)?
+    ),
+    key!(
+        "tls.client.trustCertPath",
+        "PEM file of the CAs that sign the servers' certificates (default: the system's trust store)",
+        |c, v| c.tls.trust_cert_path = optional(v)
+    ),
+    key!(
+        "tls.client.certPath",
+        "PEM certificate chain of this client, for mutual TLS (with tls.client.keyPath)",
+        |c, v| c.tls.cert_path = optional(v)
+    ),
+    key!(
+        "tls.client.keyPath",
+        "PEM private key (unencrypted PKCS#8, PKCS#1 or SEC1) of tls.client.certPath",
+        |c, v| c.tls.key_path = optional(v)
+    ),
+    key!(
+        "tls.client.keyPassword",
+        "password of an encrypted key: not supported, start fails with a clear error when set",
+        |c, v| c.tls.key_password = optional(v)
+    ),
+    key!(
+        "tls.client.authServer",
+        "true/false: verify the server's certificate and address, default true (Java: false)",
+        |c, v| c.tls.auth_server = boolean(KEY, v)?
+    ),
+    key!(
+        "tls.test.mode.enable",
+        "true/false: trust any server certificate (logged at warn), default false",
+        |c, v| c.tls.test_mode = boolean(KEY, v)?
+    ),
+    key!(
+        "tls.config.file",
+        "properties file whose tls.client.* and tls.test.mode.enable lines are applied now",
+        |c, v| apply_tls_file(c, v)?
+    ),
 ];
 
 /// A valid topic name, or None for blank.
@@ -179,6 +227,22 @@ fn trace_topic(key: &str, v: &str) -> Result<Option<String>> {
     };
     crate::message::validate_topic(&topic).map_err(|e| e.context(key))?;
     Ok(Some(topic))
+}
+
+/// Applies the client TLS keys of a properties file (Java
+/// `TlsSystemConfig`'s `tls.config.file`, the legacy `Set*SslPropertyFile`);
+/// other lines (a server's keys in a shared file) are ignored. The
+/// configuration is unchanged when a line's value is bad.
+fn apply_tls_file(c: &mut ClientConfig, path: &str) -> Result<()> {
+    let mut next = c.clone();
+    for (k, v) in super::tls::read_properties(path)? {
+        if k.starts_with("tls.client.") || k == "tls.test.mode.enable" {
+            next.set(&k, &v)
+                .map_err(|e| e.context(&format!("in {}", path)))?;
+        }
+    }
+    *c = next;
+    Ok(())
 }
 
 fn namespace(v: &str) -> Result<Option<String>> {

@@ -20,6 +20,8 @@ pub(crate) const FLUSH_CHUNK: usize = 256 * 1024;
 /// Every connection of one engine.
 pub(crate) struct Connections {
     registry: Registry,
+    /// Set when the engine uses TLS (`useTLS`): every connection speaks it.
+    tls: Option<std::sync::Arc<rustls::ClientConfig>>,
     by_token: HashMap<Token, Connection>,
     tokens: HashMap<String, Token>,
     next_token: usize,
@@ -33,10 +35,15 @@ pub(crate) struct Connections {
 }
 
 impl Connections {
-    /// No connections; sockets register with `registry`.
-    pub(crate) fn new(registry: Registry) -> Connections {
+    /// No connections; sockets register with `registry`; with `tls`, every
+    /// connection is a TLS client of that configuration.
+    pub(crate) fn new(
+        registry: Registry,
+        tls: Option<std::sync::Arc<rustls::ClientConfig>>,
+    ) -> Connections {
         Connections {
             registry,
+            tls,
             by_token: HashMap::default(),
             tokens: HashMap::default(),
             next_token: 1,
@@ -98,7 +105,7 @@ impl Connections {
         }
         let token = Token(self.next_token);
         self.next_token += 1;
-        let conn = match Connection::open(addr, token, &self.registry) {
+        let conn = match Connection::open(addr, token, &self.registry, self.tls.as_ref()) {
             Ok(c) => c,
             Err(e) => {
                 self.connect_failed(addr);

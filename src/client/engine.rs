@@ -302,18 +302,22 @@ impl Engine {
     }
 
     /// A request on `token` passed its deadline: the timeout error. A
-    /// connection still connecting by then is given up (its address goes
-    /// into back-off) and closed.
+    /// connection still connecting (or in its TLS handshake) by then is
+    /// given up (its address goes into back-off) and closed.
     pub(crate) fn request_timed_out(&mut self, token: Token) -> Error {
         let addr = self.conns.addr(token).unwrap_or_default().to_string();
-        let connecting = self.conns.is_connecting(token);
+        let handshaking = self.conns.get(token).is_some_and(|c| c.is_handshaking());
+        let connecting = self.conns.is_connecting(token) || handshaking;
+        let stage = if handshaking {
+            " during the TLS handshake (no TLS answer: is the server speaking TLS?)"
+        } else if connecting {
+            " while connecting"
+        } else {
+            ""
+        };
         let e = Error::new(
             ErrorKind::Timeout,
-            format!(
-                "request to {} timed out{}",
-                addr,
-                if connecting { " while connecting" } else { "" }
-            ),
+            format!("request to {} timed out{}", addr, stage),
         );
         if connecting {
             if !addr.is_empty() {

@@ -40,8 +40,15 @@ impl Client {
     /// every `namesrvDomainRefreshInterval` ms.
     ///
     /// Errors: [`ErrorKind::NoRoute`] if the address server gives no list;
-    /// [`ErrorKind::Internal`] if the poller or a thread cannot be created.
+    /// [`ErrorKind::InvalidArgument`] for TLS settings that do not load
+    /// (`useTLS` with an unreadable certificate or key file, see
+    /// [`super::tls`]); [`ErrorKind::Internal`] if the poller or a thread
+    /// cannot be created.
     pub fn start(mut config: Arc<ClientConfig>, roles: Vec<Box<dyn Role>>) -> Result<Client> {
+        let tls = match config.use_tls {
+            true => Some(super::tls::client_config(&config.tls)?),
+            false => None,
+        };
         let address_server = config.address_server_url();
         if let Some(url) = &address_server {
             let list = address_server::fetch(url)?;
@@ -76,7 +83,7 @@ impl Client {
         let engine = Engine::new(
             config.clone(),
             client_id.clone(),
-            connections::Connections::new(registry),
+            connections::Connections::new(registry, tls),
             wakeup.clone(),
             callbacks.clone(),
         );

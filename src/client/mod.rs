@@ -15,8 +15,9 @@
 //! requests), [`timers`], [`shutdown`], [`callbacks`] (the callback thread),
 //! [`wakeup`] and [`busy_poll`] (how the loop is woken, and when it spins),
 //! [`role`] (what a role is), [`heartbeat_data`] (what roles put into
-//! heartbeats), [`config`] (`ClientConfig`), [`address_server`] (the
-//! NameServer list from an HTTP address server, `namesrvDomain`).
+//! heartbeats), [`config`] (`ClientConfig`), [`tls`] (TLS settings and the
+//! rustls configuration), [`address_server`] (the NameServer list from an
+//! HTTP address server, `namesrvDomain`).
 
 mod address_server;
 mod busy_poll;
@@ -36,6 +37,7 @@ pub(crate) mod role;
 pub(crate) mod routes;
 mod shutdown;
 mod timers;
+pub mod tls;
 mod wakeup;
 
 pub use config::ClientConfig;
@@ -44,4 +46,5 @@ pub(crate) use events::Event;
 pub(crate) use handle::Client;
 pub(crate) use heartbeat_data::HeartbeatData;
 pub(crate) use role::Role;
+pub use tls::TlsConfig;
 pub(crate) use wakeup::RoleSender;

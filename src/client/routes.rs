@@ -215,8 +215,15 @@ impl Routes {
                 if lookup.tries + 1 < self.namesrvs.len() {
                     self.lookup(topic, lookup.template, lookup.tries + 1)
                 } else {
+                    // Unreachable NameServers: no route (Java's "No route
+                    // info"); a TLS handshake failure is a network error.
+                    let kind = if super::tls::is_handshake_failure(&e) {
+                        ErrorKind::Network
+                    } else {
+                        ErrorKind::NoRoute
+                    };
                     let e = Error::new(
-                        ErrorKind::NoRoute,
+                        kind,
                         format!(
                             "no NameServer answered the route lookup of {}: {}",
                             topic, e

@@ -199,6 +199,10 @@ pub unsafe extern "C" fn rmq_pull_consumer_new(group: *const c_char) -> *mut rmq
 /// (µs, 100), `namespace` (topics and the group are sent as
 /// `namespace%name`; messages come back without it), `vipChannelEnabled`
 /// (false), `accessKey` / `secretKey` / `securityToken` (ACL v1 signing).
+/// TLS: `useTLS` (false), `tls.client.trustCertPath`, `tls.client.certPath`,
+/// `tls.client.keyPath`, `tls.client.keyPassword` (refused: encrypted keys
+/// are not supported), `tls.client.authServer` (true), `tls.test.mode.enable`
+/// (false), `tls.config.file` (a properties file of those keys, applied now).
 ///
 /// Errors: `RMQ_STATUS_UNKNOWN_CONFIG_KEY`; `RMQ_STATUS_INVALID_ARGUMENT`
 /// (NULL, not UTF-8, value does not parse or is out of range; the setting

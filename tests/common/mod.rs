@@ -35,8 +35,14 @@ impl Cluster {
     /// [`Cluster::start`] with extra broker settings (TOML lines of the
     /// `[broker]` section, e.g. `transactionCheckInterval = 1000`).
     pub fn start_with(brokers: usize, broker_extra: &str) -> Cluster {
+        Cluster::start_with_env(brokers, &[("ROCKETMQ_BROKER_EXTRA", broker_extra)])
+    }
+
+    /// [`Cluster::start`] with environment settings of `scripts/cluster.sh`
+    /// (e.g. `ROCKETMQ_CLUSTER_TLS_DIR`, see its header).
+    pub fn start_with_env(brokers: usize, env: &[(&str, &str)]) -> Cluster {
         let out = Command::new(root().join("scripts/cluster.sh"))
-            .env("ROCKETMQ_BROKER_EXTRA", broker_extra)
+            .envs(env.iter().copied())
             .args(["start", "--brokers", &brokers.to_string(), "--owner-pid"])
             .arg(std::process::id().to_string())
             .output()

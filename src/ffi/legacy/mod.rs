@@ -305,6 +305,38 @@ pub(crate) unsafe fn c_str_or_fail(p: *const c_char, what: &str) -> LResult<Stri
     Ok(unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned())
 }
 
+/// Where the C++ client looks for TLS settings when no property file was
+/// given (`UtilAll.h` `DEFAULT_SSL_PROPERTY_FILE`).
+pub(crate) const DEFAULT_SSL_PROPERTY_FILE: &str = "/etc/rocketmq/tls.properties";
+
+/// Applies the legacy TLS switches at start (`Set*Ssl`, `Set*SslPropertyFile`;
+/// C++ `EventLoop::CreateSslContext`) through `set` (a `key, value` setter
+/// of the client settings): `useTLS=true` and the property file's
+/// `tls.client.*` keys — the given file, else [`DEFAULT_SSL_PROPERTY_FILE`]
+/// when it exists (without either, the system's trust store verifies the
+/// servers). Errors: a given file that cannot be read, or a bad value in it.
+pub(crate) fn apply_legacy_tls(
+    ssl: bool,
+    property_file: Option<&str>,
+    set: &mut dyn FnMut(&str, &str) -> crate::error::Result<()>,
+) -> LResult<()> {
+    if !ssl {
+        return Ok(());
+    }
+    set("useTLS", "true")?;
+    let file = match property_file {
+        Some(f) => Some(f),
+        None if std::path::Path::new(DEFAULT_SSL_PROPERTY_FILE).exists() => {
+            Some(DEFAULT_SSL_PROPERTY_FILE)
+        }
+        None => None,
+    };
+    if let Some(f) = file {
+        set("tls.config.file", f)?;
+    }
+    Ok(())
+}
+
 /// A static `""`.
 /// A legacy `Set…NameServerAddress` value as the client's `namesrvAddr`:
 /// trimmed, a leading `http://` stripped (the C++ client accepted it).

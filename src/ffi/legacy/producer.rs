@@ -58,6 +58,10 @@ struct PState {
     registered: Option<(String, String)>,
     shut_down: bool,
     log_path: Option<String>,
+    /// `SetProducerSsl`, applied at start.
+    ssl: bool,
+    /// `SetProducerSslPropertyFile`, read at start.
+    ssl_property_file: Option<String>,
 }
 
 /// The `CProducer` handle.
@@ -103,6 +107,8 @@ impl CProducer {
                 registered: None,
                 shut_down: false,
                 log_path: None,
+                ssl: false,
+                ssl_property_file: None,
             }),
             kind,
             checker,
@@ -153,6 +159,9 @@ impl CProducer {
         // has its own connections, so a counter keeps the ids of producers
         // that share an instance name apart (brokers track clients by id).
         let mut config = s.config.clone();
+        super::apply_legacy_tls(s.ssl, s.ssl_property_file.as_deref(), &mut |k, v| {
+            config.client.set(k, v)
+        })?;
         if config.client.instance_name != "DEFAULT" {
             static STARTS: AtomicU64 = AtomicU64::new(0);
             config.client.instance_name = format!(
@@ -668,8 +677,11 @@ pub unsafe extern "C" fn SetProducerMessageTrace(
     }
 }
 
-/// TLS is not supported: 0 for `enableSsl == 0`, else 10 with an
-/// explanation; 1 for NULL.
+/// Turns TLS on (`enableSsl != 0`) or off for every connection of the
+/// producer, from `StartProducer` on (C++ `setEnableSsl`; the settings come
+/// from `SetProducerSslPropertyFile`, else `/etc/rocketmq/tls.properties`
+/// when it exists, else the system's trust store verifies the servers;
+/// README "TLS"). 0; 1 for NULL; 10 after start.
 ///
 /// # Safety
 /// `producer` is NULL or a live producer handle.
@@ -678,16 +690,22 @@ pub unsafe extern "C" fn SetProducerSsl(producer: *mut CProducer, enableSsl: c_i
     // SAFETY: the arguments are as # Safety requires.
     unsafe {
         run(code::PRODUCER_START_FAILED, || {
-            producer_ref(producer)?;
-            if enableSsl != 0 {
-                return Err(Fail::new("TLS not supported by this librocketmq"));
+            let p = producer_ref(producer)?;
+            let mut s = p.lock();
+            if s.running.is_some() {
+                return Err(Fail::new("TLS can only change before StartProducer"));
             }
+            s.ssl = enableSsl != 0;
             Ok(())
         })
     }
 }
 
-/// TLS is not supported: 10 with an explanation; 1 for NULL.
+/// The properties file (`key=value` lines) whose `tls.client.trustCertPath`,
+/// `tls.client.certPath`, `tls.client.keyPath` and `tls.client.authServer`
+/// apply when TLS is on (C++ `setSslPropertyFile`); read at `StartProducer`,
+/// which fails (10) when it cannot be read. 0; 1 for NULL; 10 for a NULL
+/// path or after start.
 ///
 /// # Safety
 /// `producer` is NULL or a live producer handle; `sslPropertyFile` is NULL
@@ -700,9 +718,14 @@ pub unsafe extern "C" fn SetProducerSslPropertyFile(
     // SAFETY: the arguments are as # Safety requires.
     unsafe {
         run(code::PRODUCER_START_FAILED, || {
-            producer_ref(producer)?;
-            c_str_or_fail(sslPropertyFile, "sslPropertyFile")?;
-            Err(Fail::new("TLS not supported by this librocketmq"))
+            let p = producer_ref(producer)?;
+            let file = c_str_or_fail(sslPropertyFile, "sslPropertyFile")?;
+            let mut s = p.lock();
+            if s.running.is_some() {
+                return Err(Fail::new("TLS can only change before StartProducer"));
+            }
+            s.ssl_property_file = Some(file);
+            Ok(())
         })
     }
 }

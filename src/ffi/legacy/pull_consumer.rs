@@ -35,7 +35,7 @@ use crate::error::ErrorKind;
 use crate::ffi::copy_c_str;
 use crate::routing::MessageQueue;
 
-#[allow(dead_code)] // log_path and ssl_property_file are recorded only
+#[allow(dead_code)] // log_path is recorded only
 struct PullState {
     config: ConsumerConfig,
     /// The group as `GetPullConsumerGroupID` returns it.
@@ -119,11 +119,8 @@ impl CPullConsumer {
         if s.running.is_some() {
             return Ok(());
         }
-        if s.ssl {
-            return Err(Fail::new(
-                "TLS is not supported by this librocketmq (enabled by SetPullConsumerSsl)",
-            ));
-        }
+        let (ssl, file) = (s.ssl, s.ssl_property_file.clone());
+        super::apply_legacy_tls(ssl, file.as_deref(), &mut |k, v| s.config.set(k, v))?;
         s.config.check()?;
         let group = s.config.consumer_group.clone();
         if !groups().insert(group.clone()) {
@@ -443,9 +440,9 @@ pub unsafe extern "C" fn SetPullConsumerLogLevel(
     })
 }
 
-/// TLS is not supported: 0 either way (the legacy codes are 0 and 1), but
-/// once enabled `StartPullConsumer` fails with 30 and says why; enabling
-/// also records a note. 1 for NULL.
+/// Turns TLS on (`enableSsl != 0`) or off for every connection of the
+/// consumer, from `StartPullConsumer` on (settings as `SetProducerSsl`).
+/// 0; 1 for NULL.
 ///
 /// # Safety
 /// `consumer` is NULL or a live pull consumer handle.
@@ -458,15 +455,14 @@ pub unsafe extern "C" fn SetPullConsumerSsl(
     unsafe {
         configure(consumer, "TLS", |s| {
             s.ssl = enableSsl != 0;
-            if s.ssl {
-                note("TLS is not supported by this librocketmq: StartPullConsumer will fail");
-            }
             Ok(())
         })
     }
 }
 
-/// Accepted and recorded (TLS is not supported). 0; 1 for NULL.
+/// The TLS properties file (as `SetProducerSslPropertyFile`), read at
+/// `StartPullConsumer`, which fails (30) when it cannot be read. 0; 1 for
+/// NULL.
 ///
 /// # Safety
 /// `consumer` is NULL or a live pull consumer handle; `sslPropertyFile` is

@@ -94,7 +94,7 @@ enum Kind {
     Orderly,
 }
 
-#[allow(dead_code)] // log_path and ssl_property_file are recorded only
+#[allow(dead_code)] // log_path is recorded only
 pub(super) struct PushState {
     /// The group as `GetPushConsumerGroupID` returns it.
     pub(super) group: CString,
@@ -325,6 +325,9 @@ impl CPushConsumer {
             }
         };
         c.set("messageModel", model)?;
+        super::apply_legacy_tls(s.ssl, s.ssl_property_file.as_deref(), &mut |k, v| {
+            c.set(k, v)
+        })?;
         for (key, value) in &s.settings {
             if *key == "instanceName" && value != "DEFAULT" {
                 // Legacy client ids are `ip@pid#instanceName`; every
@@ -362,11 +365,6 @@ impl CPushConsumer {
         let s = self.lock();
         if s.running.is_some() {
             return Ok(());
-        }
-        if s.ssl {
-            return Err(Fail::new(
-                "TLS is not supported by this librocketmq (enabled by SetPushConsumerSsl)",
-            ));
         }
         let Some(callback) = s.callback else {
             return Err(Fail::new(

@@ -386,9 +386,9 @@ pub unsafe extern "C" fn SetPushConsumerMessageTrace(
     }
 }
 
-/// TLS is not supported: 0 either way (the legacy codes are 0 and 1), but
-/// once enabled `StartPushConsumer` fails with 20 and says why; enabling
-/// also records a note. 1 for NULL.
+/// Turns TLS on (`enableSsl != 0`) or off for every connection of the
+/// consumer, from `StartPushConsumer` on (settings as `SetProducerSsl`).
+/// 0; 1 for NULL.
 ///
 /// # Safety
 /// `consumer` is NULL or a live push consumer handle.
@@ -401,15 +401,14 @@ pub unsafe extern "C" fn SetPushConsumerSsl(
     unsafe {
         configure(consumer, "TLS", |s| {
             s.ssl = enableSsl != 0;
-            if s.ssl {
-                note("TLS is not supported by this librocketmq: StartPushConsumer will fail");
-            }
             Ok(())
         })
     }
 }
 
-/// Accepted and recorded (TLS is not supported). 0; 1 for NULL.
+/// The TLS properties file (as `SetProducerSslPropertyFile`), read at
+/// `StartPushConsumer`, which fails (20) when it cannot be read. 0; 1 for
+/// NULL.
 ///
 /// # Safety
 /// `consumer` is NULL or a live push consumer handle; `sslPropertyFile` is

@@ -1,0 +1,3 @@
+module rocketmq-example
+
+go 1.19
