@@ -948,8 +948,14 @@ fn bad_input_never_crashes_and_keeps_the_legacy_codes() {
         assert!(last_error().contains("StartPushConsumer will fail"));
         start_fails_on(p, "message model 7");
         assert_eq!(SetPushConsumerMessageModel(p, CLUSTERING), 0);
+        // TLS reads its property file at start: one that cannot be read
+        // fails the start, named.
         assert_eq!(SetPushConsumerSsl(p, 1), 0);
-        start_fails_on(p, "TLS");
+        assert_eq!(
+            SetPushConsumerSslPropertyFile(p, c"/nonexistent/tls.properties".as_ptr()),
+            0
+        );
+        start_fails_on(p, "/nonexistent/tls.properties");
         assert_eq!(SetPushConsumerSsl(p, 0), 0);
         assert_eq!(SetPushConsumerGroupID(p, c"".as_ptr()), 0);
         start_fails_on(p, "consumerGroup must not be empty");

@@ -258,7 +258,16 @@ mod tests {
                 | "enableBackpressureForAsyncMode"
                 | "sendLatencyFaultEnable"
                 | "vipChannelEnabled"
-                | "enableMsgTrace" => "false",
+                | "enableMsgTrace"
+                | "useTLS"
+                | "tls.client.authServer"
+                | "tls.test.mode.enable" => "false",
+                "tls.client.trustCertPath"
+                | "tls.client.certPath"
+                | "tls.client.keyPath"
+                | "tls.client.keyPassword" => "/x.pem",
+                // An empty properties file.
+                "tls.config.file" => "/dev/null",
                 "producerGroup" | "namesrvAddr" | "instanceName" | "clientIP" | "unitName"
                 | "createTopicKey" => "x",
                 "compressLevel" => "5",

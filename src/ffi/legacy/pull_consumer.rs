@@ -119,17 +119,20 @@ impl CPullConsumer {
         if s.running.is_some() {
             return Ok(());
         }
-        let (ssl, file) = (s.ssl, s.ssl_property_file.clone());
-        super::apply_legacy_tls(ssl, file.as_deref(), &mut |k, v| s.config.set(k, v))?;
-        s.config.check()?;
-        let group = s.config.consumer_group.clone();
+        // The TLS switches apply to this start's copy: a later
+        // SetPullConsumerSsl(p, 0) turns them off again.
+        let mut config = s.config.clone();
+        let file = s.ssl_property_file.as_deref();
+        super::apply_legacy_tls(s.ssl, file, &mut |k, v| config.set(k, v))?;
+        config.check()?;
+        let group = config.consumer_group.clone();
         if !groups().insert(group.clone()) {
             return Err(Fail::new(format!(
                 "The cousumer group[{}] has been created before, specify another name please.",
                 group
             )));
         }
-        let c = PullConsumer::with_config(s.config.clone());
+        let c = PullConsumer::with_config(config);
         if let Err(e) = c.start() {
             groups().remove(&group);
             return Err(e.into());
