@@ -177,25 +177,40 @@ fn orderly_consume_suspend_retries_the_same_message_first() {
 }
 
 #[test]
-fn orderly_consume_keeps_order_across_a_member_joining() {
+fn orderly_consume_keeps_order_across_a_member_joining_and_leaving() {
     let cluster = common::shared();
     let topic = common::unique_topic("OrderlyJoin");
     let group = common::unique_topic("OrderlyJoinG");
-    let (keys, per) = (8, 60);
+    let (keys, per) = (8, 80);
     send_by_key(&cluster.namesrv, &topic, keys, per);
     let seen: Seen = Arc::new(Mutex::new(Vec::new()));
     let slow = |s: Seen| {
         move |msgs: &[MessageExt]| {
-            std::thread::sleep(Duration::from_millis(3));
+            std::thread::sleep(Duration::from_millis(10));
             record(&s, msgs);
             ConsumeStatus::Success
         }
     };
+    let total = keys * per as usize;
     let a = orderly(&cluster.namesrv, &group, &topic, &[], slow(seen.clone()));
     wait_for(&seen, 60, Duration::from_secs(30));
+    // b joins while a consumes; a leaves while half is still to come.
     let b = orderly(&cluster.namesrv, &group, &topic, &[], slow(seen.clone()));
-    wait_for(&seen, keys * per as usize, Duration::from_secs(90));
+    wait_for(&seen, total / 2, Duration::from_secs(60));
     a.shutdown().unwrap();
+    let left_at = seen.lock().unwrap().len();
+    assert!(left_at < total, "a left after everything was consumed");
+    // Every distinct message (repeats after the moves do not count).
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let distinct = |s: &Seen| {
+        let s = s.lock().unwrap();
+        let set: std::collections::HashSet<(&String, &u32)> =
+            s.iter().map(|(k, n, _)| (k, n)).collect();
+        set.len()
+    };
+    while distinct(&seen) < total && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
     b.shutdown().unwrap();
     // Per key: every message at least once; each delivery after the first
     // of a message is a repeat of a suffix (a queue that moved restarts at
