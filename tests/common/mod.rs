@@ -352,3 +352,107 @@ pub fn max_offset_reaching(broker_addr: &str, topic: &str, queue_id: i32, at_lea
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
+
+/// The directory of the `librocketmq.so` that cargo built with this test
+/// (`<target>/debug`: `cargo test` builds the library with every crate type
+/// of its `[lib]`, the cdylib too). No nested `cargo build`: one without
+/// the dev-dependencies' features would rebuild the library, and the next
+/// `cargo test` again.
+pub fn debug_lib_dir() -> &'static Path {
+    static DIR: once_cell::sync::OnceCell<PathBuf> = once_cell::sync::OnceCell::new();
+    DIR.get_or_init(|| {
+        let exe = std::env::current_exe().expect("current_exe");
+        let dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("target dir")
+            .to_path_buf();
+        assert!(
+            dir.join("librocketmq.so").exists(),
+            "no librocketmq.so in {}",
+            dir.display()
+        );
+        dir
+    })
+}
+
+/// Compiles `tests/c/<name>.c` (C11, warnings are errors) against
+/// `include/` only and links it with the `librocketmq.so` in `lib`;
+/// returns the program (next to the library, in `c-tests/`).
+pub fn compile_c(name: &str, lib: &Path) -> PathBuf {
+    let out_dir = lib.join("c-tests");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let exe = out_dir.join(name);
+    let out = Command::new("cc")
+        .args([
+            "-std=c11",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-D_GNU_SOURCE",
+            "-g",
+        ])
+        .arg("-I")
+        .arg(root().join("include"))
+        .arg(root().join("tests/c").join(format!("{}.c", name)))
+        .arg("-o")
+        .arg(&exe)
+        .arg(format!("-L{}", lib.display()))
+        .arg(format!("-Wl,-rpath,{}", lib.display()))
+        .args(["-lrocketmq", "-lpthread"])
+        .output()
+        .expect("run cc");
+    assert!(
+        out.status.success(),
+        "cc {}: {}",
+        name,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    exe
+}
+
+/// Runs `cmd`, killed after `limit` (then the test fails); returns its
+/// exit status and stdout, with stdout and stderr echoed for the test log.
+pub fn run_bounded(
+    mut cmd: Command,
+    limit: std::time::Duration,
+) -> (std::process::ExitStatus, String) {
+    use std::io::Read;
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stdout.read_to_string(&mut s);
+        s
+    });
+    let err = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "{:?} did not finish within {:?}:\n{}",
+                cmd,
+                limit,
+                out.join().unwrap()
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let stdout = out.join().unwrap();
+    eprintln!("{}{}", stdout, err.join().unwrap());
+    (status, stdout)
+}
