@@ -217,7 +217,15 @@ pub(crate) unsafe fn bytes_arg(body: *const u8, len: usize) -> Result<Vec<u8>> {
             "body is NULL but len > 0",
         ));
     }
-    // SAFETY: not NULL, and the caller guarantees `len` readable bytes.
+    if len > isize::MAX as usize {
+        // A negative length cast to size_t: no object is that large.
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            format!("len {} is larger than any object (a negative size?)", len),
+        ));
+    }
+    // SAFETY: not NULL, at most isize::MAX, and the caller guarantees
+    // `len` readable bytes.
     Ok(unsafe { std::slice::from_raw_parts(body, len) }.to_vec())
 }
 
