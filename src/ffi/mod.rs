@@ -262,26 +262,19 @@ pub(crate) trait Handle {
     }
 }
 
-/// Implements [`Handle`]: for plain data (no fork check), and for client
-/// handles, which keep their [`crate::fork::Born`] in a `born` field.
-macro_rules! handles {
-    (plain: $($plain:ty),* ; clients: $($client:ty),* $(,)?) => {
-        $(impl Handle for $plain {})*
-        $(impl Handle for $client {
-            fn born(&self) -> Option<crate::fork::Born> {
+/// Implements [`Handle`] for a client handle type, which keeps its
+/// [`crate::fork::Born`] in a `born` field (each type's own file invokes
+/// it, so that this module names none of them).
+macro_rules! client_handle {
+    ($t:ty) => {
+        impl $crate::ffi::Handle for $t {
+            fn born(&self) -> Option<$crate::fork::Born> {
                 Some(self.born)
             }
-        })*
+        }
     };
 }
-
-handles!(
-    plain: crate::message::Message, batch::rmq_batch, message_ext::rmq_message_ext,
-        ordered::rmq_message_queue;
-    clients: producer::rmq_producer, pull_consumer::rmq_pull_consumer,
-        push_consumer::rmq_push_consumer, legacy::producer::CProducer,
-        legacy::pull_consumer::CPullConsumer, legacy::push_consumer::CPushConsumer,
-);
+pub(crate) use client_handle;
 
 /// The one fork check of every exported function that takes a handle.
 /// Errors: [`ErrorKind::InvalidState`] ([`crate::fork::INHERITED`]) for a

@@ -13,6 +13,8 @@ use crate::message::Message;
 use crate::producer::{Producer, SendResult, SendStatus};
 use crate::producer::{RawCallback, SendResultView};
 
+super::client_handle!(rmq_producer);
+
 /// Opaque producer handle. Create with `rmq_producer_new`, free with
 /// `rmq_producer_free`.
 pub struct rmq_producer {

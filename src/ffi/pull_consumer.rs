@@ -27,6 +27,8 @@ use crate::consumer::{PullConsumer, PullResult, PullStatus};
 use crate::error::{Error, ErrorKind, Result};
 use crate::routing::MessageQueue;
 
+super::client_handle!(rmq_pull_consumer);
+
 /// Opaque pull consumer handle. Create with `rmq_pull_consumer_new`, free
 /// with `rmq_pull_consumer_free`.
 pub struct rmq_pull_consumer {

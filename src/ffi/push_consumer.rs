@@ -29,6 +29,8 @@ use crate::consumer::{ConsumeStatus, MessageListener, PushConsumer};
 use crate::error::{Error, ErrorKind};
 use crate::protocol::message_ext::MessageExt;
 
+super::client_handle!(rmq_push_consumer);
+
 /// Opaque push consumer handle. Create with `rmq_push_consumer_new`, free
 /// with `rmq_push_consumer_free`.
 pub struct rmq_push_consumer {

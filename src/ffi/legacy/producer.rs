@@ -64,6 +64,8 @@ struct PState {
     ssl_property_file: Option<String>,
 }
 
+crate::ffi::client_handle!(CProducer);
+
 /// The `CProducer` handle.
 pub struct CProducer {
     state: Mutex<PState>,

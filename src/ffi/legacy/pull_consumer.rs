@@ -48,6 +48,8 @@ struct PullState {
     log_path: Option<String>,
 }
 
+crate::ffi::client_handle!(CPullConsumer);
+
 /// The `CPullConsumer` handle.
 pub struct CPullConsumer {
     state: Mutex<PullState>,

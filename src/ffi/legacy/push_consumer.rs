@@ -175,6 +175,8 @@ impl Gate {
     }
 }
 
+crate::ffi::client_handle!(CPushConsumer);
+
 /// The `CPushConsumer` handle.
 pub struct CPushConsumer {
     state: Mutex<PushState>,
