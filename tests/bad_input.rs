@@ -8,30 +8,13 @@
 
 mod common;
 
-use std::process::Command;
 use std::time::Duration;
 
 /// Runs the table program `name` against the shared cluster; its stdout.
 fn run_table(name: &str) -> String {
-    let exe = common::compile_c(name, common::debug_lib_dir());
-    let namesrv = common::shared().namesrv.clone();
-    let topic = common::unique_topic("BadInput");
-    let p = common::producer(&namesrv, &[]);
-    p.send(&rocketmq::Message::new(&topic, &b"create"[..]))
-        .expect("creating the topic");
-    p.shutdown().unwrap();
-    let mut cmd = Command::new(exe);
-    cmd.args([namesrv.as_str(), topic.as_str()]);
-    let (status, stdout) = common::run_bounded(cmd, Duration::from_secs(180));
+    let stdout = common::run_c_on_topic(name, "BadInput", Duration::from_secs(180));
     assert!(!stdout.contains("ROW FAILED"), "{}", stdout);
     assert!(stdout.contains("after_ok=1"), "{}", stdout);
-    assert!(
-        status.success(),
-        "{} exited {:?}:\n{}",
-        name,
-        status,
-        stdout
-    );
     stdout
 }
 

@@ -9,30 +9,12 @@
 
 mod common;
 
-use std::process::Command;
 use std::time::Duration;
 
 /// Runs `tests/c/<name>.c` against the shared cluster; its stdout.
 fn run_fork_program(name: &str) -> String {
-    let lib = common::debug_lib_dir();
-    let exe = common::compile_c(name, lib);
-    let namesrv = common::shared().namesrv.clone();
-    let topic = common::unique_topic("Fork");
     // The topic exists before the parent and the child send concurrently.
-    let p = common::producer(&namesrv, &[]);
-    p.send(&rocketmq::Message::new(&topic, &b"create"[..]))
-        .expect("creating the topic");
-    p.shutdown().unwrap();
-    let mut cmd = Command::new(exe);
-    cmd.args([namesrv.as_str(), topic.as_str()]);
-    let (status, stdout) = common::run_bounded(cmd, Duration::from_secs(90));
-    assert!(
-        status.success(),
-        "{} exited {:?}:\n{}",
-        name,
-        status,
-        stdout
-    );
+    let stdout = common::run_c_on_topic(name, "Fork", Duration::from_secs(90));
     assert!(stdout.contains("failures=0"), "{}", stdout);
     assert!(stdout.contains("child exit=0 ids=20"), "{}", stdout);
     assert!(stdout.contains("duplicates=0"), "{}", stdout);

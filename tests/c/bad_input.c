@@ -13,21 +13,10 @@
  */
 #include <rocketmq.h>
 
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
-
-#define NEW_NULL (-1) /* the row's constructor returned NULL */
-
-static const char* ns;
-static const char* topic;
-static char group_buf[96];
-static const char* group(const char* what) {
-  snprintf(group_buf, sizeof group_buf, "bad_%s_%ld_%ld", what, (long)getpid(), (long)clock());
-  return group_buf;
-}
+#define HARNESS_LAST_ERROR() rmq_last_error()
+#define HARNESS_CODE_NAME(code) rmq_status_name(code)
+#define HARNESS_GROUP_PREFIX "bad"
+#include "harness.h"
 
 /* Fixtures, made before the table runs. */
 static rmq_producer* fresh;    /* created, not started */
@@ -46,19 +35,7 @@ static const rmq_message_ext* views[4];
 static size_t n;
 static int64_t offset;
 static char buf[64];
-static char big_body[5 * 1024 * 1024];
 
-static const char BAD_UTF8[] = "bad\xff\xfeutf8";
-static char topic128[129];
-
-/* A constructor's outcome as a row status: NULL, or freed and OK. */
-#define CTOR(expr, free_fn)                                                    \
-  ({                                                                           \
-    __typeof__(expr) p_ = (expr);                                              \
-    int s_ = p_ == NULL ? NEW_NULL : RMQ_STATUS_OK;                            \
-    if (p_) free_fn(p_);                                                       \
-    s_;                                                                        \
-  })
 
 static enum rmq_status send_topic(const char* t, const uint8_t* body, size_t len) {
   enum rmq_status s = rmq_message_set_topic(scratch, t);
@@ -98,12 +75,6 @@ static enum rmq_status inside_send_callback(void) {
   return (enum rmq_status)in_callback_shutdown;
 }
 
-struct row {
-  const char* name;
-  int (*call)(void);
-  int expect;
-  const char* fragment; /* in rmq_last_error(); NULL: not checked */
-};
 
 #define ROWS(X)                                                                                     \
   /* Constructors: NULL and invalid UTF-8 for every string, empty groups. */                      \
@@ -130,6 +101,7 @@ struct row {
   X(set_timeout_not_a_number, rmq_producer_set(fresh, "sendMsgTimeout", "soon"), RMQ_STATUS_INVALID_ARGUMENT, "sendMsgTimeout") \
   X(set_compress_brotli, rmq_producer_set(fresh, "compressType", "brotli"), RMQ_STATUS_INVALID_ARGUMENT, "brotli") \
   X(set_compress_level_negative, rmq_producer_set(fresh, "compressLevel", "-2"), RMQ_STATUS_INVALID_ARGUMENT, "compressLevel") \
+  X(set_compress_level_10, rmq_producer_set(fresh, "compressLevel", "10"), RMQ_STATUS_INVALID_ARGUMENT, "compressLevel") /* zlib 0..=9 */ \
   X(set_namesrv_colon, rmq_producer_set(fresh, "namesrvAddr", ":"), RMQ_STATUS_INVALID_ARGUMENT, "is not host:port") \
   X(set_namesrv_no_port, rmq_producer_set(fresh, "namesrvAddr", "127.0.0.1:1;host"), RMQ_STATUS_INVALID_ARGUMENT, "is not host:port") \
   X(set_max_size_negative, rmq_producer_set(fresh, "maxMessageSize", "-5"), RMQ_STATUS_INVALID_ARGUMENT, "maxMessageSize") \
@@ -236,11 +208,8 @@ struct row {
   X(status_name_out_of_enum, strcmp(rmq_status_name(-7), "UNKNOWN") == 0 ? RMQ_STATUS_OK : -2, RMQ_STATUS_OK, NULL) \
   X(log_level_out_of_range, rmq_set_log_callback(NULL, NULL, 9), RMQ_STATUS_INVALID_ARGUMENT, "max_level")
 
-#define DEFINE(name, expr, expect, fragment) \
-  static int row_##name(void) { return (int)(expr); }
-ROWS(DEFINE)
-#define ENTRY(name, expr, expect, fragment) {#name, row_##name, expect, fragment},
-static const struct row rows[] = {ROWS(ENTRY)};
+ROWS(ROW_DEFINE)
+static const struct row rows[] = {ROWS(ROW_ENTRY)};
 
 static void on_send(void* user_data, const rmq_send_result* r, const rmq_error_info* e) {
   (void)r;
@@ -255,8 +224,6 @@ static void on_send(void* user_data, const rmq_send_result* r, const rmq_error_i
 
 /* The consume phase: the first delivery answers a value outside the enum
  * (a redelivery must follow), the second one SUCCESS. */
-static volatile int deliveries = 0;
-static volatile int redelivered = 0;
 static volatile int shutdown_inside = -100;
 static rmq_push_consumer* consumer;
 static int32_t on_consume(void* user_data, const rmq_message_ext* const* msgs, size_t count) {
@@ -277,20 +244,12 @@ static rmq_producer* new_started(void) {
   rmq_producer* p = rmq_producer_new(group("producer"));
   rmq_producer_set(p, "namesrvAddr", ns);
   rmq_producer_set(p, "sendMsgTimeout", "5000");
-  if (rmq_producer_start(p) != RMQ_STATUS_OK) {
-    printf("setup: start failed: %s\n", rmq_last_error());
-    exit(2);
-  }
+  setup_ok(rmq_producer_start(p) == RMQ_STATUS_OK, "start");
   return p;
 }
 
 int main(int argc, char** argv) {
-  if (argc < 3) return 2;
-  ns = argv[1];
-  topic = argv[2];
-  setvbuf(stdout, NULL, _IONBF, 0);
-  memset(topic128, 'T', 128);
-  memset(big_body, 'b', sizeof big_body);
+  table_args(argc, argv);
 
   fresh = rmq_producer_new(group("fresh"));
   started = new_started();
@@ -312,21 +271,7 @@ int main(int argc, char** argv) {
   snprintf(queue.topic, sizeof queue.topic, "%s", topic);
   snprintf(queue.broker_name, sizeof queue.broker_name, "broker-a");
 
-  int count = (int)(sizeof rows / sizeof rows[0]);
-  int failed = 0;
-  for (int i = 0; i < count; i++) {
-    alarm(30); /* a hanging row kills the program */
-    int got = rows[i].call();
-    const char* text = rmq_last_error();
-    int ok = got == rows[i].expect && (rows[i].fragment == NULL || strstr(text, rows[i].fragment));
-    if (!ok) {
-      failed++;
-      printf("ROW FAILED %s: got %d (%s) want %d, last error \"%s\" (want \"%s\")\n", rows[i].name, got,
-             rmq_status_name(got), rows[i].expect, text, rows[i].fragment ? rows[i].fragment : "");
-    }
-  }
-  alarm(0);
-  printf("rows=%d failed=%d\n", count, failed);
+  int failed = run_rows(rows, (int)(sizeof rows / sizeof rows[0]));
 
   /* After the table: a normal send and consume in the same process. */
   alarm(120);
@@ -341,13 +286,9 @@ int main(int argc, char** argv) {
   rmq_message_set_keys(m, "after-table");
   rmq_message_set_body(m, (const uint8_t*)"after", 5);
   int sent = rmq_producer_send(p, m, &result) == RMQ_STATUS_OK;
-  for (int i = 0; i < 900 && !redelivered; i++) usleep(100000);
-  printf("after: sent=%d consumer_started=%d deliveries=%d redelivered=%d shutdown_inside=%s\n", sent,
-         consumer_started, deliveries, redelivered, rmq_status_name(shutdown_inside));
-  int after_ok = sent && consumer_started && redelivered && shutdown_inside == RMQ_STATUS_INVALID_STATE;
+  int after_ok = after_table(sent, consumer_started, shutdown_inside, RMQ_STATUS_INVALID_STATE);
   rmq_message_free(m);
   rmq_producer_free(p);
   rmq_push_consumer_free(consumer);
-  printf("after_ok=%d\n", after_ok);
   return failed == 0 && after_ok ? 0 : 1;
 }

@@ -18,21 +18,9 @@
 #include <rocketmq/CPullConsumer.h>
 #include <rocketmq/CPushConsumer.h>
 
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
-
-#define NEW_NULL (-1)
-
-static const char* ns;
-static const char* topic;
-static char group_buf[96];
-static const char* group(const char* what) {
-  snprintf(group_buf, sizeof group_buf, "badl_%s_%ld_%ld", what, (long)getpid(), (long)clock());
-  return group_buf;
-}
+#define HARNESS_LAST_ERROR() GetLatestErrorMessage()
+#define HARNESS_GROUP_PREFIX "badl"
+#include "harness.h"
 
 static CProducer* fresh;
 static CProducer* started;
@@ -45,9 +33,6 @@ static CSendResult result;
 static CMessageQueue queue;
 static CMessageQueue* mqs;
 static int size;
-static char big_body[5 * 1024 * 1024];
-static char topic128[129];
-static const char BAD_UTF8[] = "bad\xff\xfeutf8";
 
 static int send_topic(const char* t, const char* body) {
   int rc = SetMessageTopic(scratch, t);
@@ -76,7 +61,7 @@ static int send_batch_of(int count) {
 
 static int start_with_namesrv(const char* addr) {
   CProducer* p = CreateProducer("badl_namesrv");
-  SetProducerNameServerAddress(p, addr); /* applied at start */
+  SetProducerNameServerAddress(p, addr); /* stored as given, checked at start */
   int rc = StartProducer(p);
   DestroyProducer(p);
   return rc;
@@ -97,20 +82,7 @@ static void on_success(CSendResult r) { (void)r; }
 static void on_exception(CMQException e) { (void)e; }
 static int on_message(CPushConsumer* c, CMessageExt* m);
 
-#define CTOR(expr, free_fn)                                                    \
-  ({                                                                           \
-    __typeof__(expr) p_ = (expr);                                              \
-    int s_ = p_ == NULL ? NEW_NULL : OK;                                       \
-    if (p_) free_fn(p_);                                                       \
-    s_;                                                                        \
-  })
 
-struct row {
-  const char* name;
-  int (*call)(void);
-  int expect;
-  const char* fragment;
-};
 
 #define ROWS(X)                                                                                   \
   X(create_producer_null, CTOR(CreateProducer(NULL), DestroyProducer), NEW_NULL, NULL)           \
@@ -126,7 +98,7 @@ struct row {
   X(set_timeout_negative, SetProducerSendMsgTimeout(fresh, -1), OK, NULL)     \
   X(set_compress_level_negative, SetProducerCompressLevel(fresh, -3), OK, NULL) \
   X(set_max_size_negative, SetProducerMaxMessageSize(fresh, -1), OK, NULL)    \
-  X(start_namesrv_colon, start_with_namesrv(":"), OK, NULL) /* left: not validated yet */ \
+  X(start_namesrv_colon, start_with_namesrv(":"), PRODUCER_START_FAILED, "\":\" is not host:port") \
   X(set_log_size_negative, SetProducerLogFileNumAndSize(fresh, -1, -1), OK, NULL)               \
   X(set_log_level_out_of_enum, SetProducerLogLevel(fresh, (CLogLevel)99), OK, NULL)             \
   X(set_ssl_file_null, SetProducerSslPropertyFile(fresh, NULL), PRODUCER_START_FAILED, "is NULL") \
@@ -185,17 +157,12 @@ struct row {
   X(push_shutdown_null, ShutdownPushConsumer(NULL), NULL_POINTER, "is NULL")                     \
   X(push_destroy_null, DestroyPushConsumer(NULL), NULL_POINTER, "is NULL")
 
-#define DEFINE(name, expr, expect, fragment) \
-  static int row_##name(void) { return (int)(expr); }
-ROWS(DEFINE)
-#define ENTRY(name, expr, expect, fragment) {#name, row_##name, expect, fragment},
-static const struct row rows[] = {ROWS(ENTRY)};
+ROWS(ROW_DEFINE)
+static const struct row rows[] = {ROWS(ROW_ENTRY)};
 
 /* The consume phase: the first delivery answers 42 (outside
  * CConsumeStatus: reconsume later) and calls ShutdownPushConsumer (refused
  * from a callback); a redelivery must follow. */
-static volatile int deliveries = 0;
-static volatile int redelivered = 0;
 static volatile int shutdown_inside = -100;
 static int on_message(CPushConsumer* c, CMessageExt* m) {
   const char* keys = GetMessageKeys(m);
@@ -213,20 +180,12 @@ static CProducer* new_started(const char* g) {
   CProducer* p = CreateProducer(g);
   SetProducerNameServerAddress(p, ns);
   SetProducerSendMsgTimeout(p, 5000);
-  if (StartProducer(p) != OK) {
-    printf("setup: start failed: %s\n", GetLatestErrorMessage());
-    exit(2);
-  }
+  setup_ok(StartProducer(p) == OK, "start");
   return p;
 }
 
 int main(int argc, char** argv) {
-  if (argc < 3) return 2;
-  ns = argv[1];
-  topic = argv[2];
-  setvbuf(stdout, NULL, _IONBF, 0);
-  memset(topic128, 'T', 128);
-  memset(big_body, 'b', sizeof big_body);
+  table_args(argc, argv);
 
   fresh = CreateProducer(group("fresh"));
   started = new_started(group("started"));
@@ -239,21 +198,7 @@ int main(int argc, char** argv) {
   snprintf(queue.topic, sizeof queue.topic, "%s", topic);
   snprintf(queue.brokerName, sizeof queue.brokerName, "broker-a");
 
-  int count = (int)(sizeof rows / sizeof rows[0]);
-  int failed = 0;
-  for (int i = 0; i < count; i++) {
-    alarm(30);
-    int got = rows[i].call();
-    const char* text = GetLatestErrorMessage();
-    int ok = got == rows[i].expect && (rows[i].fragment == NULL || strstr(text, rows[i].fragment));
-    if (!ok) {
-      failed++;
-      printf("ROW FAILED %s: got %d want %d, last error \"%s\" (want \"%s\")\n", rows[i].name, got,
-             rows[i].expect, text, rows[i].fragment ? rows[i].fragment : "");
-    }
-  }
-  alarm(0);
-  printf("rows=%d failed=%d\n", count, failed);
+  int failed = run_rows(rows, (int)(sizeof rows / sizeof rows[0]));
 
   alarm(120);
   CPushConsumer* c = CreatePushConsumer(group("after"));
@@ -268,13 +213,9 @@ int main(int argc, char** argv) {
   SetMessageBody(m, "after");
   int sent = 0;
   for (int i = 0; i < 20 && !sent; i++) sent = SendMessageSync(p, m, &result) == OK;
-  for (int i = 0; i < 900 && !redelivered; i++) usleep(100000);
-  printf("after: sent=%d consumer_started=%d deliveries=%d redelivered=%d shutdown_inside=%d\n", sent,
-         consumer_started, deliveries, redelivered, shutdown_inside);
-  int after_ok = sent && consumer_started && redelivered && shutdown_inside == NULL_POINTER;
+  int after_ok = after_table(sent, consumer_started, shutdown_inside, NULL_POINTER);
   DestroyMessage(m);
   DestroyProducer(p);
   DestroyPushConsumer(c);
-  printf("after_ok=%d\n", after_ok);
   return failed == 0 && after_ok ? 0 : 1;
 }

@@ -14,45 +14,13 @@
  */
 #include <rocketmq.h>
 
-#include <stdlib.h>
-
-#include "fork_harness.h"
-
-static int failures = 0;
-
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      printf("CHECK FAILED line %d: %s (last error: %s)\n", __LINE__, #cond,  \
-             rmq_last_error());                                                \
-      failures++;                                                              \
-    }                                                                          \
-  } while (0)
+#define HARNESS_LAST_ERROR() rmq_last_error()
+#define HARNESS_CODE_NAME(code) rmq_status_name(code)
+#define HARNESS_GROUP_PREFIX "fork"
+#include "harness.h"
 
 /* An inherited-handle call: INVALID_STATE with the fork text, quickly. */
-#define INERT(call)                                                            \
-  do {                                                                         \
-    double t0_ = now_ms();                                                     \
-    enum rmq_status s_ = (call);                                               \
-    double took_ = now_ms() - t0_;                                             \
-    if (s_ != RMQ_STATUS_INVALID_STATE || !strstr(rmq_last_error(), FORKED) || \
-        took_ > 100) {                                                         \
-      printf("CHECK FAILED line %d: %s -> %s in %.1f ms (%s)\n", __LINE__,     \
-             #call, rmq_status_name(s_), took_, rmq_last_error());             \
-      failures++;                                                              \
-    }                                                                          \
-    inert++;                                                                   \
-  } while (0)
-
-static int inert = 0;
-static const char* ns;
-static const char* topic;
-
-static char group_buf[128];
-static const char* group(const char* what) {
-  snprintf(group_buf, sizeof group_buf, "fork_%s_%ld_%ld", what, (long)getpid(), (long)clock());
-  return group_buf;
-}
+#define INERT(call) INERT_AS(call, RMQ_STATUS_INVALID_STATE)
 
 static rmq_producer* producer(void) {
   rmq_producer* p = rmq_producer_new(group("producer"));
@@ -144,13 +112,7 @@ static int child(rmq_producer* p, rmq_pull_consumer* pull, rmq_push_consumer* pu
 }
 
 int main(int argc, char** argv) {
-  if (argc < 3) {
-    fprintf(stderr, "usage: %s namesrv topic\n", argv[0]);
-    return 2;
-  }
-  ns = argv[1];
-  topic = argv[2];
-  setvbuf(stdout, NULL, _IONBF, 0);
+  harness_args(argc, argv, 2);
 
   rmq_producer* p = producer();
   struct ids parent = {.n = 0};
@@ -169,15 +131,9 @@ int main(int argc, char** argv) {
   CHECK(rmq_push_consumer_set_listener(push, on_message, NULL) == RMQ_STATUS_OK);
   CHECK(rmq_push_consumer_start(push) == RMQ_STATUS_OK);
 
-  int fds[2];
-  CHECK(pipe(fds) == 0);
-  pid_t pid = fork();
-  CHECK(pid >= 0);
-  if (pid == 0) {
-    close(fds[0]);
-    exit(child(p, pull, push, fds[1]));
-  }
-  close(fds[1]);
+  int fd = -1;
+  pid_t pid = fork_piped(&fd);
+  if (pid == 0) exit(child(p, pull, push, fd));
 
   /* The parent keeps sending while the child runs. */
   send_some(p, 20, &parent, "parent");
@@ -185,15 +141,7 @@ int main(int argc, char** argv) {
   size_t n = 0;
   CHECK(rmq_pull_consumer_poll(pull, 100, msgs, 8, &n) == RMQ_STATUS_OK);
 
-  struct ids kid = {.n = 0};
-  int code = collect_child(pid, fds[0], now_ms() + 30000, &kid);
-  printf("child exit=%d ids=%d\n", code, kid.n);
-  CHECK(code == 0); /* -1: it hung and was killed */
-  CHECK(kid.n == 20);
-  int dups = duplicates(&parent, &kid);
-  printf("parent sent=%d duplicates=%d\n", parent.n, dups);
-  CHECK(parent.n == 40);
-  CHECK(dups == 0);
+  check_child(pid, fd, &parent);
 
   /* The parent's handles still work after the child is gone. */
   send_some(p, 1, &parent, "parent");

@@ -16,39 +16,12 @@
 #include <rocketmq/CPullConsumer.h>
 #include <rocketmq/CPushConsumer.h>
 
-#include <stdlib.h>
-
-#include "fork_harness.h"
-
-static int failures = 0;
-static int inert = 0;
-
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      printf("CHECK FAILED line %d: %s (last error: %s)\n", __LINE__, #cond,  \
-             GetLatestErrorMessage());                                         \
-      failures++;                                                              \
-    }                                                                          \
-  } while (0)
+#define HARNESS_LAST_ERROR() GetLatestErrorMessage()
+#include "harness.h"
 
 /* An inherited-handle call: `code` with the fork text, quickly. */
-#define INERT(call, code)                                                      \
-  do {                                                                         \
-    double t0_ = now_ms();                                                     \
-    int rc_ = (call);                                                          \
-    double took_ = now_ms() - t0_;                                             \
-    if (rc_ != (code) || !strstr(GetLatestErrorMessage(), FORKED) ||           \
-        took_ > 100) {                                                         \
-      printf("CHECK FAILED line %d: %s -> %d (want %d) in %.1f ms (%s)\n",     \
-             __LINE__, #call, rc_, (code), took_, GetLatestErrorMessage());    \
-      failures++;                                                              \
-    }                                                                          \
-    inert++;                                                                   \
-  } while (0)
+#define INERT(call, code) INERT_AS(call, code)
 
-static const char* ns;
-static const char* topic;
 static char producer_group[128];
 
 static CProducer* producer(void) {
@@ -134,13 +107,7 @@ static int child(CProducer* p, CPullConsumer* pull, CPushConsumer* push, int out
 }
 
 int main(int argc, char** argv) {
-  if (argc < 3) {
-    fprintf(stderr, "usage: %s namesrv topic\n", argv[0]);
-    return 2;
-  }
-  ns = argv[1];
-  topic = argv[2];
-  setvbuf(stdout, NULL, _IONBF, 0);
+  harness_args(argc, argv, 2);
   snprintf(producer_group, sizeof producer_group, "fork_legacy_%ld", (long)getpid());
 
   CProducer* p = producer();
@@ -162,27 +129,13 @@ int main(int argc, char** argv) {
   CHECK(RegisterMessageCallback(push, on_message) == OK);
   CHECK(StartPushConsumer(push) == OK);
 
-  int fds[2];
-  CHECK(pipe(fds) == 0);
-  pid_t pid = fork();
-  CHECK(pid >= 0);
-  if (pid == 0) {
-    close(fds[0]);
-    exit(child(p, pull, push, fds[1]));
-  }
-  close(fds[1]);
+  int fd = -1;
+  pid_t pid = fork_piped(&fd);
+  if (pid == 0) exit(child(p, pull, push, fd));
 
   send_some(p, 20, &parent);
 
-  struct ids kid = {.n = 0};
-  int code = collect_child(pid, fds[0], now_ms() + 30000, &kid);
-  printf("child exit=%d ids=%d\n", code, kid.n);
-  CHECK(code == 0); /* -1: it hung and was killed */
-  CHECK(kid.n == 20);
-  int dups = duplicates(&parent, &kid);
-  printf("parent sent=%d duplicates=%d\n", parent.n, dups);
-  CHECK(parent.n == 40);
-  CHECK(dups == 0);
+  check_child(pid, fd, &parent);
 
   send_some(p, 1, &parent);
   CHECK(DestroyPushConsumer(push) == OK);

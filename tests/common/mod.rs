@@ -98,12 +98,7 @@ impl Cluster {
             .args(args)
             .output()
             .expect("run scripts/cluster.sh");
-        assert!(
-            out.status.success(),
-            "cluster.sh {:?}: {}",
-            args,
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_success(&out, &format!("cluster.sh {:?}", args));
     }
 }
 
@@ -380,9 +375,16 @@ pub fn debug_lib_dir() -> &'static Path {
 /// `include/` only and links it with the `librocketmq.so` in `lib`;
 /// returns the program (next to the library, in `c-tests/`).
 pub fn compile_c(name: &str, lib: &Path) -> PathBuf {
+    compile_c_with(name, lib, &[])
+}
+
+/// [`compile_c`] with preprocessor `defines` (e.g. `-DLEGACY_LINK_CHECK`),
+/// which also name the program. Every symbol is bound at load (`-z now`),
+/// so a missing export fails the program's start, not a late call.
+pub fn compile_c_with(name: &str, lib: &Path, defines: &[&str]) -> PathBuf {
     let out_dir = lib.join("c-tests");
     std::fs::create_dir_all(&out_dir).unwrap();
-    let exe = out_dir.join(name);
+    let exe = out_dir.join(format!("{}{}", name, defines.join("")));
     let out = Command::new("cc")
         .args([
             "-std=c11",
@@ -392,6 +394,7 @@ pub fn compile_c(name: &str, lib: &Path) -> PathBuf {
             "-D_GNU_SOURCE",
             "-g",
         ])
+        .args(defines)
         .arg("-I")
         .arg(root().join("include"))
         .arg(root().join("tests/c").join(format!("{}.c", name)))
@@ -399,16 +402,48 @@ pub fn compile_c(name: &str, lib: &Path) -> PathBuf {
         .arg(&exe)
         .arg(format!("-L{}", lib.display()))
         .arg(format!("-Wl,-rpath,{}", lib.display()))
-        .args(["-lrocketmq", "-lpthread"])
+        .args(["-lrocketmq", "-lpthread", "-Wl,-z,now"])
         .output()
         .expect("run cc");
+    assert_success(&out, &format!("cc {}", name));
+    exe
+}
+
+/// Asserts that a finished command succeeded; else fails the test with
+/// `what` and the command's stderr.
+pub fn assert_success(out: &std::process::Output, what: &str) {
     assert!(
         out.status.success(),
-        "cc {}: {}",
-        name,
+        "{}: {}",
+        what,
         String::from_utf8_lossy(&out.stderr)
     );
-    exe
+}
+
+/// Compiles `tests/c/<name>.c` (see [`compile_c`]), makes a topic named
+/// after `prefix` exist on the shared cluster (one sync send: the program's
+/// own first sends then need no auto-creation) and runs the program as
+/// `<name> <namesrv> <topic>`, killed after `limit`; asserts that it
+/// exits 0. Returns its stdout (echoed for the test log).
+pub fn run_c_on_topic(name: &str, prefix: &str, limit: std::time::Duration) -> String {
+    let exe = compile_c(name, debug_lib_dir());
+    let namesrv = shared().namesrv.clone();
+    let topic = unique_topic(prefix);
+    let p = producer(&namesrv, &[]);
+    p.send(&rocketmq::Message::new(&topic, &b"create"[..]))
+        .expect("creating the topic");
+    p.shutdown().unwrap();
+    let mut cmd = Command::new(exe);
+    cmd.args([namesrv.as_str(), topic.as_str()]);
+    let (status, stdout) = run_bounded(cmd, limit);
+    assert!(
+        status.success(),
+        "{} exited {:?}:\n{}",
+        name,
+        status,
+        stdout
+    );
+    stdout
 }
 
 /// Runs `cmd`, killed after `limit` (then the test fails); returns its

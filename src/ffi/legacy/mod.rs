@@ -276,6 +276,32 @@ pub(crate) fn note(text: &str) {
     set_error(&format!("msg: {},error:-1", text));
 }
 
+/// What a consumer's `Set…NameServerDomain` does with `domain` (the HTTP
+/// name-server lookup is not supported): checks it is a C string and notes
+/// that it is ignored, naming the setter to use instead.
+///
+/// # Safety
+/// `domain` is NULL or a C string.
+pub(crate) unsafe fn ignore_namesrv_domain(domain: *const c_char, instead: &str) -> LResult<()> {
+    // SAFETY: NULL or a C string (# Safety).
+    unsafe { c_str(domain, "domain") }?;
+    note(&format!(
+        "name server domain (HTTP address lookup) is not supported by this librocketmq and is \
+         ignored; use {}",
+        instead
+    ));
+    Ok(())
+}
+
+/// The NameServer list of a legacy client at its start: the setters store
+/// it as given (as rocketmq-client-cpp did), so the start checks it with
+/// the `namesrvAddr` key of the modern configuration (`host:port` entries).
+pub(crate) fn check_namesrv(client: &mut crate::client::ClientConfig) -> LResult<()> {
+    let addr = client.namesrv_addr.clone();
+    client.set("namesrvAddr", &addr)?;
+    Ok(())
+}
+
 /// Runs a getter behind the panic boundary; `default` on panic.
 pub(crate) fn get<T>(default: T, f: impl FnOnce() -> T) -> T {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or(default)

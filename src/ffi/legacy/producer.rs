@@ -168,6 +168,7 @@ impl CProducer {
         super::apply_legacy_tls(s.ssl, s.ssl_property_file.as_deref(), &mut |k, v| {
             config.client.set(k, v)
         })?;
+        super::check_namesrv(&mut config.client)?;
         if config.client.instance_name != "DEFAULT" {
             static STARTS: AtomicU64 = AtomicU64::new(0);
             config.client.instance_name = format!(

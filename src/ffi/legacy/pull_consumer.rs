@@ -125,6 +125,7 @@ impl CPullConsumer {
         }
         let (ssl, file) = (s.ssl, s.ssl_property_file.clone());
         super::apply_legacy_tls(ssl, file.as_deref(), &mut |k, v| s.config.set(k, v))?;
+        super::check_namesrv(&mut s.config.client)?;
         s.config.check()?;
         let group = s.config.consumer_group.clone();
         if !groups().insert(group.clone()) {
@@ -348,13 +349,8 @@ pub unsafe extern "C" fn SetPullConsumerNameServerDomain(
         // SAFETY: the arguments are as # Safety requires.
         unsafe {
             consumer_ref(consumer)?;
-            c_str(domain, "domain")?;
+            super::ignore_namesrv_domain(domain, "SetPullConsumerNameServerAddress")
         }
-        note(
-            "name server domain (HTTP address lookup) is not supported by this librocketmq and is \
-             ignored; use SetPullConsumerNameServerAddress",
-        );
-        Ok(())
     })
 }
 

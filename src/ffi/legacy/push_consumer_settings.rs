@@ -82,13 +82,8 @@ pub unsafe extern "C" fn SetPushConsumerNameServerDomain(
         // SAFETY: the arguments are as # Safety requires.
         unsafe {
             consumer_ref(consumer)?;
-            c_str(domain, "domain")?;
+            super::ignore_namesrv_domain(domain, "SetPushConsumerNameServerAddress")
         }
-        note(
-            "name server domain (HTTP address lookup) is not supported by this librocketmq and is \
-             ignored; use SetPushConsumerNameServerAddress",
-        );
-        Ok(())
     })
 }
 
