@@ -286,7 +286,7 @@ int main(int argc, char** argv) {
   rmq_message_set_keys(m, "after-table");
   rmq_message_set_body(m, (const uint8_t*)"after", 5);
   int sent = rmq_producer_send(p, m, &result) == RMQ_STATUS_OK;
-  int after_ok = after_table(sent, consumer_started, shutdown_inside, RMQ_STATUS_INVALID_STATE);
+  int after_ok = after_table(sent, consumer_started, &shutdown_inside, RMQ_STATUS_INVALID_STATE);
   rmq_message_free(m);
   rmq_producer_free(p);
   rmq_push_consumer_free(consumer);

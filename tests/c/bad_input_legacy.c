@@ -213,7 +213,7 @@ int main(int argc, char** argv) {
   SetMessageBody(m, "after");
   int sent = 0;
   for (int i = 0; i < 20 && !sent; i++) sent = SendMessageSync(p, m, &result) == OK;
-  int after_ok = after_table(sent, consumer_started, shutdown_inside, NULL_POINTER);
+  int after_ok = after_table(sent, consumer_started, &shutdown_inside, NULL_POINTER);
   DestroyMessage(m);
   DestroyProducer(p);
   DestroyPushConsumer(c);

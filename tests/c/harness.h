@@ -89,9 +89,12 @@ static UNUSED volatile int deliveries = 0;
 static UNUSED volatile int redelivered = 0;
 
 /* The end of the after-table phase: waits up to 90 s for the redelivery,
- * prints "after: ..." and "after_ok=0|1"; returns after_ok. */
-static inline int after_table(int sent, int consumer_started, int shutdown_inside, int shutdown_want) {
+ * prints "after: ..." and "after_ok=0|1"; returns after_ok. `shutdown_seen`
+ * is what the callback's shutdown call returned, `shutdown_want` its code. */
+static inline int after_table(int sent, int consumer_started, const volatile int* shutdown_seen,
+                              int shutdown_want) {
   for (int i = 0; i < 900 && !redelivered; i++) usleep(100000);
+  int shutdown_inside = *shutdown_seen; /* set by the consume callback */
   printf("after: sent=%d consumer_started=%d deliveries=%d redelivered=%d shutdown_inside=%d (%s)\n", sent,
          consumer_started, deliveries, redelivered, shutdown_inside, HARNESS_CODE_NAME(shutdown_inside));
   int ok = sent && consumer_started && redelivered && shutdown_inside == shutdown_want;

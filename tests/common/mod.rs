@@ -348,25 +348,30 @@ pub fn max_offset_reaching(broker_addr: &str, topic: &str, queue_id: i32, at_lea
     }
 }
 
-/// The directory of the `librocketmq.so` that cargo built with this test
-/// (`<target>/debug`: `cargo test` builds the library with every crate type
-/// of its `[lib]`, the cdylib too). No nested `cargo build`: one without
-/// the dev-dependencies' features would rebuild the library, and the next
+/// A directory with the `librocketmq.so` that cargo built with this test
+/// (`cargo test` builds the library with every crate type of its `[lib]`,
+/// the cdylib too, but only into `<target>/debug/deps`: `<target>/debug`
+/// holds the one of the last `cargo build`, which may be older). The
+/// library is copied into `<target>/debug/c-lib/` with its soname link
+/// `librocketmq.so.0`. No nested `cargo build`: one without the
+/// dev-dependencies' features would rebuild the library, and the next
 /// `cargo test` again.
 pub fn debug_lib_dir() -> &'static Path {
     static DIR: once_cell::sync::OnceCell<PathBuf> = once_cell::sync::OnceCell::new();
     DIR.get_or_init(|| {
         let exe = std::env::current_exe().expect("current_exe");
-        let dir = exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("target dir")
-            .to_path_buf();
-        assert!(
-            dir.join("librocketmq.so").exists(),
-            "no librocketmq.so in {}",
-            dir.display()
-        );
+        let deps = exe.parent().expect("deps dir");
+        let built = deps.join("librocketmq.so");
+        assert!(built.exists(), "no librocketmq.so in {}", deps.display());
+        let dir = deps.parent().expect("target dir").join("c-lib");
+        std::fs::create_dir_all(&dir).unwrap();
+        let tmp = dir.join(format!(".librocketmq.so.{}", std::process::id()));
+        std::fs::copy(&built, &tmp).expect("copy librocketmq.so");
+        std::fs::rename(&tmp, dir.join("librocketmq.so")).unwrap();
+        let link = dir.join("librocketmq.so.0");
+        if std::fs::symlink_metadata(&link).is_err() {
+            let _ = std::os::unix::fs::symlink("librocketmq.so", &link);
+        }
         dir
     })
 }
@@ -434,7 +439,10 @@ pub fn run_c_on_topic(name: &str, prefix: &str, limit: std::time::Duration) -> S
         .expect("creating the topic");
     p.shutdown().unwrap();
     let mut cmd = Command::new(exe);
-    cmd.args([namesrv.as_str(), topic.as_str()]);
+    // cargo test puts `<target>/debug` (a library of the last `cargo
+    // build`) on LD_LIBRARY_PATH, which wins over the program's RUNPATH.
+    cmd.args([namesrv.as_str(), topic.as_str()])
+        .env_remove("LD_LIBRARY_PATH");
     let (status, stdout) = run_bounded(cmd, limit);
     assert!(
         status.success(),
