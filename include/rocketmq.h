@@ -21,6 +21,15 @@
  * is NUL-terminated and readable during the call; an out pointer points to
  * writable memory for one value of its type. */
 
+/* Fork: a producer or consumer handle belongs to the process that created
+ * it. After fork(), every one the child inherited is inert: each call on it
+ * returns RMQ_STATUS_INVALID_STATE with "used in a forked child; create a
+ * new handle" (rmq_last_error), and *_shutdown / *_free return at once
+ * without touching the parent's threads or sockets (the handle's memory is
+ * left to the child, deliberately not freed). Handles created in the child
+ * work, with message ids of their own. Messages and batches are plain data
+ * and work in any process. */
+
 /*
  Status returned by every fallible `rmq_*` function. `RMQ_STATUS_OK` is 0;
  the other values never change meaning.

@@ -1,7 +1,7 @@
 //! A native Apache RocketMQ client with a C ABI.
 //!
 //! Layers, bottom up; each reaches only downward (`docs/architecture.md`):
-//! [`error`] and [`log`]; the helpers [`acl`], [`compression`],
+//! [`error`], [`log`] and [`fork`] (fork detection); the helpers [`acl`], [`compression`],
 //! [`namespace`] and [`config`] (key tables); [`codec`] (frames and
 //! headers); [`protocol`] (codes, typed headers, route data, ids,
 //! properties);
@@ -35,6 +35,7 @@ pub mod config;
 pub mod consumer;
 pub mod error;
 pub mod ffi;
+pub mod fork;
 pub mod log;
 pub mod message;
 pub mod namespace;

@@ -37,33 +37,9 @@ fn release_dir() -> &'static Path {
 }
 
 /// Compiles `tests/c/<name>.c` (with `defines`) against include/ only and
-/// links it with librocketmq; returns the program.
+/// links it with the release librocketmq; returns the program.
 fn compile(name: &str, defines: &[&str]) -> PathBuf {
-    let lib = release_dir();
-    let out_dir = target_dir().join("legacy-c");
-    std::fs::create_dir_all(&out_dir).unwrap();
-    let exe = out_dir.join(format!("{}{}", name, defines.join("")));
-    let root = common::root();
-    let out = Command::new("cc")
-        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-D_GNU_SOURCE"])
-        .args(defines)
-        .arg("-I")
-        .arg(root.join("include"))
-        .arg(root.join("tests/c").join(format!("{}.c", name)))
-        .arg("-o")
-        .arg(&exe)
-        .arg(format!("-L{}", lib.display()))
-        .arg(format!("-Wl,-rpath,{}", lib.display()))
-        .args(["-lrocketmq", "-lpthread", "-Wl,-z,now"])
-        .output()
-        .expect("run cc");
-    assert!(
-        out.status.success(),
-        "cc {}: {}",
-        name,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    exe
+    common::compile_c_with(name, release_dir(), defines)
 }
 
 fn legacy_program() -> &'static Path {

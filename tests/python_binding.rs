@@ -75,12 +75,7 @@ fn run_script(script: &str, args: &[&str]) -> String {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(
-        out.status.success(),
-        "{}\n{}",
-        stdout,
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out, &stdout);
     stdout
 }
 

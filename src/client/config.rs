@@ -5,7 +5,7 @@
 //! with the role.
 
 use crate::acl::Credentials;
-use crate::config::{boolean, key, non_empty, number, optional, ConfigKey};
+use crate::config::{addr_list, boolean, key, non_empty, number, optional, ConfigKey};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Every setting of a client engine, with the Java defaults.
@@ -99,7 +99,7 @@ pub static KEYS: &[ConfigKey<ClientConfig>] = &[
     key!(
         "namesrvAddr",
         "NameServer addresses, host:port separated by ';'",
-        |c, v| c.namesrv_addr = v.to_string()
+        |c, v| c.namesrv_addr = addr_list(KEY, v)?
     ),
     key!(
         "namesrvDomain",

@@ -52,6 +52,23 @@ pub(crate) fn non_empty(key: &str, v: &str) -> Result<String> {
     }
 }
 
+/// A NameServer list (`host:port;host:port`, blanks around the entries
+/// allowed; "" is no list): each entry needs a host and a port 1..=65535.
+pub(crate) fn addr_list(key: &str, v: &str) -> Result<String> {
+    for a in v.split(';').map(str::trim).filter(|a| !a.is_empty()) {
+        let ok = a.rsplit_once(':').is_some_and(|(host, port)| {
+            !host.is_empty() && port.parse::<u16>().is_ok_and(|p| p > 0)
+        });
+        if !ok {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!("{}: {:?} is not host:port", key, a),
+            ));
+        }
+    }
+    Ok(v.to_string())
+}
+
 /// Text or, when empty, None.
 pub(crate) fn optional(v: &str) -> Option<String> {
     (!v.is_empty()).then(|| v.to_string())

@@ -7,6 +7,8 @@ use super::producer::{rmq_producer, rmq_send_result, send_into};
 use super::{guard, guard_new, guard_value, handle, handle_mut, rmq_status};
 use crate::message::Message;
 
+impl super::Handle for rmq_batch {}
+
 /// Opaque batch handle: an ordered list of message copies plus, after a
 /// successful send, the id each message got. Not thread-safe.
 pub struct rmq_batch {

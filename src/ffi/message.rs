@@ -21,6 +21,8 @@ pub struct rmq_message {
     _opaque: [u8; 0],
 }
 
+impl super::Handle for crate::message::Message {}
+
 impl rmq_message {
     /// Views a Rust message as a C handle, for callbacks: valid as long as
     /// `m` is, and only for reading.

@@ -32,6 +32,8 @@ enum Text {
 /// Number of [`Text`] fields.
 const TEXTS: usize = 6;
 
+impl super::Handle for rmq_message_ext {}
+
 /// A read-only received message. Where it comes from decides how long it
 /// lives:
 /// * the stored message handed to a transaction checker: during the

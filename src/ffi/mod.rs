@@ -217,7 +217,15 @@ pub(crate) unsafe fn bytes_arg(body: *const u8, len: usize) -> Result<Vec<u8>> {
             "body is NULL but len > 0",
         ));
     }
-    // SAFETY: not NULL, and the caller guarantees `len` readable bytes.
+    if len > isize::MAX as usize {
+        // A negative length cast to size_t: no object is that large.
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            format!("len {} is larger than any object (a negative size?)", len),
+        ));
+    }
+    // SAFETY: not NULL, at most isize::MAX, and the caller guarantees
+    // `len` readable bytes.
     Ok(unsafe { std::slice::from_raw_parts(body, len) }.to_vec())
 }
 
@@ -242,25 +250,84 @@ pub(crate) unsafe fn str_arg<'a>(p: *const c_char, what: &str) -> Result<&'a str
     })
 }
 
-/// Borrows a handle. Errors: NULL, naming `what`.
+/// What is behind a C handle (of either C API). Client handles
+/// (producers, consumers) own threads and sockets that a forked child does
+/// not have: they record the fork generation they were born in, and
+/// [`fork_check`] refuses them in a child. Plain data (messages, batches,
+/// queues, results) has no such tie and works in any process.
+pub(crate) trait Handle {
+    /// The fork generation of a client handle; None for plain data.
+    fn born(&self) -> Option<crate::fork::Born> {
+        None
+    }
+}
+
+/// Implements [`Handle`] for a client handle type, which keeps its
+/// [`crate::fork::Born`] in a `born` field (each type's own file invokes
+/// it, so that this module names none of them).
+macro_rules! client_handle {
+    ($t:ty) => {
+        impl $crate::ffi::Handle for $t {
+            fn born(&self) -> Option<$crate::fork::Born> {
+                Some(self.born)
+            }
+        }
+    };
+}
+pub(crate) use client_handle;
+
+/// The one fork check of every exported function that takes a handle.
+/// Errors: [`ErrorKind::InvalidState`] ([`crate::fork::INHERITED`]) for a
+/// client handle inherited across `fork()`.
+#[inline]
+pub(crate) fn fork_check<T: Handle + ?Sized>(h: &T) -> Result<()> {
+    match h.born() {
+        Some(born) if born.inherited() => {
+            Err(Error::new(ErrorKind::InvalidState, crate::fork::INHERITED))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// For the `*_free` functions: the status to return at once (the error
+/// recorded) when `p` is a client handle inherited across `fork()`. Such a
+/// handle is left as it is, its memory leaked on purpose: dropping it
+/// would join threads that do not exist in this process and close sockets
+/// the parent still uses.
 ///
 /// # Safety
 /// `p` is NULL or a live handle of type `T`.
-pub(crate) unsafe fn handle<'a, T>(p: *const T, what: &str) -> Result<&'a T> {
-    // SAFETY: the caller guarantees NULL or a live `T` (for 'a).
-    unsafe { p.as_ref() }
-        .ok_or_else(|| Error::new(ErrorKind::InvalidArgument, format!("{} is NULL", what)))
+pub(crate) unsafe fn refuse_inherited<T: Handle>(p: *const T) -> Option<rmq_status> {
+    // SAFETY: NULL or live (# Safety).
+    let e = fork_check(unsafe { p.as_ref() }?).err()?;
+    set_last_error(&e);
+    Some(e.kind().into())
 }
 
-/// Mutably borrows a handle. Errors: NULL, naming `what`.
+/// Borrows a handle. Errors: NULL, naming `what`; a client handle
+/// inherited across `fork()` ([`fork_check`]).
+///
+/// # Safety
+/// `p` is NULL or a live handle of type `T`.
+pub(crate) unsafe fn handle<'a, T: Handle>(p: *const T, what: &str) -> Result<&'a T> {
+    // SAFETY: the caller guarantees NULL or a live `T` (for 'a).
+    let h = unsafe { p.as_ref() }
+        .ok_or_else(|| Error::new(ErrorKind::InvalidArgument, format!("{} is NULL", what)))?;
+    fork_check(h)?;
+    Ok(h)
+}
+
+/// Mutably borrows a handle. Errors: as [`handle`].
 ///
 /// # Safety
 /// `p` is NULL or a live handle of type `T` not used elsewhere during the call.
-pub(crate) unsafe fn handle_mut<'a, T>(p: *mut T, what: &str) -> Result<&'a mut T> {
+pub(crate) unsafe fn handle_mut<'a, T: Handle>(p: *mut T, what: &str) -> Result<&'a mut T> {
     // SAFETY: the caller guarantees NULL or a live `T`, not used elsewhere
     // for 'a.
-    unsafe { p.as_mut() }
-        .ok_or_else(|| Error::new(ErrorKind::InvalidArgument, format!("{} is NULL", what)))
+    let h = unsafe { p.as_mut() }
+        .ok_or_else(|| Error::new(ErrorKind::InvalidArgument, format!("{} is NULL", what)))?;
+    fork_check(h)?;
+    Ok(h)
 }
 
 /// A pointer that the C caller handed to the library only to get it back:

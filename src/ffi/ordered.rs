@@ -11,6 +11,8 @@ use super::{copy_c_str, guard, handle, rmq_status, str_arg};
 use crate::error::{Error, ErrorKind, Result};
 use crate::routing::MessageQueue;
 
+impl super::Handle for rmq_message_queue {}
+
 /// A queue of a topic: plain data, caller-allocated, strings NUL-terminated
 /// inside their arrays. Mirrors Java `MessageQueue`.
 #[repr(C)]

@@ -13,10 +13,14 @@ use crate::message::Message;
 use crate::producer::{Producer, SendResult, SendStatus};
 use crate::producer::{RawCallback, SendResultView};
 
+super::client_handle!(rmq_producer);
+
 /// Opaque producer handle. Create with `rmq_producer_new`, free with
 /// `rmq_producer_free`.
 pub struct rmq_producer {
     pub(crate) inner: Producer,
+    /// The fork generation it was created in (see `ffi::Handle`).
+    pub(crate) born: crate::fork::Born,
 }
 
 /// Store status of a successful send (Java `SendStatus`).
@@ -204,6 +208,7 @@ pub unsafe extern "C" fn rmq_producer_new(group: *const c_char) -> *mut rmq_prod
         let group = unsafe { str_arg(group, "group") }?;
         Ok(rmq_producer {
             inner: Producer::new(group)?,
+            born: crate::fork::Born::now(),
         })
     })
 }
@@ -487,6 +492,10 @@ pub unsafe extern "C" fn rmq_producer_shutdown(producer: *mut rmq_producer) -> r
 pub unsafe extern "C" fn rmq_producer_free(producer: *mut rmq_producer) -> rmq_status {
     if producer.is_null() {
         return rmq_status::Ok;
+    }
+    // SAFETY: not NULL, so a live producer (# Safety).
+    if let Some(status) = unsafe { super::refuse_inherited(producer) } {
+        return status;
     }
     // SAFETY: not NULL, so a live producer (# Safety).
     let status = guard(|| unsafe { &*producer }.inner.shutdown());

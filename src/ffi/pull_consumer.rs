@@ -27,6 +27,8 @@ use crate::consumer::{PullConsumer, PullResult, PullStatus};
 use crate::error::{Error, ErrorKind, Result};
 use crate::routing::MessageQueue;
 
+super::client_handle!(rmq_pull_consumer);
+
 /// Opaque pull consumer handle. Create with `rmq_pull_consumer_new`, free
 /// with `rmq_pull_consumer_free`.
 pub struct rmq_pull_consumer {
@@ -35,6 +37,8 @@ pub struct rmq_pull_consumer {
     polled: Mutex<Polled>,
     /// The views of the last one-shot pull (locked for the whole pull).
     pulled: Mutex<Vec<rmq_message_ext>>,
+    /// The fork generation it was created in (see `ffi::Handle`).
+    pub(crate) born: crate::fork::Born,
 }
 
 /// What a poll keeps: the views handed out (the vector is kept for its
@@ -158,6 +162,7 @@ pub unsafe extern "C" fn rmq_pull_consumer_new(group: *const c_char) -> *mut rmq
             inner: PullConsumer::new(group)?,
             polled: Mutex::default(),
             pulled: Mutex::default(),
+            born: crate::fork::Born::now(),
         })
     })
 }
@@ -416,11 +421,12 @@ pub unsafe extern "C" fn rmq_pull_consumer_poll(
 /// or after the call.
 #[no_mangle]
 pub unsafe extern "C" fn rmq_pull_consumer_release(consumer: *mut rmq_pull_consumer) {
+    if consumer.is_null() {
+        return;
+    }
     let _ = guard(|| {
-        // SAFETY: `consumer` is NULL or live (# Safety).
-        if let Some(c) = unsafe { consumer.as_ref() } {
-            c.release();
-        }
+        // SAFETY: not NULL, so live (# Safety).
+        unsafe { handle(consumer, "consumer") }?.release();
         Ok(())
     });
 }
@@ -609,6 +615,10 @@ pub unsafe extern "C" fn rmq_pull_consumer_shutdown(
 pub unsafe extern "C" fn rmq_pull_consumer_free(consumer: *mut rmq_pull_consumer) -> rmq_status {
     if consumer.is_null() {
         return rmq_status::Ok;
+    }
+    // SAFETY: not NULL, so a live consumer (# Safety).
+    if let Some(status) = unsafe { super::refuse_inherited(consumer) } {
+        return status;
     }
     // SAFETY: not NULL, so a live consumer (# Safety).
     let status = guard(|| unsafe { &*consumer }.shutdown());

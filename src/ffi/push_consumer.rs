@@ -29,10 +29,14 @@ use crate::consumer::{ConsumeStatus, MessageListener, PushConsumer};
 use crate::error::{Error, ErrorKind};
 use crate::protocol::message_ext::MessageExt;
 
+super::client_handle!(rmq_push_consumer);
+
 /// Opaque push consumer handle. Create with `rmq_push_consumer_new`, free
 /// with `rmq_push_consumer_free`.
 pub struct rmq_push_consumer {
     inner: PushConsumer,
+    /// The fork generation it was created in (see `ffi::Handle`).
+    pub(crate) born: crate::fork::Born,
 }
 
 /// What a consume callback answers (Java `ConsumeConcurrentlyStatus`).
@@ -167,6 +171,7 @@ pub unsafe extern "C" fn rmq_push_consumer_new(group: *const c_char) -> *mut rmq
         let group = unsafe { str_arg(group, "group") }?;
         Ok(rmq_push_consumer {
             inner: PushConsumer::new(group)?,
+            born: crate::fork::Born::now(),
         })
     })
 }
@@ -454,6 +459,10 @@ pub unsafe extern "C" fn rmq_push_consumer_shutdown(
 pub unsafe extern "C" fn rmq_push_consumer_free(consumer: *mut rmq_push_consumer) -> rmq_status {
     if consumer.is_null() {
         return rmq_status::Ok;
+    }
+    // SAFETY: not NULL, so a live consumer (# Safety).
+    if let Some(status) = unsafe { super::refuse_inherited(consumer) } {
+        return status;
     }
     let refused = guard(|| {
         if PushConsumer::on_consume_thread() {

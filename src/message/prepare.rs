@@ -70,6 +70,9 @@ pub struct PreparedMessage {
 /// callback thread hands it back here ([`recycle_text`]) and
 /// [`PreparedMessage::start`] reuses it. At most [`POOLED_TEXTS`] buffers
 /// of at most [`POOLED_TEXT_MAX`] bytes wait here; others are freed.
+/// Both sides only `try_lock` it (a busy pool means a fresh buffer, or
+/// one freed): a thread that held it when the process forked does not
+/// exist in the child, where the lock then stays taken.
 static TEXT_POOL: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
 
 /// Most buffers kept in [`TEXT_POOL`].
@@ -84,7 +87,7 @@ pub(crate) fn recycle_text(text: String) {
     if text.capacity() > POOLED_TEXT_MAX {
         return;
     }
-    if let Ok(mut pool) = TEXT_POOL.lock() {
+    if let Ok(mut pool) = TEXT_POOL.try_lock() {
         if pool.len() < POOLED_TEXTS {
             pool.push(text);
         }
@@ -93,7 +96,7 @@ pub(crate) fn recycle_text(text: String) {
 
 /// An empty buffer with room for `capacity` bytes: a recycled one if any.
 fn text_buffer(capacity: usize) -> String {
-    let pooled = TEXT_POOL.lock().ok().and_then(|mut pool| pool.pop());
+    let pooled = TEXT_POOL.try_lock().ok().and_then(|mut pool| pool.pop());
     match pooled {
         Some(mut text) => {
             text.clear();

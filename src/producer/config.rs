@@ -122,7 +122,7 @@ pub static KEYS: &[ConfigKey<ProducerConfig>] = &[
     key!(
         "compressLevel",
         "0..=9 for zlib; LZ4 and zstd ignore it (default 5)",
-        |c, v| c.compress_level = number(KEY, v, 0, 22)?
+        |c, v| c.compress_level = number(KEY, v, 0, 9)?
     ),
     key!(
         "maxMessageSize",
@@ -238,6 +238,10 @@ mod tests {
         );
         assert_eq!(
             c.set("compressLevel", "23").unwrap_err().kind(),
+            ErrorKind::InvalidArgument
+        );
+        assert_eq!(
+            c.set("compressLevel", "10").unwrap_err().kind(),
             ErrorKind::InvalidArgument
         );
         assert_eq!(

@@ -8,7 +8,7 @@
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use once_cell::sync::Lazy;
@@ -49,19 +49,27 @@ pub fn local_ip() -> IpAddr {
     *IP
 }
 
-/// A per-process random 32-bit value (stands in for Java's class-loader hash).
+/// A per-process random 32-bit value (stands in for Java's class-loader
+/// hash); a forked child gets its own.
 pub fn process_random() -> u32 {
-    static R: Lazy<u32> = Lazy::new(|| {
-        let mut h = RandomState::new().build_hasher();
-        h.write_u32(std::process::id());
-        h.finish() as u32
-    });
-    *R
+    UniqIdGenerator::global().random
+}
+
+/// A new random 32-bit value mixed with the process id.
+fn fresh_random() -> u32 {
+    let mut h = RandomState::new().build_hasher();
+    h.write_u32(std::process::id());
+    h.write_u64(now_ms() as u64);
+    h.finish() as u32
 }
 
 /// The process-wide `UNIQ_KEY` generator.
 pub struct UniqIdGenerator {
     prefix: String,
+    /// The random part of the prefix ([`process_random`]).
+    random: u32,
+    /// The fork generation the pid of the prefix was read in.
+    generation: u64,
     counter: AtomicU32,
     /// The current month: its start in ms (high 42 bits) and its length in
     /// seconds (low 22 bits); 0 before the first id. Races only recompute it.
@@ -79,16 +87,54 @@ impl UniqIdGenerator {
         push_hex(&mut prefix, &random.to_be_bytes());
         UniqIdGenerator {
             prefix,
+            random,
+            generation: crate::fork::generation(),
             counter: AtomicU32::new(0),
             month: AtomicU64::new(0),
         }
     }
 
-    /// The shared generator for this process.
+    /// The shared generator for this process. A forked child gets a new
+    /// one at its first id (its own pid, random value and counter, so
+    /// that its ids never repeat the parent's); the parent's stays
+    /// allocated in the child (one small leak per fork generation).
+    #[inline]
     pub fn global() -> &'static UniqIdGenerator {
-        static G: Lazy<UniqIdGenerator> =
-            Lazy::new(|| UniqIdGenerator::new(local_ip(), std::process::id(), process_random()));
-        &G
+        static CURRENT: AtomicPtr<UniqIdGenerator> = AtomicPtr::new(std::ptr::null_mut());
+        let g = CURRENT.load(Ordering::Acquire);
+        // SAFETY: CURRENT holds NULL or a leaked, never freed generator.
+        match unsafe { g.as_ref() } {
+            Some(g) if g.generation == crate::fork::generation() => g,
+            _ => Self::replace(&CURRENT, g),
+        }
+    }
+
+    /// Installs a generator for this process in `current` (which held
+    /// `old`), unless another thread did first.
+    #[cold]
+    fn replace(
+        current: &'static AtomicPtr<UniqIdGenerator>,
+        old: *mut UniqIdGenerator,
+    ) -> &'static UniqIdGenerator {
+        crate::fork::watch();
+        let new = Box::into_raw(Box::new(UniqIdGenerator::new(
+            local_ip(),
+            std::process::id(),
+            fresh_random(),
+        )));
+        match current.compare_exchange(old, new, Ordering::AcqRel, Ordering::Acquire) {
+            // SAFETY: leaked on purpose: ids may be made from it forever.
+            Ok(_) => unsafe { &*new },
+            Err(winner) => {
+                // SAFETY: `new` was never shared; `winner` is a leaked
+                // generator another thread installed just now (for this
+                // generation: a fork does not happen inside this call).
+                unsafe {
+                    drop(Box::from_raw(new));
+                    &*winner
+                }
+            }
+        }
     }
 
     /// A new id: 32 hex characters (56 when the local address is IPv6).

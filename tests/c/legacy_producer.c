@@ -21,19 +21,10 @@
 #include <string.h>
 #include <time.h>
 
-static int failures = 0;
+#define HARNESS_LAST_ERROR() GetLatestErrorMessage()
+#define HARNESS_GROUP_PREFIX "legacy"
+#include "harness.h"
 
-#define CHECK(cond)                                                              \
-  do {                                                                           \
-    if (!(cond)) {                                                               \
-      printf("CHECK FAILED line %d: %s (last error: %s)\n", __LINE__, #cond,    \
-             GetLatestErrorMessage());                                           \
-      failures++;                                                                \
-    }                                                                            \
-  } while (0)
-
-static const char* ns;
-static const char* topic;
 
 static CProducer* started(CProducer* p) {
   CHECK(p != NULL);
@@ -45,11 +36,6 @@ static CProducer* started(CProducer* p) {
   return p;
 }
 
-static char group_buf[128];
-static const char* group(const char* what) {
-  snprintf(group_buf, sizeof group_buf, "legacy_%s_%ld_%ld", what, (long)time(NULL), (long)clock());
-  return group_buf;
-}
 
 static CMessage* message(int i) {
   char body[64];

@@ -21,16 +21,8 @@
 #include <string.h>
 #include <time.h>
 
-static int failures = 0;
-
-#define CHECK(cond)                                                              \
-  do {                                                                           \
-    if (!(cond)) {                                                               \
-      printf("CHECK FAILED line %d: %s (last error: %s)\n", __LINE__, #cond,    \
-             GetLatestErrorMessage());                                           \
-      failures++;                                                                \
-    }                                                                            \
-  } while (0)
+#define HARNESS_LAST_ERROR() GetLatestErrorMessage()
+#include "harness.h"
 
 #define MAX_QUEUES 64
 #define MAX_MESSAGES 256

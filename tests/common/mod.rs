@@ -98,12 +98,7 @@ impl Cluster {
             .args(args)
             .output()
             .expect("run scripts/cluster.sh");
-        assert!(
-            out.status.success(),
-            "cluster.sh {:?}: {}",
-            args,
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_success(&out, &format!("cluster.sh {:?}", args));
     }
 }
 
@@ -351,4 +346,156 @@ pub fn max_offset_reaching(broker_addr: &str, topic: &str, queue_id: i32, at_lea
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
+}
+
+/// A directory with the `librocketmq.so` that cargo built with this test
+/// (`cargo test` builds the library with every crate type of its `[lib]`,
+/// the cdylib too, but only into `<target>/debug/deps`: `<target>/debug`
+/// holds the one of the last `cargo build`, which may be older). The
+/// library is copied into `<target>/debug/c-lib/` with its soname link
+/// `librocketmq.so.0`. No nested `cargo build`: one without the
+/// dev-dependencies' features would rebuild the library, and the next
+/// `cargo test` again.
+pub fn debug_lib_dir() -> &'static Path {
+    static DIR: once_cell::sync::OnceCell<PathBuf> = once_cell::sync::OnceCell::new();
+    DIR.get_or_init(|| {
+        let exe = std::env::current_exe().expect("current_exe");
+        let deps = exe.parent().expect("deps dir");
+        let built = deps.join("librocketmq.so");
+        assert!(built.exists(), "no librocketmq.so in {}", deps.display());
+        let dir = deps.parent().expect("target dir").join("c-lib");
+        std::fs::create_dir_all(&dir).unwrap();
+        let tmp = dir.join(format!(".librocketmq.so.{}", std::process::id()));
+        std::fs::copy(&built, &tmp).expect("copy librocketmq.so");
+        std::fs::rename(&tmp, dir.join("librocketmq.so")).unwrap();
+        let link = dir.join("librocketmq.so.0");
+        if std::fs::symlink_metadata(&link).is_err() {
+            let _ = std::os::unix::fs::symlink("librocketmq.so", &link);
+        }
+        dir
+    })
+}
+
+/// Compiles `tests/c/<name>.c` (C11, warnings are errors) against
+/// `include/` only and links it with the `librocketmq.so` in `lib`;
+/// returns the program (next to the library, in `c-tests/`).
+pub fn compile_c(name: &str, lib: &Path) -> PathBuf {
+    compile_c_with(name, lib, &[])
+}
+
+/// [`compile_c`] with preprocessor `defines` (e.g. `-DLEGACY_LINK_CHECK`),
+/// which also name the program. Every symbol is bound at load (`-z now`),
+/// so a missing export fails the program's start, not a late call.
+pub fn compile_c_with(name: &str, lib: &Path, defines: &[&str]) -> PathBuf {
+    let out_dir = lib.join("c-tests");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let exe = out_dir.join(format!("{}{}", name, defines.join("")));
+    let out = Command::new("cc")
+        .args([
+            "-std=c11",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-D_GNU_SOURCE",
+            "-g",
+        ])
+        .args(defines)
+        .arg("-I")
+        .arg(root().join("include"))
+        .arg(root().join("tests/c").join(format!("{}.c", name)))
+        .arg("-o")
+        .arg(&exe)
+        .arg(format!("-L{}", lib.display()))
+        .arg(format!("-Wl,-rpath,{}", lib.display()))
+        .args(["-lrocketmq", "-lpthread", "-Wl,-z,now"])
+        .output()
+        .expect("run cc");
+    assert_success(&out, &format!("cc {}", name));
+    exe
+}
+
+/// Asserts that a finished command succeeded; else fails the test with
+/// `what` and the command's stderr.
+pub fn assert_success(out: &std::process::Output, what: &str) {
+    assert!(
+        out.status.success(),
+        "{}: {}",
+        what,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Compiles `tests/c/<name>.c` (see [`compile_c`]), makes a topic named
+/// after `prefix` exist on the shared cluster (one sync send: the program's
+/// own first sends then need no auto-creation) and runs the program as
+/// `<name> <namesrv> <topic>`, killed after `limit`; asserts that it
+/// exits 0. Returns its stdout (echoed for the test log).
+pub fn run_c_on_topic(name: &str, prefix: &str, limit: std::time::Duration) -> String {
+    let exe = compile_c(name, debug_lib_dir());
+    let namesrv = shared().namesrv.clone();
+    let topic = unique_topic(prefix);
+    let p = producer(&namesrv, &[]);
+    p.send(&rocketmq::Message::new(&topic, &b"create"[..]))
+        .expect("creating the topic");
+    p.shutdown().unwrap();
+    let mut cmd = Command::new(exe);
+    // cargo test puts `<target>/debug` (a library of the last `cargo
+    // build`) on LD_LIBRARY_PATH, which wins over the program's RUNPATH.
+    cmd.args([namesrv.as_str(), topic.as_str()])
+        .env_remove("LD_LIBRARY_PATH");
+    let (status, stdout) = run_bounded(cmd, limit);
+    assert!(
+        status.success(),
+        "{} exited {:?}:\n{}",
+        name,
+        status,
+        stdout
+    );
+    stdout
+}
+
+/// Runs `cmd`, killed after `limit` (then the test fails); returns its
+/// exit status and stdout, with stdout and stderr echoed for the test log.
+pub fn run_bounded(
+    mut cmd: Command,
+    limit: std::time::Duration,
+) -> (std::process::ExitStatus, String) {
+    use std::io::Read;
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stdout.read_to_string(&mut s);
+        s
+    });
+    let err = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "{:?} did not finish within {:?}:\n{}",
+                cmd,
+                limit,
+                out.join().unwrap()
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let stdout = out.join().unwrap();
+    eprintln!("{}{}", stdout, err.join().unwrap());
+    (status, stdout)
 }

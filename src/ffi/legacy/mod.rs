@@ -40,10 +40,12 @@ pub mod push_consumer_settings;
 pub mod send;
 
 use std::cell::RefCell;
+use std::collections::HashSet;
 use std::ffi::{c_char, c_int, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Mutex;
 
-use super::copy_c_str;
+use super::{copy_c_str, fork_check, Handle};
 use crate::error::Error;
 
 /// `CStatus` values used by this module.
@@ -274,6 +276,15 @@ pub(crate) fn note(text: &str) {
     set_error(&format!("msg: {},error:-1", text));
 }
 
+/// The NameServer list of a legacy client at its start: the setters store
+/// it as given (as rocketmq-client-cpp did), so the start checks it with
+/// the `namesrvAddr` key of the modern configuration (`host:port` entries).
+pub(crate) fn check_namesrv(client: &mut crate::client::ClientConfig) -> LResult<()> {
+    let addr = client.namesrv_addr.clone();
+    client.set("namesrvAddr", &addr)?;
+    Ok(())
+}
+
 /// Runs a getter behind the panic boundary; `default` on panic.
 pub(crate) fn get<T>(default: T, f: impl FnOnce() -> T) -> T {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or(default)
@@ -335,6 +346,60 @@ pub(crate) fn apply_legacy_tls(
         set("tls.config.file", f)?;
     }
     Ok(())
+}
+
+/// Borrows a client handle: NULL → `NULL_POINTER`; a handle inherited
+/// across `fork()` → the function's own failure code with
+/// [`crate::fork::INHERITED`] (see `ffi::fork_check`).
+///
+/// # Safety
+/// `p` is NULL or a live handle of type `T` (for `'a`).
+pub(crate) unsafe fn live<'a, T: Handle>(p: *const T, what: &str) -> LResult<&'a T> {
+    // SAFETY: NULL or live (# Safety).
+    let h = unsafe { p.as_ref() }.ok_or_else(|| Fail::null(what))?;
+    fork_check(h)?;
+    Ok(h)
+}
+
+/// The started clients of this process by group (a second client of a
+/// group fails to start, as in legacy). Emptied in a forked child, where
+/// the parent's clients do not run.
+pub(crate) struct Registry<K> {
+    inner: Mutex<(u64, HashSet<K>)>,
+}
+
+impl<K: std::hash::Hash + Eq> Registry<K> {
+    /// An empty registry.
+    pub(crate) fn new() -> Registry<K> {
+        Registry {
+            inner: Mutex::new((crate::fork::generation(), HashSet::new())),
+        }
+    }
+
+    /// Runs `f` on this process's set.
+    fn with<R>(&self, f: impl FnOnce(&mut HashSet<K>) -> R) -> R {
+        let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let now = crate::fork::generation();
+        if g.0 != now {
+            *g = (now, HashSet::new());
+        }
+        f(&mut g.1)
+    }
+
+    /// Adds `k`; false if it was there.
+    pub(crate) fn insert(&self, k: K) -> bool {
+        self.with(|s| s.insert(k))
+    }
+
+    /// Whether `k` is there.
+    pub(crate) fn contains(&self, k: &K) -> bool {
+        self.with(|s| s.contains(k))
+    }
+
+    /// Removes `k`.
+    pub(crate) fn remove(&self, k: &K) {
+        self.with(|s| s.remove(k));
+    }
 }
 
 /// A static `""`.

@@ -6,7 +6,6 @@
 //! drops it, so only the small handle remains; `StartProducer` after a
 //! shutdown starts a fresh one with the same configuration.
 
-use std::collections::HashSet;
 use std::ffi::{c_char, c_int, c_long, c_void, CString};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -64,20 +63,24 @@ struct PState {
     ssl_property_file: Option<String>,
 }
 
+crate::ffi::client_handle!(CProducer);
+
 /// The `CProducer` handle.
 pub struct CProducer {
     state: Mutex<PState>,
     pub(crate) kind: Kind,
     checker: Checker,
     version: CString,
+    /// The fork generation it was created in (see `ffi::Handle`).
+    pub(crate) born: crate::fork::Born,
 }
 
 /// Groups of started producers per instance name: a second producer of the
 /// same group in the same client instance fails to start, as in legacy.
-static GROUPS: Lazy<Mutex<HashSet<(String, String)>>> = Lazy::new(Default::default);
+static GROUPS: Lazy<super::Registry<(String, String)>> = Lazy::new(super::Registry::new);
 
-fn groups() -> MutexGuard<'static, HashSet<(String, String)>> {
-    GROUPS.lock().unwrap_or_else(|e| e.into_inner())
+fn groups() -> &'static super::Registry<(String, String)> {
+    &GROUPS
 }
 
 /// The legacy defaults (docs/legacy-api.md §3): 5 sync attempts retried on
@@ -117,6 +120,7 @@ impl CProducer {
                 crate::VERSION
             ))
             .unwrap_or_default(),
+            born: crate::fork::Born::now(),
         }
     }
 
@@ -162,6 +166,7 @@ impl CProducer {
         super::apply_legacy_tls(s.ssl, s.ssl_property_file.as_deref(), &mut |k, v| {
             config.client.set(k, v)
         })?;
+        super::check_namesrv(&mut config.client)?;
         if config.client.instance_name != "DEFAULT" {
             static STARTS: AtomicU64 = AtomicU64::new(0);
             config.client.instance_name = format!(
@@ -232,13 +237,13 @@ impl CProducer {
     }
 }
 
-/// Borrows a producer handle; NULL → `NULL_POINTER`.
+/// Borrows a producer handle ([`super::live`]).
 ///
 /// # Safety
 /// `p` is NULL or a live producer handle (for `'a`).
 pub(crate) unsafe fn producer_ref<'a>(p: *const CProducer) -> LResult<&'a CProducer> {
     // SAFETY: NULL or live (# Safety).
-    unsafe { p.as_ref() }.ok_or_else(|| Fail::null("producer"))
+    unsafe { super::live(p, "producer") }
 }
 
 /// A new producer handle of `kind`; NULL for a NULL group.

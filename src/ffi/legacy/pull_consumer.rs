@@ -21,7 +21,6 @@
 //! Every function but `DestroyPullConsumer` may be called on one handle
 //! from several threads at once; pulls run concurrently.
 
-use std::collections::HashSet;
 use std::ffi::{c_char, c_int, c_long, c_longlong, c_void, CString};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -49,19 +48,23 @@ struct PullState {
     log_path: Option<String>,
 }
 
+crate::ffi::client_handle!(CPullConsumer);
+
 /// The `CPullConsumer` handle.
 pub struct CPullConsumer {
     state: Mutex<PullState>,
     version: CString,
+    /// The fork generation it was created in (see `ffi::Handle`).
+    pub(crate) born: crate::fork::Born,
 }
 
 /// Groups of the started pull consumers of this process: a second consumer
 /// of a group fails to start, as in legacy (where consumers of one process
 /// shared one client instance, which refuses a group twice).
-static GROUPS: Lazy<Mutex<HashSet<String>>> = Lazy::new(Default::default);
+static GROUPS: Lazy<super::Registry<String>> = Lazy::new(super::Registry::new);
 
-fn groups() -> MutexGuard<'static, HashSet<String>> {
-    GROUPS.lock().unwrap_or_else(|e| e.into_inner())
+fn groups() -> &'static super::Registry<String> {
+    &GROUPS
 }
 
 /// The legacy settings: the group (`""`: `DEFAULT_CONSUMER`), clustering,
@@ -94,6 +97,7 @@ impl CPullConsumer {
                 log_path: None,
             }),
             version: version(),
+            born: crate::fork::Born::now(),
         }
     }
 
@@ -124,6 +128,7 @@ impl CPullConsumer {
         let mut config = s.config.clone();
         let file = s.ssl_property_file.as_deref();
         super::apply_legacy_tls(s.ssl, file, &mut |k, v| config.set(k, v))?;
+        super::check_namesrv(&mut config.client)?;
         config.check()?;
         let group = config.consumer_group.clone();
         if !groups().insert(group.clone()) {
@@ -174,13 +179,13 @@ impl CPullConsumer {
     }
 }
 
-/// Borrows a pull consumer handle; NULL → `NULL_POINTER`.
+/// Borrows a pull consumer handle ([`super::live`]).
 ///
 /// # Safety
 /// `c` is NULL or a live pull consumer handle (for `'a`).
 unsafe fn consumer_ref<'a>(c: *const CPullConsumer) -> LResult<&'a CPullConsumer> {
     // SAFETY: NULL or live (# Safety).
-    unsafe { c.as_ref() }.ok_or_else(|| Fail::null("consumer"))
+    unsafe { super::live(c, "consumer") }
 }
 
 /// Runs `f` on the settings of a handle. 0; 1 for NULL.
@@ -306,9 +311,9 @@ pub unsafe extern "C" fn SetPullConsumerGroupID(
 /// `consumer` is NULL or a live pull consumer handle.
 #[no_mangle]
 pub unsafe extern "C" fn GetPullConsumerGroupID(consumer: *mut CPullConsumer) -> *const c_char {
-    get(std::ptr::null(), || {
+    run_or(std::ptr::null, || {
         // SAFETY: NULL or live (# Safety).
-        unsafe { consumer.as_ref() }.map_or(std::ptr::null(), |c| c.lock().group.as_ptr())
+        Ok(unsafe { consumer_ref(consumer) }?.lock().group.as_ptr())
     })
 }
 

@@ -53,7 +53,6 @@
 //! from several threads at once.
 
 use std::cell::Cell;
-use std::collections::HashSet;
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -175,6 +174,8 @@ impl Gate {
     }
 }
 
+crate::ffi::client_handle!(CPushConsumer);
+
 /// The `CPushConsumer` handle.
 pub struct CPushConsumer {
     state: Mutex<PushState>,
@@ -182,16 +183,18 @@ pub struct CPushConsumer {
     /// settings stay readable while a shutdown waits for the callbacks.
     lifecycle: Mutex<()>,
     version: CString,
+    /// The fork generation it was created in (see `ffi::Handle`).
+    pub(crate) born: crate::fork::Born,
 }
 
 /// Instance names and groups of the started push consumers of this
 /// process: a second consumer of a group with the same instance name fails
 /// to start, as in legacy (where the consumers of one instance name shared
 /// one client instance, which refuses a group twice).
-static GROUPS: Lazy<Mutex<HashSet<(String, String)>>> = Lazy::new(Default::default);
+static GROUPS: Lazy<super::Registry<(String, String)>> = Lazy::new(super::Registry::new);
 
-fn groups() -> MutexGuard<'static, HashSet<(String, String)>> {
-    GROUPS.lock().unwrap_or_else(|e| e.into_inner())
+fn groups() -> &'static super::Registry<(String, String)> {
+    &GROUPS
 }
 
 thread_local! {
@@ -294,6 +297,7 @@ impl CPushConsumer {
             state: Mutex::new(state),
             lifecycle: Mutex::new(()),
             version: version(),
+            born: crate::fork::Born::now(),
         }
     }
 
@@ -461,13 +465,13 @@ impl CPushConsumer {
     }
 }
 
-/// Borrows a push consumer handle; NULL → `NULL_POINTER`.
+/// Borrows a push consumer handle ([`super::live`]).
 ///
 /// # Safety
 /// `c` is NULL or a live push consumer handle (for `'a`).
 pub(super) unsafe fn consumer_ref<'a>(c: *const CPushConsumer) -> LResult<&'a CPushConsumer> {
     // SAFETY: NULL or live (# Safety).
-    unsafe { c.as_ref() }.ok_or_else(|| Fail::null("consumer"))
+    unsafe { super::live(c, "consumer") }
 }
 
 /// Runs `f` on the settings of a handle. 0; 1 for NULL or a failure.

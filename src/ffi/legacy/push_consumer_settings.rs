@@ -10,7 +10,7 @@ use super::consumer::cstring;
 use super::push_consumer::{
     check, configure, consumer_ref, validate, CPushConsumer, BROADCASTING, CLUSTERING,
 };
-use super::{c_str, code, get, note, run, Fail};
+use super::{c_str, code, note, run, run_or, Fail};
 
 /// Replaces the group. 0; 1 for a NULL consumer or group.
 ///
@@ -38,9 +38,9 @@ pub unsafe extern "C" fn SetPushConsumerGroupID(
 /// `consumer` is NULL or a live push consumer handle.
 #[no_mangle]
 pub unsafe extern "C" fn GetPushConsumerGroupID(consumer: *mut CPushConsumer) -> *const c_char {
-    get(std::ptr::null(), || {
+    run_or(std::ptr::null, || {
         // SAFETY: NULL or live (# Safety).
-        unsafe { consumer.as_ref() }.map_or(std::ptr::null(), |c| c.lock().group.as_ptr())
+        Ok(unsafe { consumer_ref(consumer) }?.lock().group.as_ptr())
     })
 }
 
