@@ -272,8 +272,10 @@ mod tests {
                 | "tls.client.keyPassword" => "/x.pem",
                 // An empty properties file.
                 "tls.config.file" => "/dev/null",
-                "producerGroup" | "namesrvAddr" | "instanceName" | "clientIP" | "unitName"
-                | "createTopicKey" => "x",
+                "namesrvAddr" => "127.0.0.1:9876",
+                "producerGroup" | "instanceName" | "clientIP" | "unitName" | "createTopicKey" => {
+                    "x"
+                }
                 "compressLevel" => "5",
                 "compressType" => "ZSTD",
                 "accessKey" | "secretKey" | "securityToken" => "k",
