@@ -259,7 +259,7 @@ fn tls_server_verified_carries_every_send_and_a_consumer_and_refuses_the_wrong_p
         &cluster.namesrv,
         &[("useTLS", "true"), ("tls.test.mode.enable", "true")],
     );
-    p.send(&Message::new(&common::unique_topic("TlsTest"), &b"x"[..]))
+    p.send(&Message::new(common::unique_topic("TlsTest"), &b"x"[..]))
         .unwrap();
     p.shutdown().unwrap();
 
@@ -331,7 +331,7 @@ fn tls_mutual_auth_with_a_client_certificate_and_refused_without() {
             ("tls.config.file", &props.display().to_string()),
         ],
     );
-    p.send(&Message::new(&common::unique_topic("TlsFile"), &b"x"[..]))
+    p.send(&Message::new(common::unique_topic("TlsFile"), &b"x"[..]))
         .unwrap();
     p.shutdown().unwrap();
     // The legacy API reads the same file.
