@@ -476,6 +476,16 @@ pub fn decode_frame(buf: &mut BytesMut) -> Result<Option<RemotingCommand>> {
     decode_payload(payload).map(Some)
 }
 
+/// The JSON header reader with the fast path allowed or not, and whether
+/// the fast path takes `header`: for the fuzz targets ([`crate::fuzzing`]).
+pub(crate) fn json_header_reader(header: &[u8], fast: bool) -> (Result<RemotingCommand>, bool) {
+    let h = Bytes::copy_from_slice(header);
+    (
+        json::decode_header_with(h, Bytes::new(), fast),
+        json::takes_fast_path(header),
+    )
+}
+
 /// Decodes the bytes after the length prefix: header-length int, header, body.
 pub fn decode_payload(mut payload: Bytes) -> Result<RemotingCommand> {
     if payload.len() < 4 {
