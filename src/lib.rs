@@ -62,5 +62,46 @@ pub mod ffi_consts {
     pub use crate::ffi::producer::{RMQ_ID_CAPACITY, RMQ_NAME_CAPACITY};
 }
 
+/// Entry points for the fuzz targets in `fuzz/` (see `docs/reliability.md`):
+/// thin wrappers over crate-private readers, so that the internals stay
+/// private. Not part of the API; may change at any time.
+#[doc(hidden)]
+pub mod fuzzing {
+    use crate::codec::RemotingCommand;
+    use crate::error::Result;
+    use crate::ffi::message::rmq_message;
+    use crate::ffi::message_ext::rmq_message_ext;
+    use crate::message::Message;
+    use crate::protocol::message_ext::MessageExt;
+
+    /// Reads a JSON command header (`header`: the header bytes of a frame)
+    /// with the fast reader allowed (`fast`) or with the general (serde_json)
+    /// reader only; and whether the fast reader takes `header`.
+    pub fn json_header(header: &[u8], fast: bool) -> (Result<RemotingCommand>, bool) {
+        crate::codec::json_header_reader(header, fast)
+    }
+
+    /// The route parser's rewrite of the unquoted numeric object keys of
+    /// older Java NameServers (`{0:"a"}` into `{"0":"a"}`).
+    pub fn quote_numeric_keys(s: &str) -> String {
+        crate::protocol::route::quote_numeric_keys(s)
+    }
+
+    /// The message behind a C handle from `rmq_message_new`.
+    ///
+    /// # Safety
+    /// `p` is NULL or a live `rmq_message`, not changed while the result is used.
+    pub unsafe fn message_of<'a>(p: *const rmq_message) -> Option<&'a Message> {
+        // SAFETY: NULL or live (# Safety).
+        unsafe { crate::ffi::message::message_ref(p) }.ok()
+    }
+
+    /// An owned C view of `m` (as `rmq_producer_request` returns), to be
+    /// freed with `rmq_message_ext_free`.
+    pub fn message_ext_handle(m: MessageExt) -> *mut rmq_message_ext {
+        Box::into_raw(Box::new(rmq_message_ext::new(m)))
+    }
+}
+
 /// This library's version (the crate version).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

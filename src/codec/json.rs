@@ -245,7 +245,11 @@ pub(super) fn decode_header(header: Bytes, body: Bytes) -> Result<RemotingComman
 /// [`decode_header`]; `fast`: whether [`fast_header`] may read it (the
 /// tests compare both ways).
 #[inline(always)]
-fn decode_header_with(header: Bytes, body: Bytes, fast: bool) -> Result<RemotingCommand> {
+pub(super) fn decode_header_with(
+    header: Bytes,
+    body: Bytes,
+    fast: bool,
+) -> Result<RemotingCommand> {
     // Filled in place: the command is large (inline extFields spans).
     let mut cmd = RemotingCommand {
         language: LANGUAGE_OTHER,
@@ -263,6 +267,13 @@ fn decode_header_with(header: Bytes, body: Bytes, fast: bool) -> Result<Remoting
     }
     general_header(&header, &mut cmd)?;
     Ok(cmd)
+}
+
+/// Whether [`fast_header`] reads `header` (and does not leave it to the
+/// general reader); for the fuzz targets ([`crate::fuzzing`]).
+pub(super) fn takes_fast_path(header: &[u8]) -> bool {
+    let mut cmd = RemotingCommand::default();
+    QuoteMap::scan(header).is_some_and(|q| fast_header(header, &q, &mut cmd).is_some())
 }
 
 /// The header as brokers send it, read in one tight pass: with a quote map,
@@ -1150,9 +1161,7 @@ mod tests {
     /// Whether [`fast_header`] reads `text` (and does not leave it to the
     /// general reader).
     fn takes_fast_path(text: &str) -> bool {
-        let mut cmd = RemotingCommand::default();
-        QuoteMap::scan(text.as_bytes())
-            .is_some_and(|q| fast_header(text.as_bytes(), &q, &mut cmd).is_some())
+        super::takes_fast_path(text.as_bytes())
     }
 
     /// serde_json's verdict on `text` and ours agree, as in

@@ -293,13 +293,15 @@ pub fn encode(m: &MessageExt) -> Vec<u8> {
     b.extend_from_slice(&m.commit_log_offset.to_be_bytes());
     b.extend_from_slice(&m.sys_flag.to_be_bytes());
     b.extend_from_slice(&m.born_timestamp.to_be_bytes());
-    for h in [m.born_host, m.store_host] {
+    // Born host, store timestamp, store host: the timestamp goes after the
+    // first host by position (not by comparing hosts: they may be equal).
+    for (i, h) in [m.born_host, m.store_host].into_iter().enumerate() {
         match h.ip() {
             IpAddr::V4(v4) => b.extend_from_slice(&v4.octets()),
             IpAddr::V6(v6) => b.extend_from_slice(&v6.octets()),
         }
         b.extend_from_slice(&(h.port() as i32).to_be_bytes());
-        if h == m.born_host {
+        if i == 0 {
             b.extend_from_slice(&m.store_timestamp.to_be_bytes());
         }
     }
@@ -352,6 +354,18 @@ mod tests {
         let back = decode_all(Bytes::from(two)).unwrap();
         assert_eq!(back, vec![m.clone(), m]);
         assert_eq!(back[0].msg_id(), "ABC");
+    }
+
+    /// Found by the message_ext fuzz target: with the born host equal to
+    /// the store host (one machine), `encode` wrote the store timestamp
+    /// twice and the record no longer decoded.
+    #[test]
+    fn round_trip_with_equal_born_and_store_hosts() {
+        let mut m = sample();
+        m.born_host = m.store_host;
+        let record = encode(&m);
+        m.store_size = record.len() as i32;
+        assert_eq!(decode_one(Bytes::from(record)).unwrap(), m);
     }
 
     #[test]

@@ -117,19 +117,20 @@ impl TopicRouteData {
 
 /// Rewrites `{0:"a",1:"b"}` into `{"0":"a","1":"b"}`: a run of digits (with
 /// an optional minus) right after `{` or `,` (outside strings, whitespace
-/// allowed) and followed by `:` gets quoted.
-fn quote_numeric_keys(s: &str) -> String {
+/// allowed) and followed by `:` gets quoted. Every other byte is copied as
+/// it is (strings may hold any UTF-8), so valid JSON comes out unchanged.
+pub(crate) fn quote_numeric_keys(s: &str) -> String {
     let b = s.as_bytes();
-    let mut out = String::with_capacity(s.len() + 16);
+    let mut out = Vec::with_capacity(s.len() + 16);
     let mut i = 0;
     let mut in_string = false;
     let mut after_open = false; // last significant char outside strings was { or ,
     while i < b.len() {
         let c = b[i];
         if in_string {
-            out.push(c as char);
+            out.push(c);
             if c == b'\\' && i + 1 < b.len() {
-                out.push(b[i + 1] as char);
+                out.push(b[i + 1]);
                 i += 2;
                 continue;
             }
@@ -150,9 +151,9 @@ fn quote_numeric_keys(s: &str) -> String {
                 k += 1;
             }
             if k < b.len() && b[k] == b':' {
-                out.push('"');
-                out.push_str(&s[start..j]);
-                out.push('"');
+                out.push(b'"');
+                out.extend_from_slice(&b[start..j]);
+                out.push(b'"');
                 i = j;
                 after_open = false;
                 continue;
@@ -167,18 +168,11 @@ fn quote_numeric_keys(s: &str) -> String {
             c if c.is_ascii_whitespace() => {}
             _ => after_open = false,
         }
-        // Multi-byte UTF-8 is only possible inside strings for valid JSON,
-        // but copy bytes faithfully anyway.
-        if c < 0x80 {
-            out.push(c as char);
-            i += 1;
-        } else {
-            let ch = s[i..].chars().next().unwrap_or('\u{FFFD}');
-            out.push(ch);
-            i += ch.len_utf8().max(1);
-        }
+        out.push(c);
+        i += 1;
     }
-    out
+    // Only ASCII quotes were added, next to ASCII bytes: still UTF-8.
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 #[cfg(test)]
@@ -216,6 +210,19 @@ mod tests {
             quote_numeric_keys(s),
             r#"{"a":"{0:1}", "7" : "x,8:y", "b":[1,2]}"#
         );
+    }
+
+    /// Found by the route_parse fuzz target: the rewrite copied each byte of
+    /// a multi-byte character inside a string as a character of its own
+    /// (`"ɓ"` came out as `"É\u{93}"`).
+    #[test]
+    fn legacy_dialect_keeps_non_ascii_strings() {
+        let body = r#"{"orderTopicConf":"","queueDatas":[],"brokerDatas":[{"brokerName":"ɓ","brokerAddrs":{201:"ä:1"}}]}"#;
+        let r = TopicRouteData::parse(body.as_bytes()).unwrap();
+        assert_eq!(r.broker_datas[0].broker_name, "ɓ");
+        assert_eq!(r.broker_datas[0].broker_addrs[&201], "ä:1");
+        let escaped = r#"{"a":"\"ü\\é"}"#;
+        assert_eq!(quote_numeric_keys(escaped), escaped);
     }
 
     #[test]
