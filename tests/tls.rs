@@ -98,15 +98,11 @@ fn ca_params(name: &str) -> CertificateParams {
     p
 }
 
+/// A started producer with a 5 s send timeout and `settings`.
 fn producer(namesrv: &str, settings: &[(&str, &str)]) -> Producer {
-    let p = Producer::new(&common::unique_topic("TlsP")).unwrap();
-    p.set("namesrvAddr", namesrv).unwrap();
-    p.set("sendMsgTimeout", "5000").unwrap();
-    for (k, v) in settings {
-        p.set(k, v).unwrap();
-    }
-    p.start().unwrap();
-    p
+    let mut all = vec![("sendMsgTimeout", "5000")];
+    all.extend_from_slice(settings);
+    common::producer(namesrv, &all)
 }
 
 /// A send that must fail: its error, and how long it took.
