@@ -82,6 +82,10 @@ pub(crate) struct Handover {
     /// prefetch limits): what a poll frees must then wake the loop. Clear,
     /// the poll's news waits for the loop's next turn.
     room_wanted: AtomicBool,
+    /// Whether `State::direct` may hold a request: consume threads check
+    /// it before taking the lock for one (rare), so each listener call
+    /// takes the lock once, not twice.
+    direct_pending: AtomicBool,
 }
 
 impl Handover {
@@ -111,6 +115,7 @@ impl Handover {
             return false;
         }
         s.direct.push_back(direct);
+        self.direct_pending.store(true, Ordering::SeqCst);
         let wake = s.waiting > 0;
         drop(s);
         if wake {
@@ -123,11 +128,16 @@ impl Handover {
     /// The oldest CONSUME_MESSAGE_DIRECTLY request, if any (consume
     /// threads, before they take a batch).
     pub(crate) fn take_direct(&self) -> Option<Direct> {
+        if !self.direct_pending.load(Ordering::SeqCst) {
+            return None;
+        }
         let mut s = self.lock();
         if s.closed {
             return None;
         }
-        s.direct.pop_front()
+        let d = s.direct.pop_front();
+        self.direct_pending.store(!s.direct.is_empty(), Ordering::SeqCst);
+        d
     }
 
     /// Drops every buffered message of `mq` (a seek, or the queue left this
