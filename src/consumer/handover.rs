@@ -136,7 +136,8 @@ impl Handover {
             return None;
         }
         let d = s.direct.pop_front();
-        self.direct_pending.store(!s.direct.is_empty(), Ordering::SeqCst);
+        self.direct_pending
+            .store(!s.direct.is_empty(), Ordering::SeqCst);
         d
     }
 
