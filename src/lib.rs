@@ -36,6 +36,7 @@ pub mod consumer;
 pub mod error;
 pub mod ffi;
 pub mod fork;
+pub mod local_time;
 pub mod log;
 pub mod message;
 pub mod namespace;

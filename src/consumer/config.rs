@@ -337,9 +337,7 @@ pub fn parse_timestamp(v: &str) -> Result<i64> {
     if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || min > 59 || sec > 60 {
         return Err(bad());
     }
-    // SAFETY: an all-zero `tm` is a valid value (integers and, on glibc, a
-    // NULL zone name pointer).
-    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    let mut tm = crate::local_time::zeroed_tm();
     tm.tm_year = year - 1900;
     tm.tm_mon = month - 1;
     tm.tm_mday = day;
@@ -347,12 +345,11 @@ pub fn parse_timestamp(v: &str) -> Result<i64> {
     tm.tm_min = min;
     tm.tm_sec = sec;
     tm.tm_isdst = -1;
-    // SAFETY: `tm` is a valid, exclusively borrowed struct for the call.
-    let secs = unsafe { libc::mktime(&mut tm) };
+    let secs = crate::local_time::mktime(&mut tm);
     if secs == -1 {
         return Err(bad());
     }
-    Ok(secs as i64 * 1000)
+    Ok(secs * 1000)
 }
 
 /// Every key [`ConsumerConfig::set`] accepts, with its one-line description:

@@ -202,24 +202,19 @@ pub fn now_ms() -> i64 {
 /// Start of the month containing `now_ms` and start of the next one, in the
 /// local time zone, as Java's `Calendar` computes them.
 fn month_bounds(now_ms: i64) -> (i64, i64) {
-    // SAFETY: localtime_r and mktime only read/write the structs passed in.
-    unsafe {
-        let t: libc::time_t = (now_ms / 1000) as libc::time_t;
-        let mut tm: libc::tm = std::mem::zeroed();
-        if libc::localtime_r(&t, &mut tm).is_null() {
-            return (now_ms, now_ms + 86_400_000);
-        }
-        tm.tm_mday = 1;
-        tm.tm_hour = 0;
-        tm.tm_min = 0;
-        tm.tm_sec = 0;
-        tm.tm_isdst = -1;
-        let start = libc::mktime(&mut tm) as i64 * 1000;
-        tm.tm_mon += 1;
-        tm.tm_isdst = -1;
-        let next = libc::mktime(&mut tm) as i64 * 1000;
-        (start, next)
-    }
+    let Some(mut tm) = crate::local_time::localtime(now_ms / 1000) else {
+        return (now_ms, now_ms + 86_400_000);
+    };
+    tm.tm_mday = 1;
+    tm.tm_hour = 0;
+    tm.tm_min = 0;
+    tm.tm_sec = 0;
+    tm.tm_isdst = -1;
+    let start = crate::local_time::mktime(&mut tm) * 1000;
+    tm.tm_mon += 1;
+    tm.tm_isdst = -1;
+    let next = crate::local_time::mktime(&mut tm) * 1000;
+    (start, next)
 }
 
 /// A decoded `offsetMsgId`.
