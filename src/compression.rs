@@ -74,15 +74,23 @@ impl CompressionType {
         }
     }
 
-    /// Decompresses `data`. Errors: [`ErrorKind::Internal`] for corrupt input.
+    /// Decompresses `data`, to at most [`MAX_INFLATED_BODY`] bytes.
+    /// Errors: [`ErrorKind::Internal`] for corrupt input or a body that
+    /// inflates past that bound (a few KB of zstd or zlib can claim
+    /// gigabytes; Java inflates without a bound).
     pub fn decompress(self, data: &[u8]) -> Result<Vec<u8>> {
         let mut out = Vec::new();
+        let limit = MAX_INFLATED_BODY as u64 + 1;
         let r = match self {
-            CompressionType::Zlib => flate2::read::ZlibDecoder::new(data).read_to_end(&mut out),
-            CompressionType::Lz4 => lz4_flex::frame::FrameDecoder::new(data).read_to_end(&mut out),
+            CompressionType::Zlib => flate2::read::ZlibDecoder::new(data)
+                .take(limit)
+                .read_to_end(&mut out),
+            CompressionType::Lz4 => lz4_flex::frame::FrameDecoder::new(data)
+                .take(limit)
+                .read_to_end(&mut out),
             CompressionType::Zstd => ruzstd::decoding::StreamingDecoder::new(data)
                 .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))
-                .and_then(|mut d| d.read_to_end(&mut out)),
+                .and_then(|d| d.take(limit).read_to_end(&mut out)),
         };
         r.map_err(|e| {
             Error::new(
@@ -90,13 +98,53 @@ impl CompressionType {
                 format!("cannot decompress a {:?} body: {}", self, e),
             )
         })?;
+        if out.len() > MAX_INFLATED_BODY {
+            return Err(Error::new(
+                ErrorKind::Internal,
+                format!(
+                    "a {:?} body of {} bytes inflates past {} bytes (MAX_INFLATED_BODY): refused",
+                    self,
+                    data.len(),
+                    MAX_INFLATED_BODY
+                ),
+            ));
+        }
         Ok(out)
     }
 }
 
+/// The largest body [`CompressionType::decompress`] inflates, in bytes
+/// (64 MiB: 16 times the broker's default `maxMessageSize`, four times the
+/// largest `maxMessageSize` this library's producer accepts). A pulled
+/// record past it fails to decode like a corrupt one: its queue is not
+/// advanced past it (see `consumer::pull::read_response`).
+pub const MAX_INFLATED_BODY: usize = 64 << 20;
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_body_inflating_past_the_bound_is_refused() {
+        let big = vec![0u8; MAX_INFLATED_BODY + 1];
+        for kind in [
+            CompressionType::Zlib,
+            CompressionType::Lz4,
+            CompressionType::Zstd,
+        ] {
+            let packed = kind.compress(&big, 6).unwrap();
+            assert!(packed.len() < 1 << 20, "{:?}: {}", kind, packed.len());
+            let err = kind.decompress(&packed).unwrap_err();
+            assert!(
+                err.to_string().contains("MAX_INFLATED_BODY"),
+                "{:?}: {}",
+                kind,
+                err
+            );
+            let fits = kind.compress(&big[..MAX_INFLATED_BODY], 6).unwrap();
+            assert_eq!(kind.decompress(&fits).unwrap().len(), MAX_INFLATED_BODY);
+        }
+    }
 
     #[test]
     fn round_trips_and_flags() {
