@@ -27,7 +27,11 @@ type Decoded = (
 );
 
 /// Numbers compare by value (the reader keeps their text, serde_json
-/// reformats them).
+/// reformats them). The reference must parse them correctly rounded, as
+/// `str::parse::<f64>` does: serde_json's default float parsing may be one
+/// ULP off for long literals (a 55-digit integer in extFields was), hence
+/// its `float_roundtrip` feature in fuzz/Cargo.toml (seed
+/// `regress-big-integer-ext-field`).
 fn canonical(v: &str) -> String {
     match v.parse::<f64>() {
         Ok(f) => format!("{}", f),
