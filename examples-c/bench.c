@@ -5,7 +5,20 @@
  *   bench --namesrv HOST:PORT --mode sync|async|oneway|raw|pull|push
  *         [--threads N] [--size BYTES] [--count N | --duration SECONDS]
  *         [--topic T] [--inflight N] [--warmup N] [--group G]
- *         [--set key=value ...]
+ *         [--set key=value ...] [--api native|legacy]
+ *
+ * --api legacy (sync, async and oneway modes) sends through the legacy C
+ * API only (include/rocketmq/CProducer.h, CMessage.h) the way programs
+ * written for rocketmq-client-cpp do: CreateProducer +
+ * SetProducerNameServerAddress + StartProducer, and per send a
+ * CreateMessage + SetByteMessageBody, then SendMessageSync /
+ * SendMessageAsync (its two callbacks, no user data: "lat_us" is null in
+ * async mode) / SendMessageOneway, then DestroyMessage. The legacy API has
+ * no flush: the run waits (up to 60 s) for every accepted async send's
+ * callback, and oneway sends end with the producer's shutdown, which
+ * drains them. --set does not apply (the legacy API has no key/value
+ * setter). The default, --api native, uses rmq_producer_* with one
+ * rmq_message reused for every send.
  *
  * Prints exactly one JSON line on stdout; diagnostics go to stderr.
  * See docs/benchmark.md for the meaning of every field.
@@ -79,6 +92,9 @@
 #include <unistd.h>
 
 #include "rocketmq.h"
+#include "rocketmq/CErrorMessage.h"
+#include "rocketmq/CMessage.h"
+#include "rocketmq/CProducer.h"
 
 #define MAX_SETS 64
 #define MAX_THREADS 1024
@@ -112,6 +128,7 @@ static struct {
     long warmup;
     bool warmup_set;
     const char *group; /* pull and push modes */
+    bool legacy;       /* --api legacy */
     int nset;
     char *set_key[MAX_SETS];
     char *set_val[MAX_SETS];
@@ -120,6 +137,7 @@ static struct {
 /* Set by the main thread before the start barrier; read by workers after it. */
 static uint64_t g_deadline_ns;
 static rmq_producer *g_producer;
+static CProducer *g_legacy_producer; /* --api legacy */
 static uint8_t *g_body;
 static pthread_barrier_t g_warm_barrier, g_start_barrier;
 static atomic_int g_errors_printed;
@@ -172,6 +190,7 @@ typedef struct worker {
     long nlat;
     uint64_t *ts; /* async: send timestamp per message, passed as user_data */
     long warm_ok, warm_failed;
+    long refused; /* --api legacy async: sends not accepted (no callback comes) */
 } worker;
 
 static bool measured_more(const worker *w, long i) {
@@ -250,8 +269,78 @@ static bool lib_send(rmq_message *msg, bool warm, uint64_t *ts_slot) {
     }
 }
 
+/* --api legacy: the callbacks of SendMessageAsync (no user data), on the
+ * library's callback thread. */
+static bool g_legacy_warm; /* set by the main thread between the phases */
+static void on_legacy_sent(CSendResult result) {
+    (void)result;
+    atomic_fetch_add(g_legacy_warm ? &g_warm_cb_ok : &g_cb_ok, 1);
+}
+static void on_legacy_failed(CMQException e) {
+    atomic_fetch_add(g_legacy_warm ? &g_warm_cb_failed : &g_cb_failed, 1);
+    report_error("legacy async send failed (code %d): %s", e.error, e.msg);
+}
+
+/* One legacy-API send as legacy programs write it: a CMessage created,
+ * filled, sent and destroyed. Returns true on success (sync) or acceptance
+ * (async, oneway). */
+static bool legacy_send(bool warm) {
+    CMessage *msg = CreateMessage(cfg.topic);
+    if (msg == NULL) {
+        report_error("CreateMessage: %s", GetLatestErrorMessage());
+        return false;
+    }
+    int rc = SetByteMessageBody(msg, (const char *)g_body, (int)cfg.size);
+    const char *what = "SetByteMessageBody";
+    if (rc == 0) {
+        switch (cfg.mode) {
+        case MODE_SYNC: {
+            CSendResult res;
+            rc = SendMessageSync(g_legacy_producer, msg, &res);
+            what = "SendMessageSync";
+            if (rc == 0 && res.sendStatus != E_SEND_OK) rc = -1;
+            break;
+        }
+        case MODE_ASYNC:
+            rc = SendMessageAsync(g_legacy_producer, msg, on_legacy_sent, on_legacy_failed);
+            what = "SendMessageAsync";
+            break;
+        default:
+            rc = SendMessageOneway(g_legacy_producer, msg);
+            what = "SendMessageOneway";
+            break;
+        }
+    }
+    if (rc != 0) report_error("%s%s: %d %s", warm ? "warmup " : "", what, rc, GetLatestErrorMessage());
+    DestroyMessage(msg);
+    return rc == 0;
+}
+
+/* lib_worker for --api legacy. */
+static void *legacy_worker(worker *w) {
+    for (long i = 0; i < w->warmup; i++) {
+        if (legacy_send(true)) {
+            if (cfg.mode != MODE_ASYNC) w->warm_ok++;
+        } else {
+            w->warm_failed++;
+        }
+    }
+    pthread_barrier_wait(&g_warm_barrier);
+    pthread_barrier_wait(&g_start_barrier);
+    for (long i = 0; measured_more(w, i); i++) {
+        uint64_t t0 = now_ns();
+        bool ok = legacy_send(false);
+        if (cfg.mode == MODE_SYNC && ok) w->lat[w->nlat++] = now_ns() - t0;
+        if (ok && cfg.mode != MODE_ASYNC) w->ok++;
+        if (!ok && cfg.mode == MODE_ASYNC) w->refused++;
+        w->sent++;
+    }
+    return NULL;
+}
+
 static void *lib_worker(void *arg) {
     worker *w = arg;
+    if (cfg.legacy) return legacy_worker(w);
     rmq_message *msg = new_bench_message();
 
     for (long i = 0; msg != NULL && i < w->warmup; i++) {
@@ -849,7 +938,7 @@ static void usage(const char *argv0) {
     fprintf(stderr,
             "usage: %s --namesrv HOST:PORT --mode sync|async|oneway|raw [--threads N] [--size BYTES]\n"
             "          [--count N | --duration SECONDS] [--topic T] [--inflight N] [--warmup N]\n"
-            "          [--set key=value ...]\n"
+            "          [--set key=value ... | --api legacy]\n"
             "       %s --namesrv HOST:PORT --mode pull [--count N] [--topic T] [--group G]\n"
             "          [--set key=value ...]\n"
             "       %s --namesrv HOST:PORT --mode push [--count N] [--topic T] [--group G]\n"
@@ -928,6 +1017,14 @@ static int parse_args(int argc, char **argv) {
         } else if (strcmp(a, "--group") == 0) {
             if (*v == '\0' || strlen(v) > 255) goto bad;
             cfg.group = v;
+        } else if (strcmp(a, "--api") == 0) {
+            if (strcmp(v, "legacy") == 0) {
+                cfg.legacy = true;
+            } else if (strcmp(v, "native") == 0) {
+                cfg.legacy = false;
+            } else {
+                goto bad;
+            }
         } else if (strcmp(a, "--set") == 0) {
             const char *eq = strchr(v, '=');
             if (eq == NULL || eq == v || cfg.nset >= MAX_SETS) goto bad;
@@ -981,6 +1078,14 @@ static int parse_args(int argc, char **argv) {
     if (cfg.mode != MODE_RAW && cfg.inflight != 1) {
         fprintf(stderr, "bench: --inflight applies to raw mode only (ignored)\n");
     }
+    if (cfg.legacy && cfg.mode != MODE_SYNC && cfg.mode != MODE_ASYNC && cfg.mode != MODE_ONEWAY) {
+        fprintf(stderr, "bench: --api legacy applies to sync, async and oneway modes only\n");
+        return -1;
+    }
+    if (cfg.legacy && cfg.nset > 0) {
+        fprintf(stderr, "bench: --set does not apply to --api legacy (no key/value setter there)\n");
+        return -1;
+    }
     if (cfg.mode == MODE_RAW && cfg.nset > 0) {
         fprintf(stderr, "bench: --set applies to library modes only (ignored)\n");
     }
@@ -1025,7 +1130,11 @@ static double percentile_us(const uint64_t *s, long n, double p) {
 static void print_result(int threads, size_t size, long messages, long ok, double seconds, double mps, double mbps,
                          const char *lat, double cpu, long peak_rss, long threads_in_process) {
     char inflight[40] = "";
-    if (cfg.mode == MODE_RAW) snprintf(inflight, sizeof inflight, ",\"inflight\":%d", cfg.inflight);
+    if (cfg.mode == MODE_RAW) {
+        snprintf(inflight, sizeof inflight, ",\"inflight\":%d", cfg.inflight);
+    } else {
+        snprintf(inflight, sizeof inflight, ",\"api\":\"%s\"", cfg.legacy ? "legacy" : "native");
+    }
     printf("{\"mode\":\"%s\",\"threads\":%d,\"size\":%zu,\"messages\":%ld,\"ok\":%ld,\"failed\":%ld,"
            "\"seconds\":%.3f,\"msgs_per_sec\":%.1f,\"mb_per_sec\":%.2f,\"lat_us\":%s,"
            "\"cpu_s_per_1000\":%.4f,\"cpu_us_per_msg\":%.2f,\"peak_rss_kb\":%ld,\"threads_in_process\":%ld%s}\n",
@@ -1035,7 +1144,44 @@ static void print_result(int threads, size_t size, long messages, long ok, doubl
     fflush(stdout);
 }
 
+static bool start_legacy_producer(void) {
+    g_legacy_producer = CreateProducer("bench_group");
+    if (g_legacy_producer == NULL) {
+        fprintf(stderr, "bench: CreateProducer: %s\n", GetLatestErrorMessage());
+        return false;
+    }
+    if (SetProducerNameServerAddress(g_legacy_producer, cfg.namesrv) != 0 || StartProducer(g_legacy_producer) != 0) {
+        fprintf(stderr, "bench: starting the legacy producer: %s\n", GetLatestErrorMessage());
+        return false;
+    }
+    return true;
+}
+
+/* --api legacy: shuts the producer down (which drains oneway sends) and
+ * destroys it. */
+static void stop_legacy_producer(void) {
+    if (g_legacy_producer == NULL) return;
+    if (ShutdownProducer(g_legacy_producer) != 0) {
+        fprintf(stderr, "bench: ShutdownProducer: %s\n", GetLatestErrorMessage());
+    }
+    DestroyProducer(g_legacy_producer);
+    g_legacy_producer = NULL;
+}
+
+/* --api legacy async: waits up to FLUSH_TIMEOUT_MS until `accepted` sends
+ * have had a callback (ok + failed counters); returns how many have not. */
+static long wait_legacy_callbacks(atomic_long *ok, atomic_long *failed, long accepted) {
+    uint64_t deadline = now_ns() + (uint64_t)FLUSH_TIMEOUT_MS * 1000000ull;
+    for (;;) {
+        long left = accepted - atomic_load(ok) - atomic_load(failed);
+        if (left <= 0 || now_ns() >= deadline) return left > 0 ? left : 0;
+        struct timespec ts = {0, 100000};
+        nanosleep(&ts, NULL);
+    }
+}
+
 static bool start_producer(void) {
+    if (cfg.legacy) return start_legacy_producer();
     g_producer = rmq_producer_new("bench_group");
     if (g_producer == NULL) {
         fprintf(stderr, "bench: rmq_producer_new: %s\n", rmq_last_error());
@@ -1421,6 +1567,7 @@ int main(int argc, char **argv) {
         goto out;
     }
 
+    g_legacy_warm = true;
     if (pthread_barrier_init(&g_warm_barrier, NULL, (unsigned)nthreads + 1) != 0 ||
         pthread_barrier_init(&g_start_barrier, NULL, (unsigned)nthreads + 1) != 0) {
         fprintf(stderr, "bench: pthread_barrier_init failed\n");
@@ -1442,7 +1589,15 @@ int main(int argc, char **argv) {
     }
 
     pthread_barrier_wait(&g_warm_barrier);
-    if (cfg.mode == MODE_ASYNC || cfg.mode == MODE_ONEWAY) flush_producer("warmup");
+    if (cfg.legacy && cfg.mode == MODE_ASYNC) {
+        long accepted = 0;
+        for (int t = 0; t < nthreads; t++) accepted += workers[t].warmup - workers[t].warm_failed;
+        long left = wait_legacy_callbacks(&g_warm_cb_ok, &g_warm_cb_failed, accepted);
+        if (left > 0) fprintf(stderr, "bench: warmup: %ld legacy async sends without a callback after 60 s\n", left);
+    } else if (!cfg.legacy && (cfg.mode == MODE_ASYNC || cfg.mode == MODE_ONEWAY)) {
+        flush_producer("warmup");
+    }
+    g_legacy_warm = false;
     long warm_ok = atomic_load(&g_warm_cb_ok), warm_failed = atomic_load(&g_warm_cb_failed);
     struct rusage ru0, ru1;
     getrusage(RUSAGE_SELF, &ru0);
@@ -1452,7 +1607,16 @@ int main(int argc, char **argv) {
 
     for (int t = 0; t < nthreads; t++) pthread_join(workers[t].tid, NULL);
     size_t remaining = 0;
-    if (cfg.mode == MODE_ASYNC || cfg.mode == MODE_ONEWAY) remaining = flush_producer("final");
+    if (cfg.legacy && cfg.mode == MODE_ASYNC) {
+        long accepted = 0;
+        for (int t = 0; t < nthreads; t++) accepted += workers[t].sent;
+        for (int t = 0; t < nthreads; t++) accepted -= workers[t].refused;
+        remaining = (size_t)wait_legacy_callbacks(&g_cb_ok, &g_cb_failed, accepted);
+    } else if (cfg.legacy && cfg.mode == MODE_ONEWAY) {
+        stop_legacy_producer(); /* the legacy API's only way to drain oneway sends */
+    } else if (cfg.mode == MODE_ASYNC || cfg.mode == MODE_ONEWAY) {
+        remaining = flush_producer("final");
+    }
     uint64_t t1 = now_ns();
     getrusage(RUSAGE_SELF, &ru1);
     long threads_in_process = status_field_kb("Threads");
@@ -1496,6 +1660,7 @@ int main(int argc, char **argv) {
     }
     /* The async callback thread may still touch g_lat until the producer is
      * gone: free the producer before sorting. */
+    stop_legacy_producer();
     if (g_producer != NULL) {
         rmq_status st = rmq_producer_free(g_producer);
         g_producer = NULL;
@@ -1528,6 +1693,7 @@ int main(int argc, char **argv) {
 oom:
     fprintf(stderr, "bench: out of memory for %ld samples\n", total_cap);
 out:
+    stop_legacy_producer();
     if (g_producer != NULL) rmq_producer_free(g_producer);
     if (workers != NULL) {
         for (int t = 0; t < nthreads; t++) {

@@ -8,11 +8,19 @@
 #
 #   OLD.so, NEW.so  two librocketmq.so files: A (old) and B (new)
 #   PAIRS           number of A/B pairs (default 5)
-#   MODES           comma-separated subset of async,oneway,sync (default all three)
+#   MODES           comma-separated paths (default async,oneway,sync):
+#                     async, oneway, sync          the rmq_* API (one message reused)
+#                     legacy-async, legacy-oneway, legacy-sync
+#                                                  the legacy C API (bench --api legacy:
+#                                                  a CMessage created and destroyed per send)
+#                     raw1, raw64                  the bare socket, no library (bench --mode
+#                                                  raw --inflight 1 / 64; the same in A and B)
+#                   "all" means every one of them.
 #
 # Environment (optional):
 #   ASYNC_COUNT (1000000), ONEWAY_COUNT (200000), SYNC_COUNT (20000)
-#                   measured messages per run of each mode (docs/benchmark.md's counts)
+#                   measured messages per run of each mode (docs/benchmark.md's counts;
+#                   raw64 runs ASYNC_COUNT, raw1 SYNC_COUNT)
 #   BENCH_AB_OUT    also write the JSON lines (with "lib" and "pair" added) to this file
 #   RUN_TIMEOUT     seconds one bench run may take before it is killed (default 180)
 #
@@ -27,7 +35,9 @@
 # pair does not favour one side). Bench runs with LD_LIBRARY_PATH and
 # LD_PRELOAD unset. Prints each run, then mean and median of async CPU per
 # message, oneway CPU per message and sync p50 latency for A and B, and
-# B/A. nullbroker and the work directory are removed on exit.
+# B/A; then, per side, the ratios the speed issue asks about when their
+# paths ran: legacy-async / async CPU, async / raw64 CPU, oneway / raw64 CPU,
+# sync p50 / raw1 p50. nullbroker and the work directory are removed on exit.
 #
 # Both bench binaries are compiled from this checkout's examples-c/bench.c
 # and include/rocketmq.h, so A and B must export the functions bench calls.
@@ -59,10 +69,14 @@ is_count "$pairs" && [ "$pairs" -le 100 ] || die "PAIRS must be 1..100, got '$pa
 for v in "$async_count" "$oneway_count" "$sync_count" "$run_timeout"; do
   is_count "$v" || die "counts and RUN_TIMEOUT must be positive integers, got '$v'"
 done
+[ "$modes_arg" = all ] && modes_arg=raw1,raw64,async,oneway,sync,legacy-async,legacy-oneway,legacy-sync
 IFS=, read -r -a modes <<< "$modes_arg"
 [ ${#modes[@]} -ge 1 ] || die "no mode given"
 for m in "${modes[@]}"; do
-  case "$m" in async|oneway|sync) ;; *) die "unknown mode '$m' (async, oneway, sync)" ;; esac
+  case "$m" in
+    async|oneway|sync|legacy-async|legacy-oneway|legacy-sync|raw1|raw64) ;;
+    *) die "unknown mode '$m' (async, oneway, sync, legacy-async, legacy-oneway, legacy-sync, raw1, raw64)" ;;
+  esac
 done
 for tool in cc make python3 ldd sha256sum timeout; do
   command -v "$tool" >/dev/null || die "$tool not found"
@@ -147,15 +161,23 @@ results="$work/results.jsonl"
 status=0
 
 run_one() { # side pair mode
-  local side=$1 pair=$2 mode=$3 count line rc=0
+  local side=$1 pair=$2 mode=$3 count line rc=0 args
   case "$mode" in
-    async) count=$async_count ;;
-    oneway) count=$oneway_count ;;
-    sync) count=$sync_count ;;
+    async|legacy-async) count=$async_count ;;
+    oneway|legacy-oneway) count=$oneway_count ;;
+    sync|legacy-sync) count=$sync_count ;;
+    raw1) count=$sync_count ;;
+    raw64) count=$async_count ;;
+  esac
+  case "$mode" in
+    legacy-*) args=(--mode "${mode#legacy-}" --api legacy) ;;
+    raw1) args=(--mode raw --inflight 1) ;;
+    raw64) args=(--mode raw --inflight 64) ;;
+    *) args=(--mode "$mode") ;;
   esac
   # In the background and waited for, so that a signal to this script stops the run at once.
   env -u LD_LIBRARY_PATH -u LD_PRELOAD timeout "$run_timeout" \
-    "$work/$side/bin/bench" --namesrv "$namesrv" --mode "$mode" --count "$count" \
+    "$work/$side/bin/bench" --namesrv "$namesrv" "${args[@]}" --count "$count" \
     > "$work/run.out" 2> "$work/run.err" &
   run_pid=$!
   wait "$run_pid" || rc=$?
@@ -173,16 +195,16 @@ run_one() { # side pair mode
   fi
   if ! printf '%s\n' "$line" | python3 -c '
 import json, sys
-side, pair, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+side, pair, out, path = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 r = json.loads(sys.stdin.readline())
-r["lib"], r["pair"] = side, pair
+r["lib"], r["pair"], r["path"] = side, pair, path
 with open(out, "a") as f:
     f.write(json.dumps(r, separators=(",", ":")) + "\n")
 lat = r["lat_us"]
 p50 = "p50 %7.1f us" % lat["p50"] if lat else "p50       -   "
-print("pair %2d %s %-6s %11.1f msgs/s  CPU %6.2f us/msg  %s  failed %d"
-      % (pair, side, r["mode"], r["msgs_per_sec"], r["cpu_us_per_msg"], p50, r["failed"]))
-' "${side^^}" "$pair" "$results"; then
+print("pair %2d %s %-13s %11.1f msgs/s  CPU %6.2f us/msg  %s  failed %d"
+      % (pair, side, path, r["msgs_per_sec"], r["cpu_us_per_msg"], p50, r["failed"]))
+' "${side^^}" "$pair" "$results" "$mode"; then
     echo "pair $pair ${side^^} $mode: bench printed no JSON line: $line" >&2
     status=1
   fi
@@ -203,22 +225,20 @@ if [ -n "${BENCH_AB_OUT:-}" ]; then cp "$results" "$BENCH_AB_OUT"; fi
 python3 - "$results" <<'EOF'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-metrics = [("async", "cpu_us_per_msg", "async CPU us/msg"),
-           ("oneway", "cpu_us_per_msg", "oneway CPU us/msg"),
-           ("sync", "p50", "sync p50 us"),
-           ("async", "msgs_per_sec", "async msgs/s"),
-           ("oneway", "msgs_per_sec", "oneway msgs/s"),
-           ("sync", "msgs_per_sec", "sync msgs/s")]
+paths = ["raw1", "raw64", "async", "oneway", "sync", "legacy-async", "legacy-oneway", "legacy-sync"]
+metrics = [(p, "cpu_us_per_msg", p + " CPU us/msg") for p in paths]
+metrics += [(p, "p50", p + " p50 us") for p in ("raw1", "sync", "legacy-sync")]
+metrics += [(p, "msgs_per_sec", p + " msgs/s") for p in paths]
 def value(r, key):
     if key == "p50":
         return r["lat_us"]["p50"] if r["lat_us"] else None
     return r[key]
-print("%-19s %5s %10s %10s %10s %10s %8s %8s %9s" %
+print("%-24s %5s %10s %10s %10s %10s %8s %8s %9s" %
       ("", "pairs", "A mean", "A median", "B mean", "B median", "B/A mean", "B/A med", "B/A pairs"))
 for mode, key, label in metrics:
     by = {}
     for r in rows:
-        if r["mode"] == mode and r["failed"] == 0:
+        if r["path"] == mode and r["failed"] == 0:
             v = value(r, key)
             if v is not None:
                 by.setdefault(r["pair"], {})[r["lib"]] = v
@@ -230,11 +250,37 @@ for mode, key, label in metrics:
     ratios = [d["B"] / d["A"] for d in full.values() if d["A"]]
     ma, mb = statistics.mean(a), statistics.mean(b)
     da, db = statistics.median(a), statistics.median(b)
-    print("%-19s %5d %10.6g %10.6g %10.6g %10.6g %8.3f %8.3f %9s" %
+    print("%-24s %5d %10.6g %10.6g %10.6g %10.6g %8.3f %8.3f %9s" %
           (label, len(full), ma, da, mb, db, mb / ma if ma else float("nan"),
            db / da if da else float("nan"),
            "%.3f" % statistics.median(ratios) if ratios else "-"))
 print("(B/A pairs: median over pairs of B/A within the pair; runs with failed messages are left out)")
+print()
+# Ratios between paths of one side, each taken within a pair (the runs of a
+# pair are minutes apart at most), then the median over pairs.
+ratios = [("legacy-async", "async", "cpu_us_per_msg", "legacy-async / async CPU"),
+          ("legacy-oneway", "oneway", "cpu_us_per_msg", "legacy-oneway / oneway CPU"),
+          ("async", "raw64", "cpu_us_per_msg", "async / raw64 CPU"),
+          ("oneway", "raw64", "cpu_us_per_msg", "oneway / raw64 CPU"),
+          ("sync", "raw1", "p50", "sync p50 / raw1 p50"),
+          ("legacy-sync", "raw1", "p50", "legacy-sync p50 / raw1 p50")]
+cell = {}
+for r in rows:
+    if r["failed"] == 0:
+        cell[(r["lib"], r["pair"], r["path"])] = r
+for num, den, key, label in ratios:
+    line = []
+    for side in ("A", "B"):
+        rs = []
+        for (s, p, path), r in cell.items():
+            if s == side and path == num and (s, p, den) in cell:
+                a, b = value(r, key), value(cell[(s, p, den)], key)
+                if a is not None and b:
+                    rs.append(a / b)
+        if rs:
+            line.append("%s %.3f (%d pairs)" % (side, statistics.median(rs), len(rs)))
+    if line:
+        print("%-28s %s" % (label, "   ".join(line)))
 failed = [r for r in rows if r["failed"]]
 if failed:
     print("runs with failed messages: " + ", ".join("pair %d %s %s (%d)" % (r["pair"], r["lib"], r["mode"], r["failed"]) for r in failed))
