@@ -78,7 +78,7 @@ for m in "${modes[@]}"; do
     *) die "unknown mode '$m' (async, oneway, sync, legacy-async, legacy-oneway, legacy-sync, raw1, raw64)" ;;
   esac
 done
-for tool in cc make python3 ldd sha256sum timeout; do
+for tool in cc make python3 ldd readelf sha256sum timeout; do
   command -v "$tool" >/dev/null || die "$tool not found"
 done
 
@@ -110,6 +110,7 @@ for side in a b; do
   src=${!src_var}
   mkdir -p "$work/$side"
   cp "$src" "$work/$side/librocketmq.so"
+  ln -s librocketmq.so "$work/$side/librocketmq.so.0" # the SONAME programs load
   if ! make -s -C "$root/examples-c" LIBDIR="$work/$side" OUT="$work/$side/bin" \
        "$work/$side/bin/bench" > "$work/$side/make.log" 2>&1; then
     cat "$work/$side/make.log" >&2
@@ -125,14 +126,15 @@ make -s -C "$root/examples-c" OUT="$work/bin" "$work/bin/nullbroker" > "$work/ma
 for side in a b; do
   src_var="lib_${side}_src"
   src=${!src_var}
-  want="$work/$side/librocketmq.so"
+  want="$work/$side/librocketmq.so.0"
   bin="$work/$side/bin/bench"
   [ "$(sha256sum < "$src")" = "$(sha256sum < "$want")" ] || die "copy of $src differs from it"
-  got=$(env -u LD_LIBRARY_PATH -u LD_PRELOAD ldd "$bin" | awk '$1 == "librocketmq.so" { print $3 }')
+  readelf -d "$want" | grep -q 'SONAME.*\[librocketmq\.so\.0\]' || die "$src has no SONAME librocketmq.so.0"
+  got=$(env -u LD_LIBRARY_PATH -u LD_PRELOAD ldd "$bin" | awk '$1 == "librocketmq.so.0" { print $3 }')
   [ "$got" = "$want" ] || die "ldd: $bin resolves librocketmq.so to '$got', not $want"
   # The loader's own trace of a real start (bench --help exits after loading).
   trace=$(env -u LD_LIBRARY_PATH -u LD_PRELOAD LD_DEBUG=libs "$bin" --help 2>&1 >/dev/null || true)
-  loaded=$(printf '%s\n' "$trace" | sed -n 's/.*calling init: \(.*librocketmq\.so\)$/\1/p' | sort -u)
+  loaded=$(printf '%s\n' "$trace" | sed -n 's/.*calling init: \(.*librocketmq\.so\.0\)$/\1/p' | sort -u)
   [ "$loaded" = "$want" ] || die "LD_DEBUG: $bin loaded '$loaded', not $want"
   echo "${side^^} = $src (sha256 $(sha256sum < "$src" | cut -c1-12)), loaded by its bench from $want"
 done

@@ -11,6 +11,7 @@
 
 use std::collections::BTreeMap;
 use std::ffi::{c_char, c_int, CStr, CString};
+use bytes::Bytes;
 
 use super::{c_str, code, empty, get, run, Fail, LResult};
 use crate::message::Message;
@@ -37,8 +38,9 @@ pub(crate) struct ExtInfo {
 #[derive(Clone, Debug)]
 pub struct CMessage {
     topic: CString,
-    /// The body followed by one NUL byte.
-    body: Vec<u8>,
+    /// The body followed by one NUL byte; shared (not copied) with the
+    /// messages sent from it.
+    body: Bytes,
     props: BTreeMap<String, CString>,
     ext: Option<Box<ExtInfo>>,
     /// Lent to a callback: the caller must not destroy it.
@@ -74,7 +76,7 @@ impl CMessage {
         props.insert(names::WAIT.to_string(), cstring("true"));
         CMessage {
             topic: cstring(topic),
-            body: vec![0],
+            body: Bytes::from_static(b"\0"),
             props,
             ext: None,
             borrowed: false,
@@ -125,7 +127,7 @@ impl CMessage {
         let mut b = Vec::with_capacity(body.len() + 1);
         b.extend_from_slice(body);
         b.push(0);
-        self.body = b;
+        self.body = Bytes::from(b);
     }
 
     pub(crate) fn set_prop(&mut self, key: &str, value: &str) {
@@ -145,7 +147,7 @@ impl CMessage {
     /// non-empty property verbatim (the client sets `UNIQ_KEY`, `TRAN_MSG`
     /// and `PGROUP` itself).
     pub(crate) fn to_message(&self) -> LResult<Message> {
-        let mut m = Message::new(self.topic(), self.body_bytes().to_vec());
+        let mut m = Message::new(self.topic(), self.body.slice(..self.body.len() - 1));
         for (k, v) in &self.props {
             let v = v.to_string_lossy();
             match k.as_str() {

@@ -6,6 +6,7 @@
 //! drops it, so only the small handle remains; `StartProducer` after a
 //! shutdown starts a fresh one with the same configuration.
 
+use std::collections::HashSet;
 use std::ffi::{c_char, c_int, c_long, c_void, CString};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -61,7 +62,14 @@ struct PState {
     ssl: bool,
     /// `SetProducerSslPropertyFile`, read at start.
     ssl_property_file: Option<String>,
+    /// Topics found to have a route since the last start (at most
+    /// [`MAX_ROUTED_TOPICS`]): see [`CProducer::running_with_route`].
+    routed: HashSet<String>,
 }
+
+/// The most topics [`CProducer::running_with_route`] remembers; past it
+/// every further topic is checked on each send.
+const MAX_ROUTED_TOPICS: usize = 1024;
 
 crate::ffi::client_handle!(CProducer);
 
@@ -112,6 +120,7 @@ impl CProducer {
                 log_path: None,
                 ssl: false,
                 ssl_property_file: None,
+                routed: HashSet::new(),
             }),
             kind,
             checker,
@@ -131,12 +140,39 @@ impl CProducer {
     /// The running producer. Errors (the caller's send code): never
     /// started, or shut down.
     pub(crate) fn running(&self) -> LResult<Arc<Producer>> {
-        let s = self.lock();
+        Self::running_in(&self.lock())
+    }
+
+    fn running_in(s: &PState) -> LResult<Arc<Producer>> {
         match &s.running {
             Some(p) => Ok(p.clone()),
             None if s.shut_down => Err(Fail::new("producer has been shut down")),
             None => Err(Fail::new("producer not started")),
         }
+    }
+
+    /// [`CProducer::running`], after making sure `topic` has a route, as
+    /// legacy oneway sends report a topic without one. The I/O thread is
+    /// asked once per topic and start (then the topic is remembered, up to
+    /// [`MAX_ROUTED_TOPICS`]): asking on every send cost a round trip to
+    /// it each time. A route that disappears later fails the send on the
+    /// I/O thread, where a oneway send's outcome is not reported. Errors:
+    /// those of `running`, and the route lookup's (no route, timeout).
+    pub(crate) fn running_with_route(&self, topic: &str) -> LResult<Arc<Producer>> {
+        let running = {
+            let s = self.lock();
+            let running = Self::running_in(&s)?;
+            if s.routed.contains(topic) {
+                return Ok(running);
+            }
+            running
+        };
+        running.queues(topic)?;
+        let mut s = self.lock();
+        if s.routed.len() < MAX_ROUTED_TOPICS {
+            s.routed.insert(topic.to_string());
+        }
+        Ok(running)
     }
 
     /// The producer group.
@@ -200,6 +236,7 @@ impl CProducer {
         s.registered = Some(key);
         s.running = Some(Arc::new(p));
         s.shut_down = false;
+        s.routed.clear();
         Ok(())
     }
 

@@ -306,10 +306,8 @@ pub unsafe extern "C" fn SendMessageOneway(producer: *mut CProducer, msg: *mut C
         // SAFETY: `producer` and `msg` are NULL or live (# Safety).
         let (p, m) = unsafe { (producer_ref(producer)?, msg_ref(msg)?) };
         let m = m.to_message()?;
-        let running = p.running()?;
-        // Legacy reports a topic without route; the route is cached.
-        running.queues(m.topic())?;
-        running.send_oneway(&m)?;
+        // Legacy reports a topic without route.
+        p.running_with_route(m.topic())?.send_oneway(&m)?;
         Ok(())
     })
 }
