@@ -14,6 +14,9 @@
 //!
 //! `ROCKETMQ_FUZZ_SECONDS` changes the budget per target (default 30).
 
+mod common;
+
+use common::FileLock;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -96,30 +99,6 @@ fn tools() -> Result<(), String> {
         eprintln!("installed cargo-fuzz in {:.0?}", started.elapsed());
     }
     Ok(())
-}
-
-/// Holds an exclusive `flock` on `path` while alive: one build at a time,
-/// also across processes.
-struct FileLock(std::fs::File);
-
-impl FileLock {
-    fn take(path: &Path) -> FileLock {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        let f = std::fs::File::create(path).unwrap();
-        use std::os::unix::io::AsRawFd;
-        // SAFETY: a valid open descriptor; flock blocks until it is ours.
-        let rc = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) };
-        assert_eq!(rc, 0, "flock {}", path.display());
-        FileLock(f)
-    }
-}
-
-impl Drop for FileLock {
-    fn drop(&mut self) {
-        use std::os::unix::io::AsRawFd;
-        // SAFETY: the descriptor is still open.
-        unsafe { libc::flock(self.0.as_raw_fd(), libc::LOCK_UN) };
-    }
 }
 
 fn target_dir() -> PathBuf {

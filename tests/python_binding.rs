@@ -9,31 +9,6 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// A virtualenv with the binding, kept in the cache outside the clone.
-fn venv() -> PathBuf {
-    let home = std::env::var("HOME").unwrap_or_else(|_| "/tmp".into());
-    let dir = PathBuf::from(home).join(".cache/rocketmq-client-rs/pyenv-2.0.0");
-    let python = dir.join("bin/python");
-    if !python.exists() {
-        let ok = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&dir)
-            .status()
-            .map(|s| s.success());
-        assert_eq!(ok.ok(), Some(true), "python3 -m venv failed");
-        let ok = Command::new(dir.join("bin/pip"))
-            .args(["install", "-q", "rocketmq-client-python==2.0.0"])
-            .status()
-            .map(|s| s.success());
-        assert_eq!(
-            ok.ok(),
-            Some(true),
-            "pip install rocketmq-client-python==2.0.0 failed"
-        );
-    }
-    python
-}
-
 fn release_dir() -> PathBuf {
     // Same target dir as this test binary: target/debug/deps/x -> target/release.
     let exe = std::env::current_exe().unwrap();
@@ -59,7 +34,7 @@ fn setup() -> PathBuf {
             .unwrap_or(false)
     });
     assert!(built, "cargo build --release --lib failed");
-    venv()
+    common::python_venv()
 }
 
 /// Runs `tests/python/<script>` with `args` on our library; its stdout

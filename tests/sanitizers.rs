@@ -554,28 +554,6 @@ fn valgrind_legacy_programs_are_clean() {
     assert!(out.contains("failures=0"), "{}", out);
 }
 
-/// The Python binding's virtualenv (as tests/python_binding.rs makes it).
-fn python_venv() -> PathBuf {
-    let home = std::env::var("HOME").unwrap_or_else(|_| "/tmp".into());
-    let dir = PathBuf::from(home).join(".cache/rocketmq-client-rs/pyenv-2.0.0");
-    let python = dir.join("bin/python");
-    if !python.exists() {
-        assert!(
-            ok(Command::new("python3").args(["-m", "venv"]).arg(&dir)),
-            "python3 -m venv failed"
-        );
-        assert!(
-            ok(Command::new(dir.join("bin/pip")).args([
-                "install",
-                "-q",
-                "rocketmq-client-python==2.0.0"
-            ])),
-            "pip install rocketmq-client-python==2.0.0 failed"
-        );
-    }
-    python
-}
-
 /// The leak records of a memcheck log that are definitely or indirectly
 /// lost and allocated under librocketmq.
 fn library_leaks(log: &str) -> Vec<String> {
@@ -654,7 +632,7 @@ fn binding_errors(log: &str) -> (Vec<String>, usize) {
 #[test]
 fn valgrind_python_binding_run_is_clean() {
     let ns = common::shared().namesrv.clone();
-    let python = python_venv();
+    let python = common::python_venv();
     let lib = release_lib();
     let topic = common::unique_topic("VgPython");
     require_debian(&["valgrind", "--version"], "valgrind");

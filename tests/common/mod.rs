@@ -499,3 +499,79 @@ pub fn run_bounded(
     eprintln!("{}{}", stdout, err.join().unwrap());
     (status, stdout)
 }
+
+/// Holds an exclusive `flock` on `path` while alive: one build or install
+/// at a time, also across processes (test binaries run in parallel).
+pub struct FileLock(std::fs::File);
+
+impl FileLock {
+    /// Blocks until the lock on `path` (created with its directory when
+    /// missing) is ours.
+    pub fn take(path: &Path) -> FileLock {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let f = std::fs::File::create(path).unwrap();
+        use std::os::unix::io::AsRawFd;
+        // SAFETY: a valid open descriptor; flock blocks until it is ours.
+        let rc = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) };
+        assert_eq!(rc, 0, "flock {}", path.display());
+        FileLock(f)
+    }
+}
+
+impl Drop for FileLock {
+    fn drop(&mut self) {
+        use std::os::unix::io::AsRawFd;
+        // SAFETY: the descriptor is still open.
+        unsafe { libc::flock(self.0.as_raw_fd(), libc::LOCK_UN) };
+    }
+}
+
+/// The python of a virtualenv holding the unmodified Python binding (PyPI
+/// `rocketmq-client-python==2.0.0`), made once in the cache outside the
+/// clone (`~/.cache/rocketmq-client-rs/pyenv-2.0.0`). Made under a file
+/// lock and marked complete only after pip succeeded, so that tests
+/// starting at the same time neither race on it nor use a half-made one.
+/// Panics (failing the test) when python3's venv or pip fails.
+pub fn python_venv() -> PathBuf {
+    let home = std::env::var("HOME").unwrap_or_else(|_| "/tmp".into());
+    let cache = PathBuf::from(home).join(".cache/rocketmq-client-rs");
+    let dir = cache.join("pyenv-2.0.0");
+    let done = dir.join(".installed");
+    let python = dir.join("bin/python");
+    if done.exists() {
+        return python;
+    }
+    let _lock = FileLock::take(&cache.join(".pyenv-2.0.0.lock"));
+    if done.exists() {
+        return python;
+    }
+    let _ = std::fs::remove_dir_all(&dir); // a half-made one from a killed run
+    let venv = Command::new("python3")
+        .args(["-m", "venv"])
+        .arg(&dir)
+        .status()
+        .map(|s| s.success());
+    assert_eq!(
+        venv.ok(),
+        Some(true),
+        "python3 -m venv {} failed",
+        dir.display()
+    );
+    let pip = Command::new(&python)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "rocketmq-client-python==2.0.0",
+        ])
+        .status()
+        .map(|s| s.success());
+    assert_eq!(
+        pip.ok(),
+        Some(true),
+        "pip install rocketmq-client-python==2.0.0 failed"
+    );
+    std::fs::write(&done, b"").unwrap();
+    python
+}

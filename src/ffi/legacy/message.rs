@@ -9,9 +9,9 @@
 //! is set again or the message is destroyed. Bodies keep a NUL after the
 //! last byte.
 
+use bytes::Bytes;
 use std::collections::BTreeMap;
 use std::ffi::{c_char, c_int, CStr, CString};
-use bytes::Bytes;
 
 use super::{c_str, code, empty, get, run, Fail, LResult};
 use crate::message::Message;
@@ -42,6 +42,10 @@ pub struct CMessage {
     /// messages sent from it.
     body: Bytes,
     props: BTreeMap<String, CString>,
+    /// Property `WAIT` reads "true" while `props` has no `WAIT` of its own
+    /// (every message made by `CreateMessage`, as legacy `MQMessage` sets
+    /// it; kept out of `props` so that creating a message allocates less).
+    default_wait: bool,
     ext: Option<Box<ExtInfo>>,
     /// Lent to a callback: the caller must not destroy it.
     borrowed: bool,
@@ -51,7 +55,10 @@ pub struct CMessage {
 pub type CMessageExt = CMessage;
 
 fn cstring(s: &str) -> CString {
-    CString::new(s.replace('\0', " ")).unwrap_or_default()
+    // Sized for the NUL: CString::new does not reallocate.
+    let mut v = Vec::with_capacity(s.len() + 1);
+    v.extend(s.bytes().map(|b| if b == 0 { b' ' } else { b }));
+    CString::new(v).unwrap_or_default()
 }
 
 /// C `atoi`: leading blanks, optional sign, digits; 0 when none.
@@ -72,12 +79,11 @@ pub(crate) fn atoi(s: &str) -> c_int {
 
 impl CMessage {
     pub(crate) fn new(topic: &str) -> CMessage {
-        let mut props = BTreeMap::new();
-        props.insert(names::WAIT.to_string(), cstring("true"));
         CMessage {
             topic: cstring(topic),
             body: Bytes::from_static(b"\0"),
-            props,
+            props: BTreeMap::new(),
+            default_wait: true,
             ext: None,
             borrowed: false,
         }
@@ -86,7 +92,7 @@ impl CMessage {
     /// A read-only view of a stored message, lent to a callback.
     pub(crate) fn from_ext(m: &MessageExt) -> CMessage {
         let mut msg = CMessage::new(&m.topic);
-        msg.props.clear();
+        msg.default_wait = false;
         for (k, v) in m.properties.iter() {
             msg.props.insert(k.to_string(), cstring(v));
         }
@@ -135,11 +141,15 @@ impl CMessage {
     }
 
     fn prop(&self, key: &str) -> Option<&CStr> {
-        self.props.get(key).map(|c| c.as_c_str())
+        match self.props.get(key) {
+            Some(c) => Some(c.as_c_str()),
+            None if self.default_wait && key == names::WAIT => Some(c"true"),
+            None => None,
+        }
     }
 
     fn prop_ptr(&self, key: &str) -> *const c_char {
-        self.props.get(key).map(|c| c.as_ptr()).unwrap_or(empty())
+        self.prop(key).map(|c| c.as_ptr()).unwrap_or(empty())
     }
 
     /// The message as the Rust producer sends it: the topic, the body, tags,

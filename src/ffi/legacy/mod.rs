@@ -131,11 +131,20 @@ impl CSendResult {
     }
 
     pub(crate) fn from_result(r: &crate::SendResult) -> CSendResult {
+        Self::from_parts(r.status, &r.msg_id, r.queue_offset)
+    }
+
+    /// [`CSendResult::from_result`] of a borrowed result.
+    pub(crate) fn from_view(r: &crate::result::SendResultView<'_>) -> CSendResult {
+        Self::from_parts(r.status, r.msg_id, r.queue_offset)
+    }
+
+    fn from_parts(status: crate::SendStatus, msg_id: &str, queue_offset: i64) -> CSendResult {
         let mut out = CSendResult::zeroed();
-        out.sendStatus = r.status as c_int;
+        out.sendStatus = status as c_int;
         // A batch reports its ids comma-separated (Java style); keep only
         // whole ids when they do not all fit.
-        let mut id = r.msg_id.as_str();
+        let mut id = msg_id;
         while id.len() >= MAX_MESSAGE_ID_LENGTH {
             id = match id.rfind(',') {
                 Some(i) => &id[..i],
@@ -143,7 +152,7 @@ impl CSendResult {
             };
         }
         copy_c_str(&mut out.msgId, id);
-        out.offset = r.queue_offset;
+        out.offset = queue_offset;
         out
     }
 }

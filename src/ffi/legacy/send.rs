@@ -13,8 +13,9 @@ use super::{c_str, code, run, CMQException, CSendResult, Fail, LResult};
 use crate::error::{Error, ErrorKind};
 use crate::ffi::UserData;
 use crate::message::Message;
-use crate::producer::{Producer, SendResult, SendStatus};
+use crate::producer::{Producer, RawCallback, SendResult, SendStatus};
 use crate::protocol::properties::names;
+use crate::result::SendResultView;
 use crate::routing::MessageQueue;
 
 /// `int (*)(int size, CMessage* msg, void* arg)`.
@@ -25,20 +26,47 @@ pub type CSendSuccessCallback = Option<unsafe extern "C" fn(CSendResult)>;
 /// `void (*)(CMQException)`.
 pub type CSendExceptionCallback = Option<unsafe extern "C" fn(CMQException)>;
 /// The send callback of the user-data-less async sends: exactly one of the
-/// two C callbacks gets the outcome. Fails (NULL_POINTER path) when either
-/// is NULL.
+/// two C callbacks gets the outcome, from a borrowed result (no allocation
+/// per send: the two function pointers travel as the raw callback's target
+/// and user data). Fails (NULL_POINTER path) when either is NULL.
 fn plain_callbacks(
     success: CSendSuccessCallback,
     exception: CSendExceptionCallback,
-) -> LResult<crate::producer::SendCallback> {
+) -> LResult<RawCallback> {
     let ok = success.ok_or_else(|| Fail::null("cSendSuccessCallback"))?;
     let ex = exception.ok_or_else(|| Fail::null("cSendExceptionCallback"))?;
-    Ok(Box::new(move |outcome| match outcome {
-        // SAFETY: the caller guarantees the callbacks are callable.
-        Ok(r) => unsafe { ok(CSendResult::from_result(&r)) },
-        // SAFETY: as above.
-        Err(e) => unsafe { ex(CMQException::from_error(&e, file!(), line!())) },
-    }))
+    Ok(RawCallback {
+        call: call_plain_callbacks,
+        target: ok as *const (),
+        user_data: ex as *mut c_void,
+    })
+}
+
+/// [`RawCallback::call`] of [`plain_callbacks`].
+///
+/// # Safety
+/// `target` is a `CSendSuccessCallback` and `user_data` a
+/// `CSendExceptionCallback` function (as `plain_callbacks` made them),
+/// callable now (the caller of the send function guarantees that until one
+/// has run).
+unsafe fn call_plain_callbacks(
+    target: *const (),
+    user_data: *mut c_void,
+    outcome: std::result::Result<SendResultView<'_>, &Error>,
+) {
+    type OkFn = unsafe extern "C" fn(CSendResult);
+    type ExFn = unsafe extern "C" fn(CMQException);
+    // SAFETY: made from these function types by `plain_callbacks`; function
+    // pointers round-trip through data pointers on every platform this
+    // library builds for; callable now (# Safety).
+    unsafe {
+        match outcome {
+            Ok(r) => std::mem::transmute::<*const (), OkFn>(target)(CSendResult::from_view(&r)),
+            Err(e) => std::mem::transmute::<*mut c_void, ExFn>(user_data)(
+                CMQException::from_error(e, file!(), line!()),
+            ),
+        }
+    }
 }
 
 /// `void (*)(CSendResult, CMessage*, void*)`.
@@ -240,7 +268,7 @@ pub unsafe extern "C" fn SendMessageAsync(
         let (p, m) = unsafe { (producer_ref(producer)?, msg_ref(msg)?) };
         let callbacks = plain_callbacks(cSendSuccessCallback, cSendExceptionCallback)?;
         let m = m.to_message()?;
-        p.running()?.send_async(&m, callbacks)?;
+        p.running()?.send_async_raw(&m, None, callbacks)?;
         Ok(())
     })
 }
@@ -414,7 +442,7 @@ pub unsafe extern "C" fn SendMessageOrderlyAsync(
         let i = unsafe { select(selector, queues.len(), msg, arg) }?;
         // SAFETY: `msg` is live (the selector may have changed it).
         let m = unsafe { msg_ref(msg) }?.to_message()?;
-        running.send_to_queue_async(&m, &queues[i], callbacks)?;
+        running.send_async_raw(&m, Some(&queues[i]), callbacks)?;
         Ok(())
     })
 }
