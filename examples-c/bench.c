@@ -18,7 +18,9 @@
  * callback, and oneway sends end with the producer's shutdown, which
  * drains them. --set does not apply (the legacy API has no key/value
  * setter). The default, --api native, uses rmq_producer_* with one
- * rmq_message reused for every send.
+ * rmq_message reused for every send; --fresh-message makes it create,
+ * fill and free an rmq_message per measured send instead (the legacy
+ * mode's pattern, for comparing the two APIs alone).
  *
  * Prints exactly one JSON line on stdout; diagnostics go to stderr.
  * See docs/benchmark.md for the meaning of every field.
@@ -129,6 +131,7 @@ static struct {
     bool warmup_set;
     const char *group; /* pull and push modes */
     bool legacy;       /* --api legacy */
+    bool fresh_message; /* --fresh-message */
     int nset;
     char *set_key[MAX_SETS];
     char *set_val[MAX_SETS];
@@ -358,6 +361,12 @@ static void *lib_worker(void *arg) {
         return NULL;
     }
     for (long i = 0; measured_more(w, i); i++) {
+        if (cfg.fresh_message) {
+            /* --fresh-message: a new rmq_message per send, as the legacy mode does */
+            rmq_message_free(msg);
+            msg = new_bench_message();
+            if (msg == NULL) break;
+        }
         switch (cfg.mode) {
         case MODE_SYNC: {
             uint64_t t0 = now_ns();
@@ -938,7 +947,7 @@ static void usage(const char *argv0) {
     fprintf(stderr,
             "usage: %s --namesrv HOST:PORT --mode sync|async|oneway|raw [--threads N] [--size BYTES]\n"
             "          [--count N | --duration SECONDS] [--topic T] [--inflight N] [--warmup N]\n"
-            "          [--set key=value ... | --api legacy]\n"
+            "          [--set key=value ... | --api legacy] [--fresh-message]\n"
             "       %s --namesrv HOST:PORT --mode pull [--count N] [--topic T] [--group G]\n"
             "          [--set key=value ...]\n"
             "       %s --namesrv HOST:PORT --mode push [--count N] [--topic T] [--group G]\n"
@@ -967,6 +976,10 @@ static int parse_args(int argc, char **argv) {
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             usage(argv[0]);
             exit(0);
+        }
+        if (strcmp(a, "--fresh-message") == 0) { /* takes no value */
+            cfg.fresh_message = true;
+            continue;
         }
         if (i + 1 >= argc) {
             fprintf(stderr, "bench: %s needs a value\n", a);
@@ -1133,7 +1146,8 @@ static void print_result(int threads, size_t size, long messages, long ok, doubl
     if (cfg.mode == MODE_RAW) {
         snprintf(inflight, sizeof inflight, ",\"inflight\":%d", cfg.inflight);
     } else {
-        snprintf(inflight, sizeof inflight, ",\"api\":\"%s\"", cfg.legacy ? "legacy" : "native");
+        snprintf(inflight, sizeof inflight, ",\"api\":\"%s\"%s", cfg.legacy ? "legacy" : "native",
+                 cfg.fresh_message ? ",\"fresh_message\":true" : "");
     }
     printf("{\"mode\":\"%s\",\"threads\":%d,\"size\":%zu,\"messages\":%ld,\"ok\":%ld,\"failed\":%ld,"
            "\"seconds\":%.3f,\"msgs_per_sec\":%.1f,\"mb_per_sec\":%.2f,\"lat_us\":%s,"
