@@ -635,3 +635,63 @@ fn bench_e2e_measures_every_message_from_send_to_listener() {
     assert!(0.0 < p50 && p50 <= p99 && p99 <= max, "{}", v);
     assert!(v["send_ack_us"]["p50"].as_f64().unwrap() > 0.0, "{}", v);
 }
+
+#[test]
+fn bench_legacy_api_mode_sends_through_the_legacy_functions() {
+    let cluster = common::shared();
+    let topic = common::unique_topic("CBenchLegacy");
+    for mode in ["sync", "async", "oneway"] {
+        let (code, stdout) = run_example(
+            "bench",
+            &[
+                "--namesrv",
+                &cluster.namesrv,
+                "--topic",
+                &topic,
+                "--mode",
+                mode,
+                "--api",
+                "legacy",
+                "--count",
+                "200",
+                "--warmup",
+                "20",
+            ],
+        );
+        assert_eq!(code, 0, "{}: {}", mode, stdout);
+        let v: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+        assert_eq!(v["mode"], mode, "{}", v);
+        assert_eq!(v["api"], "legacy", "{}", v);
+        assert_eq!(v["messages"], 200, "{}", v);
+        assert_eq!(v["ok"], 200, "{}", v);
+        assert_eq!(v["failed"], 0, "{}", v);
+    }
+    // The legacy API has no key/value setter: --set is refused, as is a
+    // consumer mode.
+    let (code, _) = run_example(
+        "bench",
+        &[
+            "--namesrv",
+            &cluster.namesrv,
+            "--mode",
+            "sync",
+            "--api",
+            "legacy",
+            "--set",
+            "a=b",
+        ],
+    );
+    assert_eq!(code, 2);
+    let (code, _) = run_example(
+        "bench",
+        &[
+            "--namesrv",
+            &cluster.namesrv,
+            "--mode",
+            "pull",
+            "--api",
+            "legacy",
+        ],
+    );
+    assert_eq!(code, 2);
+}
