@@ -933,6 +933,16 @@ mod tests {
     }
 
     #[test]
+    fn ext_field_numbers_past_f64_are_kept_as_their_text() {
+        // Java's extFields are strings (fastjson reads such a number as a
+        // BigDecimal); serde_json::Value refuses it as out of range. Found
+        // by the json_header fuzz target's reference, not a reader bug.
+        let c = decode(r#"{"code":0,"extFields":{"n":1e400,"m":-2E+999}}"#).unwrap();
+        assert_eq!(c.ext("n"), Some("1e400"));
+        assert_eq!(c.ext("m"), Some("-2E+999"));
+    }
+
+    #[test]
     fn rejects_what_json_rejects() {
         for bad in [
             "",
