@@ -8,10 +8,10 @@ scripts/bench-suite.sh writes them, each with the "label" of its path.
 The chart shows the paths raw1, raw64 (the bare socket, 1 / 64 in flight),
 sync, legacy-sync, async, legacy-async, oneway, legacy-oneway (the rmq_* and
 the legacy C API) and pull, push (the consumers); the scaling and busy-poll
-runs are left out.
+runs are left out (docs/benchmark.md has them in a table).
 Each group's bar is the median of its repetitions, with a line from the
-smallest to the largest. Two panels: messages per second (log scale) and CPU
-microseconds per message.
+smallest to the largest. Two panels, both on log scales: messages per second
+and CPU microseconds per message.
 
 Needs matplotlib (pip install matplotlib). Exit status 0, or 2 on bad usage
 or when no run matches a group.
@@ -67,7 +67,7 @@ def main(argv):
     x = range(len(names))
     for ax, values, title in (
         (ax1, mps, "messages per second (log scale, higher is better)"),
-        (ax2, cpu, "CPU µs per message (lower is better)"),
+        (ax2, cpu, "CPU µs per message (log scale, lower is better)"),
     ):
         med = [statistics.median(v) for v in values]
         ax.bar(x, med, color=colours)
@@ -80,6 +80,7 @@ def main(argv):
         ax.set_title(title, fontsize=10)
         ax.grid(axis="y", alpha=0.3)
     ax1.set_yscale("log")
+    ax2.set_yscale("log")
     size = runs[0].get("size", 1024)
     fig.suptitle(
         f"librocketmq against the zero-latency responder, {size}-byte bodies, one producer thread\n"
