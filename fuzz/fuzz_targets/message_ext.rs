@@ -135,10 +135,14 @@ fn check_c_view(m: &MessageExt) {
                 );
             }
         }
-        assert_eq!(
-            cstr(cx::rmq_message_ext_property(v, c"no such name".as_ptr())).len(),
-            0
-        );
+        // An absent name reads as "" (the long run once made a record that
+        // has a property called "no such name": checked only when absent).
+        if m.property("no such name").is_none() {
+            assert_eq!(
+                cstr(cx::rmq_message_ext_property(v, c"no such name".as_ptr())).len(),
+                0
+            );
+        }
         let (mut data, mut len) = (std::ptr::null(), 0usize);
         assert_eq!(cx::rmq_message_ext_body(v, &mut data, &mut len) as i32, 0);
         let body: &[u8] = if len == 0 {
