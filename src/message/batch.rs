@@ -103,7 +103,7 @@ pub fn prepare_batch(msgs: &[Message], config: &PrepareOptions<'_>) -> Result<Pr
     }
     p.uniq_end = p.text.len();
     p.add_properties([(names::WAIT, wait)]);
-    p.body = Bytes::from(body);
+    p.body = Bytes::from(body).into();
     p.batch = true;
     Ok(p)
 }

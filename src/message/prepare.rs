@@ -1,9 +1,11 @@
 //! A message's preparation for the wire (Java `DefaultMQProducerImpl.sendKernelImpl`):
 //! `UNIQ_KEY`, the properties string, compression and sysFlag, in one
-//! buffer per send (recycled through a small pool).
+//! buffer per send, and a copy of a small body (both recycled through
+//! pools, [`super::pool`]).
 
 use bytes::Bytes;
 
+use super::pool::BufferPool;
 use super::user::Message;
 use super::validation::check;
 use crate::compression::CompressionType;
@@ -52,7 +54,7 @@ pub struct PreparedMessage {
     pub(super) topic_end: usize,
     pub(super) uniq_end: usize,
     /// Body as sent (compressed when `sys_flag` says so).
-    pub body: Bytes,
+    pub body: Body,
     /// sysFlag (compression bits, transaction type).
     pub sys_flag: i32,
     /// The user flag.
@@ -63,61 +65,106 @@ pub struct PreparedMessage {
     pub reply: bool,
 }
 
-/// Message text buffers whose sends have ended, for the next messages.
-/// A text is allocated on the API thread that prepares the message and
-/// ends on the producer's callback thread: freeing it there would make
-/// both threads take the allocator's arena lock for every send. The
-/// callback thread hands it back here ([`recycle_text`]) and
-/// [`PreparedMessage::start`] reuses it. At most [`POOLED_TEXTS`] buffers
-/// of at most [`POOLED_TEXT_MAX`] bytes wait here; others are freed.
-/// Both sides only `try_lock` it (a busy pool means a fresh buffer, or
-/// one freed): a thread that held it when the process forked does not
-/// exist in the child, where the lock then stays taken.
-static TEXT_POOL: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+/// Prepared messages' texts, for the next messages (see [`super::pool`]):
+/// at most 1024 buffers of at most 4096 bytes.
+static TEXT_POOL: BufferPool<String, 4096, 4096> = BufferPool::new();
 
-/// Most buffers kept in [`TEXT_POOL`].
-const POOLED_TEXTS: usize = 1024;
+/// Prepared messages' copies of small bodies, for the next messages (see
+/// [`super::pool`]): at most 1024 buffers of at most [`POOLED_BODY_MAX`]
+/// bytes, so at most 4 MiB kept.
+static BODY_POOL: BufferPool<Vec<u8>, 4096, POOLED_BODY_MAX> = BufferPool::new();
 
-/// Largest buffer kept in [`TEXT_POOL`], bytes.
-const POOLED_TEXT_MAX: usize = 4096;
+/// Longest body a send copies into a pooled buffer, bytes; longer ones (and
+/// compressed ones) are shared with the user's message. The default
+/// `compressMsgBodyOverHowmuch` is this size too.
+const POOLED_BODY_MAX: usize = 4096;
 
 /// Gives a message text buffer (from a receipt whose callback has run)
 /// back for reuse; any thread may call it.
 pub(crate) fn recycle_text(text: String) {
-    if text.capacity() > POOLED_TEXT_MAX {
-        return;
+    TEXT_POOL.give(text);
+}
+
+/// A prepared message's body as sent: a copy of a small body in a pooled
+/// buffer, or shared with the user's message (larger or compressed
+/// bodies, batches, bodies sent before). Dereferences to the bytes. The
+/// first send of a small body copies it so that the caller's message owns
+/// its body alone and frees it on its own thread; the copy goes back to the
+/// pool when the prepared body is dropped, on whichever thread that is.
+#[derive(Clone)]
+pub enum Body {
+    /// A copy in a pooled buffer (at most 4096 bytes).
+    Pooled(Vec<u8>),
+    /// Shared with the message, or made for the send (compression, batch).
+    Shared(Bytes),
+}
+
+impl Body {
+    /// The body of a send of `msg`: a pooled copy of a body of at most
+    /// [`POOLED_BODY_MAX`] bytes on the message's first send, else shared
+    /// with the message (see `SentBefore` in `super::user`).
+    fn copied_or_shared(msg: &Message) -> Body {
+        let bytes = &msg.body;
+        if msg.sent_before.mark() || bytes.len() > POOLED_BODY_MAX {
+            return Body::Shared(bytes.clone());
+        }
+        let mut copy = BODY_POOL.take(bytes.len());
+        copy.extend_from_slice(bytes);
+        Body::Pooled(copy)
     }
-    if let Ok(mut pool) = TEXT_POOL.try_lock() {
-        if pool.len() < POOLED_TEXTS {
-            pool.push(text);
+}
+
+impl Default for Body {
+    /// No bytes.
+    fn default() -> Self {
+        Body::Shared(Bytes::new())
+    }
+}
+
+impl std::ops::Deref for Body {
+    type Target = [u8];
+    #[inline]
+    fn deref(&self) -> &[u8] {
+        match self {
+            Body::Pooled(v) => v,
+            Body::Shared(b) => b,
         }
     }
 }
 
-/// An empty buffer with room for `capacity` bytes: a recycled one if any.
-fn text_buffer(capacity: usize) -> String {
-    let pooled = TEXT_POOL.try_lock().ok().and_then(|mut pool| pool.pop());
-    match pooled {
-        Some(mut text) => {
-            text.clear();
-            text.reserve(capacity);
-            text
+impl std::fmt::Debug for Body {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Body({} bytes)", self.len())
+    }
+}
+
+impl From<Bytes> for Body {
+    fn from(bytes: Bytes) -> Body {
+        Body::Shared(bytes)
+    }
+}
+
+impl Drop for Body {
+    /// Gives a pooled copy back to the pool.
+    #[inline]
+    fn drop(&mut self) {
+        if let Body::Pooled(copy) = self {
+            BODY_POOL.give(std::mem::take(copy));
         }
-        None => String::with_capacity(capacity),
     }
 }
 
 impl PreparedMessage {
     /// Starts a message for `topic` (wrapped into `namespace`, if any).
     pub(super) fn start(topic: &str, namespace: Option<&str>, capacity: usize) -> PreparedMessage {
-        let mut text = text_buffer(topic.len() + capacity);
+        let mut text = TEXT_POOL.take(topic.len() + capacity);
         crate::namespace::wrap_into(&mut text, namespace, topic);
         let topic_end = text.len();
         PreparedMessage {
             text,
             topic_end,
             uniq_end: topic_end,
-            body: Bytes::new(),
+            body: Body::default(),
             sys_flag: 0,
             flag: 0,
             batch: false,
@@ -167,12 +214,12 @@ impl PreparedMessage {
 pub fn prepare(msg: &Message, config: &PrepareOptions<'_>) -> Result<PreparedMessage> {
     check(msg, config.max_message_size)?;
     let mut sys_flag = 0;
-    let mut body = msg.body.clone();
+    let mut body = None;
     if msg.body.len() >= config.compress_over {
         let kind = config.compress_type;
         if let Some(compressed) = kind.compress(&msg.body, config.compress_level) {
             if compressed.len() < msg.body.len() {
-                body = Bytes::from(compressed);
+                body = Some(Body::Shared(Bytes::from(compressed)));
                 sys_flag |= kind.sys_flag();
             }
         }
@@ -202,7 +249,7 @@ pub fn prepare(msg: &Message, config: &PrepareOptions<'_>) -> Result<PreparedMes
         msg,
         std::str::from_utf8(id).unwrap_or_default(),
     );
-    p.body = body;
+    p.body = body.unwrap_or_else(|| Body::copied_or_shared(msg));
     p.sys_flag = sys_flag;
     p.flag = msg.flag;
     p.reply = msg.system_property(names::MSG_TYPE) == Some("reply");

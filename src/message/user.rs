@@ -22,7 +22,43 @@ pub struct Message {
     /// Properties the client itself sets (request-reply), bypassing the
     /// reserved-name check of `set_property`.
     pub(super) system_properties: Vec<(String, String)>,
+    /// Whether a send has prepared this body before (see [`SentBefore`]).
+    pub(super) sent_before: SentBefore,
 }
+
+/// Whether a message's body has been prepared for a send before: the
+/// first send of a body copies a small one into a pooled buffer, later
+/// sends of the same body share it (`super::prepare::Body`). A message sent
+/// once is usually freed by its caller right after the send, and sharing
+/// would leave the body's memory to be freed by the producer's I/O thread,
+/// another thread than the allocating one, which glibc makes costly; a
+/// message sent again outlives its sends, which then only drop a reference.
+/// Not part of the message's value: clones and new bodies start unsent, and
+/// equality ignores it.
+#[derive(Debug, Default)]
+pub(super) struct SentBefore(std::sync::atomic::AtomicBool);
+
+impl SentBefore {
+    /// Marks the message sent; whether it had been sent before.
+    pub(super) fn mark(&self) -> bool {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.0.load(Relaxed) || self.0.swap(true, Relaxed)
+    }
+}
+
+impl Clone for SentBefore {
+    fn clone(&self) -> Self {
+        SentBefore::default()
+    }
+}
+
+impl PartialEq for SentBefore {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for SentBefore {}
 
 impl Message {
     /// A message for `topic` with `body`. The topic is checked when sending,
@@ -76,6 +112,7 @@ impl Message {
     /// Replaces the body.
     pub fn set_body(&mut self, body: impl Into<Bytes>) {
         self.body = body.into();
+        self.sent_before = SentBefore::default();
     }
     /// User properties in insertion order.
     pub fn properties(&self) -> &[(String, String)] {
