@@ -28,37 +28,29 @@ pub(crate) trait PoolBuffer {
     fn clear_and_reserve(&mut self, additional: usize);
 }
 
-impl PoolBuffer for String {
-    #[inline]
-    fn with_capacity(capacity: usize) -> Self {
-        String::with_capacity(capacity)
-    }
-    #[inline]
-    fn capacity(&self) -> usize {
-        String::capacity(self)
-    }
-    #[inline]
-    fn clear_and_reserve(&mut self, additional: usize) {
-        self.clear();
-        self.reserve(additional);
-    }
+/// Implements [`PoolBuffer`] for growable buffers with the standard
+/// `with_capacity` / `capacity` / `clear` / `reserve`.
+macro_rules! pool_buffer {
+    ($($t:ty),*) => {$(
+        impl PoolBuffer for $t {
+            #[inline]
+            fn with_capacity(capacity: usize) -> Self {
+                <$t>::with_capacity(capacity)
+            }
+            #[inline]
+            fn capacity(&self) -> usize {
+                <$t>::capacity(self)
+            }
+            #[inline]
+            fn clear_and_reserve(&mut self, additional: usize) {
+                self.clear();
+                self.reserve(additional);
+            }
+        }
+    )*};
 }
 
-impl PoolBuffer for Vec<u8> {
-    #[inline]
-    fn with_capacity(capacity: usize) -> Self {
-        Vec::with_capacity(capacity)
-    }
-    #[inline]
-    fn capacity(&self) -> usize {
-        Vec::capacity(self)
-    }
-    #[inline]
-    fn clear_and_reserve(&mut self, additional: usize) {
-        self.clear();
-        self.reserve(additional);
-    }
-}
+pool_buffer!(String, Vec<u8>);
 
 /// At most `MAX_BUFFERS` buffers of at most `MAX_CAPACITY` bytes each,
 /// waiting for reuse; larger ones and those past the count are freed.
