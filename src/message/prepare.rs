@@ -65,14 +65,22 @@ pub struct PreparedMessage {
     pub reply: bool,
 }
 
+/// Buffers each pool keeps: more than the sends the default back-pressure
+/// window (`backPressureForAsyncSendNum`, 2048) lets be in flight.
+const POOLED_BUFFERS: usize = 4096;
+
+/// Largest message text a pool keeps, bytes.
+const POOLED_TEXT_MAX: usize = 4096;
+
 /// Prepared messages' texts, for the next messages (see [`super::pool`]):
-/// at most 1024 buffers of at most 4096 bytes.
-static TEXT_POOL: BufferPool<String, 4096, 4096> = BufferPool::new();
+/// at most [`POOLED_BUFFERS`] buffers of at most [`POOLED_TEXT_MAX`] bytes.
+static TEXT_POOL: BufferPool<String, POOLED_BUFFERS, POOLED_TEXT_MAX> = BufferPool::new();
 
 /// Prepared messages' copies of small bodies, for the next messages (see
-/// [`super::pool`]): at most 1024 buffers of at most [`POOLED_BODY_MAX`]
-/// bytes, so at most 4 MiB kept.
-static BODY_POOL: BufferPool<Vec<u8>, 4096, POOLED_BODY_MAX> = BufferPool::new();
+/// [`super::pool`]): at most [`POOLED_BUFFERS`] buffers of at most
+/// [`POOLED_BODY_MAX`] bytes (16 MiB at most, reached only by 4096 sends
+/// of 4 KiB bodies in flight at once).
+static BODY_POOL: BufferPool<Vec<u8>, POOLED_BUFFERS, POOLED_BODY_MAX> = BufferPool::new();
 
 /// Longest body a send copies into a pooled buffer, bytes; longer ones (and
 /// compressed ones) are shared with the user's message. The default
@@ -93,7 +101,7 @@ pub(crate) fn recycle_text(text: String) {
 /// pool when the prepared body is dropped, on whichever thread that is.
 #[derive(Clone)]
 pub enum Body {
-    /// A copy in a pooled buffer (at most 4096 bytes).
+    /// A copy in a pooled buffer (at most [`POOLED_BODY_MAX`] bytes).
     Pooled(Vec<u8>),
     /// Shared with the message, or made for the send (compression, batch).
     Shared(Bytes),
