@@ -161,7 +161,7 @@ pub unsafe extern "C" fn rmq_message_set_body(
         // SAFETY: `msg` is NULL or a live, unshared message and `body` NULL
         // or `len` readable bytes (# Safety).
         let (m, bytes) = unsafe { (message_mut(msg)?, bytes_arg(body, len)?) };
-        m.set_body(bytes);
+        m.set_body_copy(bytes);
         Ok(())
     })
 }

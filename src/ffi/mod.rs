@@ -202,14 +202,15 @@ pub(crate) fn guard_new<T>(f: impl FnOnce() -> Result<T>) -> *mut T {
     }
 }
 
-/// A copy of the `len` bytes at `body` (NULL is allowed when `len` is 0).
+/// Borrows the `len` bytes at `body` (NULL is allowed when `len` is 0).
 /// Errors: [`ErrorKind::InvalidArgument`] for NULL with `len` > 0.
 ///
 /// # Safety
-/// `body` is NULL or points to `len` readable bytes.
-pub(crate) unsafe fn bytes_arg(body: *const u8, len: usize) -> Result<Vec<u8>> {
+/// `body` is NULL or points to `len` readable bytes, alive and unchanged
+/// for `'a`.
+pub(crate) unsafe fn bytes_arg<'a>(body: *const u8, len: usize) -> Result<&'a [u8]> {
     if len == 0 {
-        return Ok(Vec::new());
+        return Ok(&[]);
     }
     if body.is_null() {
         return Err(Error::new(
@@ -225,8 +226,8 @@ pub(crate) unsafe fn bytes_arg(body: *const u8, len: usize) -> Result<Vec<u8>> {
         ));
     }
     // SAFETY: not NULL, at most isize::MAX, and the caller guarantees
-    // `len` readable bytes.
-    Ok(unsafe { std::slice::from_raw_parts(body, len) }.to_vec())
+    // `len` readable bytes for 'a.
+    Ok(unsafe { std::slice::from_raw_parts(body, len) })
 }
 
 /// Borrows a C string as UTF-8. Errors: NULL or invalid UTF-8, naming `what`.

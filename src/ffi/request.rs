@@ -131,7 +131,7 @@ pub unsafe extern "C" fn rmq_producer_send_reply(
                 bytes_arg(body, len)?,
             )
         };
-        let reply = crate::producer::request_reply::reply_message(req.inner(), body)?;
+        let reply = crate::producer::request_reply::reply_message(req.inner(), body.to_vec())?;
         p.inner.send(&reply)
     };
     // SAFETY: `result` is NULL or an out pointer (# Safety).

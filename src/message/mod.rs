@@ -5,13 +5,15 @@
 //! sockets or producers.
 
 mod batch;
+mod body;
 mod pool;
 mod prepare;
 mod user;
 mod validation;
 
 pub use batch::{prepare_batch, split_batch};
+pub use body::{Body, PooledBody};
 pub(crate) use prepare::recycle_text;
-pub use prepare::{prepare, Body, PrepareOptions, PreparedMessage};
+pub use prepare::{prepare, PrepareOptions, PreparedMessage};
 pub use user::Message;
 pub use validation::{validate_topic, TOPIC_MAX_LENGTH};

@@ -18,13 +18,19 @@
 
 use std::sync::Mutex;
 
+/// Buffers each pool keeps: more than the sends the default back-pressure
+/// window (`backPressureForAsyncSendNum`, 2048) lets be in flight.
+pub(super) const POOLED_BUFFERS: usize = 4096;
+
 /// What a pooled buffer must do: be emptied and report its capacity.
 pub(crate) trait PoolBuffer {
     /// An empty buffer with room for `capacity` bytes.
     fn with_capacity(capacity: usize) -> Self;
     /// Bytes it can hold without growing.
     fn capacity(&self) -> usize;
-    /// Empties it, keeping its capacity, and makes room for `additional` bytes.
+    /// Makes room for `additional` bytes, keeping its capacity, and
+    /// empties it (the shared body buffers of `super::body` may skip
+    /// emptying one large enough: their taker empties them).
     fn clear_and_reserve(&mut self, additional: usize);
 }
 

@@ -1,11 +1,12 @@
 //! A message's preparation for the wire (Java `DefaultMQProducerImpl.sendKernelImpl`):
 //! `UNIQ_KEY`, the properties string, compression and sysFlag, in one
-//! buffer per send, and a copy of a small body (both recycled through
-//! pools, [`super::pool`]).
+//! buffer per send (recycled through a pool, [`super::pool`]), and the
+//! body as sent ([`super::body`]).
 
 use bytes::Bytes;
 
-use super::pool::BufferPool;
+use super::body::Body;
+use super::pool::{BufferPool, POOLED_BUFFERS};
 use super::user::Message;
 use super::validation::check;
 use crate::compression::CompressionType;
@@ -65,10 +66,6 @@ pub struct PreparedMessage {
     pub reply: bool,
 }
 
-/// Buffers each pool keeps: more than the sends the default back-pressure
-/// window (`backPressureForAsyncSendNum`, 2048) lets be in flight.
-const POOLED_BUFFERS: usize = 4096;
-
 /// Largest message text a pool keeps, bytes.
 const POOLED_TEXT_MAX: usize = 4096;
 
@@ -76,90 +73,10 @@ const POOLED_TEXT_MAX: usize = 4096;
 /// at most [`POOLED_BUFFERS`] buffers of at most [`POOLED_TEXT_MAX`] bytes.
 static TEXT_POOL: BufferPool<String, POOLED_BUFFERS, POOLED_TEXT_MAX> = BufferPool::new();
 
-/// Prepared messages' copies of small bodies, for the next messages (see
-/// [`super::pool`]): at most [`POOLED_BUFFERS`] buffers of at most
-/// [`POOLED_BODY_MAX`] bytes (16 MiB at most, reached only by 4096 sends
-/// of 4 KiB bodies in flight at once).
-static BODY_POOL: BufferPool<Vec<u8>, POOLED_BUFFERS, POOLED_BODY_MAX> = BufferPool::new();
-
-/// Longest body a send copies into a pooled buffer, bytes; longer ones (and
-/// compressed ones) are shared with the user's message. The default
-/// `compressMsgBodyOverHowmuch` is this size too.
-const POOLED_BODY_MAX: usize = 4096;
-
 /// Gives a message text buffer (from a receipt whose callback has run)
 /// back for reuse; any thread may call it.
 pub(crate) fn recycle_text(text: String) {
     TEXT_POOL.give(text);
-}
-
-/// A prepared message's body as sent: a copy of a small body in a pooled
-/// buffer, or shared with the user's message (larger or compressed
-/// bodies, batches, bodies sent before). Dereferences to the bytes. The
-/// first send of a small body copies it so that the caller's message owns
-/// its body alone and frees it on its own thread; the copy goes back to the
-/// pool when the prepared body is dropped, on whichever thread that is.
-#[derive(Clone)]
-pub enum Body {
-    /// A copy in a pooled buffer (at most [`POOLED_BODY_MAX`] bytes).
-    Pooled(Vec<u8>),
-    /// Shared with the message, or made for the send (compression, batch).
-    Shared(Bytes),
-}
-
-impl Body {
-    /// The body of a send of `msg`: a pooled copy of a body of at most
-    /// [`POOLED_BODY_MAX`] bytes on the message's first send, else shared
-    /// with the message (see `SentBefore` in `super::user`).
-    fn copied_or_shared(msg: &Message) -> Body {
-        let bytes = &msg.body;
-        if msg.sent_before.mark() || bytes.len() > POOLED_BODY_MAX {
-            return Body::Shared(bytes.clone());
-        }
-        let mut copy = BODY_POOL.take(bytes.len());
-        copy.extend_from_slice(bytes);
-        Body::Pooled(copy)
-    }
-}
-
-impl Default for Body {
-    /// No bytes.
-    fn default() -> Self {
-        Body::Shared(Bytes::new())
-    }
-}
-
-impl std::ops::Deref for Body {
-    type Target = [u8];
-    #[inline]
-    fn deref(&self) -> &[u8] {
-        match self {
-            Body::Pooled(v) => v,
-            Body::Shared(b) => b,
-        }
-    }
-}
-
-impl std::fmt::Debug for Body {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Body({} bytes)", self.len())
-    }
-}
-
-impl From<Bytes> for Body {
-    fn from(bytes: Bytes) -> Body {
-        Body::Shared(bytes)
-    }
-}
-
-impl Drop for Body {
-    /// Gives a pooled copy back to the pool.
-    #[inline]
-    fn drop(&mut self) {
-        if let Body::Pooled(copy) = self {
-            BODY_POOL.give(std::mem::take(copy));
-        }
-    }
 }
 
 impl PreparedMessage {
@@ -257,7 +174,7 @@ pub fn prepare(msg: &Message, config: &PrepareOptions<'_>) -> Result<PreparedMes
         msg,
         std::str::from_utf8(id).unwrap_or_default(),
     );
-    p.body = body.unwrap_or_else(|| Body::copied_or_shared(msg));
+    p.body = body.unwrap_or_else(|| msg.body.for_send(msg.sent_before.mark()));
     p.sys_flag = sys_flag;
     p.flag = msg.flag;
     p.reply = msg.system_property(names::MSG_TYPE) == Some("reply");

@@ -2,6 +2,8 @@
 
 use bytes::Bytes;
 
+use super::body::{Body, PooledBody};
+
 use crate::error::{Error, ErrorKind, Result};
 use crate::protocol::properties;
 
@@ -12,7 +14,7 @@ pub struct Message {
     pub(super) topic: String,
     pub(super) tags: Option<String>,
     pub(super) keys: Vec<String>,
-    pub(super) body: Bytes,
+    pub(super) body: Body,
     pub(super) properties: Vec<(String, String)>,
     pub(super) delay_level: i32,
     pub(super) delivery_timestamp_ms: Option<i64>,
@@ -28,7 +30,7 @@ pub struct Message {
 
 /// Whether a message's body has been prepared for a send before: the
 /// first send of a body copies a small one into a pooled buffer, later
-/// sends of the same body share it (`super::prepare::Body`). A message sent
+/// sends of the same body share it (`super::body::Body`). A message sent
 /// once is usually freed by its caller right after the send, and sharing
 /// would leave the body's memory to be freed by the producer's I/O thread,
 /// another thread than the allocating one, which glibc makes costly; a
@@ -66,7 +68,7 @@ impl Message {
     pub fn new(topic: impl Into<String>, body: impl Into<Bytes>) -> Message {
         Message {
             topic: topic.into(),
-            body: body.into(),
+            body: Body::Shared(body.into()),
             wait_store_msg_ok: true,
             ..Default::default()
         }
@@ -111,7 +113,18 @@ impl Message {
     }
     /// Replaces the body.
     pub fn set_body(&mut self, body: impl Into<Bytes>) {
-        self.body = body.into();
+        self.body = Body::Shared(body.into());
+        self.sent_before = SentBefore::default();
+    }
+    /// Replaces the body with a copy of `bytes` in a pooled buffer that
+    /// every send of this message shares instead of copying it (the C
+    /// APIs' setters; see [`super::body`]).
+    pub fn set_body_copy(&mut self, bytes: &[u8]) {
+        self.set_pooled_body(PooledBody::copy_of(bytes, false));
+    }
+    /// Replaces the body with `body`, which the sends of this message share.
+    pub(crate) fn set_pooled_body(&mut self, body: PooledBody) {
+        self.body = Body::Pooled(body);
         self.sent_before = SentBefore::default();
     }
     /// User properties in insertion order.

@@ -26,14 +26,11 @@
 
 use std::ffi::CString;
 
+use super::cstring;
+
 /// The group legacy gives a consumer created with `""` (which then fails
 /// to start, as in legacy).
 pub(super) const DEFAULT_CONSUMER_GROUP: &str = "DEFAULT_CONSUMER";
-
-/// `s` as a C string (NUL bytes become blanks).
-pub(super) fn cstring(s: &str) -> CString {
-    CString::new(s.replace('\0', " ")).unwrap_or_default()
-}
 
 /// The text `Show*ConsumerVersion` returns.
 pub(super) fn version() -> CString {

@@ -9,12 +9,11 @@
 //! is set again or the message is destroyed. Bodies keep a NUL after the
 //! last byte.
 
-use bytes::Bytes;
 use std::collections::BTreeMap;
 use std::ffi::{c_char, c_int, CStr, CString};
 
-use super::{c_str, code, empty, get, run, Fail, LResult};
-use crate::message::Message;
+use super::{c_str, code, cstring, empty, get, run, Fail, LResult};
+use crate::message::{Message, PooledBody};
 use crate::protocol::message_ext::MessageExt;
 use crate::protocol::properties::names;
 
@@ -38,9 +37,9 @@ pub(crate) struct ExtInfo {
 #[derive(Clone, Debug)]
 pub struct CMessage {
     topic: CString,
-    /// The body followed by one NUL byte; shared (not copied) with the
-    /// messages sent from it.
-    body: Bytes,
+    /// The body, followed by one NUL byte in its buffer (`None`: empty);
+    /// shared (not copied) with the messages sent from it and their sends.
+    body: Option<PooledBody>,
     props: BTreeMap<String, CString>,
     /// Property `WAIT` reads "true" while `props` has no `WAIT` of its own
     /// (every message made by `CreateMessage`, as legacy `MQMessage` sets
@@ -53,13 +52,6 @@ pub struct CMessage {
 
 /// `CMessageExt`: the same handle type as [`CMessage`].
 pub type CMessageExt = CMessage;
-
-fn cstring(s: &str) -> CString {
-    // Sized for the NUL: CString::new does not reallocate.
-    let mut v = Vec::with_capacity(s.len() + 1);
-    v.extend(s.bytes().map(|b| if b == 0 { b' ' } else { b }));
-    CString::new(v).unwrap_or_default()
-}
 
 /// C `atoi`: leading blanks, optional sign, digits; 0 when none.
 pub(crate) fn atoi(s: &str) -> c_int {
@@ -81,7 +73,7 @@ impl CMessage {
     pub(crate) fn new(topic: &str) -> CMessage {
         CMessage {
             topic: cstring(topic),
-            body: Bytes::from_static(b"\0"),
+            body: None,
             props: BTreeMap::new(),
             default_wait: true,
             ext: None,
@@ -121,19 +113,26 @@ impl CMessage {
         m
     }
 
+    /// The topic (invalid UTF-8 replaced by U+FFFD).
     pub(crate) fn topic(&self) -> String {
-        self.topic.to_string_lossy().into_owned()
+        match self.topic.to_str() {
+            Ok(t) => t.to_owned(),
+            Err(_) => self.topic.to_string_lossy().into_owned(),
+        }
     }
 
     fn body_bytes(&self) -> &[u8] {
-        &self.body[..self.body.len() - 1]
+        self.body.as_deref().unwrap_or_default()
     }
 
+    /// The body, NUL-terminated after its last byte.
+    fn body_ptr(&self) -> *const c_char {
+        self.body.as_ref().map_or(empty(), PooledBody::as_c_ptr)
+    }
+
+    /// Copies `body` (and a NUL after it) into a pooled buffer.
     fn set_body(&mut self, body: &[u8]) {
-        let mut b = Vec::with_capacity(body.len() + 1);
-        b.extend_from_slice(body);
-        b.push(0);
-        self.body = Bytes::from(b);
+        self.body = (!body.is_empty()).then(|| PooledBody::copy_of(body, true));
     }
 
     pub(crate) fn set_prop(&mut self, key: &str, value: &str) {
@@ -157,7 +156,10 @@ impl CMessage {
     /// non-empty property verbatim (the client sets `UNIQ_KEY`, `TRAN_MSG`
     /// and `PGROUP` itself).
     pub(crate) fn to_message(&self) -> LResult<Message> {
-        let mut m = Message::new(self.topic(), self.body.slice(..self.body.len() - 1));
+        let mut m = Message::new(self.topic(), bytes::Bytes::new());
+        if let Some(body) = &self.body {
+            m.set_pooled_body(body.clone());
+        }
         for (k, v) in &self.props {
             let v = v.to_string_lossy();
             match k.as_str() {
@@ -201,12 +203,13 @@ pub(crate) unsafe fn msg_ref<'a>(p: *const CMessage) -> LResult<&'a CMessage> {
 pub unsafe extern "C" fn CreateMessage(topic: *const c_char) -> *mut CMessage {
     get(std::ptr::null_mut(), || {
         let topic = if topic.is_null() {
-            String::new()
+            "".into()
         } else {
             // SAFETY: not NULL, so a C string (# Safety).
-            unsafe { CStr::from_ptr(topic) }
-                .to_string_lossy()
-                .into_owned()
+            let topic = unsafe { CStr::from_ptr(topic) };
+            topic
+                .to_str()
+                .map_or_else(|_| topic.to_string_lossy(), Into::into)
         };
         Box::into_raw(Box::new(CMessage::new(&topic)))
     })
@@ -435,7 +438,7 @@ pub unsafe extern "C" fn GetOriginMessageKeys(msg: *mut CMessage) -> *const c_ch
 #[no_mangle]
 pub unsafe extern "C" fn GetOriginMessageBody(msg: *mut CMessage) -> *const c_char {
     // SAFETY: as this function's # Safety.
-    unsafe { str_getter(msg, |m| m.body.as_ptr() as *const c_char) }
+    unsafe { str_getter(msg, CMessage::body_ptr) }
 }
 
 /// The body length in bytes; 0 for NULL.

@@ -312,6 +312,16 @@ pub(crate) unsafe fn c_str(p: *const c_char, what: &str) -> LResult<String> {
     Ok(unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned())
 }
 
+/// `s` as a C string, NUL bytes replaced by blanks (one allocation, sized
+/// for the NUL).
+pub(crate) fn cstring(s: &str) -> CString {
+    CString::new(s).unwrap_or_else(|e| {
+        let mut v = e.into_vec();
+        v.iter_mut().filter(|b| **b == 0).for_each(|b| *b = b' ');
+        CString::new(v).unwrap_or_default()
+    })
+}
+
 /// Like [`c_str`] but a NULL string is the function's own failure code
 /// (the producer setters' legacy behaviour).
 ///

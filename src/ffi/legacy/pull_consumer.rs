@@ -26,7 +26,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use once_cell::sync::Lazy;
 
-use super::consumer::{cstring, version, DEFAULT_CONSUMER_GROUP};
+use super::consumer::{version, DEFAULT_CONSUMER_GROUP};
+use super::cstring;
 use super::pull_result::{self, CPullResult};
 use super::{c_str, code, get, note, run, run_or, CMessageQueue, Fail, LResult};
 use crate::consumer::{ConsumerConfig, PullConsumer, MAX_PULL_NUMS};

@@ -60,7 +60,8 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use once_cell::sync::Lazy;
 
-use super::consumer::{cstring, version, DEFAULT_CONSUMER_GROUP};
+use super::consumer::{version, DEFAULT_CONSUMER_GROUP};
+use super::cstring;
 use super::message::CMessage;
 pub use super::message::CMessageExt;
 use super::{c_str, code, get, note, run, Fail, LResult};

@@ -6,7 +6,7 @@
 
 use std::ffi::{c_char, c_int, c_long};
 
-use super::consumer::cstring;
+use super::cstring;
 use super::push_consumer::{
     check, configure, consumer_ref, validate, CPushConsumer, BROADCASTING, CLUSTERING,
 };
