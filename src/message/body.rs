@@ -35,13 +35,9 @@ impl PoolBuffer for Arc<Vec<u8>> {
     }
     fn clear_and_reserve(&mut self, additional: usize) {
         // The pool holds only unshared buffers: make_mut never copies here.
-        // Only a buffer too small is touched: filling it (`copy_of`)
-        // clears it, and each atomic check of the count costs.
-        if self.capacity() < additional {
-            let v = Arc::make_mut(self);
-            v.clear();
-            v.reserve(additional);
-        }
+        let v = Arc::make_mut(self);
+        v.clear();
+        v.reserve(additional);
     }
 }
 
@@ -69,8 +65,7 @@ impl PooledBody {
         } else {
             BODY_POOL.take(capacity)
         };
-        let v = Arc::make_mut(&mut buf); // unshared: never copies
-        v.clear();
+        let v = Arc::make_mut(&mut buf); // unshared and empty: never copies
         v.extend_from_slice(bytes);
         if nul {
             v.push(0);

@@ -28,9 +28,7 @@ pub(crate) trait PoolBuffer {
     fn with_capacity(capacity: usize) -> Self;
     /// Bytes it can hold without growing.
     fn capacity(&self) -> usize;
-    /// Makes room for `additional` bytes, keeping its capacity, and
-    /// empties it (the shared body buffers of `super::body` may skip
-    /// emptying one large enough: their taker empties them).
+    /// Empties it, keeping its capacity, and makes room for `additional` bytes.
     fn clear_and_reserve(&mut self, additional: usize);
 }
 

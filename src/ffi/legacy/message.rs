@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 use std::ffi::{c_char, c_int, CStr, CString};
 
-use super::{c_str, code, cstring, empty, get, run, Fail, LResult};
+use super::{c_str, code, cstring, empty, get, lossy, run, Fail, LResult};
 use crate::message::{Message, PooledBody};
 use crate::protocol::message_ext::MessageExt;
 use crate::protocol::properties::names;
@@ -115,10 +115,7 @@ impl CMessage {
 
     /// The topic (invalid UTF-8 replaced by U+FFFD).
     pub(crate) fn topic(&self) -> String {
-        match self.topic.to_str() {
-            Ok(t) => t.to_owned(),
-            Err(_) => self.topic.to_string_lossy().into_owned(),
-        }
+        lossy(&self.topic).into_owned()
     }
 
     fn body_bytes(&self) -> &[u8] {
@@ -206,10 +203,7 @@ pub unsafe extern "C" fn CreateMessage(topic: *const c_char) -> *mut CMessage {
             "".into()
         } else {
             // SAFETY: not NULL, so a C string (# Safety).
-            let topic = unsafe { CStr::from_ptr(topic) };
-            topic
-                .to_str()
-                .map_or_else(|_| topic.to_string_lossy(), Into::into)
+            lossy(unsafe { CStr::from_ptr(topic) })
         };
         Box::into_raw(Box::new(CMessage::new(&topic)))
     })

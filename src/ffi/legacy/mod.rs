@@ -309,7 +309,14 @@ pub(crate) unsafe fn c_str(p: *const c_char, what: &str) -> LResult<String> {
         return Err(Fail::null(what));
     }
     // SAFETY: not NULL, so a C string (# Safety).
-    Ok(unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned())
+    Ok(lossy(unsafe { CStr::from_ptr(p) }).into_owned())
+}
+
+/// `c` as UTF-8, invalid sequences replaced by U+FFFD; borrowed when it
+/// is valid (checked first with the faster `to_str`).
+pub(crate) fn lossy(c: &CStr) -> std::borrow::Cow<'_, str> {
+    c.to_str()
+        .map_or_else(|_| c.to_string_lossy(), std::borrow::Cow::Borrowed)
 }
 
 /// `s` as a C string, NUL bytes replaced by blanks (one allocation, sized
@@ -332,7 +339,7 @@ pub(crate) unsafe fn c_str_or_fail(p: *const c_char, what: &str) -> LResult<Stri
         return Err(Fail::new(format!("{} is NULL", what)));
     }
     // SAFETY: not NULL, so a C string (# Safety).
-    Ok(unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned())
+    Ok(lossy(unsafe { CStr::from_ptr(p) }).into_owned())
 }
 
 /// Where the C++ client looks for TLS settings when no property file was
