@@ -164,39 +164,60 @@ fn clean_prefix_len(b: &[u8]) -> usize {
 /// Writes `s` as a JSON string literal: quoted; `"` and `\` escaped with a
 /// backslash, control characters as `\u00XX` (the properties string carries
 /// \u0001 and \u0002 separators). The clean prefix (usually all of `s`) is
-/// found by [`clean_prefix_len`] and copied at once; the rest is classified
-/// sixteen bytes at a time ([`classify16`]; the last ones padded with
-/// spaces): a clean chunk is one 16-byte copy; in another, each byte to
-/// escape follows the clean run before it.
+/// found by [`clean_prefix_len`] and copied at once; the rest, if any, by
+/// [`write_escaped`].
 pub(super) fn write_string(out: &mut Vec<u8>, s: &str) {
     let b = s.as_bytes();
     out.reserve(b.len() + 2);
     out.push(b'"');
     let clean = clean_prefix_len(b);
     out.extend_from_slice(&b[..clean]);
-    for chunk in b[clean..].chunks(16) {
-        // The last chunk padded with spaces, which are never escaped.
-        let mut padded = [b' '; 16];
-        padded[..chunk.len()].copy_from_slice(chunk);
-        write_chunk(out, &padded, chunk.len());
+    if clean < b.len() {
+        write_escaped(out, b, clean);
     }
     out.push(b'"');
 }
 
-/// For [`write_string`]: writes the first `len` bytes of `chunk` (the rest
-/// are spaces), escaped.
+/// For [`write_string`]: writes `b[from..]` escaped, classifying sixteen
+/// bytes at a time ([`classify16`]) where they lie: whole chunks, then the
+/// last sixteen bytes of `b` again with those already written left out (a
+/// string under sixteen bytes is padded with spaces, which are never
+/// escaped).
+fn write_escaped(out: &mut Vec<u8>, b: &[u8], from: usize) {
+    let n = b.len();
+    let mut i = from;
+    while let Some(chunk) = b.get(i..).and_then(<[u8]>::first_chunk) {
+        write_chunk(out, chunk, 0, 16);
+        i += 16;
+    }
+    if i == n {
+        return;
+    }
+    if n >= 16 {
+        let last = b[n - 16..].first_chunk().expect("16 bytes");
+        write_chunk(out, last, 16 - (n - i), 16);
+    } else {
+        let mut padded = [b' '; 16];
+        padded[..n].copy_from_slice(b);
+        write_chunk(out, &padded, i, n);
+    }
+}
+
+/// For [`write_escaped`]: writes bytes `from..to` of `chunk` (`from < to ≤
+/// 16`), escaped.
 #[inline(always)]
-fn write_chunk(out: &mut Vec<u8>, chunk: &[u8; 16], len: usize) {
+fn write_chunk(out: &mut Vec<u8>, chunk: &[u8; 16], from: usize, to: usize) {
     let (quotes, escapes, _) = classify16(chunk);
-    let mut mask = quotes | escapes;
-    if mask == 0 {
-        // A fixed-size copy (no call), then the padding taken off again.
+    // The flags of bytes from..to only.
+    let range = ((1u32 << to) - (1u32 << from)) as u16;
+    let mut mask = (quotes | escapes) & range;
+    if mask == 0 && from == 0 && to == 16 {
+        // A fixed-size copy (no call).
         out.extend_from_slice(chunk);
-        out.truncate(out.len() - (16 - len));
         return;
     }
     // Each byte to escape after the clean run before it.
-    let mut done = 0;
+    let mut done = from;
     while mask != 0 {
         let at = mask.trailing_zeros() as usize;
         out.extend_from_slice(&chunk[done..at]);
@@ -204,7 +225,7 @@ fn write_chunk(out: &mut Vec<u8>, chunk: &[u8; 16], len: usize) {
         done = at + 1;
         mask &= mask - 1;
     }
-    out.extend_from_slice(&chunk[done..len]);
+    out.extend_from_slice(&chunk[done..to]);
 }
 
 /// Writes the escape sequence of `c`, a byte JSON requires to be escaped.
@@ -1428,6 +1449,34 @@ mod tests {
                         "{:?} at {} of {}",
                         c,
                         at,
+                        len
+                    );
+                }
+            }
+        }
+    }
+
+    /// Two bytes to escape, at every pair of positions up to three chunks:
+    /// the runs between and after them, in whole chunks and in the last
+    /// sixteen bytes read again.
+    #[test]
+    fn write_string_escapes_every_pair_of_flagged_bytes() {
+        for len in 1..40 {
+            for first in 0..len {
+                for second in first + 1..len {
+                    let text: String = (0..len)
+                        .map(|i| match i {
+                            i if i == first => '\u{1}',
+                            i if i == second => '"',
+                            _ => 'a',
+                        })
+                        .collect();
+                    assert_eq!(
+                        written(&text),
+                        escaped(&text),
+                        "{} and {} of {}",
+                        first,
+                        second,
                         len
                     );
                 }

@@ -87,10 +87,11 @@ impl<T: PoolBuffer, const MAX_BUFFERS: usize, const MAX_CAPACITY: usize>
     }
 
     /// Keeps `buffer` for a later [`take`](Self::take), or frees it when it
-    /// is larger than `MAX_CAPACITY`, the pool is full or the pool is busy.
+    /// is larger than `MAX_CAPACITY`, the pool is full or the pool is busy
+    /// (an unallocated buffer, of capacity 0, is not kept).
     /// Any thread.
     pub(crate) fn give(&self, buffer: T) {
-        if buffer.capacity() > MAX_CAPACITY {
+        if buffer.capacity() == 0 || buffer.capacity() > MAX_CAPACITY {
             return;
         }
         if let Ok(mut buffers) = self.buffers.try_lock() {

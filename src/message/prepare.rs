@@ -79,6 +79,19 @@ pub(crate) fn recycle_text(text: String) {
     TEXT_POOL.give(text);
 }
 
+impl Drop for PreparedMessage {
+    /// Gives the text buffer back to [`TEXT_POOL`] when the message still
+    /// holds it: a send that ends without a receipt (a oneway once its
+    /// bytes are on the socket, a failed or expired send) recycles it as a
+    /// receipt's callback does ([`recycle_text`]), on the I/O or callback
+    /// thread, so that the next send on the API thread allocates nothing.
+    fn drop(&mut self) {
+        if self.text.capacity() > 0 {
+            TEXT_POOL.give(std::mem::take(&mut self.text));
+        }
+    }
+}
+
 impl PreparedMessage {
     /// Starts a message for `topic` (wrapped into `namespace`, if any).
     pub(super) fn start(topic: &str, namespace: Option<&str>, capacity: usize) -> PreparedMessage {
