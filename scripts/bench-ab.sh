@@ -10,6 +10,8 @@
 #   PAIRS           number of A/B pairs (default 5)
 #   MODES           comma-separated paths (default async,oneway,sync):
 #                     async, oneway, sync          the rmq_* API (one message reused)
+#                     fresh-async, fresh-oneway    the rmq_* API with an rmq_message created
+#                                                  and freed per send (bench --fresh-message)
 #                     legacy-async, legacy-oneway, legacy-sync
 #                                                  the legacy C API (bench --api legacy:
 #                                                  a CMessage created and destroyed per send)
@@ -36,8 +38,10 @@
 # LD_PRELOAD unset. Prints each run, then mean and median of async CPU per
 # message, oneway CPU per message and sync p50 latency for A and B, and
 # B/A; then, per side, the ratios the speed issue asks about when their
-# paths ran: legacy-async / async CPU, async / raw64 CPU, oneway / raw64 CPU,
-# sync p50 / raw1 p50. nullbroker and the work directory are removed on exit.
+# paths ran: legacy-async / async CPU, legacy-async / fresh-async CPU (the
+# two APIs with the same message per send), fresh-async / async CPU (what a
+# message per send costs), async / raw64 CPU, oneway / raw64 CPU, sync p50 /
+# raw1 p50. nullbroker and the work directory are removed on exit.
 #
 # Both bench binaries are compiled from this checkout's examples-c/bench.c
 # and include/rocketmq.h, so A and B must export the functions bench calls.
@@ -69,13 +73,13 @@ is_count "$pairs" && [ "$pairs" -le 100 ] || die "PAIRS must be 1..100, got '$pa
 for v in "$async_count" "$oneway_count" "$sync_count" "$run_timeout"; do
   is_count "$v" || die "counts and RUN_TIMEOUT must be positive integers, got '$v'"
 done
-[ "$modes_arg" = all ] && modes_arg=raw1,raw64,async,oneway,sync,legacy-async,legacy-oneway,legacy-sync
+[ "$modes_arg" = all ] && modes_arg=raw1,raw64,async,oneway,sync,fresh-async,fresh-oneway,legacy-async,legacy-oneway,legacy-sync
 IFS=, read -r -a modes <<< "$modes_arg"
 [ ${#modes[@]} -ge 1 ] || die "no mode given"
 for m in "${modes[@]}"; do
   case "$m" in
-    async|oneway|sync|legacy-async|legacy-oneway|legacy-sync|raw1|raw64) ;;
-    *) die "unknown mode '$m' (async, oneway, sync, legacy-async, legacy-oneway, legacy-sync, raw1, raw64)" ;;
+    async|oneway|sync|fresh-async|fresh-oneway|legacy-async|legacy-oneway|legacy-sync|raw1|raw64) ;;
+    *) die "unknown mode '$m' (async, oneway, sync, fresh-async, fresh-oneway, legacy-async, legacy-oneway, legacy-sync, raw1, raw64)" ;;
   esac
 done
 for tool in cc make python3 ldd readelf sha256sum timeout; do
@@ -165,14 +169,15 @@ status=0
 run_one() { # side pair mode
   local side=$1 pair=$2 mode=$3 count line rc=0 args
   case "$mode" in
-    async|legacy-async) count=$async_count ;;
-    oneway|legacy-oneway) count=$oneway_count ;;
+    async|fresh-async|legacy-async) count=$async_count ;;
+    oneway|fresh-oneway|legacy-oneway) count=$oneway_count ;;
     sync|legacy-sync) count=$sync_count ;;
     raw1) count=$sync_count ;;
     raw64) count=$async_count ;;
   esac
   case "$mode" in
     legacy-*) args=(--mode "${mode#legacy-}" --api legacy) ;;
+    fresh-*) args=(--mode "${mode#fresh-}" --fresh-message) ;;
     raw1) args=(--mode raw --inflight 1) ;;
     raw64) args=(--mode raw --inflight 64) ;;
     *) args=(--mode "$mode") ;;
@@ -227,7 +232,8 @@ if [ -n "${BENCH_AB_OUT:-}" ]; then cp "$results" "$BENCH_AB_OUT"; fi
 python3 - "$results" <<'EOF'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-paths = ["raw1", "raw64", "async", "oneway", "sync", "legacy-async", "legacy-oneway", "legacy-sync"]
+paths = ["raw1", "raw64", "async", "oneway", "sync", "fresh-async", "fresh-oneway",
+         "legacy-async", "legacy-oneway", "legacy-sync"]
 metrics = [(p, "cpu_us_per_msg", p + " CPU us/msg") for p in paths]
 metrics += [(p, "p50", p + " p50 us") for p in ("raw1", "sync", "legacy-sync")]
 metrics += [(p, "msgs_per_sec", p + " msgs/s") for p in paths]
@@ -262,6 +268,9 @@ print()
 # pair are minutes apart at most), then the median over pairs.
 ratios = [("legacy-async", "async", "cpu_us_per_msg", "legacy-async / async CPU"),
           ("legacy-oneway", "oneway", "cpu_us_per_msg", "legacy-oneway / oneway CPU"),
+          ("legacy-async", "fresh-async", "cpu_us_per_msg", "legacy-async / fresh-async CPU"),
+          ("legacy-oneway", "fresh-oneway", "cpu_us_per_msg", "legacy-oneway / fresh-oneway CPU"),
+          ("fresh-async", "async", "cpu_us_per_msg", "fresh-async / async CPU"),
           ("async", "raw64", "cpu_us_per_msg", "async / raw64 CPU"),
           ("oneway", "raw64", "cpu_us_per_msg", "oneway / raw64 CPU"),
           ("sync", "raw1", "p50", "sync p50 / raw1 p50"),
@@ -282,7 +291,7 @@ for num, den, key, label in ratios:
         if rs:
             line.append("%s %.3f (%d pairs)" % (side, statistics.median(rs), len(rs)))
     if line:
-        print("%-28s %s" % (label, "   ".join(line)))
+        print("%-33s %s" % (label, "   ".join(line)))
 failed = [r for r in rows if r["failed"]]
 if failed:
     print("runs with failed messages: " + ", ".join("pair %d %s %s (%d)" % (r["pair"], r["lib"], r["mode"], r["failed"]) for r in failed))
