@@ -73,22 +73,21 @@ const POOLED_TEXT_MAX: usize = 4096;
 /// at most [`POOLED_BUFFERS`] buffers of at most [`POOLED_TEXT_MAX`] bytes.
 static TEXT_POOL: BufferPool<String, POOLED_BUFFERS, POOLED_TEXT_MAX> = BufferPool::new();
 
-/// Gives a message text buffer (from a receipt whose callback has run)
-/// back for reuse; any thread may call it.
+/// Gives a message text buffer back for reuse (an empty, unallocated one
+/// is not kept); any thread may call it. Whoever holds a text buffer last
+/// calls it when dropped: the prepared message, or the send receipt that
+/// took the buffer over.
 pub(crate) fn recycle_text(text: String) {
     TEXT_POOL.give(text);
 }
 
 impl Drop for PreparedMessage {
-    /// Gives the text buffer back to [`TEXT_POOL`] when the message still
-    /// holds it: a send that ends without a receipt (a oneway once its
-    /// bytes are on the socket, a failed or expired send) recycles it as a
-    /// receipt's callback does ([`recycle_text`]), on the I/O or callback
+    /// Gives the text buffer back ([`recycle_text`]) when the message still
+    /// holds it: a send that ends without a receipt (a oneway once its bytes
+    /// are on the socket, a failed or expired send), on the I/O or callback
     /// thread, so that the next send on the API thread allocates nothing.
     fn drop(&mut self) {
-        if self.text.capacity() > 0 {
-            TEXT_POOL.give(std::mem::take(&mut self.text));
-        }
+        recycle_text(std::mem::take(&mut self.text));
     }
 }
 

@@ -76,6 +76,15 @@ impl Receipt {
     }
 }
 
+impl Drop for Receipt {
+    /// Gives the text buffer back for the next sends
+    /// ([`crate::message::recycle_text`]), on whichever thread is done
+    /// with the receipt (the callback thread, or a sync caller).
+    fn drop(&mut self) {
+        crate::message::recycle_text(std::mem::take(&mut self.text));
+    }
+}
+
 /// Appends `s` to `text`; its range.
 fn append(text: &mut String, s: &str) -> Span {
     let start = text.len() as u32;
@@ -126,9 +135,6 @@ impl Notify {
             Notify::Boxed(cb) => cb(outcome.map(Receipt::into_result)),
             Notify::Raw(raw) => {
                 raw.run(outcome.as_ref().map(Receipt::view));
-                if let Ok(receipt) = outcome {
-                    crate::message::recycle_text(receipt.text);
-                }
             }
         }
     }
