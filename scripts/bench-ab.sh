@@ -73,14 +73,12 @@ is_count "$pairs" && [ "$pairs" -le 100 ] || die "PAIRS must be 1..100, got '$pa
 for v in "$async_count" "$oneway_count" "$sync_count" "$run_timeout"; do
   is_count "$v" || die "counts and RUN_TIMEOUT must be positive integers, got '$v'"
 done
-[ "$modes_arg" = all ] && modes_arg=raw1,raw64,async,oneway,sync,fresh-async,fresh-oneway,legacy-async,legacy-oneway,legacy-sync
+all_modes=raw1,raw64,async,oneway,sync,fresh-async,fresh-oneway,legacy-async,legacy-oneway,legacy-sync
+[ "$modes_arg" = all ] && modes_arg=$all_modes
 IFS=, read -r -a modes <<< "$modes_arg"
 [ ${#modes[@]} -ge 1 ] || die "no mode given"
 for m in "${modes[@]}"; do
-  case "$m" in
-    async|oneway|sync|fresh-async|fresh-oneway|legacy-async|legacy-oneway|legacy-sync|raw1|raw64) ;;
-    *) die "unknown mode '$m' (async, oneway, sync, fresh-async, fresh-oneway, legacy-async, legacy-oneway, legacy-sync, raw1, raw64)" ;;
-  esac
+  [[ ",$all_modes," == *",$m,"* ]] || die "unknown mode '$m' (one of $all_modes)"
 done
 for tool in cc make python3 ldd readelf sha256sum timeout; do
   command -v "$tool" >/dev/null || die "$tool not found"
