@@ -278,8 +278,12 @@ fn fast_header(s: &[u8], quotes: &QuoteMap, cmd: &mut RemotingCommand) -> Option
     cmd.version = version;
     cmd.opaque = opaque;
     cmd.flag = flag;
-    // A quote map implies ASCII: `from_utf8` cannot fail.
-    cmd.remark = remark.map(|(start, end)| String::from_utf8_lossy(&s[start..end]).into_owned());
+    // A quote map implies ASCII: `from_utf8` cannot fail. An empty remark
+    // (what brokers send with a success) costs no call.
+    cmd.remark = remark.map(|(start, end)| match &s[start..end] {
+        [] => String::new(),
+        text => String::from_utf8_lossy(text).into_owned(),
+    });
     Some(())
 }
 
@@ -414,12 +418,22 @@ impl QuoteMap {
             *word = quotes;
             bad |= flagged;
         }
-        let tail = blocks.remainder();
-        if !tail.is_empty() {
-            // Padded with spaces, which are neither quotes nor flagged.
-            let mut last = [b' '; 64];
-            last[..tail.len()].copy_from_slice(tail);
-            let (quotes, flagged) = flags64(&last);
+        let tail = blocks.remainder().len();
+        if tail > 0 {
+            let (quotes, flagged) = match s.len().checked_sub(64) {
+                // The last 64 bytes again, shifted so that bit 0 is the
+                // tail's first byte (the bytes read before drop out).
+                Some(from) => {
+                    let (quotes, flagged) = flags64(s[from..].try_into().ok()?);
+                    (quotes >> (64 - tail), flagged >> (64 - tail))
+                }
+                // Padded with spaces, which are neither quotes nor flagged.
+                None => {
+                    let mut last = [b' '; 64];
+                    last[..tail].copy_from_slice(s);
+                    flags64(&last)
+                }
+            };
             map.bits[s.len() / 64] = quotes;
             bad |= flagged;
         }
@@ -1211,7 +1225,9 @@ mod tests {
 
     #[test]
     fn quote_map_finds_every_quote() {
-        for len in [0, 1, 15, 16, 17, 63, 64, 65, 200, 511, 512] {
+        for len in [
+            0, 1, 15, 16, 17, 63, 64, 65, 100, 127, 129, 200, 250, 511, 512,
+        ] {
             let text: Vec<u8> = (0..len)
                 .map(|i| {
                     if i % 7 == 3 || i % 64 == 63 {
@@ -1230,8 +1246,23 @@ mod tests {
         assert!(QuoteMap::scan(&[b'a'; QUOTE_MAP_BYTES + 1]).is_none());
         assert!(QuoteMap::scan(&[b'"'; QUOTE_MAP_BYTES]).is_some());
         for b in [b'\\', 0, 0x1F, b'\t', b'\n', 0x7F, 0x80, 0xFF] {
-            for at in [0, 15, 16, 37, 39] {
-                let mut text = vec![b'a'; 40];
+            // Short texts (the padded tail), and longer ones: in whole
+            // blocks, in the tail, and just before the tail (read twice).
+            for (len, at) in [
+                (40, 0),
+                (40, 15),
+                (40, 16),
+                (40, 37),
+                (40, 39),
+                (100, 10),
+                (100, 40),
+                (100, 63),
+                (100, 64),
+                (100, 99),
+                (130, 127),
+                (130, 129),
+            ] {
+                let mut text = vec![b'a'; len];
                 text[at] = b;
                 assert_eq!(
                     QuoteMap::scan(&text).is_none(),
