@@ -194,30 +194,52 @@ pub fn prepare(msg: &Message, config: &PrepareOptions<'_>) -> Result<PreparedMes
 }
 
 /// Appends the properties string of `msg` to `out`, with `uniq_key` as
-/// its `UNIQ_KEY`.
+/// its `UNIQ_KEY`: the same pairs, in the same order, as
+/// [`properties::encode_into`] of UNIQ_KEY, WAIT, TAGS, KEYS (joined with
+/// spaces), DELAY, TIMER_DELIVER_MS, TIMER_DELAY_MS, then the user's and
+/// the system properties, each written in place (no joined or formatted
+/// copy on the way: this runs once per send on the caller's thread).
 fn write_properties(out: &mut String, msg: &Message, uniq_key: &str) {
-    let keys = msg.keys.join(" ");
+    let property = |out: &mut String, name: &str, value: &str| {
+        properties::encode_into(out, [(name, value)]);
+    };
+    let number = |out: &mut String, name: &str, value: i64| {
+        property(out, name, itoa::Buffer::new().format(value));
+    };
+    property(out, names::UNIQ_KEY, uniq_key);
     let wait = if msg.wait_store_msg_ok {
         "true"
     } else {
         "false"
     };
-    let delay = (msg.delay_level > 0).then(|| msg.delay_level.to_string());
-    let deliver_at = msg.delivery_timestamp_ms.map(|v| v.to_string());
-    let delay_ms = msg.delay_ms.map(|v| v.to_string());
-    // Empty values are skipped by encode_into.
-    properties::encode_into(
-        out,
-        [
-            (names::UNIQ_KEY, uniq_key),
-            (names::WAIT, wait),
-            (names::TAGS, msg.tags.as_deref().unwrap_or("")),
-            (names::KEYS, keys.as_str()),
-            (names::DELAY, delay.as_deref().unwrap_or("")),
-            ("TIMER_DELIVER_MS", deliver_at.as_deref().unwrap_or("")),
-            ("TIMER_DELAY_MS", delay_ms.as_deref().unwrap_or("")),
-        ],
-    );
+    property(out, names::WAIT, wait);
+    property(out, names::TAGS, msg.tags.as_deref().unwrap_or(""));
+    if let [first, rest @ ..] = msg.keys.as_slice() {
+        // The name first; taken back if the joined keys are empty.
+        let start = out.len();
+        out.push_str(names::KEYS);
+        out.push(properties::NAME_VALUE_SEPARATOR);
+        let value_start = out.len();
+        out.push_str(first);
+        for key in rest {
+            out.push(' ');
+            out.push_str(key);
+        }
+        if out.len() == value_start {
+            out.truncate(start);
+        } else {
+            out.push(properties::PROPERTY_SEPARATOR);
+        }
+    }
+    if msg.delay_level > 0 {
+        number(out, names::DELAY, i64::from(msg.delay_level));
+    }
+    if let Some(at) = msg.delivery_timestamp_ms {
+        number(out, "TIMER_DELIVER_MS", at);
+    }
+    if let Some(ms) = msg.delay_ms {
+        number(out, "TIMER_DELAY_MS", ms);
+    }
     properties::encode_into(
         out,
         msg.properties
@@ -239,6 +261,69 @@ mod tests {
     use super::*;
     use crate::error::ErrorKind;
     use std::io::Read;
+
+    /// What `write_properties` writes, as the pairs it stands for: the
+    /// reference the in-place writer must equal.
+    fn properties_by_pairs(msg: &Message, uniq_key: &str) -> String {
+        let keys = msg.keys.join(" ");
+        let wait = msg.wait_store_msg_ok.to_string();
+        let delay = (msg.delay_level > 0).then(|| msg.delay_level.to_string());
+        let deliver_at = msg.delivery_timestamp_ms.map(|v| v.to_string());
+        let delay_ms = msg.delay_ms.map(|v| v.to_string());
+        let mut out = String::new();
+        properties::encode_into(
+            &mut out,
+            [
+                (names::UNIQ_KEY, uniq_key),
+                (names::WAIT, wait.as_str()),
+                (names::TAGS, msg.tags.as_deref().unwrap_or("")),
+                (names::KEYS, keys.as_str()),
+                (names::DELAY, delay.as_deref().unwrap_or("")),
+                ("TIMER_DELIVER_MS", deliver_at.as_deref().unwrap_or("")),
+                ("TIMER_DELAY_MS", delay_ms.as_deref().unwrap_or("")),
+            ],
+        );
+        properties::encode_into(
+            &mut out,
+            msg.properties
+                .iter()
+                .chain(&msg.system_properties)
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        );
+        out
+    }
+
+    #[test]
+    fn write_properties_writes_the_pairs_in_place() {
+        let keys: [&[&str]; 6] = [
+            &[],
+            &[""],
+            &["", ""],
+            &["k"],
+            &["", "k"],
+            &["k1", "k2", "k3"],
+        ];
+        for (i, keys) in keys.iter().enumerate() {
+            let mut m = Message::new("t", &b"body"[..]);
+            m.keys = keys.iter().map(|k| k.to_string()).collect();
+            m.wait_store_msg_ok = i % 2 == 0;
+            if i % 3 == 1 {
+                m.set_tags("TagA").unwrap();
+            }
+            if i % 3 == 2 {
+                m.set_delay_level(18).unwrap();
+                m.set_delivery_timestamp(1_700_000_000_123).unwrap();
+                m.set_delay_ms(0).unwrap();
+                m.set_property("color", "red").unwrap();
+            }
+            for uniq_key in ["", "7F000001ABCD"] {
+                let mut out = String::from("prefix");
+                write_properties(&mut out, &m, uniq_key);
+                let expected = format!("prefix{}", properties_by_pairs(&m, uniq_key));
+                assert_eq!(out, expected, "keys {:?}, uniq key {:?}", keys, uniq_key);
+            }
+        }
+    }
 
     #[test]
     fn properties_are_encoded() {
