@@ -36,7 +36,9 @@ pub(crate) struct ExtInfo {
 /// The `CMessage` / `CMessageExt` handle.
 #[derive(Clone, Debug)]
 pub struct CMessage {
-    topic: CString,
+    /// The topic followed by one NUL ([`topic_text`]): lent to C as it is,
+    /// and read by a send without a UTF-8 check or a conversion.
+    topic: String,
     /// The body, followed by one NUL byte in its buffer (`None`: empty);
     /// shared (not copied) with the messages sent from it and their sends.
     body: Option<PooledBody>,
@@ -69,10 +71,23 @@ pub(crate) fn atoi(s: &str) -> c_int {
     v.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as c_int
 }
 
+/// `topic` as a [`CMessage`] keeps it: the text, NUL bytes replaced by
+/// blanks (as [`cstring`] does), then one NUL; one allocation.
+fn topic_text(topic: &str) -> String {
+    let mut text = String::with_capacity(topic.len() + 1);
+    if topic.as_bytes().contains(&0) {
+        text.extend(topic.chars().map(|c| if c == '\0' { ' ' } else { c }));
+    } else {
+        text.push_str(topic);
+    }
+    text.push('\0');
+    text
+}
+
 impl CMessage {
     pub(crate) fn new(topic: &str) -> CMessage {
         CMessage {
-            topic: cstring(topic),
+            topic: topic_text(topic),
             body: None,
             props: BTreeMap::new(),
             default_wait: true,
@@ -113,9 +128,9 @@ impl CMessage {
         m
     }
 
-    /// The topic (invalid UTF-8 replaced by U+FFFD).
-    pub(crate) fn topic(&self) -> String {
-        lossy(&self.topic).into_owned()
+    /// The topic (invalid UTF-8 was replaced by U+FFFD when it was set).
+    pub(crate) fn topic(&self) -> &str {
+        self.topic.strip_suffix('\0').unwrap_or(&self.topic)
     }
 
     fn body_bytes(&self) -> &[u8] {
@@ -259,7 +274,7 @@ pub unsafe extern "C" fn SetMessageTopic(msg: *mut CMessage, topic: *const c_cha
         // SAFETY: `msg` is NULL or live and unshared, `topic` NULL or a C
         // string (# Safety).
         let (m, topic) = unsafe { (msg_mut(msg)?, c_str(topic, "topic")?) };
-        m.topic = cstring(&topic);
+        m.topic = topic_text(&topic);
         Ok(())
     })
 }
@@ -399,7 +414,7 @@ unsafe fn str_getter(
 #[no_mangle]
 pub unsafe extern "C" fn GetOriginMessageTopic(msg: *mut CMessage) -> *const c_char {
     // SAFETY: as this function's # Safety.
-    unsafe { str_getter(msg, |m| m.topic.as_ptr()) }
+    unsafe { str_getter(msg, |m| m.topic.as_ptr().cast()) }
 }
 
 /// Property `TAGS`; "" when unset; NULL for NULL.

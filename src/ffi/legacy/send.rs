@@ -356,7 +356,7 @@ pub unsafe extern "C" fn SendMessageOnewayOrderly(
 ) -> c_int {
     run(code::PRODUCER_SEND_ONEWAY_FAILED, || {
         // SAFETY: `producer` and `msg` are NULL or live (# Safety).
-        let (p, topic) = unsafe { (producer_ref(producer)?, msg_ref(msg)?.topic()) };
+        let (p, topic) = unsafe { (producer_ref(producer)?, msg_ref(msg)?.topic().to_owned()) };
         let selector = selector.ok_or_else(|| Fail::null("selector"))?;
         let running = p.running()?;
         let queues = sorted_queues(&running, &topic)?;
@@ -388,7 +388,7 @@ pub unsafe extern "C" fn SendMessageOrderly(
 ) -> c_int {
     run(code::PRODUCER_SEND_ORDERLY_FAILED, || {
         // SAFETY: `producer` and `msg` are NULL or live (# Safety).
-        let (p, topic) = unsafe { (producer_ref(producer)?, msg_ref(msg)?.topic()) };
+        let (p, topic) = unsafe { (producer_ref(producer)?, msg_ref(msg)?.topic().to_owned()) };
         let selector = callback.ok_or_else(|| Fail::null("callback"))?;
         if arg.is_null() {
             return Err(Fail::null("arg"));
@@ -433,7 +433,7 @@ pub unsafe extern "C" fn SendMessageOrderlyAsync(
 ) -> c_int {
     run(code::PRODUCER_SEND_ORDERLYASYNC_FAILED, || {
         // SAFETY: `producer` and `msg` are NULL or live (# Safety).
-        let (p, topic) = unsafe { (producer_ref(producer)?, msg_ref(msg)?.topic()) };
+        let (p, topic) = unsafe { (producer_ref(producer)?, msg_ref(msg)?.topic().to_owned()) };
         let selector = callback.ok_or_else(|| Fail::null("callback"))?;
         let callbacks = plain_callbacks(cSendSuccessCallback, cSendExceptionCallback)?;
         let running = p.running()?;
