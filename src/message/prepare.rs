@@ -176,21 +176,31 @@ pub fn prepare(msg: &Message, config: &PrepareOptions<'_>) -> Result<PreparedMes
     let mut p = PreparedMessage::start(&msg.topic, config.namespace, 56 + props + 64);
     UniqIdGenerator::global().push_id(&mut p.text);
     p.uniq_end = p.text.len();
-    // The id (at most 56 ASCII characters) is copied to the stack so that
-    // the buffer can grow while the properties are written after it.
-    let mut id = [0u8; 64];
-    let id = &mut id[..p.uniq_end - p.topic_end];
-    id.copy_from_slice(p.uniq_key().as_bytes());
-    write_properties(
-        &mut p.text,
-        msg,
-        std::str::from_utf8(id).unwrap_or_default(),
-    );
+    // The id is copied from where it was just written in the same buffer.
+    let id = UniqKey::Within(p.topic_end..p.uniq_end);
+    write_properties(&mut p.text, msg, id);
     p.body = body.unwrap_or_else(|| msg.body.for_send(msg.sent_before.mark()));
     p.sys_flag = sys_flag;
     p.flag = msg.flag;
     p.reply = msg.system_property(names::MSG_TYPE) == Some("reply");
     Ok(p)
+}
+
+/// The `UNIQ_KEY` [`write_properties`] writes: given, or a range of the
+/// buffer it appends to (the id [`prepare`] has just written there).
+#[derive(Debug, Clone)]
+enum UniqKey<'a> {
+    Text(&'a str),
+    Within(std::ops::Range<usize>),
+}
+
+impl UniqKey<'_> {
+    fn is_empty(&self) -> bool {
+        match self {
+            UniqKey::Text(id) => id.is_empty(),
+            UniqKey::Within(range) => range.is_empty(),
+        }
+    }
 }
 
 /// Appends the properties string of `msg` to `out`, with `uniq_key` as
@@ -199,20 +209,29 @@ pub fn prepare(msg: &Message, config: &PrepareOptions<'_>) -> Result<PreparedMes
 /// spaces), DELAY, TIMER_DELIVER_MS, TIMER_DELAY_MS, then the user's and
 /// the system properties, each written in place (no joined or formatted
 /// copy on the way: this runs once per send on the caller's thread).
-fn write_properties(out: &mut String, msg: &Message, uniq_key: &str) {
+fn write_properties(out: &mut String, msg: &Message, uniq_key: UniqKey<'_>) {
     let property = |out: &mut String, name: &str, value: &str| {
         properties::encode_into(out, [(name, value)]);
     };
     let number = |out: &mut String, name: &str, value: i64| {
         property(out, name, itoa::Buffer::new().format(value));
     };
-    property(out, names::UNIQ_KEY, uniq_key);
+    // UNIQ_KEY and WAIT, which every send has, in four appends: the
+    // names and separators around them are constant text.
     let wait = if msg.wait_store_msg_ok {
-        "true"
+        "WAIT\u{1}true\u{2}"
     } else {
-        "false"
+        "WAIT\u{1}false\u{2}"
     };
-    property(out, names::WAIT, wait);
+    if !uniq_key.is_empty() {
+        out.push_str("UNIQ_KEY\u{1}");
+        match uniq_key {
+            UniqKey::Text(id) => out.push_str(id),
+            UniqKey::Within(range) => out.extend_from_within(range),
+        }
+        out.push(properties::PROPERTY_SEPARATOR);
+    }
+    out.push_str(wait);
     property(out, names::TAGS, msg.tags.as_deref().unwrap_or(""));
     if let [first, rest @ ..] = msg.keys.as_slice() {
         // The name first; taken back if the joined keys are empty.
@@ -252,7 +271,7 @@ fn write_properties(out: &mut String, msg: &Message, uniq_key: &str) {
 /// The properties string of `msg` with `uniq_key` as its `UNIQ_KEY`.
 pub(super) fn properties_string(msg: &Message, uniq_key: &str) -> String {
     let mut props = String::with_capacity(64 + uniq_key.len());
-    write_properties(&mut props, msg, uniq_key);
+    write_properties(&mut props, msg, UniqKey::Text(uniq_key));
     props
 }
 
@@ -318,9 +337,18 @@ mod tests {
             }
             for uniq_key in ["", "7F000001ABCD"] {
                 let mut out = String::from("prefix");
-                write_properties(&mut out, &m, uniq_key);
+                write_properties(&mut out, &m, UniqKey::Text(uniq_key));
                 let expected = format!("prefix{}", properties_by_pairs(&m, uniq_key));
                 assert_eq!(out, expected, "keys {:?}, uniq key {:?}", keys, uniq_key);
+                // The id read from the buffer itself, as prepare writes it.
+                let mut within = format!("prefix{}", uniq_key);
+                write_properties(&mut within, &m, UniqKey::Within(6..6 + uniq_key.len()));
+                let expected = format!("prefix{}{}", uniq_key, properties_by_pairs(&m, uniq_key));
+                assert_eq!(
+                    within, expected,
+                    "keys {:?}, uniq key {:?} in the buffer",
+                    keys, uniq_key
+                );
             }
         }
     }
