@@ -210,46 +210,26 @@ impl UniqKey<'_> {
 /// the system properties, each written in place (no joined or formatted
 /// copy on the way: this runs once per send on the caller's thread).
 fn write_properties(out: &mut String, msg: &Message, uniq_key: UniqKey<'_>) {
-    let property = |out: &mut String, name: &str, value: &str| {
-        properties::encode_into(out, [(name, value)]);
-    };
     let number = |out: &mut String, name: &str, value: i64| {
-        property(out, name, itoa::Buffer::new().format(value));
+        properties::encode_one(out, name, itoa::Buffer::new().format(value));
     };
-    // UNIQ_KEY and WAIT, which every send has, in four appends: the
-    // names and separators around them are constant text.
-    let wait = if msg.wait_store_msg_ok {
-        "WAIT\u{1}true\u{2}"
-    } else {
-        "WAIT\u{1}false\u{2}"
-    };
+    // UNIQ_KEY and WAIT, which every send has: their names and separators
+    // are constant text.
     if !uniq_key.is_empty() {
-        out.push_str("UNIQ_KEY\u{1}");
+        out.push_str(properties::UNIQ_KEY_PREFIX);
         match uniq_key {
             UniqKey::Text(id) => out.push_str(id),
             UniqKey::Within(range) => out.extend_from_within(range),
         }
         out.push(properties::PROPERTY_SEPARATOR);
     }
-    out.push_str(wait);
-    property(out, names::TAGS, msg.tags.as_deref().unwrap_or(""));
-    if let [first, rest @ ..] = msg.keys.as_slice() {
-        // The name first; taken back if the joined keys are empty.
-        let start = out.len();
-        out.push_str(names::KEYS);
-        out.push(properties::NAME_VALUE_SEPARATOR);
-        let value_start = out.len();
-        out.push_str(first);
-        for key in rest {
-            out.push(' ');
-            out.push_str(key);
-        }
-        if out.len() == value_start {
-            out.truncate(start);
-        } else {
-            out.push(properties::PROPERTY_SEPARATOR);
-        }
-    }
+    out.push_str(if msg.wait_store_msg_ok {
+        properties::WAIT_TRUE_ENCODED
+    } else {
+        properties::WAIT_FALSE_ENCODED
+    });
+    properties::encode_one(out, names::TAGS, msg.tags.as_deref().unwrap_or(""));
+    properties::encode_joined(out, names::KEYS, &msg.keys, ' ');
     if msg.delay_level > 0 {
         number(out, names::DELAY, i64::from(msg.delay_level));
     }

@@ -96,18 +96,56 @@ pub fn is_reserved(name: &str) -> bool {
     RESERVED_NAMES.contains(&name)
 }
 
-/// Appends the encoding of `(name, value)` pairs to `out`. Pairs with an empty
-/// name or value are skipped, since the decoder would drop them anyway.
+/// What [`encode_one`] writes for `WAIT` = "true": constant text for the
+/// property every send carries.
+pub const WAIT_TRUE_ENCODED: &str = "WAIT\u{1}true\u{2}";
+/// What [`encode_one`] writes for `WAIT` = "false".
+pub const WAIT_FALSE_ENCODED: &str = "WAIT\u{1}false\u{2}";
+/// What precedes the id in the encoding of `UNIQ_KEY` (its name and the
+/// name/value separator); [`PROPERTY_SEPARATOR`] follows the id.
+pub const UNIQ_KEY_PREFIX: &str = "UNIQ_KEY\u{1}";
+
+/// Appends the encoding of the property `name` = `value` to `out`; nothing
+/// when the name or the value is empty, since the decoder would drop it.
+pub fn encode_one(out: &mut String, name: &str, value: &str) {
+    if name.is_empty() || value.is_empty() {
+        return;
+    }
+    out.push_str(name);
+    out.push(NAME_VALUE_SEPARATOR);
+    out.push_str(value);
+    out.push(PROPERTY_SEPARATOR);
+}
+
+/// Appends the encoding of `(name, value)` pairs to `out` ([`encode_one`]
+/// of each: pairs with an empty name or value are skipped).
 pub fn encode_into<'a>(out: &mut String, pairs: impl IntoIterator<Item = (&'a str, &'a str)>) {
     for (name, value) in pairs {
-        if name.is_empty() || value.is_empty() {
-            continue;
-        }
-        out.push_str(name);
-        out.push(NAME_VALUE_SEPARATOR);
-        out.push_str(value);
-        out.push(PROPERTY_SEPARATOR);
+        encode_one(out, name, value);
     }
+}
+
+/// Appends the encoding of the property `name` whose value is `parts`
+/// joined with `separator` (Java's `KEYS`: the keys joined with a space),
+/// written in place rather than joined first; nothing when the joined value
+/// would be empty, as [`encode_one`] skips it.
+pub fn encode_joined(out: &mut String, name: &str, parts: &[String], separator: char) {
+    let (first, rest) = match parts {
+        [] => return,
+        [only] => return encode_one(out, name, only),
+        [first, rest @ ..] => (first, rest),
+    };
+    if name.is_empty() {
+        return;
+    }
+    out.push_str(name);
+    out.push(NAME_VALUE_SEPARATOR);
+    out.push_str(first);
+    for part in rest {
+        out.push(separator);
+        out.push_str(part);
+    }
+    out.push(PROPERTY_SEPARATOR);
 }
 
 /// Decodes a properties string as Java does: segments without a non-empty
@@ -137,6 +175,34 @@ pub fn is_clean(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn constant_encodings_are_what_encode_one_writes() {
+        let encoded = |name: &str, value: &str| {
+            let mut out = String::new();
+            encode_one(&mut out, name, value);
+            out
+        };
+        assert_eq!(WAIT_TRUE_ENCODED, encoded(names::WAIT, "true"));
+        assert_eq!(WAIT_FALSE_ENCODED, encoded(names::WAIT, "false"));
+        let uniq = encoded(names::UNIQ_KEY, "ID");
+        assert_eq!(uniq, format!("{}ID{}", UNIQ_KEY_PREFIX, PROPERTY_SEPARATOR));
+    }
+
+    #[test]
+    fn encode_joined_writes_what_the_joined_value_would() {
+        let cases: [&[&str]; 6] = [&[], &[""], &["", ""], &["k"], &["", "k"], &["a", "b", "c"]];
+        for parts in cases {
+            let owned: Vec<String> = parts.iter().map(|p| p.to_string()).collect();
+            for name in ["KEYS", ""] {
+                let mut joined = String::from("x");
+                encode_joined(&mut joined, name, &owned, ' ');
+                let mut expected = String::from("x");
+                encode_one(&mut expected, name, &parts.join(" "));
+                assert_eq!(joined, expected, "{:?} {:?}", name, parts);
+            }
+        }
+    }
 
     #[test]
     fn encodes_with_separators_and_skips_empty() {

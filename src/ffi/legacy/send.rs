@@ -355,7 +355,8 @@ pub unsafe extern "C" fn SendMessageOnewayOrderly(
     arg: *mut c_void,
 ) -> c_int {
     run(code::PRODUCER_SEND_ONEWAY_FAILED, || {
-        // SAFETY: `producer` and `msg` are NULL or live (# Safety).
+        // SAFETY: `producer` and `msg` are NULL or live (# Safety). The
+        // topic is copied: the selector may change the message.
         let (p, topic) = unsafe { (producer_ref(producer)?, msg_ref(msg)?.topic().to_owned()) };
         let selector = selector.ok_or_else(|| Fail::null("selector"))?;
         let running = p.running()?;
@@ -387,7 +388,8 @@ pub unsafe extern "C" fn SendMessageOrderly(
     result: *mut CSendResult,
 ) -> c_int {
     run(code::PRODUCER_SEND_ORDERLY_FAILED, || {
-        // SAFETY: `producer` and `msg` are NULL or live (# Safety).
+        // SAFETY: `producer` and `msg` are NULL or live (# Safety). The
+        // topic is copied: the selector may change the message.
         let (p, topic) = unsafe { (producer_ref(producer)?, msg_ref(msg)?.topic().to_owned()) };
         let selector = callback.ok_or_else(|| Fail::null("callback"))?;
         if arg.is_null() {
@@ -432,7 +434,8 @@ pub unsafe extern "C" fn SendMessageOrderlyAsync(
     cSendExceptionCallback: CSendExceptionCallback,
 ) -> c_int {
     run(code::PRODUCER_SEND_ORDERLYASYNC_FAILED, || {
-        // SAFETY: `producer` and `msg` are NULL or live (# Safety).
+        // SAFETY: `producer` and `msg` are NULL or live (# Safety). The
+        // topic is copied: the selector may change the message.
         let (p, topic) = unsafe { (producer_ref(producer)?, msg_ref(msg)?.topic().to_owned()) };
         let selector = callback.ok_or_else(|| Fail::null("callback"))?;
         let callbacks = plain_callbacks(cSendSuccessCallback, cSendExceptionCallback)?;
