@@ -1083,8 +1083,8 @@ struct rmq_producer *rmq_producer_new(const char *group);
  busy polling for sync sends to brokers that answer faster than that;
  0 = off). `compressLevel` is 0..=9 for zlib; LZ4 and zstd ignore it.
  TLS: `useTLS` (false), `tls.client.trustCertPath`, `tls.client.certPath`,
- `tls.client.keyPath`, `tls.client.keyPassword` (refused: encrypted keys
- are not supported), `tls.client.authServer` (true), `tls.test.mode.enable`
+ `tls.client.keyPath`, `tls.client.keyPassword` (the password of an
+ encrypted key), `tls.client.authServer` (true), `tls.test.mode.enable`
  (false), `tls.config.file` (a properties file of those keys, applied now).
 
  Errors: `RMQ_STATUS_UNKNOWN_CONFIG_KEY`; `RMQ_STATUS_INVALID_ARGUMENT`
@@ -1318,8 +1318,8 @@ struct rmq_pull_consumer *rmq_pull_consumer_new(const char *group);
  `namespace%name`; messages come back without it), `vipChannelEnabled`
  (false), `accessKey` / `secretKey` / `securityToken` (ACL v1 signing).
  TLS: `useTLS` (false), `tls.client.trustCertPath`, `tls.client.certPath`,
- `tls.client.keyPath`, `tls.client.keyPassword` (refused: encrypted keys
- are not supported), `tls.client.authServer` (true), `tls.test.mode.enable`
+ `tls.client.keyPath`, `tls.client.keyPassword` (the password of an
+ encrypted key), `tls.client.authServer` (true), `tls.test.mode.enable`
  (false), `tls.config.file` (a properties file of those keys, applied now).
 
  Errors: `RMQ_STATUS_UNKNOWN_CONFIG_KEY`; `RMQ_STATUS_INVALID_ARGUMENT`
@@ -1783,8 +1783,8 @@ struct rmq_push_consumer *rmq_push_consumer_new(const char *group);
  `namespace%name`; messages come back without it), `vipChannelEnabled`
  (false), `accessKey` / `secretKey` / `securityToken` (ACL v1 signing).
  TLS: `useTLS` (false), `tls.client.trustCertPath`, `tls.client.certPath`,
- `tls.client.keyPath`, `tls.client.keyPassword` (refused: encrypted keys
- are not supported), `tls.client.authServer` (true), `tls.test.mode.enable`
+ `tls.client.keyPath`, `tls.client.keyPassword` (the password of an
+ encrypted key), `tls.client.authServer` (true), `tls.test.mode.enable`
  (false), `tls.config.file` (a properties file of those keys, applied now).
 
  Errors: `RMQ_STATUS_UNKNOWN_CONFIG_KEY`; `RMQ_STATUS_INVALID_ARGUMENT`

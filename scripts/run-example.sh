@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 topic="${1:-TopicTest}"
 count="${2:-10}"
 
+scripts/build-deps.sh
 scripts/install-cluster.sh
 cargo build --release --lib
 make -s -C examples-c

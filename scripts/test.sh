@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+scripts/build-deps.sh
 scripts/install-cluster.sh
 
 . scripts/lib.sh

@@ -3,7 +3,7 @@
 //! CA, a server certificate for 127.0.0.1, a client certificate), the
 //! NameServer permissive (the broker registers over plain TCP), the broker
 //! enforcing. Server-verified TLS carries sync, async, oneway and batch
-//! sends and a consumer; mutual TLS; a wrong CA, a plain client against the
+//! sends and a consumer; mutual TLS, also with an encrypted key; a wrong CA, a plain client against the
 //! enforcing broker and a TLS client against a plain cluster each fail with
 //! a network error that names the address and the TLS reason.
 
@@ -273,7 +273,12 @@ fn tls_server_verified_carries_every_send_and_a_consumer_and_refuses_the_wrong_p
         "{}",
         e
     );
-    assert!(e.message().contains("UnknownIssuer"), "{}", e);
+    assert!(
+        e.message()
+            .contains("unable to get local issuer certificate"),
+        "{}",
+        e
+    );
     assert!(took < Duration::from_secs(4), "{:?}", took);
     p.shutdown().unwrap();
 
@@ -336,6 +341,46 @@ fn tls_mutual_auth_with_a_client_certificate_and_refused_without() {
     let missing = pki.path("missing.properties");
     assert_eq!(legacy_send_over_tls(&cluster.namesrv, &missing), 10);
 
+    // An encrypted client key (PKCS#8, AES-256) with its password; the
+    // wrong password and a missing one fail the start, naming the file.
+    let encrypted = pki.path("client-encrypted.key");
+    let plain = openssl::pkey::PKey::private_key_from_pem(&std::fs::read(&key).unwrap()).unwrap();
+    let pem = plain
+        .private_key_to_pem_pkcs8_passphrase(openssl::symm::Cipher::aes_256_cbc(), b"s3cret")
+        .unwrap();
+    std::fs::write(&encrypted, pem).unwrap();
+    let with_key = |password: Option<&str>| {
+        let mut settings = vec![
+            ("useTLS", "true"),
+            ("tls.client.trustCertPath", ca.as_str()),
+            ("tls.client.certPath", cert.as_str()),
+            ("tls.client.keyPath", encrypted.as_str()),
+        ];
+        if let Some(pw) = password {
+            settings.push(("tls.client.keyPassword", pw));
+        }
+        let p = Producer::new(&common::unique_topic("TlsKeyGroup")).unwrap();
+        p.set("namesrvAddr", &cluster.namesrv).unwrap();
+        for (k, v) in settings {
+            p.set(k, v).unwrap();
+        }
+        p
+    };
+    let p = with_key(Some("s3cret"));
+    p.start().unwrap();
+    p.send(&Message::new(
+        common::unique_topic("TlsEncryptedKey"),
+        &b"x"[..],
+    ))
+    .unwrap();
+    p.shutdown().unwrap();
+    for (password, says) in [(Some("wrong"), "cannot decrypt"), (None, "keyPassword")] {
+        let e = with_key(password).start().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{}", e);
+        assert!(e.message().contains(&encrypted), "{}", e);
+        assert!(e.message().contains(says), "{}", e);
+    }
+
     // No client certificate: the servers refuse the handshake.
     let p = producer(
         &cluster.namesrv,
@@ -344,7 +389,12 @@ fn tls_mutual_auth_with_a_client_certificate_and_refused_without() {
     let (e, took) = failed_send(&p, &common::unique_topic("TlsNoCert"));
     eprintln!("no client certificate: {:?} after {:?}", e, took);
     assert_eq!(e.kind(), ErrorKind::Network, "{}", e);
-    assert!(e.message().contains("TLS"), "{}", e);
+    assert!(
+        e.message().contains("TLS handshake failed")
+            && e.message().contains("certificate required"),
+        "{}",
+        e
+    );
     assert!(took < Duration::from_secs(5), "{:?}", took);
     p.shutdown().unwrap();
 }

@@ -195,12 +195,12 @@ pub static KEYS: &[ConfigKey<ClientConfig>] = &[
     ),
     key!(
         "tls.client.keyPath",
-        "PEM private key (unencrypted PKCS#8, PKCS#1 or SEC1) of tls.client.certPath",
+        "PEM private key (PKCS#8, PKCS#1 or SEC1; encrypted PKCS#8 with tls.client.keyPassword) of tls.client.certPath",
         |c, v| c.tls.key_path = optional(v)
     ),
     key!(
         "tls.client.keyPassword",
-        "password of an encrypted key: not supported, start fails with a clear error when set",
+        "password of an encrypted tls.client.keyPath (Java TlsSystemConfig tlsClientKeyPassword)",
         |c, v| c.tls.key_password = optional(v)
     ),
     key!(

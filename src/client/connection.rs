@@ -1,18 +1,20 @@
 //! One TCP connection to a NameServer or Broker, owned by the event-loop
 //! thread: non-blocking connect, framed reads, a write buffer flushed when the
 //! socket takes it. Edge-triggered (mio): reads and writes go on until the
-//! socket would block. With TLS (`useTLS`) a rustls client session sits
-//! between the buffers and the socket, driven by the same events (rustls'
-//! own mio examples have this shape): the handshake starts once the TCP
-//! connect completes, frames written before it ends wait inside rustls, and
-//! a handshake failure closes the connection with the TLS reason.
+//! socket would block. With TLS (`useTLS`) an OpenSSL client session owns
+//! the socket and sits between the buffers and it, driven by the same
+//! events (non-blocking: each call goes on until OpenSSL wants the socket
+//! readable or writable): the handshake starts once the TCP connect
+//! completes, frames written before it ends wait in the write buffer, and a
+//! handshake failure closes the connection with the TLS reason.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::net::{SocketAddr, ToSocketAddrs};
 
 use bytes::BytesMut;
 use mio::net::TcpStream;
 use mio::{Interest, Registry, Token};
+use openssl::ssl::{ErrorCode, SslStream};
 
 use crate::codec::{self, RemotingCommand};
 use crate::error::{Error, ErrorKind, Result};
@@ -25,7 +27,7 @@ const READ_CHUNK: usize = 64 * 1024;
 const PLAIN_REFUSED_HINT: &str =
     " (before it answered anything: a server that requires TLS closes plain connections: set useTLS=true if it does)";
 
-/// TLS: room offered to each plaintext read from rustls, bytes (a TLS
+/// TLS: room offered to each plaintext read from OpenSSL, bytes (a TLS
 /// record carries at most 16 KiB).
 const TLS_PLAINTEXT_CHUNK: usize = 16 * 1024;
 
@@ -40,7 +42,7 @@ const RECV_LEN: usize = 256 * 1024;
 pub struct Connection {
     /// The `host:port` it was opened for.
     pub addr: String,
-    stream: TcpStream,
+    socket: Socket,
     connected: bool,
     /// Received bytes not yet taken as frames; the socket is read straight
     /// into its spare capacity (pulled bodies are slices of it: each byte
@@ -51,10 +53,6 @@ pub struct Connection {
     /// Bytes handed to the socket since the connection opened (with TLS:
     /// plaintext bytes whose records are all on the socket).
     written_total: u64,
-    /// The TLS session, when the engine uses TLS.
-    tls: Option<Box<rustls::ClientConnection>>,
-    /// TLS: plaintext taken by rustls whose records are not all written.
-    tls_unsent: u64,
     /// TLS: whether the peer sent any application data yet.
     tls_answered: bool,
     /// Whether the peer sent anything yet (a plain connection closed before
@@ -62,48 +60,74 @@ pub struct Connection {
     received_any: bool,
 }
 
+/// The socket, plain or inside its TLS session.
+enum Socket {
+    Plain(TcpStream),
+    Tls(Box<SslStream<TcpStream>>),
+}
+
+impl Socket {
+    fn tcp(&self) -> &TcpStream {
+        match self {
+            Socket::Plain(s) => s,
+            Socket::Tls(t) => t.get_ref(),
+        }
+    }
+
+    fn tcp_mut(&mut self) -> &mut TcpStream {
+        match self {
+            Socket::Plain(s) => s,
+            Socket::Tls(t) => t.get_mut(),
+        }
+    }
+}
+
+/// Whether an OpenSSL call only waits for the socket (readable or
+/// writable: the next readiness event goes on).
+fn waits_for_socket(e: &openssl::ssl::Error) -> bool {
+    matches!(e.code(), ErrorCode::WANT_READ | ErrorCode::WANT_WRITE)
+}
+
 impl Connection {
     /// Starts a non-blocking connect to `addr` (`host:port`) and registers the
     /// socket under `token` for read and write readiness.
     ///
-    /// With `tls`, the connection is a TLS client of that configuration,
+    /// With `tls`, the connection is a TLS client of that context,
     /// verifying the host of `addr`.
     ///
     /// Errors: [`ErrorKind::Network`] if the address does not resolve or the
     /// connect fails at once; [`ErrorKind::InvalidArgument`] when TLS cannot
-    /// name the host.
+    /// name the host; [`ErrorKind::Internal`] when the socket cannot be
+    /// registered or OpenSSL cannot make the session.
     pub fn open(
         addr: &str,
         token: Token,
         registry: &Registry,
-        tls: Option<&std::sync::Arc<rustls::ClientConfig>>,
+        tls: Option<&super::tls::TlsClient>,
     ) -> Result<Connection> {
-        let tls = match tls {
-            Some(config) => {
-                let name = super::tls::server_name(addr)?;
-                let session = rustls::ClientConnection::new(config.clone(), name).map_err(|e| {
-                    Error::new(ErrorKind::Network, format!("TLS with {}: {}", addr, e))
-                })?;
-                Some(Box::new(session))
-            }
-            None => None,
-        };
+        let session = tls.map(|t| t.session(addr)).transpose()?;
         let sock_addr = resolve(addr)?;
         let mut stream = TcpStream::connect(sock_addr)
             .map_err(|e| Error::new(ErrorKind::Network, format!("connect to {}: {}", addr, e)))?;
         registry
             .register(&mut stream, token, Interest::READABLE | Interest::WRITABLE)
             .map_err(|e| Error::new(ErrorKind::Internal, format!("register {}: {}", addr, e)))?;
+        let socket = match session {
+            Some(session) => {
+                Socket::Tls(Box::new(SslStream::new(session, stream).map_err(|e| {
+                    Error::new(ErrorKind::Internal, format!("TLS with {}: {}", addr, e))
+                })?))
+            }
+            None => Socket::Plain(stream),
+        };
         Ok(Connection {
             addr: addr.to_string(),
-            stream,
+            socket,
             connected: false,
             read_buf: BytesMut::with_capacity(READ_CHUNK),
             write_buf: Vec::with_capacity(READ_CHUNK),
             write_pos: 0,
             written_total: 0,
-            tls,
-            tls_unsent: 0,
             tls_answered: false,
             received_any: false,
         })
@@ -111,7 +135,10 @@ impl Connection {
 
     /// Whether a TLS handshake is still under way (false without TLS).
     pub fn is_handshaking(&self) -> bool {
-        self.tls.as_ref().is_some_and(|t| t.is_handshaking())
+        match &self.socket {
+            Socket::Tls(t) => !t.ssl().is_init_finished(),
+            Socket::Plain(_) => false,
+        }
     }
 
     /// Whether the TCP handshake has completed.
@@ -141,16 +168,17 @@ impl Connection {
         if self.connected {
             return Ok(true);
         }
-        if let Ok(Some(e)) | Err(e) = self.stream.take_error() {
+        let stream = self.socket.tcp();
+        if let Ok(Some(e)) | Err(e) = stream.take_error() {
             return Err(Error::new(
                 ErrorKind::Network,
                 format!("connect to {}: {}", self.addr, e),
             ));
         }
-        match self.stream.peer_addr() {
+        match stream.peer_addr() {
             Ok(_) => {
                 self.connected = true;
-                let _ = self.stream.set_nodelay(true);
+                let _ = stream.set_nodelay(true);
                 Ok(true)
             }
             Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(false),
@@ -167,13 +195,16 @@ impl Connection {
         if !self.connected {
             return Ok(());
         }
-        if self.tls.is_some() {
-            self.flush_tls()?;
-            self.compact();
-            return Ok(());
-        }
+        let stream = match &mut self.socket {
+            Socket::Plain(s) => s,
+            Socket::Tls(_) => {
+                self.flush_tls()?;
+                self.compact();
+                return Ok(());
+            }
+        };
         while self.write_pos < self.write_buf.len() {
-            match self.stream.write(&self.write_buf[self.write_pos..]) {
+            match stream.write(&self.write_buf[self.write_pos..]) {
                 Ok(0) => return Err(self.broken("connection closed while writing")),
                 Ok(n) => {
                     self.write_pos += n;
@@ -181,7 +212,10 @@ impl Connection {
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(self.broken(&e.to_string())),
+                Err(e) => {
+                    let why = e.to_string();
+                    return Err(self.broken(&why));
+                }
             }
         }
         self.compact();
@@ -204,123 +238,90 @@ impl Connection {
         }
     }
 
-    /// TLS: hands buffered plaintext to rustls and its records to the
-    /// socket, until both are done or the socket would block.
-    fn flush_tls(&mut self) -> Result<()> {
-        let addr = &self.addr;
-        let broken = |why: String| {
-            Error::new(
-                ErrorKind::Network,
-                format!("connection to {}: {}", addr, why),
-            )
+    /// TLS: goes on with the handshake until it is done or waits for the
+    /// socket; then hands buffered plaintext to OpenSSL, each record
+    /// straight to the socket, until done or the socket would block. True
+    /// once the handshake is done. Errors: the handshake failed (the reason
+    /// names the certificate check that failed, or the peer that closed),
+    /// the connection broke.
+    fn flush_tls(&mut self) -> Result<bool> {
+        let Socket::Tls(tls) = &mut self.socket else {
+            return Ok(true);
         };
-        let Some(tls) = self.tls.as_mut() else {
-            return Ok(());
-        };
-        loop {
-            let mut progressed = false;
-            if self.write_pos < self.write_buf.len() {
-                let n = tls
-                    .writer()
-                    .write(&self.write_buf[self.write_pos..])
-                    .map_err(|e| broken(format!("TLS: {}", e)))?;
-                self.write_pos += n;
-                self.tls_unsent += n as u64;
-                progressed = n > 0;
-            }
-            let mut blocked = false;
-            while tls.wants_write() {
-                match tls.write_tls(&mut self.stream) {
-                    Ok(0) => return Err(broken("connection closed while writing".into())),
-                    Ok(_) => progressed = true,
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                        blocked = true;
-                        break;
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) if tls.is_handshaking() => {
-                        return Err(broken(format!("{}: {}", super::tls::HANDSHAKE_FAILED, e)))
-                    }
-                    Err(e) => return Err(broken(e.to_string())),
+        if !tls.ssl().is_init_finished() {
+            match tls.do_handshake() {
+                Ok(()) => {}
+                Err(e) if waits_for_socket(&e) => return Ok(false),
+                Err(e) => {
+                    let why = handshake_failure(tls, &e);
+                    return Err(self.broken(&why));
                 }
             }
-            if !tls.wants_write() && !tls.is_handshaking() {
-                self.written_total += std::mem::take(&mut self.tls_unsent);
-            }
-            if blocked || !progressed || self.write_pos == self.write_buf.len() {
-                return Ok(());
+        }
+        while self.write_pos < self.write_buf.len() {
+            // A write that waits is repeated with the same bytes first
+            // (they stay at write_pos; the buffer may move or grow:
+            // ACCEPT_MOVING_WRITE_BUFFER, ENABLE_PARTIAL_WRITE).
+            match tls.ssl_write(&self.write_buf[self.write_pos..]) {
+                Ok(n) => {
+                    self.write_pos += n;
+                    self.written_total += n as u64;
+                }
+                Err(e) if waits_for_socket(&e) => break,
+                Err(e) => {
+                    let why = format!("TLS: {}", e);
+                    return Err(self.broken(&why));
+                }
             }
         }
+        Ok(true)
     }
 
-    /// TLS: one read of records from the socket, then every plaintext byte
-    /// they carry into the read buffer, then whatever rustls has to send
-    /// (handshake messages, frames that waited for the handshake). True when
-    /// more may be waiting.
+    /// TLS: the handshake's next step (and then the frames that waited
+    /// for it), then one read of plaintext into the read buffer. True
+    /// when more may be waiting.
     fn read_tls(&mut self) -> Result<bool> {
-        let Some(tls) = self.tls.as_mut() else {
+        if self.is_handshaking() {
+            if !self.flush_tls()? {
+                return Ok(false);
+            }
+            self.compact();
+        }
+        let Socket::Tls(tls) = &mut self.socket else {
             return Ok(false);
         };
-        let got = match tls.read_tls(&mut self.stream) {
-            Ok(0) => {
-                let why = if tls.is_handshaking() {
-                    "TLS handshake failed: the peer closed the connection (is it a TLS server? \
-                     a plain one closes TLS connections)"
-                } else {
-                    "connection closed by peer"
-                };
-                return Err(self.broken(why));
+        self.read_buf.reserve(TLS_PLAINTEXT_CHUNK);
+        let len = self.read_buf.len();
+        match tls.ssl_read_uninit(self.read_buf.spare_capacity_mut()) {
+            Ok(n) => {
+                // SAFETY: OpenSSL initialised the first `n` spare bytes.
+                unsafe { self.read_buf.set_len(len + n) };
+                self.received_any = true;
+                self.tls_answered = true;
+                Ok(true)
             }
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(true),
-            Err(e) if tls.is_handshaking() => {
-                let why = format!(
-                    "{}: {} (is it a TLS server? a plain one drops TLS connections)",
-                    super::tls::HANDSHAKE_FAILED,
-                    e
-                );
-                return Err(self.broken(&why));
+            // WANT_WRITE: OpenSSL has to answer (a key update) and the
+            // socket is full; the writable event reads again.
+            Err(e) if waits_for_socket(&e) => Ok(false),
+            Err(e) if e.code() == ErrorCode::ZERO_RETURN => {
+                Err(self.broken("connection closed by peer (TLS close_notify)"))
             }
-            Err(e) => return Err(self.broken(&e.to_string())),
-        };
-        self.received_any = true;
-        if let Err(e) = tls.process_new_packets() {
-            // Tell the peer why (rustls queued an alert); best effort.
-            let _ = tls.write_tls(&mut self.stream);
-            // TLS 1.3 clients finish first: a server refusing the client's
-            // certificate says so after the client's side is done, before any
-            // answer; that is a failed handshake too.
-            let stage = if tls.is_handshaking() || !self.tls_answered {
-                super::tls::HANDSHAKE_FAILED
-            } else {
-                "TLS error"
-            };
-            return Err(self.broken(&format!("{}: {}", stage, e)));
-        }
-        loop {
-            let len = self.read_buf.len();
-            self.read_buf.resize(len + TLS_PLAINTEXT_CHUNK, 0);
-            match tls.reader().read(&mut self.read_buf[len..]) {
-                Ok(0) => {
-                    self.read_buf.truncate(len);
-                    return Err(self.broken("connection closed by peer (TLS close_notify)"));
-                }
-                Ok(n) => {
-                    self.read_buf.truncate(len + n);
-                    self.tls_answered = true;
-                }
-                Err(e) => {
-                    self.read_buf.truncate(len);
-                    if e.kind() == io::ErrorKind::WouldBlock {
-                        break;
+            Err(e) => {
+                // TLS 1.3 clients finish first: a server refusing the
+                // client's certificate says so after the client's side is
+                // done, before any answer; that is a failed handshake too.
+                let why = if self.tls_answered {
+                    match e.io_error() {
+                        Some(io) => io.to_string(),
+                        None if e.ssl_error().is_none() => "connection closed by peer".into(),
+                        None => format!("TLS error: {}", e),
                     }
-                    return Err(self.broken(&format!("TLS: {}", e)));
-                }
+                } else {
+                    handshake_failure(tls, &e)
+                };
+                Err(self.broken(&why))
             }
         }
-        self.flush_tls()?;
-        Ok(got > 0)
     }
 
     /// Reads once from the socket into the read buffer: true when more may
@@ -332,7 +333,7 @@ impl Connection {
         if !self.connected {
             return Ok(false);
         }
-        if self.tls.is_some() {
+        if let Socket::Tls(_) = self.socket {
             return self.read_tls();
         }
         // The rest of a frame whose length is known, or RECV_LEN: room
@@ -348,7 +349,7 @@ impl Connection {
         self.read_buf.reserve(room);
         let spare = self.read_buf.spare_capacity_mut();
         let want = spare.len().min(room);
-        let fd = std::os::fd::AsRawFd::as_raw_fd(&self.stream);
+        let fd = std::os::fd::AsRawFd::as_raw_fd(self.socket.tcp());
         loop {
             // SAFETY: `spare` is writable memory of `want` bytes that
             // `read_buf` owns; `recv` writes at most `want` bytes there and
@@ -396,8 +397,37 @@ impl Connection {
 
     /// Deregisters and closes the socket.
     pub fn close(mut self, registry: &Registry) {
-        let _ = registry.deregister(&mut self.stream);
-        let _ = self.stream.shutdown(std::net::Shutdown::Both);
+        let stream = self.socket.tcp_mut();
+        let _ = registry.deregister(stream);
+        let _ = stream.shutdown(std::net::Shutdown::Both);
+    }
+}
+
+/// Why a TLS handshake (or the first answer after it) failed, starting with
+/// [`super::tls::HANDSHAKE_FAILED`]: the certificate check that failed, the
+/// peer's alert or OpenSSL's reason, or a peer that reset or closed the
+/// connection (a plain server drops TLS connections: the message says so).
+fn handshake_failure(tls: &SslStream<TcpStream>, e: &openssl::ssl::Error) -> String {
+    let failed = super::tls::HANDSHAKE_FAILED;
+    let verified = tls.ssl().verify_result();
+    if verified != openssl::x509::X509VerifyResult::OK {
+        return format!(
+            "{}: the server's certificate: {}",
+            failed,
+            verified.error_string()
+        );
+    }
+    let plain_hint = "(is it a TLS server? a plain one drops TLS connections)";
+    match (e.io_error(), e.ssl_error()) {
+        (Some(io), _) => format!("{}: {} {}", failed, io, plain_hint),
+        (None, Some(stack)) => {
+            let reasons: Vec<&str> = stack.errors().iter().filter_map(|r| r.reason()).collect();
+            match reasons.is_empty() {
+                true => format!("{}: {}", failed, stack),
+                false => format!("{}: {}", failed, reasons.join("; ")),
+            }
+        }
+        (None, None) => format!("{}: the peer closed the connection {}", failed, plain_hint),
     }
 }
 

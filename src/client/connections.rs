@@ -21,7 +21,7 @@ pub(crate) const FLUSH_CHUNK: usize = 256 * 1024;
 pub(crate) struct Connections {
     registry: Registry,
     /// Set when the engine uses TLS (`useTLS`): every connection speaks it.
-    tls: Option<std::sync::Arc<rustls::ClientConfig>>,
+    tls: Option<super::tls::TlsClient>,
     by_token: HashMap<Token, Connection>,
     tokens: HashMap<String, Token>,
     next_token: usize,
@@ -37,10 +37,7 @@ pub(crate) struct Connections {
 impl Connections {
     /// No connections; sockets register with `registry`; with `tls`, every
     /// connection is a TLS client of that configuration.
-    pub(crate) fn new(
-        registry: Registry,
-        tls: Option<std::sync::Arc<rustls::ClientConfig>>,
-    ) -> Connections {
+    pub(crate) fn new(registry: Registry, tls: Option<super::tls::TlsClient>) -> Connections {
         Connections {
             registry,
             tls,

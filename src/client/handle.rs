@@ -46,7 +46,7 @@ impl Client {
     /// cannot be created.
     pub fn start(mut config: Arc<ClientConfig>, roles: Vec<Box<dyn Role>>) -> Result<Client> {
         let tls = match config.use_tls {
-            true => Some(super::tls::client_config(&config.tls)?),
+            true => Some(super::tls::client_context(&config.tls)?),
             false => None,
         };
         let address_server = config.address_server_url();

@@ -16,7 +16,7 @@
 //! [`wakeup`] and [`busy_poll`] (how the loop is woken, and when it spins),
 //! [`role`] (what a role is), [`heartbeat_data`] (what roles put into
 //! heartbeats), [`config`] (`ClientConfig`), [`tls`] (TLS settings and the
-//! rustls configuration), [`address_server`] (the NameServer list from an
+//! OpenSSL client context), [`address_server`] (the NameServer list from an
 //! HTTP address server, `namesrvDomain`).
 
 mod address_server;

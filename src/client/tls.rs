@@ -1,23 +1,23 @@
 //! TLS for every connection of a client engine (Java `ClientConfig.useTLS`
 //! with `TlsSystemConfig` and `TlsHelper.buildSslContext(forClient=true)`;
-//! C++ `EventLoop::CreateSslContext`): the settings, the rustls client
-//! configuration built from them once per engine, and the server name a
-//! connection verifies. The connection drives the handshake inside the
-//! event loop (`connection.rs`).
+//! C++ `EventLoop::CreateSslContext`): the settings, the OpenSSL client
+//! context built from them once per engine, and the session of each
+//! connection with the server name it verifies. The connection drives the
+//! handshake inside the event loop (`connection.rs`).
 //!
-//! Differences from Java, on purpose: the server's certificate is verified
+//! The TLS stack is the system's OpenSSL (libssl.so.3), as in librdkafka:
+//! security fixes arrive with the distribution's updates, and without a
+//! `tls.client.trustCertPath` the trust store is the system's (OpenSSL's
+//! default verify paths, `/etc/ssl/certs` on Debian).
+//!
+//! Difference from Java, on purpose: the server's certificate is verified
 //! unless `tls.client.authServer=false` or `tls.test.mode.enable=true` is
-//! set (Java's default `authServer` is false, which trusts any server);
-//! encrypted private keys (`tls.client.keyPassword`) are refused with a
-//! clear error (decrypt the key first, e.g. `openssl pkey -in k.pem -out
-//! plain.pem`).
+//! set (Java's default `authServer` is false, which trusts any server).
 
-use std::sync::Arc;
-
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
-use rustls::{DigitallySignedStruct, SignatureScheme};
+use openssl::pkey::PKey;
+use openssl::ssl::{Ssl, SslConnector, SslMethod, SslVerifyMode, SslVersion};
+use openssl::x509::store::X509StoreBuilder;
+use openssl::x509::X509;
 
 use crate::error::{Error, ErrorKind, Result};
 
@@ -38,16 +38,15 @@ pub(crate) fn is_handshake_failure(e: &Error) -> bool {
 /// [`super::config::KEYS`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TlsConfig {
-    /// `tls.client.trustCertPath`: PEM file of the CAs to trust; the
-    /// system's trust store when `None`.
+    /// `tls.client.trustCertPath`: PEM file of the CAs to trust (only
+    /// those); the system's trust store when `None`.
     pub trust_cert_path: Option<String>,
     /// `tls.client.certPath`: PEM certificate chain for mutual TLS.
     pub cert_path: Option<String>,
-    /// `tls.client.keyPath`: PEM private key (PKCS#8, PKCS#1 or SEC1) of
-    /// `cert_path`.
+    /// `tls.client.keyPath`: PEM private key (PKCS#8, PKCS#1 or SEC1;
+    /// encrypted PKCS#8 with `key_password`) of `cert_path`.
     pub key_path: Option<String>,
-    /// `tls.client.keyPassword`: set only to be refused at start (encrypted
-    /// keys are not supported).
+    /// `tls.client.keyPassword`: the password of an encrypted `key_path`.
     pub key_password: Option<String>,
     /// `tls.client.authServer` (default true here): verify the server's
     /// certificate chain and that it names the address connected to.
@@ -76,17 +75,51 @@ impl TlsConfig {
     }
 }
 
-/// The rustls configuration for `c`, built once when an engine starts.
+/// An engine's TLS client context: what each connection's session is made
+/// from. Built once per engine by [`client_context`]; read only by the
+/// event-loop thread.
+pub(crate) struct TlsClient {
+    connector: SslConnector,
+    verify_server: bool,
+}
+
+impl TlsClient {
+    /// A client session (connect state) for a connection to `addr`
+    /// (`host:port`): SNI names a DNS host, and when the server is verified
+    /// its certificate must name the host (DNS name or IP address).
+    /// Errors: [`ErrorKind::InvalidArgument`] for a host that is neither a
+    /// DNS name nor an IP address; [`ErrorKind::Internal`] when OpenSSL
+    /// cannot make the session (out of memory).
+    pub(crate) fn session(&self, addr: &str) -> Result<Ssl> {
+        let host = host_of(addr)?;
+        let internal = |e: openssl::error::ErrorStack| {
+            Error::new(ErrorKind::Internal, format!("TLS with {}: {}", addr, e))
+        };
+        let mut session = self
+            .connector
+            .configure()
+            .map_err(internal)?
+            .verify_hostname(self.verify_server)
+            .into_ssl(host)
+            .map_err(internal)?;
+        session.set_connect_state();
+        Ok(session)
+    }
+}
+
+/// The TLS client context for `c`, built once when an engine starts:
+/// TLS 1.2 and 1.3, OpenSSL's default ciphers without the weak ones.
 /// Errors: [`ErrorKind::InvalidArgument`] naming the file and the reason
-/// (unreadable, no certificate or key in it, an encrypted key, a key that
-/// does not match the certificate, a certificate without a key or the
-/// reverse).
-pub(crate) fn client_config(c: &TlsConfig) -> Result<Arc<rustls::ClientConfig>> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| invalid(format!("TLS: {}", e)))?;
-    let builder = if c.skips_verification() {
+/// (unreadable, no certificate or key in it, an encrypted key without
+/// `tls.client.keyPassword` or with the wrong one, a key that does not
+/// match the certificate, a certificate without a key or the reverse).
+pub(crate) fn client_context(c: &TlsConfig) -> Result<TlsClient> {
+    let setup = |e: openssl::error::ErrorStack| invalid(format!("TLS: {}", e));
+    let mut builder = SslConnector::builder(SslMethod::tls_client()).map_err(setup)?;
+    builder
+        .set_min_proto_version(Some(SslVersion::TLS1_2))
+        .map_err(setup)?;
+    if c.skips_verification() {
         log::warn!(
             "TLS: the server's certificate is not verified ({})",
             if c.test_mode {
@@ -95,28 +128,40 @@ pub(crate) fn client_config(c: &TlsConfig) -> Result<Arc<rustls::ClientConfig>> 
                 "tls.client.authServer=false"
             }
         );
-        builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(TrustAnyServer(provider)))
-    } else {
-        builder.with_root_certificates(roots(c.trust_cert_path.as_deref())?)
-    };
-    if c.key_password.is_some() {
-        return Err(invalid(
-            "TLS: tls.client.keyPassword is set, but encrypted private keys are not supported: \
-             decrypt the key (e.g. openssl pkey -in key.pem -out plain.pem) and leave keyPassword unset"
-                .into(),
-        ));
-    }
-    let config = match (&c.cert_path, &c.key_path) {
-        (Some(cert), Some(key)) => {
-            let chain = certificates(cert)?;
-            let key = private_key(key)?;
-            builder
-                .with_client_auth_cert(chain, key)
-                .map_err(|e| invalid(format!("TLS: client certificate {}: {}", cert, e)))?
+        builder.set_verify(SslVerifyMode::NONE);
+    } else if let Some(path) = &c.trust_cert_path {
+        let mut store = X509StoreBuilder::new().map_err(setup)?;
+        for cert in certificates(path)? {
+            store
+                .add_cert(cert)
+                .map_err(|e| invalid(format!("TLS: trust certificate in {}: {}", path, e)))?;
         }
-        (None, None) => builder.with_no_client_auth(),
+        builder.set_cert_store(store.build());
+    }
+    match (&c.cert_path, &c.key_path) {
+        (Some(cert), Some(key)) => {
+            let mut chain = certificates(cert)?.into_iter();
+            let named = |e: openssl::error::ErrorStack| {
+                invalid(format!("TLS: client certificate {}: {}", cert, e))
+            };
+            if let Some(leaf) = chain.next() {
+                builder.set_certificate(&leaf).map_err(named)?;
+            }
+            for intermediate in chain {
+                builder.add_extra_chain_cert(intermediate).map_err(named)?;
+            }
+            let private = private_key(key, c.key_password.as_deref())?;
+            builder
+                .set_private_key(&private)
+                .map_err(|e| invalid(format!("TLS: private key {}: {}", key, e)))?;
+            builder.check_private_key().map_err(|e| {
+                invalid(format!(
+                    "TLS: the private key in {} does not match the certificate in {}: {}",
+                    key, cert, e
+                ))
+            })?;
+        }
+        (None, None) => {}
         (Some(_), None) => {
             return Err(invalid(
                 "TLS: tls.client.certPath is set without tls.client.keyPath".into(),
@@ -127,58 +172,55 @@ pub(crate) fn client_config(c: &TlsConfig) -> Result<Arc<rustls::ClientConfig>> 
                 "TLS: tls.client.keyPath is set without tls.client.certPath".into(),
             ))
         }
-    };
-    Ok(Arc::new(config))
+    }
+    Ok(TlsClient {
+        connector: builder.build(),
+        verify_server: !c.skips_verification(),
+    })
 }
 
-/// The name a connection to `addr` (`host:port`) verifies: an IP address
-/// or a DNS name. Errors: [`ErrorKind::InvalidArgument`] for a host that is
-/// neither.
-pub(crate) fn server_name(addr: &str) -> Result<ServerName<'static>> {
+/// The host of `addr` (`host:port`, `[v6]:port` or a bare host) a
+/// connection verifies: an IP address or a DNS name. Errors:
+/// [`ErrorKind::InvalidArgument`] for a host that is neither.
+pub(crate) fn host_of(addr: &str) -> Result<&str> {
     let host = match addr.rsplit_once(':') {
-        Some((h, _)) => h.trim_start_matches('[').trim_end_matches(']'),
+        Some((h, _)) if !h.contains(':') || h.starts_with('[') => {
+            h.trim_start_matches('[').trim_end_matches(']')
+        }
+        Some(_) => addr,
         None => addr,
     };
-    ServerName::try_from(host.to_string())
-        .map_err(|_| invalid(format!("TLS: {:?} is not a host name or address", host)))
+    let dns = |h: &str| {
+        !h.is_empty()
+            && h.len() <= 253
+            && h.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            })
+    };
+    if host.parse::<std::net::IpAddr>().is_ok() || dns(host) {
+        Ok(host)
+    } else {
+        Err(invalid(format!(
+            "TLS: {:?} is not a host name or address",
+            host
+        )))
+    }
 }
 
 fn invalid(message: String) -> Error {
     Error::new(ErrorKind::InvalidArgument, message)
 }
 
-fn roots(path: Option<&str>) -> Result<rustls::RootCertStore> {
-    let mut store = rustls::RootCertStore::empty();
-    match path {
-        Some(p) => {
-            for cert in certificates(p)? {
-                store
-                    .add(cert)
-                    .map_err(|e| invalid(format!("TLS: trust certificate in {}: {}", p, e)))?;
-            }
-        }
-        None => {
-            let found = rustls_native_certs::load_native_certs();
-            for e in &found.errors {
-                log::warn!("TLS: system trust store: {}", e);
-            }
-            let (added, _) = store.add_parsable_certificates(found.certs);
-            if added == 0 {
-                return Err(invalid(
-                    "TLS: the system trust store has no certificates; set tls.client.trustCertPath"
-                        .into(),
-                ));
-            }
-        }
-    }
-    Ok(store)
+fn read(path: &str) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| invalid(format!("TLS: cannot read {}: {}", path, e)))
 }
 
-fn certificates(path: &str) -> Result<Vec<CertificateDer<'static>>> {
-    let read = CertificateDer::pem_file_iter(path)
-        .map_err(|e| invalid(format!("TLS: cannot read {}: {}", path, e)))?;
-    let certs = read
-        .collect::<std::result::Result<Vec<_>, _>>()
+fn certificates(path: &str) -> Result<Vec<X509>> {
+    let certs = X509::stack_from_pem(&read(path)?)
         .map_err(|e| invalid(format!("TLS: {} is not valid PEM: {}", path, e)))?;
     if certs.is_empty() {
         return Err(invalid(format!("TLS: no CERTIFICATE in {}", path)));
@@ -186,68 +228,28 @@ fn certificates(path: &str) -> Result<Vec<CertificateDer<'static>>> {
     Ok(certs)
 }
 
-fn private_key(path: &str) -> Result<PrivateKeyDer<'static>> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| invalid(format!("TLS: cannot read {}: {}", path, e)))?;
-    if text.contains("ENCRYPTED") {
-        return Err(invalid(format!(
-            "TLS: the private key in {} is encrypted, which is not supported: decrypt it \
-             (e.g. openssl pkey -in {} -out plain.pem)",
-            path, path
-        )));
-    }
-    PrivateKeyDer::from_pem_slice(text.as_bytes())
-        .map_err(|e| invalid(format!("TLS: no private key in {}: {}", path, e)))
-}
-
-/// `tls.test.mode.enable` / `tls.client.authServer=false`: any server
-/// certificate is accepted (the handshake's signatures are still checked).
-#[derive(Debug)]
-struct TrustAnyServer(Arc<rustls::crypto::CryptoProvider>);
-
-impl ServerCertVerifier for TrustAnyServer {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
+/// The private key in `path`, decrypted with `password` when given. An
+/// encrypted key without a password is refused here, before OpenSSL could
+/// ask for one on the terminal.
+fn private_key(path: &str, password: Option<&str>) -> Result<PKey<openssl::pkey::Private>> {
+    let pem = read(path)?;
+    let key = match password {
+        Some(p) => PKey::private_key_from_pem_passphrase(&pem, p.as_bytes()).map_err(|e| {
+            invalid(format!(
+                "TLS: cannot decrypt the private key in {} with tls.client.keyPassword: {}",
+                path, e
+            ))
+        })?,
+        None if pem.windows(9).any(|w| w == b"ENCRYPTED") => {
+            return Err(invalid(format!(
+                "TLS: the private key in {} is encrypted: set tls.client.keyPassword",
+                path
+            )))
+        }
+        None => PKey::private_key_from_pem(&pem)
+            .map_err(|e| invalid(format!("TLS: no private key in {}: {}", path, e)))?,
+    };
+    Ok(key)
 }
 
 /// The `key=value` lines of a Java-style properties file (the legacy
@@ -273,20 +275,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn server_names_of_addresses() {
-        assert!(matches!(
-            server_name("127.0.0.1:10911").unwrap(),
-            ServerName::IpAddress(_)
-        ));
-        assert!(matches!(
-            server_name("[::1]:9876").unwrap(),
-            ServerName::IpAddress(_)
-        ));
-        assert!(matches!(
-            server_name("broker-a.example:10911").unwrap(),
-            ServerName::DnsName(_)
-        ));
-        assert!(server_name("bad host:1").is_err());
+    fn hosts_of_addresses() {
+        assert_eq!(host_of("127.0.0.1:10911").unwrap(), "127.0.0.1");
+        assert_eq!(host_of("[::1]:9876").unwrap(), "::1");
+        assert_eq!(
+            host_of("broker-a.example:10911").unwrap(),
+            "broker-a.example"
+        );
+        assert_eq!(host_of("broker-a").unwrap(), "broker-a");
+        assert!(host_of("bad host:1").is_err());
+        assert!(host_of(":1").is_err());
+        assert!(host_of("a..b:1").is_err());
     }
 
     #[test]
@@ -295,22 +294,21 @@ mod tests {
             trust_cert_path: Some("/nonexistent/ca.pem".into()),
             ..TlsConfig::default()
         };
-        let e = client_config(&c).unwrap_err();
+        let e = client_context(&c).err().unwrap();
         assert!(e.message().contains("/nonexistent/ca.pem"), "{}", e);
         let c = TlsConfig {
             cert_path: Some("/x".into()),
             test_mode: true,
             ..TlsConfig::default()
         };
-        assert!(client_config(&c).unwrap_err().message().contains("keyPath"));
+        let e = client_context(&c).err().unwrap();
+        assert!(e.message().contains("keyPath"), "{}", e);
         let c = TlsConfig {
-            key_password: Some("secret".into()),
+            key_path: Some("/nonexistent/key.pem".into()),
             test_mode: true,
             ..TlsConfig::default()
         };
-        assert!(client_config(&c)
-            .unwrap_err()
-            .message()
-            .contains("encrypted"));
+        let e = client_context(&c).err().unwrap();
+        assert!(e.message().contains("certPath"), "{}", e);
     }
 }

@@ -237,8 +237,8 @@ pub unsafe extern "C" fn rmq_producer_new(group: *const c_char) -> *mut rmq_prod
 /// busy polling for sync sends to brokers that answer faster than that;
 /// 0 = off). `compressLevel` is 0..=9 for zlib; LZ4 and zstd ignore it.
 /// TLS: `useTLS` (false), `tls.client.trustCertPath`, `tls.client.certPath`,
-/// `tls.client.keyPath`, `tls.client.keyPassword` (refused: encrypted keys
-/// are not supported), `tls.client.authServer` (true), `tls.test.mode.enable`
+/// `tls.client.keyPath`, `tls.client.keyPassword` (the password of an
+/// encrypted key), `tls.client.authServer` (true), `tls.test.mode.enable`
 /// (false), `tls.config.file` (a properties file of those keys, applied now).
 ///
 /// Errors: `RMQ_STATUS_UNKNOWN_CONFIG_KEY`; `RMQ_STATUS_INVALID_ARGUMENT`

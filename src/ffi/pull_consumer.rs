@@ -205,8 +205,8 @@ pub unsafe extern "C" fn rmq_pull_consumer_new(group: *const c_char) -> *mut rmq
 /// `namespace%name`; messages come back without it), `vipChannelEnabled`
 /// (false), `accessKey` / `secretKey` / `securityToken` (ACL v1 signing).
 /// TLS: `useTLS` (false), `tls.client.trustCertPath`, `tls.client.certPath`,
-/// `tls.client.keyPath`, `tls.client.keyPassword` (refused: encrypted keys
-/// are not supported), `tls.client.authServer` (true), `tls.test.mode.enable`
+/// `tls.client.keyPath`, `tls.client.keyPassword` (the password of an
+/// encrypted key), `tls.client.authServer` (true), `tls.test.mode.enable`
 /// (false), `tls.config.file` (a properties file of those keys, applied now).
 ///
 /// Errors: `RMQ_STATUS_UNKNOWN_CONFIG_KEY`; `RMQ_STATUS_INVALID_ARGUMENT`
