@@ -32,8 +32,8 @@ fi
 
 # One shared target dir: the broker build reuses the dependencies the namesrv built.
 export CARGO_TARGET_DIR="$ROOT/target"
-# Build outside the clone so its .cargo/config.toml (our own codegen flags)
-# does not apply to the servers.
+# Build outside the clone: nothing of the client's build settings applies to
+# the servers.
 cd "$ROOT"
 echo "installing rocketmq-namesrv $VERSION and rocketmq-broker $VERSION into $ROOT (about 15 minutes the first time)" >&2
 have rocketmq-namesrv-rust || cargo install --locked --root "$ROOT" --version "$VERSION" rocketmq-namesrv >&2
