@@ -119,6 +119,11 @@ pub(crate) fn client_context(c: &TlsConfig) -> Result<TlsClient> {
     builder
         .set_min_proto_version(Some(SslVersion::TLS1_2))
         .map_err(setup)?;
+    // Read whatever the socket has into OpenSSL's buffer, not a record
+    // header and then its body (two recv calls per record). The connection
+    // reads until OpenSSL wants the socket, so nothing stays buffered
+    // unseen by the edge-triggered poller.
+    builder.set_read_ahead(true);
     if c.skips_verification() {
         log::warn!(
             "TLS: the server's certificate is not verified ({})",
