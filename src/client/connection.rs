@@ -63,7 +63,7 @@ pub struct Connection {
 /// The socket, plain or inside its TLS session.
 enum Socket {
     Plain(TcpStream),
-    Tls(Box<SslStream<TcpStream>>),
+    Tls(SslStream<TcpStream>),
 }
 
 impl Socket {
@@ -113,11 +113,9 @@ impl Connection {
             .register(&mut stream, token, Interest::READABLE | Interest::WRITABLE)
             .map_err(|e| Error::new(ErrorKind::Internal, format!("register {}: {}", addr, e)))?;
         let socket = match session {
-            Some(session) => {
-                Socket::Tls(Box::new(SslStream::new(session, stream).map_err(|e| {
-                    Error::new(ErrorKind::Internal, format!("TLS with {}: {}", addr, e))
-                })?))
-            }
+            Some(session) => Socket::Tls(SslStream::new(session, stream).map_err(|e| {
+                Error::new(ErrorKind::Internal, format!("TLS with {}: {}", addr, e))
+            })?),
             None => Socket::Plain(stream),
         };
         Ok(Connection {

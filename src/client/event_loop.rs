@@ -73,11 +73,15 @@ impl EventLoop {
             let mut timeout = Some(Duration::ZERO);
             if !spinning {
                 // Before sleeping, also look for a disconnected channel
-                // (every handle gone), which `is_empty` does not tell.
-                self.drain_commands(true);
+                // (every handle gone), which `is_empty` does not tell. A
+                // command taken here (a shutdown begun, a new NameServer
+                // list) needs the rest of a turn before the loop sleeps:
+                // its sender's wake-up found the loop awake and was not
+                // sent, so nothing else would end the sleep.
+                let took = self.drain_commands(true);
                 timeout = self.next_timeout(now);
                 self.engine.wakeup.sleeping.store(true, Ordering::SeqCst);
-                if self.commands_waiting() {
+                if took || self.commands_waiting() {
                     timeout = Some(Duration::ZERO);
                 }
             }
@@ -135,22 +139,27 @@ impl EventLoop {
         !self.rx.is_empty() || self.roles.have_commands()
     }
 
-    /// The engine's own commands. Unless `full`, a channel that looks
-    /// empty is left alone (no `try_recv`, which also reports disconnection).
-    fn drain_commands(&mut self, full: bool) {
+    /// The engine's own commands; true if any was taken (or every handle
+    /// is gone, which begins a shutdown). Unless `full`, a channel that
+    /// looks empty is left alone (no `try_recv`, which also reports
+    /// disconnection).
+    fn drain_commands(&mut self, full: bool) -> bool {
         if !full && self.rx.is_empty() {
-            return;
+            return false;
         }
+        let mut took = false;
         loop {
             let cmd = match self.rx.try_recv() {
                 Ok(cmd) => cmd,
-                Err(crossbeam_channel::TryRecvError::Empty) => return,
+                Err(crossbeam_channel::TryRecvError::Empty) => return took,
                 Err(crossbeam_channel::TryRecvError::Disconnected) => {
                     // Every handle is gone: shut down at once.
+                    let first = self.shutdown.is_none();
                     self.begin_shutdown(Duration::ZERO, None);
-                    return;
+                    return took || first;
                 }
             };
+            took = true;
             match cmd {
                 EngineCommand::Shutdown { timeout, done } => {
                     // What the roles were handed before the shutdown goes
