@@ -31,6 +31,11 @@ impl Pki {
     /// ca.pem, server.pem + server.key (SAN 127.0.0.1), client.pem +
     /// client.key, and other-ca.pem (a CA that signed nothing here).
     fn new(name: &str) -> Pki {
+        Pki::with_server_names(name, &["127.0.0.1", "localhost"])
+    }
+
+    /// As [`Pki::new`], the server certificate naming `server_names`.
+    fn with_server_names(name: &str, server_names: &[&str]) -> Pki {
         let dir = std::env::temp_dir().join(common::unique_topic(name));
         std::fs::create_dir_all(&dir).unwrap();
         let ca_key = KeyPair::generate().unwrap();
@@ -47,7 +52,7 @@ impl Pki {
             std::fs::write(dir.join(format!("{}.key", file)), key.serialize_pem()).unwrap();
         };
         leaf(
-            vec!["127.0.0.1".into(), "localhost".into()],
+            server_names.iter().map(|n| n.to_string()).collect(),
             ExtendedKeyUsagePurpose::ServerAuth,
             "server",
         );
@@ -396,6 +401,41 @@ fn tls_mutual_auth_with_a_client_certificate_and_refused_without() {
         e
     );
     assert!(took < Duration::from_secs(5), "{:?}", took);
+    p.shutdown().unwrap();
+}
+
+/// A certificate from the trusted CA that names another host than the
+/// address connected to is refused (hostname verification), unless the
+/// server is not verified at all.
+#[test]
+fn tls_server_certificate_for_another_host_is_refused() {
+    let pki = Pki::with_server_names("TlsOtherHost", &["broker.example", "10.1.2.3"]);
+    let cluster = pki.cluster("enforcing", "none");
+    let ca = pki.path("ca.pem");
+    let p = producer(
+        &cluster.namesrv,
+        &[("useTLS", "true"), ("tls.client.trustCertPath", &ca)],
+    );
+    let (e, took) = failed_send(&p, &common::unique_topic("TlsOtherHost"));
+    eprintln!("certificate for another host: {:?} after {:?}", e, took);
+    assert_eq!(e.kind(), ErrorKind::Network, "{}", e);
+    assert!(
+        e.message().contains("TLS handshake failed")
+            && e.message().contains("the server's certificate")
+            && e.message().contains("mismatch"),
+        "{}",
+        e
+    );
+    p.shutdown().unwrap();
+    let p = producer(
+        &cluster.namesrv,
+        &[("useTLS", "true"), ("tls.client.authServer", "false")],
+    );
+    p.send(&Message::new(
+        common::unique_topic("TlsOtherHost"),
+        &b"x"[..],
+    ))
+    .unwrap();
     p.shutdown().unwrap();
 }
 

@@ -15,8 +15,11 @@
 //! set (Java's default `authServer` is false, which trusts any server).
 
 use openssl::pkey::PKey;
-use openssl::ssl::{Ssl, SslConnector, SslMethod, SslVerifyMode, SslVersion};
+use openssl::ssl::{
+    Ssl, SslContext, SslContextBuilder, SslMethod, SslMode, SslOptions, SslVerifyMode, SslVersion,
+};
 use openssl::x509::store::X509StoreBuilder;
+use openssl::x509::verify::X509CheckFlags;
 use openssl::x509::X509;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -79,7 +82,7 @@ impl TlsConfig {
 /// from. Built once per engine by [`client_context`]; read only by the
 /// event-loop thread.
 pub(crate) struct TlsClient {
-    connector: SslConnector,
+    context: SslContext,
     verify_server: bool,
 }
 
@@ -95,27 +98,47 @@ impl TlsClient {
         let internal = |e: openssl::error::ErrorStack| {
             Error::new(ErrorKind::Internal, format!("TLS with {}: {}", addr, e))
         };
-        let mut session = self
-            .connector
-            .configure()
-            .map_err(internal)?
-            .verify_hostname(self.verify_server)
-            .into_ssl(host)
+        let mut session = Ssl::new(&self.context).map_err(internal)?;
+        let ip = host.parse::<std::net::IpAddr>().ok();
+        if ip.is_none() {
+            session.set_hostname(host).map_err(internal)?;
+        }
+        if self.verify_server {
+            let param = session.param_mut();
+            param.set_hostflags(X509CheckFlags::NO_PARTIAL_WILDCARDS);
+            match ip {
+                Some(ip) => param.set_ip(ip),
+                None => param.set_host(host),
+            }
             .map_err(internal)?;
+        }
         session.set_connect_state();
         Ok(session)
     }
 }
 
 /// The TLS client context for `c`, built once when an engine starts:
-/// TLS 1.2 and 1.3, OpenSSL's default ciphers without the weak ones.
+/// TLS 1.2 and 1.3, OpenSSL's default ciphers without the weak ones (the
+/// settings of rust-openssl's `SslConnector`, which is not used because it
+/// always loads the system's trust store: ~236 M instructions and ~4 MB
+/// at every start, also when `tls.client.trustCertPath` replaces it).
 /// Errors: [`ErrorKind::InvalidArgument`] naming the file and the reason
 /// (unreadable, no certificate or key in it, an encrypted key without
 /// `tls.client.keyPassword` or with the wrong one, a key that does not
 /// match the certificate, a certificate without a key or the reverse).
 pub(crate) fn client_context(c: &TlsConfig) -> Result<TlsClient> {
     let setup = |e: openssl::error::ErrorStack| invalid(format!("TLS: {}", e));
-    let mut builder = SslConnector::builder(SslMethod::tls_client()).map_err(setup)?;
+    let mut builder = SslContextBuilder::new(SslMethod::tls_client()).map_err(setup)?;
+    builder.set_options(SslOptions::ALL | SslOptions::NO_COMPRESSION);
+    // Partial writes of a moving buffer: the connection writes from its
+    // write buffer, which may grow or move between a write that waits and
+    // its repetition.
+    builder.set_mode(
+        SslMode::AUTO_RETRY | SslMode::ACCEPT_MOVING_WRITE_BUFFER | SslMode::ENABLE_PARTIAL_WRITE,
+    );
+    builder
+        .set_cipher_list("DEFAULT:!aNULL:!eNULL:!MD5:!3DES:!DES:!RC4:!IDEA:!SEED:!aDSS:!SRP:!PSK")
+        .map_err(setup)?;
     builder
         .set_min_proto_version(Some(SslVersion::TLS1_2))
         .map_err(setup)?;
@@ -134,14 +157,20 @@ pub(crate) fn client_context(c: &TlsConfig) -> Result<TlsClient> {
             }
         );
         builder.set_verify(SslVerifyMode::NONE);
-    } else if let Some(path) = &c.trust_cert_path {
-        let mut store = X509StoreBuilder::new().map_err(setup)?;
-        for cert in certificates(path)? {
-            store
-                .add_cert(cert)
-                .map_err(|e| invalid(format!("TLS: trust certificate in {}: {}", path, e)))?;
+    } else {
+        builder.set_verify(SslVerifyMode::PEER);
+        match &c.trust_cert_path {
+            Some(path) => {
+                let mut store = X509StoreBuilder::new().map_err(setup)?;
+                for cert in certificates(path)? {
+                    store.add_cert(cert).map_err(|e| {
+                        invalid(format!("TLS: trust certificate in {}: {}", path, e))
+                    })?;
+                }
+                builder.set_cert_store(store.build());
+            }
+            None => builder.set_default_verify_paths().map_err(setup)?,
         }
-        builder.set_cert_store(store.build());
     }
     match (&c.cert_path, &c.key_path) {
         (Some(cert), Some(key)) => {
@@ -179,7 +208,7 @@ pub(crate) fn client_context(c: &TlsConfig) -> Result<TlsClient> {
         }
     }
     Ok(TlsClient {
-        connector: builder.build(),
+        context: builder.build(),
         verify_server: !c.skips_verification(),
     })
 }
