@@ -73,6 +73,10 @@ for d in "$libdir" "$includedir"; do
   esac
 done
 
+# OpenSSL's headers (the TLS stack is the system's libssl.so.3): installed
+# with apt-get when missing and run as root, otherwise a clear failure.
+scripts/build-deps.sh
+
 cargo="${CARGO:-cargo}"
 target_dir="${CARGO_TARGET_DIR:-$PWD/target}/install"
 

@@ -209,8 +209,7 @@ pub unsafe extern "C" fn SendMessageSync(
         let (p, m) = unsafe { (producer_ref(producer)?, msg_ref(msg)?) };
         let out = out(result)?;
         let m = m.to_message()?;
-        let r = p.running()?.send(&m)?;
-        *out = CSendResult::from_result(&r);
+        *out = p.running()?.send_view(&m, CSendResult::from_view)?;
         Ok(())
     })
 }
