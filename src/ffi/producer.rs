@@ -108,24 +108,11 @@ pub(crate) unsafe fn send_into(
     result: *mut rmq_send_result,
     send: impl FnOnce() -> Result<SendResult>,
 ) -> rmq_status {
-    // SAFETY: forwarded (# Safety).
-    unsafe { c_send_into(result, || send().map(|r| rmq_send_result::from(&r))) }
-}
-
-/// [`send_into`] for a send that makes the C result itself (from a
-/// borrowed view: `Producer::send_view`).
-///
-/// # Safety
-/// As [`send_into`].
-pub(crate) unsafe fn c_send_into(
-    result: *mut rmq_send_result,
-    send: impl FnOnce() -> Result<rmq_send_result>,
-) -> rmq_status {
     guard(|| {
         if result.is_null() {
             return Err(Error::new(ErrorKind::InvalidArgument, "result is NULL"));
         }
-        let out = send()?;
+        let out = rmq_send_result::from(&send()?);
         // SAFETY: not NULL, so valid for writes (# Safety).
         unsafe { result.write(out) };
         Ok(())
@@ -320,10 +307,10 @@ pub unsafe extern "C" fn rmq_producer_send(
     let send = || {
         // SAFETY: `producer` and `msg` are NULL or live (# Safety).
         let (p, m) = unsafe { (handle(producer, "producer")?, message_ref(msg)?) };
-        p.inner.send_view(m, |r| rmq_send_result::from(r))
+        p.inner.send(m)
     };
     // SAFETY: `result` is NULL or an out pointer (# Safety).
-    unsafe { c_send_into(result, send) }
+    unsafe { send_into(result, send) }
 }
 
 /// Sends `msg` without blocking on the network; `callback(user_data, …)`

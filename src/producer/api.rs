@@ -18,7 +18,7 @@ use crate::client::{Client, RoleSender};
 use crate::error::{Error, ErrorKind, Result};
 use crate::message::{self, Message, PreparedMessage};
 use crate::protocol::message_ext::MessageExt;
-use crate::result::{SendResult, SendResultView, SendStatus};
+use crate::result::{SendResult, SendStatus};
 use crate::routing::{queue_index_for_key, MessageQueue, TopicPublishInfo};
 
 /// Life-cycle state of a producer.
@@ -432,44 +432,12 @@ impl Producer {
         outcome
     }
 
-    /// [`Producer::send`] for the C APIs: the outcome goes to `f` as a
-    /// borrowed view (its strings live in the answer's buffer), and `f`'s
-    /// value is returned, so no owned [`SendResult`] (six strings) is made
-    /// and dropped on the caller's thread unless a send hook or message
-    /// trace needs one. Errors: those of [`Producer::send`].
-    pub(crate) fn send_view<R>(
-        &self,
-        msg: &Message,
-        f: impl FnOnce(&SendResultView<'_>) -> R,
-    ) -> Result<R> {
-        let running = self.running()?;
-        if running.hooks.observe_outcomes() {
-            return self.send(msg).map(|r| f(&r.view()));
-        }
-        running.hooks.before(msg)?;
-        let prepared = message::prepare(msg, &running.config.prepare_options())?;
-        self.send_prepared_receipt(running, prepared, None)
-            .map(|r| f(&r.view()))
-    }
-
     fn send_prepared(
         &self,
         running: &Running,
         prepared: PreparedMessage,
         target: Option<MessageQueue>,
     ) -> Result<SendResult> {
-        self.send_prepared_receipt(running, prepared, target)
-            .map(Receipt::into_result)
-    }
-
-    /// Hands `prepared` to the I/O thread as a sync send and waits for its
-    /// outcome (busy-polling first, see [`Client::wait_sync`]).
-    fn send_prepared_receipt(
-        &self,
-        running: &Running,
-        prepared: PreparedMessage,
-        target: Option<MessageQueue>,
-    ) -> Result<Receipt> {
         let (tx, rx) = crossbeam_channel::bounded(1);
         let job = job(
             running,
@@ -482,7 +450,7 @@ impl Producer {
         running.submit(ProducerCommand::Send(job))?;
         let busy_poll = Duration::from_micros(running.config.client.io_busy_poll_us);
         match running.client.wait_sync(&rx, busy_poll) {
-            Some(outcome) => outcome,
+            Some(outcome) => outcome.map(Receipt::into_result),
             None => Err(Error::new(
                 ErrorKind::Shutdown,
                 "the producer was shut down before the send completed",

@@ -78,13 +78,6 @@ impl Hooks {
     /// that began at `started`: every user `after` hook per message, then
     /// one `Pub` record per message (ids of a batch are comma-separated in
     /// the result, in order).
-    /// Whether [`Hooks::after`] does anything: a user hook with an `after`
-    /// part, or message trace. When not, a send's outcome need not be an
-    /// owned [`SendResult`].
-    pub(crate) fn observe_outcomes(&self) -> bool {
-        self.trace.is_some() || self.user.iter().any(|h| h.after.is_some())
-    }
-
     pub(crate) fn after(&self, msgs: &[Message], outcome: &Result<SendResult>, started: Instant) {
         for m in msgs {
             run_after(&self.user, m, outcome);
@@ -97,7 +90,7 @@ impl Hooks {
     /// `notify` preceded by [`Hooks::after`] for an async send of `msgs`
     /// beginning now; `notify` itself when there is nothing to call.
     pub(crate) fn wrap(self: &Arc<Self>, msgs: &[Message], notify: Notify) -> Notify {
-        if !self.observe_outcomes() {
+        if self.trace.is_none() && !self.user.iter().any(|h| h.after.is_some()) {
             return notify;
         }
         let hooks = self.clone();

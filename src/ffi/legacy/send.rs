@@ -209,7 +209,8 @@ pub unsafe extern "C" fn SendMessageSync(
         let (p, m) = unsafe { (producer_ref(producer)?, msg_ref(msg)?) };
         let out = out(result)?;
         let m = m.to_message()?;
-        *out = p.running()?.send_view(&m, CSendResult::from_view)?;
+        let r = p.running()?.send(&m)?;
+        *out = CSendResult::from_result(&r);
         Ok(())
     })
 }
