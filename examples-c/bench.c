@@ -1121,9 +1121,18 @@ static long status_field_kb(const char *name) {
     return v;
 }
 
-static double cpu_seconds(const struct rusage *r) {
-    return (double)r->ru_utime.tv_sec + (double)r->ru_utime.tv_usec / 1e6 + (double)r->ru_stime.tv_sec +
-           (double)r->ru_stime.tv_usec / 1e6;
+static double tv_seconds(struct timeval t) { return (double)t.tv_sec + (double)t.tv_usec / 1e6; }
+
+/* CPU time of the whole process between two getrusage calls, seconds: user
+ * and system (kernel) time apart. */
+struct cpu_split {
+    double user, sys;
+};
+
+static struct cpu_split cpu_between(const struct rusage *r0, const struct rusage *r1) {
+    struct cpu_split c = {tv_seconds(r1->ru_utime) - tv_seconds(r0->ru_utime),
+                          tv_seconds(r1->ru_stime) - tv_seconds(r0->ru_stime)};
+    return c;
 }
 
 static int cmp_u64(const void *a, const void *b) {
@@ -1141,7 +1150,9 @@ static double percentile_us(const uint64_t *s, long n, double p) {
 
 /* The one JSON line of a run. */
 static void print_result(int threads, size_t size, long messages, long ok, double seconds, double mps, double mbps,
-                         const char *lat, double cpu, long peak_rss, long threads_in_process) {
+                         const char *lat, struct cpu_split cpu_split, long peak_rss, long threads_in_process) {
+    double cpu = cpu_split.user + cpu_split.sys;
+    double per_msg = messages > 0 ? 1e6 / (double)messages : 0.0;
     char inflight[40] = "";
     if (cfg.mode == MODE_RAW) {
         snprintf(inflight, sizeof inflight, ",\"inflight\":%d", cfg.inflight);
@@ -1151,10 +1162,11 @@ static void print_result(int threads, size_t size, long messages, long ok, doubl
     }
     printf("{\"mode\":\"%s\",\"threads\":%d,\"size\":%zu,\"messages\":%ld,\"ok\":%ld,\"failed\":%ld,"
            "\"seconds\":%.3f,\"msgs_per_sec\":%.1f,\"mb_per_sec\":%.2f,\"lat_us\":%s,"
-           "\"cpu_s_per_1000\":%.4f,\"cpu_us_per_msg\":%.2f,\"peak_rss_kb\":%ld,\"threads_in_process\":%ld%s}\n",
+           "\"cpu_s_per_1000\":%.4f,\"cpu_us_per_msg\":%.2f,\"cpu_user_us_per_msg\":%.2f,"
+           "\"cpu_sys_us_per_msg\":%.2f,\"peak_rss_kb\":%ld,\"threads_in_process\":%ld%s}\n",
            mode_names[cfg.mode], threads, size, messages, ok, messages - ok, seconds, mps, mbps, lat,
-           messages > 0 ? cpu * 1000.0 / (double)messages : 0.0, messages > 0 ? cpu * 1e6 / (double)messages : 0.0,
-           peak_rss, threads_in_process, inflight);
+           messages > 0 ? cpu * 1000.0 / (double)messages : 0.0, cpu * per_msg, cpu_split.user * per_msg,
+           cpu_split.sys * per_msg, peak_rss, threads_in_process, inflight);
     fflush(stdout);
 }
 
@@ -1324,7 +1336,7 @@ static int run_pull(void) {
     if (!done) fprintf(stderr, "bench: pull: received %ld of %ld messages\n", received, cfg.count);
 
     double seconds = (double)(t1 - t0) / 1e9;
-    double cpu = cpu_seconds(&ru1) - cpu_seconds(&ru0);
+    struct cpu_split cpu = cpu_between(&ru0, &ru1);
     double mps = seconds > 0 ? (double)received / seconds : 0;
     long peak_rss = status_field_kb("VmHWM");
     if (peak_rss < 0) peak_rss = ru1.ru_maxrss;
@@ -1505,7 +1517,7 @@ static int run_push(void) {
     if (!done) fprintf(stderr, "bench: push: received %ld of %ld messages\n", received, cfg.count);
 
     double seconds = (double)(t1 - t0) / 1e9;
-    double cpu = cpu_seconds(&ru1) - cpu_seconds(&ru0);
+    struct cpu_split cpu = cpu_between(&ru0, &ru1);
     double mps = seconds > 0 ? (double)received / seconds : 0;
     long peak_rss = status_field_kb("VmHWM");
     if (peak_rss < 0) peak_rss = ru1.ru_maxrss;
@@ -1683,7 +1695,7 @@ int main(int argc, char **argv) {
     if (nsamples > 0 && samples != NULL) qsort(samples, (size_t)nsamples, sizeof *samples, cmp_u64);
 
     double seconds = (double)(t1 - t0) / 1e9;
-    double cpu = cpu_seconds(&ru1) - cpu_seconds(&ru0);
+    struct cpu_split cpu = cpu_between(&ru0, &ru1);
     double mps = seconds > 0 ? (double)ok / seconds : 0;
     long peak_rss = status_field_kb("VmHWM");
     if (peak_rss < 0) peak_rss = ru1.ru_maxrss;
