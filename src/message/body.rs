@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use super::pool::{BufferPool, PoolBuffer, POOLED_BUFFERS};
+use super::pool::{BufferPool, LocalBuffers, PoolBuffer, POOLED_BUFFERS};
 
 /// Longest body a send copies into a pooled buffer, bytes; longer ones (and
 /// compressed ones) are shared with the user's message. The default
@@ -22,9 +22,17 @@ pub(super) const POOLED_BODY_MAX: usize = 4096;
 
 /// Pooled body buffers, for the next bodies (see [`super::pool`]): at most
 /// [`POOLED_BUFFERS`] buffers of at most [`POOLED_BODY_MAX`] bytes (16 MiB
-/// at most, reached only by 4096 sends of 4 KiB bodies in flight at once).
-/// Only buffers no message or send refers to any more are kept.
-static BODY_POOL: BufferPool<Arc<Vec<u8>>, POOLED_BUFFERS, POOLED_BODY_MAX> = BufferPool::new();
+/// at most, reached only by 4096 sends of 4 KiB bodies in flight at once),
+/// and up to [`LOCAL_BUFFERS`](super::pool::LOCAL_BUFFERS) more on each
+/// thread that ended sends (128 KiB at most per thread). Only buffers no
+/// message or send refers to any more are kept.
+static BODY_POOL: BufferPool<Arc<Vec<u8>>, POOLED_BUFFERS, POOLED_BODY_MAX> =
+    BufferPool::new(&LOCAL_BODIES);
+
+thread_local! {
+    /// This thread's own buffers of [`BODY_POOL`].
+    static LOCAL_BODIES: LocalBuffers<Arc<Vec<u8>>> = const { LocalBuffers::new(Vec::new()) };
+}
 
 impl PoolBuffer for Arc<Vec<u8>> {
     fn with_capacity(capacity: usize) -> Self {

@@ -6,7 +6,7 @@
 use bytes::Bytes;
 
 use super::body::Body;
-use super::pool::{BufferPool, POOLED_BUFFERS};
+use super::pool::{BufferPool, LocalBuffers, POOLED_BUFFERS};
 use super::user::Message;
 use super::validation::check;
 use crate::compression::CompressionType;
@@ -70,8 +70,16 @@ pub struct PreparedMessage {
 const POOLED_TEXT_MAX: usize = 4096;
 
 /// Prepared messages' texts, for the next messages (see [`super::pool`]):
-/// at most [`POOLED_BUFFERS`] buffers of at most [`POOLED_TEXT_MAX`] bytes.
-static TEXT_POOL: BufferPool<String, POOLED_BUFFERS, POOLED_TEXT_MAX> = BufferPool::new();
+/// at most [`POOLED_BUFFERS`] buffers of at most [`POOLED_TEXT_MAX`] bytes,
+/// and up to [`LOCAL_BUFFERS`](super::pool::LOCAL_BUFFERS) more on each
+/// thread that ended sends.
+static TEXT_POOL: BufferPool<String, POOLED_BUFFERS, POOLED_TEXT_MAX> =
+    BufferPool::new(&LOCAL_TEXTS);
+
+thread_local! {
+    /// This thread's own buffers of [`TEXT_POOL`].
+    static LOCAL_TEXTS: LocalBuffers<String> = const { LocalBuffers::new(Vec::new()) };
+}
 
 /// Gives a message text buffer back for reuse (an empty, unallocated one
 /// is not kept); any thread may call it. Whoever holds a text buffer last
