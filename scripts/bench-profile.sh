@@ -72,34 +72,10 @@ for tool in cc make timeout awk; do
 done
 command -v perf >/dev/null || die "perf not found (Debian: sudo apt-get install linux-perf)"
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/bench-profile.XXXXXX")
-nb_pid=""
-cleanup() {
-  if [ -n "$nb_pid" ]; then
-    kill "$nb_pid" 2>/dev/null || true
-    wait "$nb_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
+# shellcheck source=bench-lib.sh
+source "$root/scripts/bench-lib.sh"
+bench_setup bench-profile "$lib" 900
 data=${PERF_DATA:-$work/perf.data}
-cp "$lib" "$work/librocketmq.so"
-ln -s librocketmq.so "$work/librocketmq.so.0"
-make -s -C "$root/examples-c" LIBDIR="$work" OUT="$work/bin" "$work/bin/bench" "$work/bin/nullbroker" \
-  > "$work/make.log" 2>&1 || { cat "$work/make.log" >&2; die "building bench failed"; }
-
-timeout 900 "$work/bin/nullbroker" 0 0 > "$work/nb.out" 2> "$work/nb.err" &
-nb_pid=$!
-namesrv=""
-for _ in $(seq 100); do
-  namesrv=$(sed -n 's/^NULLBROKER_NAMESRV=//p' "$work/nb.out")
-  [ -n "$namesrv" ] && break
-  kill -0 "$nb_pid" 2>/dev/null || break
-  sleep 0.05
-done
-case "$namesrv" in 127.0.0.1:*) ;; *) cat "$work/nb.err" >&2; die "nullbroker did not start" ;; esac
 
 # Only the bench process is sampled (not nullbroker); -g keeps call chains
 # for a later `perf report -i PERF_DATA`.

@@ -52,32 +52,9 @@ for tool in cc make python3 timeout; do
   command -v "$tool" >/dev/null || die "$tool not found"
 done
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/bench-suite.XXXXXX")
-nb_pid=""
-cleanup() {
-  if [ -n "$nb_pid" ]; then
-    kill "$nb_pid" 2>/dev/null || true
-    wait "$nb_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-cp "$lib" "$work/librocketmq.so"
-ln -s librocketmq.so "$work/librocketmq.so.0"
-make -s -C "$root/examples-c" LIBDIR="$work" OUT="$work/bin" "$work/bin/bench" "$work/bin/nullbroker" \
-  > "$work/make.log" 2>&1 || { cat "$work/make.log" >&2; die "building bench failed"; }
-
-timeout $(( reps * 30 * (run_timeout + 5) )) "$work/bin/nullbroker" 0 0 > "$work/nb.out" 2> "$work/nb.err" &
-nb_pid=$!
-namesrv=""
-for _ in $(seq 100); do
-  namesrv=$(sed -n 's/^NULLBROKER_NAMESRV=//p' "$work/nb.out")
-  [ -n "$namesrv" ] && break
-  sleep 0.05
-done
-case "$namesrv" in 127.0.0.1:*) ;; *) cat "$work/nb.err" >&2; die "nullbroker did not start" ;; esac
+# shellcheck source=bench-lib.sh
+source "$root/scripts/bench-lib.sh"
+bench_setup bench-suite "$lib" $(( reps * 30 * (run_timeout + 5) ))
 echo "library $lib; nullbroker NameServer $namesrv; $reps rounds; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 : > "$out"
