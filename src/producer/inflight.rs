@@ -1,19 +1,41 @@
 //! Accounting of accepted async and oneway sends: their number and bytes are
 //! bounded (back-pressure, Java `backPressureForAsyncSendNum`/`Size`), and
-//! `flush` waits for them to drain. The fast path is two atomic operations;
-//! the mutex and condvar are touched only when someone waits.
+//! `flush` waits for them to drain. The fast path is one atomic operation
+//! on each side (the number and the bytes share one word); the mutex and
+//! condvar are touched only when someone waits.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Instant;
 
 use crate::error::{Error, ErrorKind, Result};
 
+/// Bits of [`InFlight::state`] below the send count: the bytes.
+const COUNT_SHIFT: u32 = 40;
+
+/// The bytes part of [`InFlight::state`].
+const BYTES_MASK: u64 = (1 << COUNT_SHIFT) - 1;
+
+/// Largest byte limit, bytes (2^39: the bytes in flight, the limit plus
+/// what racing senders add before they see it, stay below 2^40).
+const MAX_BYTES_LIMIT: usize = 1 << 39;
+
+/// Largest count limit (2^23: the 24 count bits never overflow). Both
+/// caps are above what the configuration accepts
+/// (`backPressureForAsyncSendNum` ≤ 1 000 000, `backPressureForAsyncSendSize`
+/// ≤ 2 GiB).
+const MAX_COUNT_LIMIT: usize = 1 << 23;
+
+/// Largest share one send counts with, bytes (a frame is at most 4 GiB).
+const MAX_SEND_BYTES: usize = u32::MAX as usize;
+
 /// Limits and counters.
 #[derive(Debug)]
 pub(crate) struct InFlight {
-    count: AtomicUsize,
-    bytes: AtomicUsize,
+    /// Sends in flight (bits 40..64) and their bytes (bits 0..40), in one
+    /// word so that taking or releasing a permit is one atomic operation
+    /// on a cache line the sending and the completing thread both write.
+    state: AtomicU64,
     max_count: usize,
     max_bytes: usize,
     waiters: AtomicUsize,
@@ -39,13 +61,25 @@ impl Drop for Permit {
     }
 }
 
+/// The state word's change for one send of `bytes`.
+fn share(bytes: usize) -> u64 {
+    (1 << COUNT_SHIFT) | bytes as u64
+}
+
+/// The count and the bytes of a state word.
+fn split(state: u64) -> (usize, usize) {
+    (
+        (state >> COUNT_SHIFT) as usize,
+        (state & BYTES_MASK) as usize,
+    )
+}
+
 impl InFlight {
     pub(crate) fn new(max_count: usize, max_bytes: usize) -> Arc<InFlight> {
         Arc::new(InFlight {
-            count: AtomicUsize::new(0),
-            bytes: AtomicUsize::new(0),
-            max_count: max_count.max(1),
-            max_bytes: max_bytes.max(1),
+            state: AtomicU64::new(0),
+            max_count: max_count.clamp(1, MAX_COUNT_LIMIT),
+            max_bytes: max_bytes.clamp(1, MAX_BYTES_LIMIT),
             waiters: AtomicUsize::new(0),
             notified: AtomicBool::new(false),
             closed: AtomicBool::new(false),
@@ -56,18 +90,16 @@ impl InFlight {
 
     /// Sends accepted and not yet completed.
     pub(crate) fn pending(&self) -> usize {
-        self.count.load(Ordering::SeqCst)
+        split(self.state.load(Ordering::SeqCst)).0
     }
 
     fn try_acquire(&self, bytes: usize) -> bool {
-        let count = self.count.fetch_add(1, Ordering::SeqCst);
-        let used = self.bytes.fetch_add(bytes, Ordering::SeqCst);
+        let (count, used) = split(self.state.fetch_add(share(bytes), Ordering::SeqCst));
         // One send is always admitted when nothing is in flight, however big.
         if count == 0 || (count < self.max_count && used + bytes <= self.max_bytes) {
             return true;
         }
-        self.count.fetch_sub(1, Ordering::SeqCst);
-        self.bytes.fetch_sub(bytes, Ordering::SeqCst);
+        self.state.fetch_sub(share(bytes), Ordering::SeqCst);
         false
     }
 
@@ -81,6 +113,8 @@ impl InFlight {
         bytes: usize,
         block_until: Option<Instant>,
     ) -> Result<Permit> {
+        // A frame is at most 4 GiB: a send never counts with more.
+        let bytes = bytes.min(MAX_SEND_BYTES);
         loop {
             if self.closed.load(Ordering::SeqCst) {
                 return Err(Error::new(ErrorKind::Shutdown, "the producer is shut down"));
@@ -92,14 +126,12 @@ impl InFlight {
                 });
             }
             let full = || {
+                let (count, used) = split(self.state.load(Ordering::SeqCst));
                 Error::new(
                     ErrorKind::QueueFull,
                     format!(
                         "back-pressure: {} async sends / {} bytes in flight (limits {} / {})",
-                        self.count.load(Ordering::SeqCst),
-                        self.bytes.load(Ordering::SeqCst),
-                        self.max_count,
-                        self.max_bytes
+                        count, used, self.max_count, self.max_bytes
                     ),
                 )
             };
@@ -116,15 +148,13 @@ impl InFlight {
     }
 
     fn has_room(&self, bytes: usize) -> bool {
-        let count = self.count.load(Ordering::SeqCst);
-        count == 0
-            || (count < self.max_count
-                && self.bytes.load(Ordering::SeqCst) + bytes <= self.max_bytes)
+        let (count, used) = split(self.state.load(Ordering::SeqCst));
+        count == 0 || (count < self.max_count && used + bytes <= self.max_bytes)
     }
 
     fn release(&self, bytes: usize) {
-        let count = self.count.fetch_sub(1, Ordering::SeqCst) - 1;
-        let used = self.bytes.fetch_sub(bytes, Ordering::SeqCst) - bytes;
+        let (count, used) = split(self.state.fetch_sub(share(bytes), Ordering::SeqCst));
+        let (count, used) = (count - 1, used - bytes);
         // Wake blocked senders only once the window has drained to three
         // quarters (or is empty, which flush waits for): waking them on every
         // single completion makes sender and I/O thread ping-pong.
@@ -168,7 +198,7 @@ impl InFlight {
 
     /// Waits until nothing is in flight or `until`; returns how many are left.
     pub(crate) fn wait_empty(&self, until: Instant) -> usize {
-        self.wait(|s| s.count.load(Ordering::SeqCst) == 0, until);
+        self.wait(|s| s.pending() == 0, until);
         self.pending()
     }
 
