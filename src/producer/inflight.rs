@@ -233,6 +233,33 @@ mod tests {
     }
 
     #[test]
+    fn count_and_bytes_share_the_word_without_mixing() {
+        let f = InFlight::new(1_000_000, 2 << 30);
+        // The largest shares: a send of more than 4 GiB counts as 4 GiB.
+        let huge = f.acquire(usize::MAX, None).unwrap();
+        assert_eq!(split(f.state.load(Ordering::SeqCst)), (1, MAX_SEND_BYTES));
+        assert_eq!(f.acquire(1, None).unwrap_err().kind(), ErrorKind::QueueFull);
+        drop(huge);
+        assert_eq!(f.state.load(Ordering::SeqCst), 0);
+        let many: Vec<Permit> = (0..1000)
+            .map(|_| f.acquire(2 << 20, None).unwrap())
+            .collect();
+        assert_eq!(
+            split(f.state.load(Ordering::SeqCst)),
+            (1000, 1000 * (2 << 20))
+        );
+        assert_eq!(f.pending(), 1000);
+        drop(many);
+        assert_eq!(f.state.load(Ordering::SeqCst), 0);
+        // Limits above the word's range are capped, not wrapped.
+        let g = InFlight::new(usize::MAX, usize::MAX);
+        assert_eq!(
+            (g.max_count, g.max_bytes),
+            (MAX_COUNT_LIMIT, MAX_BYTES_LIMIT)
+        );
+    }
+
+    #[test]
     fn blocking_acquire_waits_for_release_and_times_out() {
         let f = InFlight::new(1, 100);
         let a = f.acquire(1, None).unwrap();
